@@ -1,0 +1,23 @@
+//! Waitwell's queue core: the rules every part of the system must agree on,
+//! as pure functions with no I/O and no clock reads (time is always passed
+//! in), so they can be unit- and property-tested exhaustively.
+//!
+//! Reading order:
+//! - [`status`]: the ticket state machine ([`transition`]).
+//! - [`numbering`]: business days across DST ([`BusinessCalendar`]) and
+//!   ticket numbers ([`format_number`]).
+//! - [`policy`]: which ticket a desk calls next ([`next_for_desk`]) and why.
+//! - [`estimate`]: the wait estimate ([`estimate_wait_s`]).
+//!
+//! Everything public is re-exported at the crate root, so callers write
+//! `waitwell_queue::transition` rather than naming modules.
+
+pub mod estimate;
+pub mod numbering;
+pub mod policy;
+pub mod status;
+
+pub use estimate::*;
+pub use numbering::*;
+pub use policy::*;
+pub use status::*;

@@ -1,0 +1,253 @@
+//! Application state and the router: every domain's routes merged under
+//! one OpenAPI document, plus `/healthz`, `/metrics` and `/api/openapi.json`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::auth::LoginLimiter;
+use crate::config::Config;
+use crate::db::{Db, q, read};
+use crate::error::{AppError, Result};
+
+/// Largest request body accepted. Every API body is a small JSON document.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Shared state of the server; cheap to clone (axum clones it per request).
+#[derive(Clone)]
+pub struct AppState {
+    /// Storage.
+    pub db: Db,
+    /// Settings.
+    pub config: Arc<Config>,
+    /// Prometheus counters.
+    pub metrics: Arc<Metrics>,
+    /// Login rate limits.
+    pub limiter: Arc<LoginLimiter>,
+    /// Cancelled when the server begins shutting down; long-lived tasks
+    /// (websockets, background jobs) watch it and end.
+    pub shutdown: CancellationToken,
+    /// Long-lived tasks, awaited at shutdown after the token is cancelled.
+    pub tasks: TaskTracker,
+}
+
+impl AppState {
+    /// State over a connected database.
+    pub fn new(config: Config, db: Db) -> AppState {
+        let limiter = LoginLimiter::new(config.login_attempts_per_minute);
+        AppState {
+            db,
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::new()),
+            limiter: Arc::new(limiter),
+            shutdown: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+        }
+    }
+}
+
+/// Labels of the request counter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// HTTP method.
+    pub method: String,
+    /// Route template, e.g. `/api/v1/desks/{id}/call-next`.
+    pub route: String,
+    /// Response status.
+    pub status: u16,
+}
+
+/// Labels of the queue length gauge.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct QueueLabels {
+    /// Branch id.
+    pub branch: i64,
+    /// Service code.
+    pub service: String,
+}
+
+/// The server's Prometheus metrics.
+pub struct Metrics {
+    registry: Registry,
+    /// HTTP requests served.
+    pub requests: Family<RequestLabels, Counter>,
+    /// Tickets issued.
+    pub tickets_issued: Counter,
+    /// Tickets called (call-next and out-of-turn calls).
+    pub calls: Counter,
+    /// Waiting tickets per service, refreshed at each scrape.
+    pub queue_length: Family<QueueLabels, Gauge>,
+}
+
+impl Metrics {
+    /// Registers every metric.
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("waitwell");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let tickets_issued = Counter::default();
+        let calls = Counter::default();
+        let queue_length = Family::<QueueLabels, Gauge>::default();
+        registry.register("http_requests", "HTTP requests served", requests.clone());
+        registry.register("tickets_issued", "Tickets issued", tickets_issued.clone());
+        registry.register("calls", "Tickets called to a desk", calls.clone());
+        registry.register(
+            "queue_length",
+            "Waiting tickets per service",
+            queue_length.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            tickets_issued,
+            calls,
+            queue_length,
+        }
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(req).await;
+    state
+        .metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            method,
+            route,
+            status: response.status().as_u16(),
+        })
+        .inc();
+    response
+}
+
+async fn metrics(State(state): State<AppState>) -> Result<Response> {
+    let counts: Vec<(i64, String, i64)> = read!(state.db, |c| {
+        use crate::db::Exec as _;
+        c.all(
+            q("select s.branch_id, s.code, count(t.id) from services s
+                 left join tickets t on t.service_id = s.id and t.status = 'waiting'
+                 where s.active = $1 group by s.branch_id, s.code")
+            .bind(true),
+        )
+        .await
+        .map_err(AppError::from)
+    })?;
+    for (branch, service, n) in counts {
+        state
+            .metrics
+            .queue_length
+            .get_or_create(&QueueLabels { branch, service })
+            .set(n);
+    }
+    let mut body = String::new();
+    prometheus_client::encoding::text::encode(&mut body, &state.metrics.registry)
+        .map_err(|e| AppError::internal(e.to_string()))?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response())
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound("route")
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Waitwell API", description = "Queue management for public offices. Authenticate with `Authorization: Bearer <token>` from POST /api/v1/auth/login or a device token."),
+    components(schemas(crate::error::ErrorBody, crate::events::Event)),
+    tags(
+        (name = "auth", description = "Sign in and out"),
+        (name = "branches", description = "Offices"),
+        (name = "services", description = "What visitors come for"),
+        (name = "desks", description = "Service points and their allocation"),
+        (name = "desk actions", description = "A clerk's work at a desk"),
+        (name = "tickets", description = "Issuing tickets and the queue"),
+        (name = "users", description = "Staff accounts"),
+        (name = "devices", description = "Kiosks and displays"),
+        (name = "stats", description = "KPIs"),
+    )
+)]
+struct ApiDoc;
+
+/// The API routes and their OpenAPI document.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(crate::auth::routes())
+        .merge(crate::branches::routes())
+        .merge(crate::services::routes())
+        .merge(crate::desks::routes())
+        .merge(crate::tickets::routes())
+        .merge(crate::users::routes())
+        .merge(crate::devices::routes())
+        .merge(crate::stats::routes())
+        .split_for_parts()
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api();
+    let openapi = Arc::new(openapi);
+    Router::new()
+        .merge(api)
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let doc = Arc::clone(&openapi);
+                async move { axum::Json((*doc).clone()) }
+            }),
+        )
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            AppError::internal("a request handler panicked").into_response()
+        }))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,577 @@
+//! Who is calling: user sessions and device tokens, passwords, roles and the
+//! checks every route makes.
+//!
+//! Tokens are random 256-bit strings, shown once and stored only as SHA-256
+//! hashes. User session tokens start with `wws_`, device tokens with `wwd_`,
+//! so a lookup needs one indexed query. Passwords are hashed with argon2id on
+//! a blocking thread (it is deliberately slow). Login attempts are rate
+//! limited per address and per user name with `governor`.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use rand::RngCore as _;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::db::{Exec, q, read, write};
+use crate::error::{AppError, AppJson, Result};
+use crate::events::Actor;
+use crate::now_ms;
+
+/// A user's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Everything, on every branch.
+    Admin,
+    /// Configuration, users and reports of one branch.
+    Manager,
+    /// Serves visitors at a desk of one branch.
+    Clerk,
+}
+
+impl Role {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Manager => "manager",
+            Role::Clerk => "clerk",
+        }
+    }
+
+    /// Parses the stored form.
+    ///
+    /// # Errors
+    /// Anything but admin, manager, clerk.
+    pub fn parse(s: &str) -> Result<Role> {
+        match s {
+            "admin" => Ok(Role::Admin),
+            "manager" => Ok(Role::Manager),
+            "clerk" => Ok(Role::Clerk),
+            other => Err(AppError::invalid(format!(
+                "role must be admin, manager or clerk, not {other:?}"
+            ))),
+        }
+    }
+}
+
+/// Device kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceKind {
+    /// Issues tickets for its branch.
+    Kiosk,
+    /// Reads its branch's live state.
+    Display,
+}
+
+impl DeviceKind {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceKind::Kiosk => "kiosk",
+            DeviceKind::Display => "display",
+        }
+    }
+}
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// A signed-in user.
+    User {
+        /// User id.
+        id: i64,
+        /// Role.
+        role: Role,
+        /// Home branch; `None` for admins.
+        branch_id: Option<i64>,
+    },
+    /// A kiosk or display.
+    Device {
+        /// Device id.
+        id: i64,
+        /// Kiosk or display.
+        kind: DeviceKind,
+        /// The one branch it belongs to.
+        branch_id: i64,
+    },
+}
+
+const FORBIDDEN_BRANCH: &str = "you have no access to this branch";
+
+impl Principal {
+    /// The actor recorded on events.
+    pub fn actor(&self) -> Actor {
+        match self {
+            Principal::User { id, .. } => Actor::User(*id),
+            Principal::Device { id, .. } => Actor::Device(*id),
+        }
+    }
+
+    /// The user id, for users.
+    pub fn user_id(&self) -> Option<i64> {
+        match self {
+            Principal::User { id, .. } => Some(*id),
+            Principal::Device { .. } => None,
+        }
+    }
+
+    /// Whether this is an admin.
+    pub fn is_admin(&self) -> bool {
+        matches!(
+            self,
+            Principal::User {
+                role: Role::Admin,
+                ..
+            }
+        )
+    }
+
+    /// Admins only.
+    ///
+    /// # Errors
+    /// Forbidden for everyone else.
+    pub fn require_admin(&self) -> Result<()> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("only an admin may do this"))
+        }
+    }
+
+    fn user_in_branch(&self, branch_id: i64, roles: &[Role]) -> bool {
+        match self {
+            Principal::User {
+                role: Role::Admin, ..
+            } => true,
+            Principal::User {
+                role,
+                branch_id: home,
+                ..
+            } => *home == Some(branch_id) && roles.contains(role),
+            Principal::Device { .. } => false,
+        }
+    }
+
+    /// Admins, and managers of the branch: configuration and reports.
+    ///
+    /// # Errors
+    /// Forbidden otherwise.
+    pub fn require_manager(&self, branch_id: i64) -> Result<()> {
+        if self.user_in_branch(branch_id, &[Role::Manager]) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "only a manager of this branch may do this",
+            ))
+        }
+    }
+
+    /// Staff of the branch (admin, manager, clerk): desk work.
+    ///
+    /// # Errors
+    /// Forbidden otherwise.
+    pub fn require_staff(&self, branch_id: i64) -> Result<()> {
+        if self.user_in_branch(branch_id, &[Role::Manager, Role::Clerk]) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(FORBIDDEN_BRANCH))
+        }
+    }
+
+    /// Staff of the branch or one of its kiosks: issuing tickets.
+    ///
+    /// # Errors
+    /// Forbidden otherwise.
+    pub fn require_issuer(&self, branch_id: i64) -> Result<()> {
+        match self {
+            Principal::Device {
+                kind: DeviceKind::Kiosk,
+                branch_id: home,
+                ..
+            } if *home == branch_id => Ok(()),
+            Principal::Device { .. } => Err(AppError::Forbidden(
+                "only a kiosk of this branch may issue tickets",
+            )),
+            _ => self.require_staff(branch_id),
+        }
+    }
+
+    /// Anyone belonging to the branch, devices included: reading live state.
+    ///
+    /// # Errors
+    /// Forbidden otherwise.
+    pub fn require_reader(&self, branch_id: i64) -> Result<()> {
+        match self {
+            Principal::Device {
+                branch_id: home, ..
+            } if *home == branch_id => Ok(()),
+            Principal::Device { .. } => Err(AppError::Forbidden(FORBIDDEN_BRANCH)),
+            _ => self.require_staff(branch_id),
+        }
+    }
+}
+
+/// Creates a new random token with the given prefix.
+pub fn new_token(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("{prefix}{}", hex::encode(bytes))
+}
+
+/// Hex SHA-256 of a token, the only form stored.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Hashes a password with argon2id on a blocking thread.
+///
+/// # Errors
+/// Internal errors from the hasher.
+pub async fn hash_password(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || {
+        let mut salt = [0u8; 16];
+        rand::rng().fill_bytes(&mut salt);
+        let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::internal(e.to_string()))?;
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| AppError::internal(e.to_string()))
+    })
+    .await
+    .map_err(|e| AppError::internal(e.to_string()))?
+}
+
+/// Checks a password against a stored argon2 hash on a blocking thread.
+pub async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// Checks a new password's strength.
+///
+/// # Errors
+/// Too short or too long.
+pub fn validate_password(password: &str) -> Result<()> {
+    let len = password.chars().count();
+    if !(8..=256).contains(&len) {
+        return Err(AppError::invalid(
+            "password must be 8 to 256 characters long",
+        ));
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    user_id: i64,
+    role: String,
+    branch_id: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DeviceRow {
+    id: i64,
+    kind: String,
+    branch_id: i64,
+}
+
+/// Resolves a bearer token.
+///
+/// # Errors
+/// Unauthorized for unknown, expired, revoked or deactivated tokens.
+pub async fn authenticate<C: Exec>(c: &mut C, token: &str, now: i64) -> Result<Principal> {
+    let hash = token_hash(token);
+    if token.starts_with("wws_") {
+        let row: Option<SessionRow> = c
+            .opt(
+                q("select u.id as user_id, u.role, u.branch_id from sessions s
+                   join users u on u.id = s.user_id
+                   where s.token_hash = $1 and s.expires_at > $2 and s.revoked_at is null
+                     and u.active = $3")
+                .bind(hash)
+                .bind(now)
+                .bind(true),
+            )
+            .await?;
+        let row = row.ok_or(AppError::Unauthorized)?;
+        Ok(Principal::User {
+            id: row.user_id,
+            role: Role::parse(&row.role).map_err(|_| AppError::Unauthorized)?,
+            branch_id: row.branch_id,
+        })
+    } else if token.starts_with("wwd_") {
+        let row: Option<DeviceRow> = c
+            .opt(
+                q("select d.id, d.kind, d.branch_id from devices d join branches b on b.id = d.branch_id
+                   where d.token_hash = $1 and d.active = $2 and b.active = $2")
+                .bind(hash)
+                .bind(true),
+            )
+            .await?;
+        let row = row.ok_or(AppError::Unauthorized)?;
+        let kind = match row.kind.as_str() {
+            "kiosk" => DeviceKind::Kiosk,
+            "display" => DeviceKind::Display,
+            _ => return Err(AppError::Unauthorized),
+        };
+        Ok(Principal::Device {
+            id: row.id,
+            kind,
+            branch_id: row.branch_id,
+        })
+    } else {
+        Err(AppError::Unauthorized)
+    }
+}
+
+/// Reads the token from `Authorization: Bearer …` or, for websockets that
+/// cannot set headers from a browser, the `token` query parameter.
+pub fn bearer_token(parts: &Parts) -> Option<String> {
+    if let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION) {
+        let value = value.to_str().ok()?;
+        let (scheme, token) = value.split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_owned());
+    }
+    parts.uri.query().and_then(|query| {
+        query.split('&').find_map(|pair| {
+            pair.strip_prefix("token=")
+                .map(|t| t.to_owned())
+                .filter(|t| !t.is_empty())
+        })
+    })
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let token = bearer_token(parts).ok_or(AppError::Unauthorized)?;
+        let now = now_ms();
+        read!(state.db, |c| authenticate(c, &token, now).await)
+    }
+}
+
+/// Limits login attempts: per address, and per user name and address.
+pub struct LoginLimiter {
+    /// Attempts from one address (any user name).
+    by_addr: DefaultKeyedRateLimiter<IpAddr>,
+    /// Attempts for one user name from one address.
+    by_user: DefaultKeyedRateLimiter<(String, IpAddr)>,
+}
+
+impl LoginLimiter {
+    /// `per_user_per_minute` attempts for one user from one address, five
+    /// times as many from one address overall.
+    pub fn new(per_user_per_minute: u32) -> LoginLimiter {
+        let per_user = NonZeroU32::new(per_user_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let per_addr = per_user.saturating_mul(NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN));
+        LoginLimiter {
+            by_addr: RateLimiter::keyed(Quota::per_minute(per_addr)),
+            by_user: RateLimiter::keyed(Quota::per_minute(per_user)),
+        }
+    }
+
+    /// Counts one attempt.
+    ///
+    /// # Errors
+    /// TooManyRequests with the seconds to wait.
+    pub fn check(&self, username: &str, addr: IpAddr) -> Result<()> {
+        let clock = governor::clock::DefaultClock::default();
+        let wait = |not_until: governor::NotUntil<governor::clock::QuantaInstant>| {
+            use governor::clock::Clock as _;
+            not_until.wait_time_from(clock.now()).as_secs().max(1)
+        };
+        self.by_addr
+            .check_key(&addr)
+            .map_err(|n| AppError::TooManyRequests(wait(n)))?;
+        self.by_user
+            .check_key(&(username.to_lowercase(), addr))
+            .map_err(|n| AppError::TooManyRequests(wait(n)))?;
+        Ok(())
+    }
+
+    /// Drops state for keys that have fully recovered (called periodically).
+    pub fn shrink(&self) {
+        self.by_addr.retain_recent();
+        self.by_user.retain_recent();
+    }
+}
+
+/// The client's address when the server knows it (not in in-process tests).
+pub struct ClientAddr(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let addr = parts
+            .extensions
+            .get::<ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip())
+            .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+        Ok(ClientAddr(addr))
+    }
+}
+
+/// Sign-in request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// User name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+/// A new session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Bearer token for `Authorization: Bearer …`. Shown once.
+    pub token: String,
+    /// When the token stops working, ms since the epoch.
+    pub expires_at: i64,
+    /// The signed-in user.
+    pub user: crate::users::User,
+}
+
+#[derive(sqlx::FromRow)]
+struct Credentials {
+    id: i64,
+    password_hash: String,
+}
+
+/// Signs in and returns a session token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
+    request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::ErrorBody),
+              (status = 429, body = crate::error::ErrorBody)))]
+pub async fn login(
+    state: axum::extract::State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    AppJson(req): AppJson<LoginRequest>,
+) -> Result<AppJson<LoginResponse>> {
+    state.limiter.check(&req.username, addr)?;
+    let username = req.username.clone();
+    let creds: Option<Credentials> = read!(state.db, |c| c
+        .opt(
+            q("select id, password_hash from users where username = $1 and active = $2")
+                .bind(username.as_str())
+                .bind(true),
+        )
+        .await
+        .map_err(AppError::from)?);
+    let Some(creds) = creds else {
+        // Spend the same time as a real check so that timing does not tell
+        // which user names exist.
+        let _ = hash_password(req.password).await;
+        return Err(AppError::Unauthorized);
+    };
+    if !verify_password(req.password, creds.password_hash).await {
+        return Err(AppError::Unauthorized);
+    }
+    let user_id = creds.id;
+    let token = new_token("wws_");
+    let hash = token_hash(&token);
+    let now = now_ms();
+    let expires_at = now + state.config.session_ttl_ms();
+    write!(state.db, |c, _out| async move {
+        c.run(
+            q("insert into sessions (token_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)")
+                .bind(hash)
+                .bind(user_id)
+                .bind(now)
+                .bind(expires_at),
+        )
+        .await?;
+        Ok(())
+    })?;
+    let user = read!(state.db, |c| crate::users::get(c, user_id).await)?;
+    Ok(AppJson(LoginResponse {
+        token,
+        expires_at,
+        user,
+    }))
+}
+
+/// Ends the current session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn logout(
+    state: axum::extract::State<AppState>,
+    who: Principal,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::http::StatusCode> {
+    let Principal::User { .. } = who else {
+        return Err(AppError::invalid("devices have no session to end"));
+    };
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .map(|(_, t)| t.trim().to_owned())
+        .ok_or(AppError::invalid("sign out with the Authorization header"))?;
+    let hash = token_hash(&token);
+    let now = now_ms();
+    write!(state.db, |c, _out| async move {
+        c.run(
+            q("update sessions set revoked_at = $2 where token_hash = $1 and revoked_at is null")
+                .bind(hash)
+                .bind(now),
+        )
+        .await?;
+        Ok(())
+    })?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// The signed-in user or device.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
+    responses((status = 200, body = Object), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn me(
+    state: axum::extract::State<AppState>,
+    who: Principal,
+) -> Result<AppJson<serde_json::Value>> {
+    Ok(AppJson(match who {
+        Principal::User { id, .. } => {
+            let user = read!(state.db, |c| crate::users::get(c, id).await)?;
+            serde_json::json!({ "kind": "user", "user": user })
+        }
+        Principal::Device {
+            id,
+            kind,
+            branch_id,
+        } => {
+            serde_json::json!({ "kind": "device", "device_id": id, "device_kind": kind, "branch_id": branch_id })
+        }
+    }))
+}
+
+/// Auth routes.
+pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(login))
+        .routes(utoipa_axum::routes!(logout))
+        .routes(utoipa_axum::routes!(me))
+}

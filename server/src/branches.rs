@@ -1,0 +1,530 @@
+//! Branches: offices with their timezone, business-day rollover, languages
+//! and next-ticket policy settings.
+//!
+//! [`lock`] is the first statement of every write that concerns a branch: it
+//! takes the branch row lock (PostgreSQL) and returns the current settings.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use waitwell_queue::{BusinessCalendar, PolicyConfig, parse_rollover, parse_timezone};
+
+use crate::app::AppState;
+use crate::auth::Principal;
+use crate::db::{Exec, q, read, write};
+use crate::error::{AppError, AppJson, AppPath, Result};
+use crate::events::{self, Actor, NewEvent};
+use crate::now_ms;
+
+/// An office.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Branch {
+    /// Id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// IANA timezone, e.g. `Europe/Warsaw`.
+    pub timezone: String,
+    /// Local time `HH:MM` at which a business day ends; numbering restarts and
+    /// tickets still open expire.
+    pub rollover: String,
+    /// Languages offered, first is the default.
+    pub languages: Vec<String>,
+    /// Message printed on tickets and shown on the kiosk.
+    pub kiosk_message: String,
+    /// Next-ticket policy settings.
+    pub policy: PolicySettings,
+    /// Inactive branches accept no tickets and no device sign-ins.
+    pub active: bool,
+    /// Seq of the branch's latest event.
+    pub event_seq: i64,
+    /// Creation time, ms since the epoch.
+    pub created_at: i64,
+}
+
+/// The next-ticket policy settings of a branch (see `waitwell-queue`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySettings {
+    /// A priority ticket counts as if it had been issued this many seconds earlier.
+    pub priority_credit_s: i64,
+    /// Same for appointment tickets.
+    pub appointment_credit_s: i64,
+    /// Seconds of credit per desk-service weight step above 1.
+    pub weight_step_s: i64,
+    /// At most one credited priority call in any N consecutive calls at a desk; 0 = no limit.
+    pub priority_interleave: u32,
+}
+
+impl From<PolicySettings> for PolicyConfig {
+    fn from(p: PolicySettings) -> Self {
+        PolicyConfig {
+            priority_credit_s: p.priority_credit_s,
+            appointment_credit_s: p.appointment_credit_s,
+            weight_step_s: p.weight_step_s,
+            priority_interleave: p.priority_interleave,
+        }
+    }
+}
+
+impl From<PolicyConfig> for PolicySettings {
+    fn from(p: PolicyConfig) -> Self {
+        PolicySettings {
+            priority_credit_s: p.priority_credit_s,
+            appointment_credit_s: p.appointment_credit_s,
+            weight_step_s: p.weight_step_s,
+            priority_interleave: p.priority_interleave,
+        }
+    }
+}
+
+/// A branch row as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BranchRow {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// IANA timezone.
+    pub timezone: String,
+    /// `HH:MM`.
+    pub rollover: String,
+    /// JSON array text.
+    pub languages: String,
+    /// Kiosk message.
+    pub kiosk_message: String,
+    /// Policy.
+    pub priority_credit_s: i64,
+    /// Policy.
+    pub appointment_credit_s: i64,
+    /// Policy.
+    pub weight_step_s: i64,
+    /// Policy.
+    pub priority_interleave: i64,
+    /// Active flag.
+    pub active: bool,
+    /// Event head.
+    pub event_seq: i64,
+    /// Creation time.
+    pub created_at: i64,
+}
+
+impl BranchRow {
+    /// The policy settings.
+    pub fn policy(&self) -> PolicyConfig {
+        PolicyConfig {
+            priority_credit_s: self.priority_credit_s,
+            appointment_credit_s: self.appointment_credit_s,
+            weight_step_s: self.weight_step_s,
+            priority_interleave: u32::try_from(self.priority_interleave).unwrap_or(0),
+        }
+    }
+
+    /// The business calendar. Stored values were validated on write; a
+    /// corrupted value falls back to UTC midnight rather than failing every
+    /// request of the branch.
+    pub fn calendar(&self) -> BusinessCalendar {
+        BusinessCalendar::new(
+            parse_timezone(&self.timezone).unwrap_or(chrono_tz::UTC),
+            parse_rollover(&self.rollover).unwrap_or_default(),
+        )
+    }
+
+    /// The business day (`YYYY-MM-DD`) at `now_ms`.
+    pub fn business_day(&self, now_ms: i64) -> String {
+        self.calendar()
+            .business_day(crate::utc(now_ms))
+            .format("%Y-%m-%d")
+            .to_string()
+    }
+
+    /// Languages offered.
+    pub fn languages(&self) -> Vec<String> {
+        serde_json::from_str(&self.languages).unwrap_or_else(|_| vec!["en".to_owned()])
+    }
+
+    /// The API view.
+    pub fn to_api(&self) -> Branch {
+        Branch {
+            id: self.id,
+            name: self.name.clone(),
+            timezone: self.timezone.clone(),
+            rollover: self.rollover.clone(),
+            languages: self.languages(),
+            kiosk_message: self.kiosk_message.clone(),
+            policy: self.policy().into(),
+            active: self.active,
+            event_seq: self.event_seq,
+            created_at: self.created_at,
+        }
+    }
+}
+
+/// Locks a branch for the rest of the transaction and returns it. Every
+/// write concerning a branch calls this first, which serialises writers of
+/// one branch on PostgreSQL (SQLite has a single writer anyway).
+///
+/// # Errors
+/// NotFound for an unknown branch.
+pub async fn lock<C: Exec>(c: &mut C, branch_id: i64) -> Result<BranchRow> {
+    c.opt(q("update branches set event_seq = event_seq where id = $1
+           returning id, name, timezone, rollover, languages, kiosk_message, priority_credit_s, appointment_credit_s, weight_step_s, priority_interleave, active, event_seq, created_at")
+        .bind(branch_id))
+        .await?
+        .ok_or(AppError::NotFound("branch"))
+}
+
+/// Reads a branch.
+///
+/// # Errors
+/// NotFound for an unknown branch.
+pub async fn get<C: Exec>(c: &mut C, branch_id: i64) -> Result<BranchRow> {
+    c.opt(q("select id, name, timezone, rollover, languages, kiosk_message, priority_credit_s, appointment_credit_s, weight_step_s, priority_interleave, active, event_seq, created_at from branches where id = $1").bind(branch_id))
+        .await?
+        .ok_or(AppError::NotFound("branch"))
+}
+
+/// All branches.
+///
+/// # Errors
+/// Database errors.
+pub async fn list<C: Exec>(c: &mut C) -> Result<Vec<BranchRow>> {
+    Ok(c.all(q("select id, name, timezone, rollover, languages, kiosk_message, priority_credit_s, appointment_credit_s, weight_step_s, priority_interleave, active, event_seq, created_at from branches order by id")).await?)
+}
+
+/// New branch.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewBranch {
+    /// Display name, 1 to 200 characters.
+    pub name: String,
+    /// IANA timezone.
+    pub timezone: String,
+    /// `HH:MM`, default `00:00`.
+    pub rollover: Option<String>,
+    /// Language tags, default `["en"]`.
+    pub languages: Option<Vec<String>>,
+    /// Kiosk message, default empty.
+    pub kiosk_message: Option<String>,
+    /// Policy, default the queue core's defaults.
+    pub policy: Option<PolicySettings>,
+}
+
+/// Changes to a branch; absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BranchUpdate {
+    /// Display name.
+    pub name: Option<String>,
+    /// IANA timezone.
+    pub timezone: Option<String>,
+    /// `HH:MM`.
+    pub rollover: Option<String>,
+    /// Language tags.
+    pub languages: Option<Vec<String>>,
+    /// Kiosk message.
+    pub kiosk_message: Option<String>,
+    /// Policy.
+    pub policy: Option<PolicySettings>,
+    /// Active flag.
+    pub active: Option<bool>,
+}
+
+/// Checks a display name: trimmed, 1 to `max` characters.
+///
+/// # Errors
+/// Validation naming `field`.
+pub fn clean_name(field: &str, value: &str, max: usize) -> Result<String> {
+    let trimmed = value.trim();
+    let len = trimmed.chars().count();
+    if len == 0 || len > max {
+        return Err(AppError::invalid(format!(
+            "{field} must be 1 to {max} characters"
+        )));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(AppError::invalid(format!(
+            "{field} must not contain control characters"
+        )));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Checks a list of language tags (`en`, `pl`, `pt-BR`).
+///
+/// # Errors
+/// Validation for an empty list, duplicates or malformed tags.
+pub fn clean_languages(languages: &[String]) -> Result<String> {
+    if languages.is_empty() || languages.len() > 20 {
+        return Err(AppError::invalid(
+            "languages must list 1 to 20 language tags",
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for tag in languages {
+        if !is_language_tag(tag) {
+            return Err(AppError::invalid(format!(
+                "{tag:?} is not a language tag like \"en\" or \"pt-BR\""
+            )));
+        }
+        if !seen.insert(tag.to_ascii_lowercase()) {
+            return Err(AppError::invalid(format!(
+                "language {tag:?} is listed twice"
+            )));
+        }
+    }
+    Ok(serde_json::to_string(languages).unwrap_or_else(|_| "[\"en\"]".into()))
+}
+
+/// A BCP 47 tag of the simple kind offices use: 2–3 letters, optionally a
+/// region or script subtag.
+pub fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let primary_ok = parts
+        .next()
+        .is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_lowercase()));
+    primary_ok
+        && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+fn validate_policy(policy: PolicySettings) -> Result<()> {
+    PolicyConfig::from(policy).validate()?;
+    Ok(())
+}
+
+/// Lists branches the caller may see.
+#[utoipa::path(get, path = "/api/v1/branches", tag = "branches",
+    responses((status = 200, body = Vec<Branch>)))]
+pub async fn list_branches(
+    State(state): State<AppState>,
+    who: Principal,
+) -> Result<AppJson<Vec<Branch>>> {
+    let rows = read!(state.db, |c| list(c).await)?;
+    Ok(AppJson(
+        rows.iter()
+            .filter(|b| who.require_reader(b.id).is_ok())
+            .map(BranchRow::to_api)
+            .collect(),
+    ))
+}
+
+/// Creates a branch (admins).
+#[utoipa::path(post, path = "/api/v1/branches", tag = "branches", request_body = NewBranch,
+    responses((status = 201, body = Branch), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn create_branch(
+    State(state): State<AppState>,
+    who: Principal,
+    AppJson(new): AppJson<NewBranch>,
+) -> Result<(StatusCode, AppJson<Branch>)> {
+    who.require_admin()?;
+    let row = create(&state, new, who.actor()).await?;
+    Ok((StatusCode::CREATED, AppJson(row.to_api())))
+}
+
+/// Creates a branch; shared by the API and the demo seed.
+///
+/// # Errors
+/// Validation errors.
+pub async fn create(state: &AppState, new: NewBranch, actor: Actor) -> Result<BranchRow> {
+    let name = clean_name("name", &new.name, 200)?;
+    parse_timezone(&new.timezone)?;
+    let rollover = new.rollover.unwrap_or_else(|| "00:00".into());
+    parse_rollover(&rollover)?;
+    let languages = clean_languages(&new.languages.unwrap_or_else(|| vec!["en".into()]))?;
+    let message = new.kiosk_message.unwrap_or_default();
+    clean_message(&message)?;
+    let policy = new.policy.unwrap_or_else(|| PolicyConfig::default().into());
+    validate_policy(policy)?;
+    let now = now_ms();
+    write!(state.db, |c, out| async move {
+        let (id,): (i64,) = c
+            .one(
+                q("insert into branches (name, timezone, rollover, languages, kiosk_message, priority_credit_s, appointment_credit_s, weight_step_s, priority_interleave, active, created_at)
+                   values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id")
+                .bind(name)
+                .bind(new.timezone)
+                .bind(rollover)
+                .bind(languages)
+                .bind(message)
+                .bind(policy.priority_credit_s)
+                .bind(policy.appointment_credit_s)
+                .bind(policy.weight_step_s)
+                .bind(i64::from(policy.priority_interleave))
+                .bind(true)
+                .bind(now),
+            )
+            .await?;
+        let row = lock(c, id).await?;
+        events::append(
+            c,
+            out,
+            NewEvent {
+                branch_id: id,
+                kind: "branch.created",
+                ticket_id: None,
+                desk_id: None,
+                payload: serde_json::to_value(row.to_api()).unwrap_or_default(),
+                actor,
+                at: now,
+            },
+        )
+        .await?;
+        get(c, id).await
+    })
+}
+
+fn clean_message(message: &str) -> Result<()> {
+    if message.chars().count() > 500 {
+        return Err(AppError::invalid(
+            "kiosk_message must be at most 500 characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a branch.
+#[utoipa::path(get, path = "/api/v1/branches/{id}", tag = "branches",
+    params(("id" = i64, Path, description = "Branch id")),
+    responses((status = 200, body = Branch), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_branch(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<Branch>> {
+    who.require_reader(id)?;
+    let row = read!(state.db, |c| get(c, id).await)?;
+    Ok(AppJson(row.to_api()))
+}
+
+/// Changes a branch (admins, and managers of the branch).
+#[utoipa::path(patch, path = "/api/v1/branches/{id}", tag = "branches", request_body = BranchUpdate,
+    params(("id" = i64, Path, description = "Branch id")),
+    responses((status = 200, body = Branch), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn update_branch(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+    AppJson(update): AppJson<BranchUpdate>,
+) -> Result<AppJson<Branch>> {
+    who.require_manager(id)?;
+    if update.active.is_some() {
+        who.require_admin()?;
+    }
+    let name = update
+        .name
+        .as_deref()
+        .map(|n| clean_name("name", n, 200))
+        .transpose()?;
+    if let Some(tz) = &update.timezone {
+        parse_timezone(tz)?;
+    }
+    if let Some(r) = &update.rollover {
+        parse_rollover(r)?;
+    }
+    let languages = update
+        .languages
+        .as_deref()
+        .map(clean_languages)
+        .transpose()?;
+    if let Some(m) = &update.kiosk_message {
+        clean_message(m)?;
+    }
+    if let Some(p) = update.policy {
+        validate_policy(p)?;
+    }
+    let actor = who.actor();
+    let now = now_ms();
+    let row = write!(state.db, |c, out| async move {
+        let mut row = lock(c, id).await?;
+        if let Some(name) = name {
+            row.name = name;
+        }
+        if let Some(tz) = update.timezone {
+            row.timezone = tz;
+        }
+        if let Some(r) = update.rollover {
+            row.rollover = r;
+        }
+        if let Some(l) = languages {
+            row.languages = l;
+        }
+        if let Some(m) = update.kiosk_message {
+            row.kiosk_message = m;
+        }
+        if let Some(p) = update.policy {
+            row.priority_credit_s = p.priority_credit_s;
+            row.appointment_credit_s = p.appointment_credit_s;
+            row.weight_step_s = p.weight_step_s;
+            row.priority_interleave = i64::from(p.priority_interleave);
+        }
+        if let Some(a) = update.active {
+            row.active = a;
+        }
+        c.run(
+            q("update branches set name = $2, timezone = $3, rollover = $4, languages = $5, kiosk_message = $6,
+                 priority_credit_s = $7, appointment_credit_s = $8, weight_step_s = $9, priority_interleave = $10, active = $11
+               where id = $1")
+            .bind(id)
+            .bind(row.name.as_str())
+            .bind(row.timezone.as_str())
+            .bind(row.rollover.as_str())
+            .bind(row.languages.as_str())
+            .bind(row.kiosk_message.as_str())
+            .bind(row.priority_credit_s)
+            .bind(row.appointment_credit_s)
+            .bind(row.weight_step_s)
+            .bind(row.priority_interleave)
+            .bind(row.active),
+        )
+        .await?;
+        events::append(
+            c,
+            out,
+            NewEvent {
+                branch_id: id,
+                kind: "branch.updated",
+                ticket_id: None,
+                desk_id: None,
+                payload: serde_json::to_value(row.to_api()).unwrap_or_default(),
+                actor,
+                at: now,
+            },
+        )
+        .await?;
+        get(c, id).await
+    })?;
+    Ok(AppJson(row.to_api()))
+}
+
+/// Branch routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_branches, create_branch))
+        .routes(routes!(get_branch, update_branch))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_tags() {
+        for ok in ["en", "pl", "pt-BR", "zh-Hant", "da"] {
+            assert!(is_language_tag(ok), "{ok}");
+        }
+        for bad in ["", "e", "EN", "english", "en_", "en-", "x-1234567890"] {
+            assert!(!is_language_tag(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(clean_name("name", "  Desk 5 ", 10).unwrap(), "Desk 5");
+        assert!(clean_name("name", "   ", 10).is_err());
+        assert!(clean_name("name", "x".repeat(11).as_str(), 10).is_err());
+        assert!(clean_name("name", "a\u{7}b", 10).is_err());
+    }
+}

@@ -1,0 +1,269 @@
+//! Settings: defaults, then an optional TOML file, then `WAITWELL_*`
+//! environment variables, then command-line flags (clap reads flags and
+//! environment together; flags win).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use clap::Args;
+use serde::Deserialize;
+
+/// Settings as given on the command line or in the environment.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Settings {
+    /// TOML file with any of the settings below (keys in snake_case, e.g.
+    /// `listen = "0.0.0.0:8080"`). Flags and environment override it.
+    #[arg(long, env = "WAITWELL_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Address and port to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "WAITWELL_LISTEN", global = true)]
+    pub listen: Option<String>,
+    /// Database URL: sqlite://FILE (created if missing) or postgres://…
+    /// [default: sqlite://waitwell.db].
+    #[arg(long, env = "WAITWELL_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Creates user `admin` with this password when the database has no users.
+    #[arg(
+        long,
+        env = "WAITWELL_ADMIN_PASSWORD",
+        global = true,
+        hide_env_values = true
+    )]
+    pub admin_password: Option<String>,
+    /// How long a sign-in lasts, in hours [default: 12].
+    #[arg(long, env = "WAITWELL_SESSION_HOURS", global = true)]
+    pub session_hours: Option<u32>,
+    /// Login attempts allowed per user name and address per minute [default: 10].
+    #[arg(long, env = "WAITWELL_LOGIN_ATTEMPTS_PER_MINUTE", global = true)]
+    pub login_attempts_per_minute: Option<u32>,
+    /// Public base URL of the server, used in links printed on tickets
+    /// [default: http://LISTEN].
+    #[arg(long, env = "WAITWELL_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+}
+
+/// The file form of [`Settings`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen: Option<String>,
+    database_url: Option<String>,
+    admin_password: Option<String>,
+    session_hours: Option<u32>,
+    login_attempts_per_minute: Option<u32>,
+    public_url: Option<String>,
+}
+
+/// Validated settings.
+#[derive(Clone)]
+pub struct Config {
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// Database URL.
+    pub database_url: String,
+    /// Initial admin password, if given.
+    pub admin_password: Option<String>,
+    /// Session lifetime in hours.
+    pub session_hours: u32,
+    /// Login attempts per user name and address per minute.
+    pub login_attempts_per_minute: u32,
+    /// Public base URL, without a trailing slash.
+    pub public_url: String,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("database_url", &crate::db::redact_url(&self.database_url))
+            .field(
+                "admin_password",
+                &self.admin_password.as_ref().map(|_| "***"),
+            )
+            .field("session_hours", &self.session_hours)
+            .field("login_attempts_per_minute", &self.login_attempts_per_minute)
+            .field("public_url", &self.public_url)
+            .finish()
+    }
+}
+
+impl Config {
+    /// Session lifetime in milliseconds.
+    pub fn session_ttl_ms(&self) -> i64 {
+        i64::from(self.session_hours) * 3_600_000
+    }
+
+    /// Settings for tests: port 0 and the given database.
+    pub fn for_tests(database_url: &str) -> Config {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: database_url.to_owned(),
+            admin_password: None,
+            session_hours: 12,
+            login_attempts_per_minute: 10,
+            public_url: "http://127.0.0.1".into(),
+        }
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+}
+
+impl Settings {
+    /// Merges file and defaults and validates. Every error names the setting.
+    ///
+    /// # Errors
+    /// An unreadable file or an invalid value.
+    pub fn resolve(&self) -> anyhow::Result<Config> {
+        let file = match &self.config {
+            Some(path) => read_file(path)?,
+            None => FileSettings::default(),
+        };
+        let listen_text = self
+            .listen
+            .clone()
+            .or(file.listen)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen: SocketAddr = listen_text.parse().with_context(|| {
+            format!("WAITWELL_LISTEN (--listen) must be an address like 127.0.0.1:8080, got {listen_text:?}")
+        })?;
+        let database_url = self
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| "sqlite://waitwell.db".into());
+        crate::db::Kind::from_url(&database_url)?;
+        let admin_password = self.admin_password.clone().or(file.admin_password);
+        if let Some(p) = &admin_password {
+            if crate::auth::validate_password(p).is_err() {
+                bail!("WAITWELL_ADMIN_PASSWORD must be 8 to 256 characters long");
+            }
+        }
+        let session_hours = self.session_hours.or(file.session_hours).unwrap_or(12);
+        if !(1..=24 * 30).contains(&session_hours) {
+            bail!("WAITWELL_SESSION_HOURS must be 1 to 720, got {session_hours}");
+        }
+        let login_attempts_per_minute = self
+            .login_attempts_per_minute
+            .or(file.login_attempts_per_minute)
+            .unwrap_or(10);
+        if !(1..=10_000).contains(&login_attempts_per_minute) {
+            bail!(
+                "WAITWELL_LOGIN_ATTEMPTS_PER_MINUTE must be 1 to 10000, got {login_attempts_per_minute}"
+            );
+        }
+        let public_url = self
+            .public_url
+            .clone()
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            bail!("WAITWELL_PUBLIC_URL must start with http:// or https://, got {public_url:?}");
+        }
+        Ok(Config {
+            listen,
+            database_url,
+            admin_password,
+            session_hours,
+            login_attempts_per_minute,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let c = Settings::default().resolve().unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite://waitwell.db");
+        assert_eq!(c.session_hours, 12);
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn errors_name_the_setting() {
+        let bad = |s: Settings| format!("{:#}", s.resolve().unwrap_err());
+        assert!(
+            bad(Settings {
+                listen: Some("nope".into()),
+                ..Default::default()
+            })
+            .contains("WAITWELL_LISTEN")
+        );
+        assert!(
+            bad(Settings {
+                database_url: Some("mysql://x".into()),
+                ..Default::default()
+            })
+            .contains("WAITWELL_DATABASE_URL")
+        );
+        assert!(
+            bad(Settings {
+                admin_password: Some("short".into()),
+                ..Default::default()
+            })
+            .contains("WAITWELL_ADMIN_PASSWORD")
+        );
+        assert!(
+            bad(Settings {
+                session_hours: Some(0),
+                ..Default::default()
+            })
+            .contains("WAITWELL_SESSION_HOURS")
+        );
+    }
+
+    #[test]
+    fn file_is_overridden_by_flags() {
+        let dir = std::env::temp_dir().join(format!("waitwell-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("waitwell.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\nsession_hours = 2\n").unwrap();
+        let from_file = Settings {
+            config: Some(path.clone()),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(from_file.listen.port(), 9000);
+        assert_eq!(from_file.session_hours, 2);
+        let flag = Settings {
+            config: Some(path.clone()),
+            listen: Some("127.0.0.1:9001".into()),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(flag.listen.port(), 9001);
+        std::fs::write(&path, "lisen = \"x\"\n").unwrap();
+        let err = format!(
+            "{:#}",
+            Settings {
+                config: Some(path),
+                ..Default::default()
+            }
+            .resolve()
+            .unwrap_err()
+        );
+        assert!(err.contains("lisen"), "{err}");
+    }
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let mut c = Config::for_tests("postgres://u:secret@localhost/db");
+        c.admin_password = Some("hunter2hunter2".into());
+        let text = format!("{c:?}");
+        assert!(
+            !text.contains("secret") && !text.contains("hunter2"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,274 @@
+//! Storage: connects to SQLite or PostgreSQL (chosen by the URL scheme), runs
+//! the embedded migrations and gives the rest of the server two ways in.
+//!
+//! * [`read!`] runs a block on a pooled read connection.
+//! * [`write!`] runs a block as one atomic write. On SQLite every write goes
+//!   through a single writer task that commits concurrent writes together
+//!   (group commit, [`writer`]); on PostgreSQL each write is its own
+//!   transaction. Either way the caller gets its answer only after its own
+//!   commit, and the events the block appended are published to the live
+//!   [`Hub`](crate::events::Hub) in commit order.
+//!
+//! The SQL itself lives in the functions of the submodules, generic over
+//! [`Exec`], so each statement is written once for both backends.
+
+mod exec;
+pub mod writer;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use futures_util::future::BoxFuture;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Connection as _, PgConnection};
+
+pub use exec::{Arg, Exec, Q, Record, q};
+pub use writer::Writer;
+
+use crate::error::AppError;
+use crate::events::{Hub, Outbox};
+
+/// Migrations for SQLite, embedded in the binary.
+pub static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
+/// Migrations for PostgreSQL, embedded in the binary.
+pub static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// The database behind the server. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    backend: Arc<Backend>,
+    hub: Hub,
+}
+
+/// The two supported backends.
+pub enum Backend {
+    /// One file, one writer task, a small pool of readers (WAL lets readers
+    /// run beside the writer).
+    Sqlite {
+        /// Read-only connections.
+        read: SqlitePool,
+        /// The single writer; see [`writer`].
+        writer: Writer,
+    },
+    /// A pool shared by readers and writers; several servers may share the
+    /// database.
+    Postgres {
+        /// Every connection of this process.
+        pool: PgPool,
+    },
+}
+
+/// Which backend a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `sqlite:` URLs.
+    Sqlite,
+    /// `postgres:` / `postgresql:` URLs.
+    Postgres,
+}
+
+impl Kind {
+    /// Reads the backend from a database URL.
+    ///
+    /// # Errors
+    /// A URL with any other scheme.
+    pub fn from_url(url: &str) -> anyhow::Result<Kind> {
+        if url.starts_with("sqlite:") {
+            Ok(Kind::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Kind::Postgres)
+        } else {
+            anyhow::bail!(
+                "WAITWELL_DATABASE_URL must start with sqlite: or postgres://, got {:?}",
+                redact_url(url)
+            )
+        }
+    }
+}
+
+/// A database URL with any password replaced by `***`, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &userinfo[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Db {
+    /// Connects, runs pending migrations and, on SQLite, starts the writer.
+    ///
+    /// # Errors
+    /// A bad URL, an unreachable database or a failed migration.
+    pub async fn connect(url: &str, hub: Hub) -> anyhow::Result<Db> {
+        let backend = match Kind::from_url(url)? {
+            Kind::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url)
+                    .with_context(|| format!("invalid SQLite URL {url:?}"))?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    // FULL: the WAL is synced at every commit, so an
+                    // acknowledged ticket survives power loss. Group commit
+                    // (see writer.rs) is what keeps this affordable.
+                    .synchronous(SqliteSynchronous::Full)
+                    .busy_timeout(Duration::from_secs(5))
+                    .foreign_keys(true);
+                let mut conn = sqlx::SqliteConnection::connect_with(&options)
+                    .await
+                    .with_context(|| format!("cannot open SQLite database {url:?}"))?;
+                SQLITE_MIGRATOR
+                    .run(&mut conn)
+                    .await
+                    .context("running SQLite migrations")?;
+                let read = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(options.read_only(true))
+                    .await
+                    .context("opening SQLite read connections")?;
+                Backend::Sqlite {
+                    read,
+                    writer: Writer::start(conn, hub.clone()),
+                }
+            }
+            Kind::Postgres => {
+                let options = PgConnectOptions::from_str(url)
+                    .with_context(|| format!("invalid PostgreSQL URL {:?}", redact_url(url)))?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await
+                    .with_context(|| format!("cannot connect to {}", redact_url(url)))?;
+                POSTGRES_MIGRATOR
+                    .run(&pool)
+                    .await
+                    .context("running PostgreSQL migrations")?;
+                Backend::Postgres { pool }
+            }
+        };
+        Ok(Db {
+            backend: Arc::new(backend),
+            hub,
+        })
+    }
+
+    /// The backend, for the [`read!`] and [`write!`] macros.
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// The live event hub writes publish to.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// Which backend this is.
+    pub fn kind(&self) -> Kind {
+        match *self.backend {
+            Backend::Sqlite { .. } => Kind::Sqlite,
+            Backend::Postgres { .. } => Kind::Postgres,
+        }
+    }
+
+    /// Finishes queued writes and closes every connection.
+    pub async fn close(&self) {
+        match &*self.backend {
+            Backend::Sqlite { read, writer } => {
+                writer.stop().await;
+                read.close().await;
+            }
+            Backend::Postgres { pool } => pool.close().await,
+        }
+    }
+
+    /// Runs `f` in one PostgreSQL transaction and publishes its events after
+    /// the commit. Used by [`write!`]; not meant to be called directly.
+    ///
+    /// # Errors
+    /// What `f` returns, or a database error.
+    pub async fn pg_transact<T, F>(&self, pool: &PgPool, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(
+                &'c mut PgConnection,
+                &'c mut Outbox,
+            ) -> BoxFuture<'c, Result<T, AppError>>
+            + Send
+            + 'static,
+    {
+        let mut tx = pool.begin().await.map_err(AppError::from)?;
+        let mut outbox = Outbox::default();
+        let value = f(&mut tx, &mut outbox).await?;
+        tx.commit().await.map_err(AppError::from)?;
+        self.hub.publish(outbox);
+        Ok(value)
+    }
+}
+
+/// Runs a block on a read connection: `read!(db, |c| some_query(c).await)`,
+/// where `c: &mut impl Exec`. `?` inside the block returns from the caller.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __db_read {
+    ($db:expr, |$c:ident| $body:expr) => {{
+        match $db.backend() {
+            $crate::db::Backend::Sqlite { read, .. } => {
+                let mut conn = read
+                    .acquire()
+                    .await
+                    .map_err($crate::error::AppError::from)?;
+                let $c: &mut ::sqlx::SqliteConnection = &mut conn;
+                $body
+            }
+            $crate::db::Backend::Postgres { pool } => {
+                let mut conn = pool
+                    .acquire()
+                    .await
+                    .map_err($crate::error::AppError::from)?;
+                let $c: &mut ::sqlx::PgConnection = &mut conn;
+                $body
+            }
+        }
+    }};
+}
+pub use crate::__db_read as read;
+
+/// Runs an async block as one atomic write:
+/// `write!(db, |c, out| async move { ...; Ok(value) })`, where
+/// `c: &mut impl Exec` and `out: &mut Outbox` collects the events appended.
+/// Evaluates to `Result<T, AppError>`, available after the commit.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __db_write {
+    ($db:expr, |$c:ident, $out:ident| $body:expr) => {{
+        let db: &$crate::db::Db = &$db;
+        match db.backend() {
+            $crate::db::Backend::Sqlite { writer, .. } => {
+                writer
+                    .submit(move |$c, $out| ::std::boxed::Box::pin($body))
+                    .await
+            }
+            $crate::db::Backend::Postgres { pool } => {
+                db.pg_transact(pool, move |$c, $out| ::std::boxed::Box::pin($body))
+                    .await
+            }
+        }
+    }};
+}
+pub use crate::__db_write as write;

@@ -1,0 +1,739 @@
+//! Desks: service points, their allocation (which services each serves, by
+//! weight) and the clerk's actions at a desk.
+//!
+//! A clerk opens a desk and is then the only clerk who may act on it until
+//! it is closed; managers and admins may act on any desk of their branch.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use waitwell_queue::MAX_WEIGHT;
+
+use crate::app::AppState;
+use crate::auth::{Principal, Role};
+use crate::branches::{self, clean_name};
+use crate::db::{Exec, q, read, write};
+use crate::error::{AppError, AppJson, AppPath, Result};
+use crate::events::{self, NewEvent, Outbox};
+use crate::now_ms;
+use crate::services;
+use crate::tickets::{self, DeskActor, DeskStep, Ticket};
+
+/// A desk as stored and shown.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, ToSchema)]
+pub struct DeskRow {
+    /// Id.
+    pub id: i64,
+    /// Branch.
+    pub branch_id: i64,
+    /// Name, e.g. "Desk 5".
+    pub name: String,
+    /// open, paused or closed.
+    pub status: String,
+    /// Why it is paused.
+    pub pause_reason: Option<String>,
+    /// Interleave state of the next-ticket policy.
+    pub calls_since_priority: i64,
+    /// Ticket being called or served.
+    pub current_ticket_id: Option<i64>,
+    /// Clerk working there while open or paused.
+    pub user_id: Option<i64>,
+    /// Inactive desks cannot be opened.
+    pub active: bool,
+    /// Creation time.
+    pub created_at: i64,
+}
+
+/// Reads a desk.
+///
+/// # Errors
+/// NotFound.
+pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<DeskRow> {
+    c.opt(q("select id, branch_id, name, status, pause_reason, calls_since_priority, current_ticket_id, user_id, active, created_at
+             from desks where id = $1").bind(id))
+        .await?
+        .ok_or(AppError::NotFound("desk"))
+}
+
+/// A desk's allocation as (service id, weight), active services only.
+///
+/// # Errors
+/// Database errors.
+pub async fn weights<C: Exec>(c: &mut C, desk_id: i64) -> Result<Vec<(i64, u32)>> {
+    let rows: Vec<(i64, i64)> = c
+        .all(q("select ds.service_id, ds.weight from desk_services ds join services s on s.id = ds.service_id
+                where ds.desk_id = $1 and s.active = $2 order by ds.service_id")
+            .bind(desk_id)
+            .bind(true))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(s, w)| (s, u32::try_from(w).unwrap_or(1).clamp(1, MAX_WEIGHT)))
+        .collect())
+}
+
+/// One entry of a desk's allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Allocation {
+    /// Service.
+    pub service_id: i64,
+    /// 1 to 10: how strongly the desk prefers this service.
+    pub weight: u32,
+}
+
+/// New desk.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDesk {
+    /// Name, unique in the branch.
+    pub name: String,
+}
+
+/// Changes to a desk.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeskUpdate {
+    /// Name.
+    pub name: Option<String>,
+    /// Active.
+    pub active: Option<bool>,
+}
+
+/// Creates a desk; used by the API and the demo seed.
+///
+/// # Errors
+/// Validation errors, a taken name.
+pub async fn create(
+    db: &crate::db::Db,
+    branch_id: i64,
+    new: NewDesk,
+    actor: events::Actor,
+) -> Result<DeskRow> {
+    let name = clean_name("name", &new.name, 80)?;
+    let now = now_ms();
+    write!(db, |c, out| async move {
+        branches::lock(c, branch_id).await?;
+        let taken: Option<(i64,)> = c
+            .opt(
+                q("select id from desks where branch_id = $1 and name = $2")
+                    .bind(branch_id)
+                    .bind(name.as_str()),
+            )
+            .await?;
+        if taken.is_some() {
+            return Err(AppError::conflict(format!(
+                "a desk named {name} exists already"
+            )));
+        }
+        let (id,): (i64,) = c
+            .one(q("insert into desks (branch_id, name, status, active, created_at) values ($1, $2, 'closed', $3, $4) returning id")
+                .bind(branch_id)
+                .bind(name)
+                .bind(true)
+                .bind(now))
+            .await?;
+        let desk = get(c, id).await?;
+        desk_event(
+            c,
+            out,
+            &desk,
+            "desk.created",
+            actor,
+            now,
+            serde_json::Value::Null,
+        )
+        .await?;
+        Ok(desk)
+    })
+}
+
+async fn desk_event<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    desk: &DeskRow,
+    kind: &str,
+    actor: events::Actor,
+    now: i64,
+    extra: serde_json::Value,
+) -> Result<()> {
+    let mut payload = serde_json::json!({ "desk": desk });
+    if let (Some(map), serde_json::Value::Object(extra)) = (payload.as_object_mut(), extra) {
+        map.extend(extra);
+    }
+    events::append(
+        c,
+        out,
+        NewEvent {
+            branch_id: desk.branch_id,
+            kind,
+            ticket_id: None,
+            desk_id: Some(desk.id),
+            payload,
+            actor,
+            at: now,
+        },
+    )
+    .await
+}
+
+/// Replaces a desk's allocation; used by the API and the demo seed.
+///
+/// # Errors
+/// Weights out of range, duplicate or foreign services.
+pub async fn set_allocation(
+    db: &crate::db::Db,
+    desk_id: i64,
+    allocation: Vec<Allocation>,
+    actor: events::Actor,
+) -> Result<Vec<Allocation>> {
+    let mut seen = std::collections::HashSet::new();
+    for a in &allocation {
+        if !(1..=MAX_WEIGHT).contains(&a.weight) {
+            return Err(AppError::invalid(format!(
+                "weight must be 1 to {MAX_WEIGHT}; leave a service out to not serve it"
+            )));
+        }
+        if !seen.insert(a.service_id) {
+            return Err(AppError::invalid(format!(
+                "service {} is listed twice",
+                a.service_id
+            )));
+        }
+    }
+    if allocation.len() > 200 {
+        return Err(AppError::invalid("a desk serves at most 200 services"));
+    }
+    let now = now_ms();
+    write!(db, |c, out| async move {
+        let desk = get(c, desk_id).await?;
+        branches::lock(c, desk.branch_id).await?;
+        for a in &allocation {
+            let s = services::get(c, a.service_id).await.map_err(|_| {
+                AppError::invalid(format!("service {} does not exist", a.service_id))
+            })?;
+            if s.branch_id != desk.branch_id {
+                return Err(AppError::invalid(format!(
+                    "service {} belongs to another branch",
+                    a.service_id
+                )));
+            }
+        }
+        c.run(q("delete from desk_services where desk_id = $1").bind(desk_id))
+            .await?;
+        for a in &allocation {
+            c.run(
+                q("insert into desk_services (desk_id, service_id, weight) values ($1, $2, $3)")
+                    .bind(desk_id)
+                    .bind(a.service_id)
+                    .bind(i64::from(a.weight)),
+            )
+            .await?;
+        }
+        let stored = allocation_of(c, desk_id).await?;
+        desk_event(
+            c,
+            out,
+            &desk,
+            "desk.allocation_changed",
+            actor,
+            now,
+            serde_json::json!({ "services": stored }),
+        )
+        .await?;
+        Ok(stored)
+    })
+}
+
+async fn allocation_of<C: Exec>(c: &mut C, desk_id: i64) -> Result<Vec<Allocation>> {
+    let rows: Vec<(i64, i64)> = c
+        .all(q("select service_id, weight from desk_services where desk_id = $1 order by service_id").bind(desk_id))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(service_id, weight)| Allocation {
+            service_id,
+            weight: u32::try_from(weight).unwrap_or(1),
+        })
+        .collect())
+}
+
+/// Lists a branch's desks.
+#[utoipa::path(get, path = "/api/v1/branches/{id}/desks", tag = "desks",
+    params(("id" = i64, Path, description = "Branch id")),
+    responses((status = 200, body = Vec<DeskRow>)))]
+pub async fn list_desks(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(branch_id): AppPath<i64>,
+) -> Result<AppJson<Vec<DeskRow>>> {
+    who.require_reader(branch_id)?;
+    let desks: Vec<DeskRow> = read!(state.db, |c| {
+        branches::get(c, branch_id).await?;
+        c.all(q("select id, branch_id, name, status, pause_reason, calls_since_priority, current_ticket_id, user_id, active, created_at
+                 from desks where branch_id = $1 order by name").bind(branch_id))
+            .await
+            .map_err(AppError::from)
+    })?;
+    Ok(AppJson(desks))
+}
+
+/// Creates a desk (managers).
+#[utoipa::path(post, path = "/api/v1/branches/{id}/desks", tag = "desks", request_body = NewDesk,
+    params(("id" = i64, Path, description = "Branch id")),
+    responses((status = 201, body = DeskRow), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn create_desk(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(branch_id): AppPath<i64>,
+    AppJson(new): AppJson<NewDesk>,
+) -> Result<(StatusCode, AppJson<DeskRow>)> {
+    who.require_manager(branch_id)?;
+    let desk = create(&state.db, branch_id, new, who.actor()).await?;
+    Ok((StatusCode::CREATED, AppJson(desk)))
+}
+
+/// Reads a desk.
+#[utoipa::path(get, path = "/api/v1/desks/{id}", tag = "desks",
+    params(("id" = i64, Path, description = "Desk id")),
+    responses((status = 200, body = DeskRow), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_desk(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<DeskRow>> {
+    let desk = read!(state.db, |c| get(c, id).await)?;
+    who.require_reader(desk.branch_id)?;
+    Ok(AppJson(desk))
+}
+
+/// Renames or (de)activates a desk (managers).
+#[utoipa::path(patch, path = "/api/v1/desks/{id}", tag = "desks", request_body = DeskUpdate,
+    params(("id" = i64, Path, description = "Desk id")),
+    responses((status = 200, body = DeskRow), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn update_desk(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+    AppJson(update): AppJson<DeskUpdate>,
+) -> Result<AppJson<DeskRow>> {
+    let existing = read!(state.db, |c| get(c, id).await)?;
+    who.require_manager(existing.branch_id)?;
+    let name = update
+        .name
+        .as_deref()
+        .map(|n| clean_name("name", n, 80))
+        .transpose()?;
+    let (actor, now) = (who.actor(), now_ms());
+    let desk = write!(state.db, |c, out| async move {
+        branches::lock(c, existing.branch_id).await?;
+        let mut d = get(c, id).await?;
+        if let Some(name) = name {
+            let taken: Option<(i64,)> = c
+                .opt(
+                    q("select id from desks where branch_id = $1 and name = $2 and id <> $3")
+                        .bind(d.branch_id)
+                        .bind(name.as_str())
+                        .bind(id),
+                )
+                .await?;
+            if taken.is_some() {
+                return Err(AppError::conflict(format!(
+                    "a desk named {name} exists already"
+                )));
+            }
+            d.name = name;
+        }
+        if let Some(active) = update.active {
+            if !active && d.status != "closed" {
+                return Err(AppError::conflict(format!(
+                    "close {} before deactivating it",
+                    d.name
+                )));
+            }
+            d.active = active;
+        }
+        c.run(
+            q("update desks set name = $2, active = $3 where id = $1")
+                .bind(id)
+                .bind(d.name.as_str())
+                .bind(d.active),
+        )
+        .await?;
+        desk_event(
+            c,
+            out,
+            &d,
+            "desk.updated",
+            actor,
+            now,
+            serde_json::Value::Null,
+        )
+        .await?;
+        Ok(d)
+    })?;
+    Ok(AppJson(desk))
+}
+
+/// A desk's allocation.
+#[utoipa::path(get, path = "/api/v1/desks/{id}/services", tag = "desks",
+    params(("id" = i64, Path, description = "Desk id")),
+    responses((status = 200, body = Vec<Allocation>), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_allocation(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<Vec<Allocation>>> {
+    let allocation = read!(state.db, |c| {
+        let desk = get(c, id).await?;
+        who.require_reader(desk.branch_id)?;
+        allocation_of(c, id).await
+    })?;
+    Ok(AppJson(allocation))
+}
+
+/// Replaces a desk's allocation (managers). Applies from the next call.
+#[utoipa::path(put, path = "/api/v1/desks/{id}/services", tag = "desks", request_body = Vec<Allocation>,
+    params(("id" = i64, Path, description = "Desk id")),
+    responses((status = 200, body = Vec<Allocation>), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn put_allocation(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+    AppJson(allocation): AppJson<Vec<Allocation>>,
+) -> Result<AppJson<Vec<Allocation>>> {
+    let desk = read!(state.db, |c| get(c, id).await)?;
+    who.require_manager(desk.branch_id)?;
+    Ok(AppJson(
+        set_allocation(&state.db, id, allocation, who.actor()).await?,
+    ))
+}
+
+/// The caller as a desk actor, after checking they are staff of the desk's branch.
+async fn desk_actor(state: &AppState, who: &Principal, desk_id: i64) -> Result<DeskActor> {
+    let desk = read!(state.db, |c| get(c, desk_id).await)?;
+    who.require_staff(desk.branch_id)?;
+    let supervisor = matches!(
+        who,
+        Principal::User {
+            role: Role::Admin | Role::Manager,
+            ..
+        }
+    );
+    Ok(DeskActor {
+        desk_id,
+        actor: who.actor(),
+        user_id: who.user_id(),
+        supervisor,
+        now: now_ms(),
+    })
+}
+
+/// Body of `pause`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PauseRequest {
+    /// Why (shown to managers), 1 to 200 characters.
+    pub reason: String,
+}
+
+async fn set_status(
+    state: &AppState,
+    who: DeskActor,
+    status: &'static str,
+    reason: Option<String>,
+) -> Result<DeskRow> {
+    write!(state.db, |c, out| async move {
+        let desk = get(c, who.desk_id).await?;
+        branches::lock(c, desk.branch_id).await?;
+        let desk = get(c, who.desk_id).await?;
+        if !desk.active {
+            return Err(AppError::conflict(format!("{} is deactivated", desk.name)));
+        }
+        if !who.supervisor && desk.user_id.is_some() && desk.user_id != who.user_id {
+            return Err(AppError::conflict(format!(
+                "{} is staffed by another clerk",
+                desk.name
+            )));
+        }
+        if status == "closed" && desk.current_ticket_id.is_some() {
+            return Err(AppError::conflict(format!(
+                "{} still has a ticket: finish, mark no-show, park or transfer it first",
+                desk.name
+            )));
+        }
+        if status == "paused" && desk.status == "closed" {
+            return Err(AppError::conflict(format!(
+                "{} is closed; open it first",
+                desk.name
+            )));
+        }
+        let user_id = match status {
+            "closed" => None,
+            // Opening by a clerk takes the desk; a manager opening keeps
+            // whoever staffed it.
+            _ if who.supervisor => desk.user_id,
+            _ => who.user_id,
+        };
+        let kind = match status {
+            "open" => "desk.opened",
+            "paused" => "desk.paused",
+            _ => "desk.closed",
+        };
+        c.run(
+            q("update desks set status = $2, pause_reason = $3, user_id = $4 where id = $1")
+                .bind(desk.id)
+                .bind(status)
+                .bind(reason)
+                .bind(user_id),
+        )
+        .await?;
+        let desk = get(c, desk.id).await?;
+        desk_event(
+            c,
+            out,
+            &desk,
+            kind,
+            who.actor,
+            who.now,
+            serde_json::Value::Null,
+        )
+        .await?;
+        Ok(desk)
+    })
+}
+
+/// Opens a desk; a clerk who opens it staffs it.
+#[utoipa::path(post, path = "/api/v1/desks/{id}/open", tag = "desk actions",
+    params(("id" = i64, Path, description = "Desk id")),
+    responses((status = 200, body = DeskRow), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn open(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<DeskRow>> {
+    let actor = desk_actor(&state, &who, id).await?;
+    Ok(AppJson(set_status(&state, actor, "open", None).await?))
+}
+
+/// Pauses a desk, with a reason.
+#[utoipa::path(post, path = "/api/v1/desks/{id}/pause", tag = "desk actions", request_body = PauseRequest,
+    params(("id" = i64, Path, description = "Desk id")),
+    responses((status = 200, body = DeskRow), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn pause(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+    AppJson(body): AppJson<PauseRequest>,
+) -> Result<AppJson<DeskRow>> {
+    let reason = clean_name("reason", &body.reason, 200)?;
+    let actor = desk_actor(&state, &who, id).await?;
+    Ok(AppJson(
+        set_status(&state, actor, "paused", Some(reason)).await?,
+    ))
+}
+
+/// Closes a desk; it must have no current ticket.
+#[utoipa::path(post, path = "/api/v1/desks/{id}/close", tag = "desk actions",
+    params(("id" = i64, Path, description = "Desk id")),
+    responses((status = 200, body = DeskRow), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn close(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<DeskRow>> {
+    let actor = desk_actor(&state, &who, id).await?;
+    Ok(AppJson(set_status(&state, actor, "closed", None).await?))
+}
+
+/// Calls the next visitor by the policy: 200 with the ticket, 204 when
+/// nobody waits for this desk's services.
+#[utoipa::path(post, path = "/api/v1/desks/{id}/call-next", tag = "desk actions",
+    params(("id" = i64, Path, description = "Desk id")),
+    responses((status = 200, body = Ticket), (status = 204, description = "Nobody waits"), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn call_next(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+) -> Result<Response> {
+    let actor = desk_actor(&state, &who, id).await?;
+    let called = write!(state.db, |c, out| async move {
+        tickets::call_next(c, out, actor).await
+    })?;
+    Ok(match called {
+        Some(t) => {
+            state.metrics.calls.inc();
+            AppJson(t).into_response()
+        }
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
+}
+
+/// Body of `call`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallRequest {
+    /// The ticket to call (waiting or parked).
+    pub ticket_id: i64,
+    /// Why out of turn; recorded and reported. 1 to 500 characters.
+    pub reason: String,
+}
+
+/// Calls a specific ticket out of turn; a reason is required and recorded.
+#[utoipa::path(post, path = "/api/v1/desks/{id}/call", tag = "desk actions", request_body = CallRequest,
+    params(("id" = i64, Path, description = "Desk id")),
+    responses((status = 200, body = Ticket), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn call(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+    AppJson(body): AppJson<CallRequest>,
+) -> Result<AppJson<Ticket>> {
+    let reason = clean_name("reason", &body.reason, 500)?;
+    let actor = desk_actor(&state, &who, id).await?;
+    let ticket_id = body.ticket_id;
+    let ticket = write!(state.db, |c, out| async move {
+        tickets::call_specific(c, out, actor, ticket_id, reason).await
+    })?;
+    state.metrics.calls.inc();
+    Ok(AppJson(ticket))
+}
+
+async fn step(
+    state: &AppState,
+    who: &Principal,
+    desk_id: i64,
+    step: DeskStep,
+) -> Result<AppJson<Ticket>> {
+    let actor = desk_actor(state, who, desk_id).await?;
+    let ticket = write!(state.db, |c, out| async move {
+        tickets::desk_step(c, out, actor, step).await
+    })?;
+    Ok(AppJson(ticket))
+}
+
+/// Calls the desk's current ticket again (displays announce it again).
+#[utoipa::path(post, path = "/api/v1/desks/{id}/recall", tag = "desk actions",
+    params(("id" = i64, Path, description = "Desk id")),
+    responses((status = 200, body = Ticket), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn recall(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<Ticket>> {
+    step(&state, &who, id, DeskStep::Recall).await
+}
+
+/// Starts serving the current ticket.
+#[utoipa::path(post, path = "/api/v1/desks/{id}/start", tag = "desk actions",
+    params(("id" = i64, Path, description = "Desk id")),
+    responses((status = 200, body = Ticket), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn start(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<Ticket>> {
+    step(&state, &who, id, DeskStep::Start).await
+}
+
+/// Body of `finish`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FinishRequest {
+    /// Outcome, up to 200 characters (e.g. "passport handed over").
+    pub outcome: Option<String>,
+}
+
+/// Finishes the current ticket, with an optional outcome. The body may be
+/// omitted.
+#[utoipa::path(post, path = "/api/v1/desks/{id}/finish", tag = "desk actions", request_body(content = Option<FinishRequest>),
+    params(("id" = i64, Path, description = "Desk id")),
+    responses((status = 200, body = Ticket), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn finish(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+    body: axum::body::Bytes,
+) -> Result<AppJson<Ticket>> {
+    let request: FinishRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        FinishRequest::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| AppError::BadRequest(format!("invalid JSON body: {e}")))?
+    };
+    let outcome = request
+        .outcome
+        .as_deref()
+        .map(|o| clean_name("outcome", o, 200))
+        .transpose()?;
+    step(&state, &who, id, DeskStep::Finish(outcome)).await
+}
+
+/// Marks the current ticket as a no-show.
+#[utoipa::path(post, path = "/api/v1/desks/{id}/no-show", tag = "desk actions",
+    params(("id" = i64, Path, description = "Desk id")),
+    responses((status = 200, body = Ticket), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn no_show(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<Ticket>> {
+    step(&state, &who, id, DeskStep::NoShow).await
+}
+
+/// Parks the current ticket; it can be called again later with `call`.
+#[utoipa::path(post, path = "/api/v1/desks/{id}/park", tag = "desk actions",
+    params(("id" = i64, Path, description = "Desk id")),
+    responses((status = 200, body = Ticket), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn park(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<Ticket>> {
+    step(&state, &who, id, DeskStep::Park).await
+}
+
+/// Body of `transfer`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    /// Target service.
+    pub service_id: i64,
+}
+
+/// Transfers the current ticket to another service's queue; the visitor
+/// keeps their number and original issue time. Returns the new ticket.
+#[utoipa::path(post, path = "/api/v1/desks/{id}/transfer", tag = "desk actions", request_body = TransferRequest,
+    params(("id" = i64, Path, description = "Desk id")),
+    responses((status = 200, body = Ticket), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn transfer(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+    AppJson(body): AppJson<TransferRequest>,
+) -> Result<AppJson<Ticket>> {
+    step(&state, &who, id, DeskStep::Transfer(body.service_id)).await
+}
+
+/// Desk routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_desks, create_desk))
+        .routes(routes!(get_desk, update_desk))
+        .routes(routes!(get_allocation, put_allocation))
+        .routes(routes!(open))
+        .routes(routes!(pause))
+        .routes(routes!(close))
+        .routes(routes!(call_next))
+        .routes(routes!(call))
+        .routes(routes!(recall))
+        .routes(routes!(start))
+        .routes(routes!(finish))
+        .routes(routes!(no_show))
+        .routes(routes!(park))
+        .routes(routes!(transfer))
+}

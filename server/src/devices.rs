@@ -1,0 +1,315 @@
+//! Devices: kiosks and waiting-room displays. Each authenticates with its
+//! own token of narrow scope: a kiosk issues tickets for its branch, a
+//! display reads its branch. The token is shown once, at creation or
+//! rotation, and stored only as a hash.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+use crate::auth::{DeviceKind, Principal, new_token, token_hash};
+use crate::branches::{self, clean_name};
+use crate::db::{Exec, q, read, write};
+use crate::error::{AppError, AppJson, AppPath, Result};
+use crate::events::{self, Actor, NewEvent};
+use crate::now_ms;
+
+/// A device.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Device {
+    /// Id.
+    pub id: i64,
+    /// Branch.
+    pub branch_id: i64,
+    /// kiosk or display.
+    pub kind: String,
+    /// Name, e.g. "Entrance kiosk".
+    pub name: String,
+    /// JSON text of device settings (display filters, layout).
+    #[schema(value_type = Object)]
+    #[serde(serialize_with = "as_json")]
+    pub config: String,
+    /// Inactive devices cannot sign in.
+    pub active: bool,
+    /// Last contact, ms since the epoch.
+    pub last_seen_at: Option<i64>,
+    /// Creation time.
+    pub created_at: i64,
+}
+
+fn as_json<S: serde::Serializer>(text: &str, s: S) -> std::result::Result<S::Ok, S::Error> {
+    let value: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+    value.serialize(s)
+}
+
+/// A device with its token, returned once.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeviceWithToken {
+    /// The device.
+    #[serde(flatten)]
+    pub device: Device,
+    /// Bearer token for the device. Not retrievable later.
+    pub token: String,
+}
+
+/// Reads a device.
+///
+/// # Errors
+/// NotFound.
+pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<Device> {
+    c.opt(q("select id, branch_id, kind, name, config, active, last_seen_at, created_at from devices where id = $1").bind(id))
+        .await?
+        .ok_or(AppError::NotFound("device"))
+}
+
+/// New device.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDevice {
+    /// kiosk or display.
+    pub kind: DeviceKind,
+    /// Name.
+    pub name: String,
+    /// Settings object.
+    #[schema(value_type = Object)]
+    pub config: Option<serde_json::Value>,
+}
+
+/// Changes to a device.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceUpdate {
+    /// Name.
+    pub name: Option<String>,
+    /// Settings object (replaces all).
+    #[schema(value_type = Object)]
+    pub config: Option<serde_json::Value>,
+    /// Active.
+    pub active: Option<bool>,
+}
+
+fn clean_config(config: Option<&serde_json::Value>) -> Result<Option<String>> {
+    match config {
+        None => Ok(None),
+        Some(v) if v.is_object() => {
+            let text = v.to_string();
+            if text.len() > 16 * 1024 {
+                return Err(AppError::invalid("config must be at most 16 KiB"));
+            }
+            Ok(Some(text))
+        }
+        Some(_) => Err(AppError::invalid("config must be a JSON object")),
+    }
+}
+
+/// Creates a device and its token; used by the API and the demo seed.
+///
+/// # Errors
+/// Validation errors.
+pub async fn create(
+    db: &crate::db::Db,
+    branch_id: i64,
+    new: NewDevice,
+    actor: Actor,
+) -> Result<DeviceWithToken> {
+    let name = clean_name("name", &new.name, 120)?;
+    let config = clean_config(new.config.as_ref())?.unwrap_or_else(|| "{}".into());
+    let token = new_token("wwd_");
+    let hash = token_hash(&token);
+    let now = now_ms();
+    let kind = new.kind.as_str();
+    let device = write!(db, |c, out| async move {
+        branches::lock(c, branch_id).await?;
+        let (id,): (i64,) = c
+            .one(q("insert into devices (branch_id, kind, name, token_hash, config, active, created_at)
+                    values ($1, $2, $3, $4, $5, $6, $7) returning id")
+                .bind(branch_id)
+                .bind(kind)
+                .bind(name)
+                .bind(hash)
+                .bind(config)
+                .bind(true)
+                .bind(now))
+            .await?;
+        let device = get(c, id).await?;
+        events::append(
+            c,
+            out,
+            NewEvent {
+                branch_id,
+                kind: "device.created",
+                ticket_id: None,
+                desk_id: None,
+                payload: serde_json::to_value(&device).unwrap_or_default(),
+                actor,
+                at: now,
+            },
+        )
+        .await?;
+        Ok(device)
+    })?;
+    Ok(DeviceWithToken { device, token })
+}
+
+/// Lists a branch's devices (managers).
+#[utoipa::path(get, path = "/api/v1/branches/{id}/devices", tag = "devices",
+    params(("id" = i64, Path, description = "Branch id")),
+    responses((status = 200, body = Vec<Device>)))]
+pub async fn list_devices(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(branch_id): AppPath<i64>,
+) -> Result<AppJson<Vec<Device>>> {
+    who.require_manager(branch_id)?;
+    let devices: Vec<Device> = read!(state.db, |c| {
+        branches::get(c, branch_id).await?;
+        c.all(q("select id, branch_id, kind, name, config, active, last_seen_at, created_at from devices where branch_id = $1 order by id")
+            .bind(branch_id))
+            .await
+            .map_err(AppError::from)
+    })?;
+    Ok(AppJson(devices))
+}
+
+/// Creates a device (managers). The response carries its token, once.
+#[utoipa::path(post, path = "/api/v1/branches/{id}/devices", tag = "devices", request_body = NewDevice,
+    params(("id" = i64, Path, description = "Branch id")),
+    responses((status = 201, body = DeviceWithToken), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn create_device(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(branch_id): AppPath<i64>,
+    AppJson(new): AppJson<NewDevice>,
+) -> Result<(StatusCode, AppJson<DeviceWithToken>)> {
+    who.require_manager(branch_id)?;
+    let device = create(&state.db, branch_id, new, who.actor()).await?;
+    Ok((StatusCode::CREATED, AppJson(device)))
+}
+
+/// Reads a device (managers, or the device itself).
+#[utoipa::path(get, path = "/api/v1/devices/{id}", tag = "devices",
+    params(("id" = i64, Path, description = "Device id")),
+    responses((status = 200, body = Device), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_device(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<Device>> {
+    let device = read!(state.db, |c| get(c, id).await)?;
+    if !matches!(who, Principal::Device { id: me, .. } if me == id) {
+        who.require_manager(device.branch_id)?;
+    }
+    Ok(AppJson(device))
+}
+
+/// Changes a device (managers).
+#[utoipa::path(patch, path = "/api/v1/devices/{id}", tag = "devices", request_body = DeviceUpdate,
+    params(("id" = i64, Path, description = "Device id")),
+    responses((status = 200, body = Device), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn update_device(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+    AppJson(update): AppJson<DeviceUpdate>,
+) -> Result<AppJson<Device>> {
+    let existing = read!(state.db, |c| get(c, id).await)?;
+    who.require_manager(existing.branch_id)?;
+    let name = update
+        .name
+        .as_deref()
+        .map(|n| clean_name("name", n, 120))
+        .transpose()?;
+    let config = clean_config(update.config.as_ref())?;
+    let (actor, now, branch_id) = (who.actor(), now_ms(), existing.branch_id);
+    let device = write!(state.db, |c, out| async move {
+        branches::lock(c, branch_id).await?;
+        let mut d = get(c, id).await?;
+        if let Some(v) = name {
+            d.name = v;
+        }
+        if let Some(v) = config {
+            d.config = v;
+        }
+        if let Some(v) = update.active {
+            d.active = v;
+        }
+        c.run(
+            q("update devices set name = $2, config = $3, active = $4 where id = $1")
+                .bind(id)
+                .bind(d.name.as_str())
+                .bind(d.config.as_str())
+                .bind(d.active),
+        )
+        .await?;
+        events::append(
+            c,
+            out,
+            NewEvent {
+                branch_id,
+                kind: "device.updated",
+                ticket_id: None,
+                desk_id: None,
+                payload: serde_json::to_value(&d).unwrap_or_default(),
+                actor,
+                at: now,
+            },
+        )
+        .await?;
+        Ok(d)
+    })?;
+    Ok(AppJson(device))
+}
+
+/// Replaces a device's token (managers); the old token stops working.
+#[utoipa::path(post, path = "/api/v1/devices/{id}/token", tag = "devices",
+    params(("id" = i64, Path, description = "Device id")),
+    responses((status = 200, body = DeviceWithToken), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn rotate_token(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<DeviceWithToken>> {
+    let existing = read!(state.db, |c| get(c, id).await)?;
+    who.require_manager(existing.branch_id)?;
+    let token = new_token("wwd_");
+    let hash = token_hash(&token);
+    let (actor, now, branch_id) = (who.actor(), now_ms(), existing.branch_id);
+    let device = write!(state.db, |c, out| async move {
+        branches::lock(c, branch_id).await?;
+        c.run(
+            q("update devices set token_hash = $2 where id = $1")
+                .bind(id)
+                .bind(hash),
+        )
+        .await?;
+        let d = get(c, id).await?;
+        events::append(
+            c,
+            out,
+            NewEvent {
+                branch_id,
+                kind: "device.token_rotated",
+                ticket_id: None,
+                desk_id: None,
+                payload: serde_json::json!({ "id": id }),
+                actor,
+                at: now,
+            },
+        )
+        .await?;
+        Ok(d)
+    })?;
+    Ok(AppJson(DeviceWithToken { device, token }))
+}
+
+/// Device routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_devices, create_device))
+        .routes(routes!(get_device, update_device))
+        .routes(routes!(rotate_token))
+}

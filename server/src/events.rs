@@ -1,0 +1,311 @@
+//! The event log: every change of state is an [`Event`] row, written in the
+//! same transaction as the change, numbered per branch and chained by
+//! SHA-256 to the branch's previous event so that any edit of history shows.
+//!
+//! Writers append with [`append`] into an [`Outbox`]; after the commit the
+//! storage layer hands the outbox to the [`Hub`], which broadcasts to live
+//! clients. [`verify`] recomputes a branch's chain (`waitwell audit verify`).
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tokio::sync::broadcast;
+
+use crate::db::{Exec, q};
+use crate::error::Result;
+
+/// Who caused a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    /// A signed-in user.
+    User(i64),
+    /// A kiosk or display.
+    Device(i64),
+    /// The server itself (day-end expiry, demo seeding).
+    System,
+}
+
+impl Actor {
+    /// The stored form: `user:7`, `device:3`, `system`.
+    pub fn as_text(self) -> String {
+        match self {
+            Actor::User(id) => format!("user:{id}"),
+            Actor::Device(id) => format!("device:{id}"),
+            Actor::System => "system".to_owned(),
+        }
+    }
+}
+
+/// One committed change, as stored and as sent to live clients.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Event {
+    /// Branch whose log this is.
+    pub branch_id: i64,
+    /// Position in the branch's log, from 1, without gaps.
+    pub seq: i64,
+    /// What happened, e.g. `ticket.called`.
+    #[serde(rename = "type")]
+    #[sqlx(rename = "type")]
+    pub kind: String,
+    /// The ticket concerned, if any.
+    pub ticket_id: Option<i64>,
+    /// The desk concerned, if any.
+    pub desk_id: Option<i64>,
+    /// JSON text of what changed (usually the object after the change).
+    #[serde(skip)]
+    pub payload: String,
+    /// `user:ID`, `device:ID` or `system`.
+    pub actor: String,
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+    /// Hash of the previous event ("" for the first).
+    pub prev_hash: String,
+    /// SHA-256 over `prev_hash` and this event's fields, hex.
+    pub hash: String,
+}
+
+impl Event {
+    /// The payload as JSON (null if it is not valid JSON, which only a
+    /// tampered database can produce).
+    pub fn data(&self) -> serde_json::Value {
+        serde_json::from_str(&self.payload).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// This event as a JSON object for clients: every field plus `data`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        if let Some(map) = value.as_object_mut() {
+            map.insert("data".into(), self.data());
+        }
+        value
+    }
+
+    /// The hash this event should carry given its fields.
+    pub fn compute_hash(&self) -> String {
+        chain_hash(
+            &self.prev_hash,
+            self.branch_id,
+            self.seq,
+            &self.kind,
+            self.ticket_id,
+            self.desk_id,
+            &self.actor,
+            self.at,
+            &self.payload,
+        )
+    }
+}
+
+/// SHA-256 of the canonical form of an event: its fields one per line, in a
+/// fixed order, absent ids as empty lines.
+#[allow(clippy::too_many_arguments)]
+fn chain_hash(
+    prev_hash: &str,
+    branch_id: i64,
+    seq: i64,
+    kind: &str,
+    ticket_id: Option<i64>,
+    desk_id: Option<i64>,
+    actor: &str,
+    at: i64,
+    payload: &str,
+) -> String {
+    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let canonical = format!(
+        "{prev_hash}\n{branch_id}\n{seq}\n{kind}\n{}\n{}\n{actor}\n{at}\n{payload}",
+        opt(ticket_id),
+        opt(desk_id)
+    );
+    hex::encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// Events appended by one write, published after its commit.
+#[derive(Debug, Default)]
+pub struct Outbox {
+    events: Vec<Event>,
+}
+
+impl Outbox {
+    /// The events, in append order.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+}
+
+/// What [`append`] needs to know about a change.
+#[derive(Debug, Clone)]
+pub struct NewEvent<'a> {
+    /// Branch whose log gets the event.
+    pub branch_id: i64,
+    /// Event type, e.g. `ticket.issued`.
+    pub kind: &'a str,
+    /// Ticket concerned.
+    pub ticket_id: Option<i64>,
+    /// Desk concerned.
+    pub desk_id: Option<i64>,
+    /// Payload, serialised to JSON text.
+    pub payload: serde_json::Value,
+    /// Who did it.
+    pub actor: Actor,
+    /// When, ms since the epoch.
+    pub at: i64,
+}
+
+/// Appends an event to its branch's chain inside the caller's transaction.
+/// The branch row update is also the lock that serialises writers of one
+/// branch on PostgreSQL.
+///
+/// # Errors
+/// Database errors; an unknown branch.
+pub async fn append<C: Exec>(c: &mut C, out: &mut Outbox, new: NewEvent<'_>) -> Result<()> {
+    let (seq, prev_hash): (i64, String) = c
+        .one(
+            q("update branches set event_seq = event_seq + 1 where id = $1
+               returning event_seq, event_hash")
+            .bind(new.branch_id),
+        )
+        .await?;
+    let payload = new.payload.to_string();
+    let actor = new.actor.as_text();
+    let hash = chain_hash(
+        &prev_hash,
+        new.branch_id,
+        seq,
+        new.kind,
+        new.ticket_id,
+        new.desk_id,
+        &actor,
+        new.at,
+        &payload,
+    );
+    c.run(
+        q("insert into events (branch_id, seq, type, ticket_id, desk_id, payload, actor, at, prev_hash, hash)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+        .bind(new.branch_id)
+        .bind(seq)
+        .bind(new.kind)
+        .bind(new.ticket_id)
+        .bind(new.desk_id)
+        .bind(payload.as_str())
+        .bind(actor.as_str())
+        .bind(new.at)
+        .bind(prev_hash.as_str())
+        .bind(hash.as_str()),
+    )
+    .await?;
+    c.run(
+        q("update branches set event_hash = $2 where id = $1")
+            .bind(new.branch_id)
+            .bind(hash.as_str()),
+    )
+    .await?;
+    out.events.push(Event {
+        branch_id: new.branch_id,
+        seq,
+        kind: new.kind.to_owned(),
+        ticket_id: new.ticket_id,
+        desk_id: new.desk_id,
+        payload,
+        actor,
+        at: new.at,
+        prev_hash,
+        hash,
+    });
+    Ok(())
+}
+
+/// Fan-out of committed events to live clients in this process.
+#[derive(Clone)]
+pub struct Hub {
+    /// Every committed event. The storage layer sends after each commit;
+    /// live connections subscribe. Never closed while the server runs.
+    tx: broadcast::Sender<Arc<Event>>,
+}
+
+impl Hub {
+    /// A hub that keeps up to `capacity` events for slow subscribers.
+    pub fn new(capacity: usize) -> Hub {
+        let (tx, _) = broadcast::channel(capacity);
+        Hub { tx }
+    }
+
+    /// Publishes a committed write's events, in order.
+    pub fn publish(&self, outbox: Outbox) {
+        for event in outbox.events {
+            // No subscribers is fine: nobody is watching.
+            let _ = self.tx.send(Arc::new(event));
+        }
+    }
+
+    /// Receives every event published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.tx.subscribe()
+    }
+}
+
+/// Result of checking one branch's chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainReport {
+    /// Branch checked.
+    pub branch_id: i64,
+    /// Events checked.
+    pub events: i64,
+    /// The first broken link, if any: the seq and what is wrong with it.
+    pub broken: Option<(i64, String)>,
+}
+
+/// Recomputes a branch's hash chain from its first event to the head stored
+/// on the branch.
+///
+/// # Errors
+/// Database errors.
+pub async fn verify<C: Exec>(c: &mut C, branch_id: i64) -> Result<ChainReport> {
+    let (head_seq, head_hash): (i64, String) = c
+        .one(q("select event_seq, event_hash from branches where id = $1").bind(branch_id))
+        .await?;
+    let mut expected_seq = 1;
+    let mut prev_hash = String::new();
+    let broken = 'scan: loop {
+        let page: Vec<Event> = c
+            .all(
+                q("select branch_id, seq, type, ticket_id, desk_id, payload, actor, at, prev_hash, hash
+                   from events where branch_id = $1 and seq >= $2 order by seq limit 1000")
+                .bind(branch_id)
+                .bind(expected_seq),
+            )
+            .await?;
+        if page.is_empty() {
+            break None;
+        }
+        for event in page {
+            if event.seq != expected_seq {
+                break 'scan Some((expected_seq, "event missing".to_owned()));
+            }
+            if event.prev_hash != prev_hash {
+                break 'scan Some((event.seq, "does not link to the previous event".to_owned()));
+            }
+            if event.compute_hash() != event.hash {
+                break 'scan Some((event.seq, "content does not match its hash".to_owned()));
+            }
+            prev_hash = event.hash;
+            expected_seq += 1;
+        }
+    };
+    let checked = expected_seq - 1;
+    let broken = broken.or_else(|| {
+        if checked != head_seq || prev_hash != head_hash {
+            Some((
+                checked + 1,
+                format!("branch head says {head_seq} events, the log has {checked}"),
+            ))
+        } else {
+            None
+        }
+    });
+    Ok(ChainReport {
+        branch_id,
+        events: checked,
+        broken,
+    })
+}

@@ -1,0 +1,169 @@
+//! The Waitwell server: a queue-management and ticketing system for public
+//! offices.
+//!
+//! Crate map, in reading order:
+//! * [`config`] — settings from flags, environment and a TOML file.
+//! * [`app`] — shared state and the router that merges every domain.
+//! * [`db`] — SQLite / PostgreSQL storage, the single writer with group
+//!   commit, and the [`db::Exec`] interface the SQL is written against.
+//! * [`events`] — the hash-chained event log and the live [`events::Hub`].
+//! * [`auth`] — sessions, device tokens, roles.
+//! * Domains, each with its routes, types and rules: [`branches`],
+//!   [`services`], [`desks`], [`tickets`], [`users`], [`devices`], [`stats`].
+//! * [`demo`] — the demo office of `waitwell serve --demo`.
+//!
+//! The queue rules themselves (state machine, numbering, next-ticket
+//! policy, wait estimates) are the pure crate `waitwell-queue`.
+
+pub mod app;
+pub mod auth;
+pub mod branches;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod desks;
+pub mod devices;
+pub mod error;
+pub mod events;
+pub mod services;
+pub mod shutdown;
+pub mod stats;
+pub mod tickets;
+pub mod users;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+
+use crate::app::AppState;
+use crate::auth::Role;
+use crate::config::Config;
+use crate::db::{Db, read, write};
+use crate::events::{Actor, Hub};
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// A stored millisecond timestamp as a UTC instant.
+pub fn utc(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// How many events the live hub keeps for subscribers that fall behind.
+pub const HUB_CAPACITY: usize = 4096;
+
+/// Connects to the database and prepares it: migrations, and the first
+/// admin user when `admin_password` is set and there are no users yet.
+///
+/// # Errors
+/// Database and validation errors.
+pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
+    let db = Db::connect(&config.database_url, Hub::new(HUB_CAPACITY)).await?;
+    let state = AppState::new(config, db);
+    if let Some(password) = state.config.admin_password.clone() {
+        let users = read!(state.db, |c| users::count(c).await).map_err(anyhow_from)?;
+        if users == 0 {
+            users::create(
+                &state.db,
+                None,
+                users::NewUser {
+                    username: "admin".into(),
+                    password,
+                    role: Role::Admin,
+                },
+                Actor::System,
+            )
+            .await
+            .map_err(anyhow_from)?;
+            tracing::info!("created user admin");
+        }
+    }
+    Ok(state)
+}
+
+/// An [`error::AppError`] as an `anyhow` error with its message.
+pub fn anyhow_from(e: error::AppError) -> anyhow::Error {
+    match e {
+        error::AppError::Internal(e) => e,
+        other => anyhow::anyhow!(other.to_string()),
+    }
+}
+
+/// Serves until `shutdown` completes, then stops background tasks and live
+/// connections and closes the database.
+///
+/// # Errors
+/// Server I/O errors.
+pub async fn run(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    start_background(&state);
+    let token = state.shutdown.clone();
+    let app = app::router(state.clone());
+    let serve = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        tokio::select! {
+            () = shutdown => token.cancel(),
+            () = token.cancelled() => {},
+        }
+    });
+    let result = serve.await.context("serving HTTP");
+    state.shutdown.cancel();
+    state.tasks.close();
+    state.tasks.wait().await;
+    state.db.close().await;
+    result
+}
+
+/// Background jobs: day-end expiry and limiter housekeeping. They run on the
+/// state's task tracker and end when its shutdown token is cancelled.
+pub fn start_background(state: &AppState) {
+    let s = state.clone();
+    state.tasks.spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            tokio::select! {
+                () = s.shutdown.cancelled() => break,
+                _ = tick.tick() => {
+                    if let Err(e) = expire_all(&s.db, now_ms()).await {
+                        tracing::warn!(error = %e, "expiring old tickets");
+                    }
+                    s.limiter.shrink();
+                }
+            }
+        }
+    });
+}
+
+/// Expires open tickets of past business days in every branch. Returns how
+/// many expired.
+///
+/// # Errors
+/// Database errors.
+pub async fn expire_all(db: &Db, now: i64) -> error::Result<usize> {
+    let branches = read!(db, |c| branches::list(c).await)?;
+    let mut total = 0;
+    for b in branches {
+        let id = b.id;
+        loop {
+            let n = write!(db, |c, out| async move {
+                tickets::expire_old(c, out, id, now).await
+            })?;
+            total += n;
+            if n < 1000 {
+                break;
+            }
+        }
+    }
+    Ok(total)
+}

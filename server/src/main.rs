@@ -1,0 +1,216 @@
+//! The `waitwell` command: serve, migrate, add users, verify the audit log.
+
+use std::io::Read as _;
+
+use anyhow::{Context as _, bail};
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+use waitwell_server::auth::Role;
+use waitwell_server::config::Settings;
+use waitwell_server::db::{Db, read};
+use waitwell_server::events::{Actor, Hub};
+use waitwell_server::{anyhow_from, branches, demo, events, users};
+
+/// Waitwell: queue management and ticketing for public offices.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Runs the server.
+    Serve {
+        /// Seeds a demo office (services, desks, users, a kiosk and a
+        /// display) when the database has no branch, and prints how to use it.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Applies pending database migrations and exits.
+    Migrate,
+    /// Manages users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Checks the tamper-evident event log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Adds a user. The password is read from WAITWELL_NEW_PASSWORD or, if
+    /// unset, from the first line of standard input.
+    Add {
+        /// Sign-in name.
+        #[arg(long)]
+        username: String,
+        /// admin, manager or clerk.
+        #[arg(long)]
+        role: String,
+        /// Branch id (managers and clerks).
+        #[arg(long)]
+        branch: Option<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recomputes every branch's hash chain and names the first broken link.
+    /// Exits with status 1 if any chain is broken.
+    Verify {
+        /// Only this branch.
+        #[arg(long)]
+        branch: Option<i64>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("WAITWELL_LOG")
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let config = cli.settings.resolve()?;
+    match cli.command {
+        Command::Serve { demo } => serve(config, demo).await,
+        Command::Migrate => {
+            let db = Db::connect(&config.database_url, Hub::new(1)).await?;
+            db.close().await;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    branch,
+                },
+        } => {
+            let role = Role::parse(&role).map_err(anyhow_from)?;
+            let password = match std::env::var("WAITWELL_NEW_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_to_string(&mut line)
+                        .context("reading the password from standard input")?;
+                    line.lines().next().unwrap_or_default().to_owned()
+                }
+            };
+            let db = Db::connect(&config.database_url, Hub::new(1)).await?;
+            let user = users::create(
+                &db,
+                branch,
+                users::NewUser {
+                    username,
+                    password,
+                    role,
+                },
+                Actor::System,
+            )
+            .await
+            .map_err(anyhow_from);
+            db.close().await;
+            let user = user?;
+            println!(
+                "created user {} ({}) with id {}",
+                user.username, user.role, user.id
+            );
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { branch },
+        } => {
+            let db = Db::connect(&config.database_url, Hub::new(1)).await?;
+            let result = verify(&db, branch).await;
+            db.close().await;
+            if !result? {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn verify(db: &Db, only: Option<i64>) -> anyhow::Result<bool> {
+    let branches = match only {
+        Some(id) => vec![read!(db, |c| branches::get(c, id).await).map_err(anyhow_from)?],
+        None => read!(db, |c| branches::list(c).await).map_err(anyhow_from)?,
+    };
+    let mut all_ok = true;
+    for b in branches {
+        let report = read!(db, |c| events::verify(c, b.id).await).map_err(anyhow_from)?;
+        match report.broken {
+            None => println!(
+                "branch {} ({}): {} events, chain intact",
+                b.id, b.name, report.events
+            ),
+            Some((seq, what)) => {
+                all_ok = false;
+                println!(
+                    "branch {} ({}): BROKEN at event {seq}: {what}",
+                    b.id, b.name
+                );
+            }
+        }
+    }
+    Ok(all_ok)
+}
+
+async fn serve(config: waitwell_server::config::Config, demo: bool) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (WAITWELL_LISTEN)", config.listen))?;
+    let addr = listener.local_addr()?;
+    let public_url = config.public_url.clone();
+    let state = waitwell_server::prepare(config).await?;
+    if demo {
+        match demo::seed(&state).await.map_err(anyhow_from)? {
+            Some(d) => print_demo(&public_url, &d),
+            None => println!("The database already has a branch; demo data was not added."),
+        }
+    }
+    let users = read!(state.db, |c| users::count(c).await).map_err(anyhow_from)?;
+    if users == 0 {
+        println!(
+            "No users yet. Create the first admin with\n  WAITWELL_ADMIN_PASSWORD=... waitwell serve\nor\n  waitwell user add --username admin --role admin"
+        );
+    }
+    if !matches!(
+        state.db.kind(),
+        waitwell_server::db::Kind::Sqlite | waitwell_server::db::Kind::Postgres
+    ) {
+        bail!("unsupported database");
+    }
+    tracing::info!(%addr, "listening");
+    println!("Waitwell is listening on http://{addr}");
+    waitwell_server::run(
+        state,
+        listener,
+        waitwell_server::shutdown::shutdown_signal(),
+    )
+    .await
+}
+
+fn print_demo(url: &str, d: &demo::Demo) {
+    println!("Demo office created (branch {}).", d.branch_id);
+    println!("  API:            {url}/api/v1   (OpenAPI: {url}/api/openapi.json)");
+    for (name, password, role) in &d.users {
+        println!("  {role:<8} sign in as {name} / {password}");
+    }
+    println!("  kiosk token:    {}", d.kiosk_token);
+    println!("  display token:  {}", d.display_token);
+    println!("Device tokens are shown once; rotate them with POST /api/v1/devices/ID/token.");
+}

@@ -1,0 +1,402 @@
+//! Services: what visitors come for. Each has a short code used as the
+//! ticket prefix, names per language, a service standard (target wait) and
+//! an expected duration used for wait estimates until real times exist.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use waitwell_queue::validate_service_code;
+
+use crate::app::AppState;
+use crate::auth::Principal;
+use crate::branches::{self, clean_name, is_language_tag};
+use crate::db::{Exec, q, read, write};
+use crate::error::{AppError, AppJson, AppPath, Result};
+use crate::events::{self, NewEvent};
+use crate::now_ms;
+
+/// A service.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Service {
+    /// Id.
+    pub id: i64,
+    /// Branch.
+    pub branch_id: i64,
+    /// Ticket prefix, 1–3 capital letters.
+    pub code: String,
+    /// Default name.
+    pub name: String,
+    /// Names per language tag.
+    pub names: BTreeMap<String, String>,
+    /// Group shown on the kiosk ("" for none).
+    pub category: String,
+    /// Target wait in seconds (the office's published standard).
+    pub standard_wait_s: i64,
+    /// Expected service duration in seconds.
+    pub expected_service_s: i64,
+    /// Whether visitors may ask for priority assistance.
+    pub priority_allowed: bool,
+    /// Inactive services issue no tickets.
+    pub active: bool,
+}
+
+/// A service row as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ServiceRow {
+    /// Id.
+    pub id: i64,
+    /// Branch.
+    pub branch_id: i64,
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// JSON object text.
+    pub names: String,
+    /// Category.
+    pub category: String,
+    /// Standard.
+    pub standard_wait_s: i64,
+    /// Expected duration.
+    pub expected_service_s: i64,
+    /// Priority allowed.
+    pub priority_allowed: bool,
+    /// Active.
+    pub active: bool,
+}
+
+impl ServiceRow {
+    /// The API view.
+    pub fn to_api(&self) -> Service {
+        Service {
+            id: self.id,
+            branch_id: self.branch_id,
+            code: self.code.clone(),
+            name: self.name.clone(),
+            names: serde_json::from_str(&self.names).unwrap_or_default(),
+            category: self.category.clone(),
+            standard_wait_s: self.standard_wait_s,
+            expected_service_s: self.expected_service_s,
+            priority_allowed: self.priority_allowed,
+            active: self.active,
+        }
+    }
+
+    /// The name in `language`, else the default name.
+    pub fn name_in(&self, language: Option<&str>) -> String {
+        language
+            .and_then(|l| {
+                serde_json::from_str::<BTreeMap<String, String>>(&self.names)
+                    .ok()?
+                    .remove(l)
+            })
+            .unwrap_or_else(|| self.name.clone())
+    }
+}
+
+/// Reads a service.
+///
+/// # Errors
+/// NotFound.
+pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<ServiceRow> {
+    c.opt(q("select id, branch_id, code, name, names, category, standard_wait_s, expected_service_s, priority_allowed, active
+             from services where id = $1").bind(id))
+        .await?
+        .ok_or(AppError::NotFound("service"))
+}
+
+/// A branch's services, by code.
+///
+/// # Errors
+/// Database errors.
+pub async fn list<C: Exec>(c: &mut C, branch_id: i64) -> Result<Vec<ServiceRow>> {
+    Ok(c.all(q("select id, branch_id, code, name, names, category, standard_wait_s, expected_service_s, priority_allowed, active
+                from services where branch_id = $1 order by code").bind(branch_id))
+        .await?)
+}
+
+/// New service.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewService {
+    /// Ticket prefix, 1–3 capital letters, unique in the branch.
+    pub code: String,
+    /// Default name.
+    pub name: String,
+    /// Names per language tag.
+    pub names: Option<BTreeMap<String, String>>,
+    /// Kiosk group.
+    pub category: Option<String>,
+    /// Target wait, seconds (default 900).
+    pub standard_wait_s: Option<i64>,
+    /// Expected duration, seconds (default 300).
+    pub expected_service_s: Option<i64>,
+    /// Default true.
+    pub priority_allowed: Option<bool>,
+}
+
+/// Changes to a service; absent fields stay.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceUpdate {
+    /// Default name.
+    pub name: Option<String>,
+    /// Names per language tag (replaces all).
+    pub names: Option<BTreeMap<String, String>>,
+    /// Kiosk group.
+    pub category: Option<String>,
+    /// Target wait, seconds.
+    pub standard_wait_s: Option<i64>,
+    /// Expected duration, seconds.
+    pub expected_service_s: Option<i64>,
+    /// Priority allowed.
+    pub priority_allowed: Option<bool>,
+    /// Active.
+    pub active: Option<bool>,
+}
+
+fn clean_names(names: &BTreeMap<String, String>) -> Result<String> {
+    let mut cleaned = BTreeMap::new();
+    for (lang, name) in names {
+        if !is_language_tag(lang) {
+            return Err(AppError::invalid(format!(
+                "names: {lang:?} is not a language tag"
+            )));
+        }
+        cleaned.insert(lang.clone(), clean_name("names", name, 120)?);
+    }
+    Ok(serde_json::to_string(&cleaned).unwrap_or_else(|_| "{}".into()))
+}
+
+fn check_seconds(field: &str, v: i64, max: i64) -> Result<i64> {
+    if (1..=max).contains(&v) {
+        Ok(v)
+    } else {
+        Err(AppError::invalid(format!(
+            "{field} must be 1 to {max} seconds"
+        )))
+    }
+}
+
+fn clean_category(category: &str) -> Result<String> {
+    let c = category.trim();
+    if c.chars().count() > 80 || c.chars().any(char::is_control) {
+        return Err(AppError::invalid("category must be at most 80 characters"));
+    }
+    Ok(c.to_owned())
+}
+
+/// Lists a branch's services.
+#[utoipa::path(get, path = "/api/v1/branches/{id}/services", tag = "services",
+    params(("id" = i64, Path, description = "Branch id")),
+    responses((status = 200, body = Vec<Service>)))]
+pub async fn list_services(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(branch_id): AppPath<i64>,
+) -> Result<AppJson<Vec<Service>>> {
+    who.require_reader(branch_id)?;
+    let rows = read!(state.db, |c| {
+        branches::get(c, branch_id).await?;
+        list(c, branch_id).await
+    })?;
+    Ok(AppJson(rows.iter().map(ServiceRow::to_api).collect()))
+}
+
+/// Creates a service (managers).
+#[utoipa::path(post, path = "/api/v1/branches/{id}/services", tag = "services", request_body = NewService,
+    params(("id" = i64, Path, description = "Branch id")),
+    responses((status = 201, body = Service), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn create_service(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(branch_id): AppPath<i64>,
+    AppJson(new): AppJson<NewService>,
+) -> Result<(StatusCode, AppJson<Service>)> {
+    who.require_manager(branch_id)?;
+    let row = create(&state, branch_id, new, who.actor()).await?;
+    Ok((StatusCode::CREATED, AppJson(row.to_api())))
+}
+
+/// Creates a service; shared by the API and the demo seed.
+///
+/// # Errors
+/// Validation errors, a duplicate code.
+pub async fn create(
+    state: &AppState,
+    branch_id: i64,
+    new: NewService,
+    actor: crate::events::Actor,
+) -> Result<ServiceRow> {
+    validate_service_code(&new.code)?;
+    let name = clean_name("name", &new.name, 120)?;
+    let names = clean_names(&new.names.unwrap_or_default())?;
+    let category = clean_category(new.category.as_deref().unwrap_or(""))?;
+    let standard = check_seconds(
+        "standard_wait_s",
+        new.standard_wait_s.unwrap_or(900),
+        86_400,
+    )?;
+    let expected = check_seconds(
+        "expected_service_s",
+        new.expected_service_s.unwrap_or(300),
+        86_400,
+    )?;
+    let priority_allowed = new.priority_allowed.unwrap_or(true);
+    let now = now_ms();
+    write!(state.db, |c, out| async move {
+        branches::lock(c, branch_id).await?;
+        let taken: Option<(i64,)> = c
+            .opt(
+                q("select id from services where branch_id = $1 and code = $2")
+                    .bind(branch_id)
+                    .bind(new.code.as_str()),
+            )
+            .await?;
+        if taken.is_some() {
+            return Err(AppError::conflict(format!(
+                "service code {} is already used in this branch",
+                new.code
+            )));
+        }
+        let (id,): (i64,) = c
+            .one(q("insert into services (branch_id, code, name, names, category, standard_wait_s, expected_service_s, priority_allowed, active, created_at)
+                    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id")
+                .bind(branch_id)
+                .bind(new.code)
+                .bind(name)
+                .bind(names)
+                .bind(category)
+                .bind(standard)
+                .bind(expected)
+                .bind(priority_allowed)
+                .bind(true)
+                .bind(now))
+            .await?;
+        let row = get(c, id).await?;
+        events::append(
+            c,
+            out,
+            NewEvent {
+                branch_id,
+                kind: "service.created",
+                ticket_id: None,
+                desk_id: None,
+                payload: serde_json::to_value(row.to_api()).unwrap_or_default(),
+                actor,
+                at: now,
+            },
+        )
+        .await?;
+        Ok(row)
+    })
+}
+
+/// Reads a service.
+#[utoipa::path(get, path = "/api/v1/services/{id}", tag = "services",
+    params(("id" = i64, Path, description = "Service id")),
+    responses((status = 200, body = Service), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_service(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<Service>> {
+    let row = read!(state.db, |c| get(c, id).await)?;
+    who.require_reader(row.branch_id)?;
+    Ok(AppJson(row.to_api()))
+}
+
+/// Changes a service (managers).
+#[utoipa::path(patch, path = "/api/v1/services/{id}", tag = "services", request_body = ServiceUpdate,
+    params(("id" = i64, Path, description = "Service id")),
+    responses((status = 200, body = Service), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn update_service(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+    AppJson(update): AppJson<ServiceUpdate>,
+) -> Result<AppJson<Service>> {
+    let existing = read!(state.db, |c| get(c, id).await)?;
+    who.require_manager(existing.branch_id)?;
+    let name = update
+        .name
+        .as_deref()
+        .map(|n| clean_name("name", n, 120))
+        .transpose()?;
+    let names = update.names.as_ref().map(clean_names).transpose()?;
+    let category = update.category.as_deref().map(clean_category).transpose()?;
+    let standard = update
+        .standard_wait_s
+        .map(|v| check_seconds("standard_wait_s", v, 86_400))
+        .transpose()?;
+    let expected = update
+        .expected_service_s
+        .map(|v| check_seconds("expected_service_s", v, 86_400))
+        .transpose()?;
+    let actor = who.actor();
+    let now = now_ms();
+    let branch_id = existing.branch_id;
+    let row = write!(state.db, |c, out| async move {
+        branches::lock(c, branch_id).await?;
+        let mut row = get(c, id).await?;
+        if let Some(v) = name {
+            row.name = v;
+        }
+        if let Some(v) = names {
+            row.names = v;
+        }
+        if let Some(v) = category {
+            row.category = v;
+        }
+        if let Some(v) = standard {
+            row.standard_wait_s = v;
+        }
+        if let Some(v) = expected {
+            row.expected_service_s = v;
+        }
+        if let Some(v) = update.priority_allowed {
+            row.priority_allowed = v;
+        }
+        if let Some(v) = update.active {
+            row.active = v;
+        }
+        c.run(q("update services set name = $2, names = $3, category = $4, standard_wait_s = $5, expected_service_s = $6, priority_allowed = $7, active = $8 where id = $1")
+            .bind(id)
+            .bind(row.name.as_str())
+            .bind(row.names.as_str())
+            .bind(row.category.as_str())
+            .bind(row.standard_wait_s)
+            .bind(row.expected_service_s)
+            .bind(row.priority_allowed)
+            .bind(row.active))
+            .await?;
+        events::append(
+            c,
+            out,
+            NewEvent {
+                branch_id,
+                kind: "service.updated",
+                ticket_id: None,
+                desk_id: None,
+                payload: serde_json::to_value(row.to_api()).unwrap_or_default(),
+                actor,
+                at: now,
+            },
+        )
+        .await?;
+        Ok(row)
+    })?;
+    Ok(AppJson(row.to_api()))
+}
+
+/// Service routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_services, create_service))
+        .routes(routes!(get_service, update_service))
+}

@@ -1,0 +1,317 @@
+//! KPIs for a period: per service and per desk, how many tickets were
+//! issued, served, not shown; average and 90th-percentile wait and service
+//! times; and the share called within the service's standard.
+//!
+//! Computed from the tickets table over the period's issue times (an
+//! indexed range scan), in one pass in Rust: percentiles need the values,
+//! and the same code serves both backends.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+use crate::auth::Principal;
+use crate::branches;
+use crate::db::{Exec, q, read};
+use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
+use crate::services;
+
+/// Query of the stats endpoint.
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StatsQuery {
+    /// First business day `YYYY-MM-DD` (default: today).
+    pub from: Option<String>,
+    /// Last business day `YYYY-MM-DD`, inclusive (default: `from`).
+    pub to: Option<String>,
+}
+
+/// Figures for one group of tickets.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct Kpis {
+    /// Tickets issued (transfers count in the target service too).
+    pub issued: i64,
+    /// Finished as done.
+    pub served: i64,
+    /// Called but did not come.
+    pub no_shows: i64,
+    /// Cancelled.
+    pub cancelled: i64,
+    /// Still open at day end.
+    pub expired: i64,
+    /// Called out of turn.
+    pub out_of_turn: i64,
+    /// Average wait from queueing to first call, seconds.
+    pub avg_wait_s: Option<f64>,
+    /// 90th percentile of the wait, seconds.
+    pub p90_wait_s: Option<f64>,
+    /// Average service time (start, or call, to finish), seconds.
+    pub avg_service_s: Option<f64>,
+    /// 90th percentile of service time, seconds.
+    pub p90_service_s: Option<f64>,
+    /// Share of called tickets called within their service's standard, 0–1.
+    pub within_standard: Option<f64>,
+}
+
+/// Figures for one service.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ServiceKpis {
+    /// Service.
+    pub service_id: i64,
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Standard, seconds.
+    pub standard_wait_s: i64,
+    /// Figures.
+    #[serde(flatten)]
+    pub kpis: Kpis,
+}
+
+/// Figures for one desk.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeskKpis {
+    /// Desk.
+    pub desk_id: i64,
+    /// Name.
+    pub name: String,
+    /// Figures of the tickets this desk called.
+    #[serde(flatten)]
+    pub kpis: Kpis,
+}
+
+/// The stats response.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Stats {
+    /// Branch.
+    pub branch_id: i64,
+    /// First business day.
+    pub from: String,
+    /// Last business day.
+    pub to: String,
+    /// All tickets.
+    pub total: Kpis,
+    /// Per service.
+    pub services: Vec<ServiceKpis>,
+    /// Per desk.
+    pub desks: Vec<DeskKpis>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    service_id: i64,
+    desk_id: Option<i64>,
+    status: String,
+    queued_at: i64,
+    called_at: Option<i64>,
+    started_at: Option<i64>,
+    finished_at: Option<i64>,
+    transferred_from: Option<i64>,
+    out_of_turn_reason: Option<String>,
+}
+
+#[derive(Default)]
+struct Acc {
+    kpis: Kpis,
+    waits: Vec<f64>,
+    services: Vec<f64>,
+    within: i64,
+    called: i64,
+}
+
+impl Acc {
+    fn add(&mut self, r: &Row, standard_s: i64) {
+        self.kpis.issued += 1;
+        match r.status.as_str() {
+            "done" => self.kpis.served += 1,
+            "no_show" => self.kpis.no_shows += 1,
+            "cancelled" => self.kpis.cancelled += 1,
+            "expired" => self.kpis.expired += 1,
+            _ => {}
+        }
+        if r.out_of_turn_reason.is_some() {
+            self.kpis.out_of_turn += 1;
+        }
+        // A transferred visitor's wait was counted in the first service; the
+        // second leg keeps the original issue time for ordering, which is
+        // not a wait in this queue.
+        if let (Some(called), None) = (r.called_at, r.transferred_from) {
+            let wait_s = (called - r.queued_at).max(0) as f64 / 1000.0;
+            self.waits.push(wait_s);
+            self.called += 1;
+            if wait_s <= standard_s as f64 {
+                self.within += 1;
+            }
+        }
+        if let (true, Some(end)) = (r.status == "done", r.finished_at) {
+            if let Some(begin) = r.started_at.or(r.called_at) {
+                self.services.push((end - begin).max(0) as f64 / 1000.0);
+            }
+        }
+    }
+
+    fn finish(mut self) -> Kpis {
+        let (avg_w, p90_w) = summarise(&mut self.waits);
+        let (avg_s, p90_s) = summarise(&mut self.services);
+        self.kpis.avg_wait_s = avg_w;
+        self.kpis.p90_wait_s = p90_w;
+        self.kpis.avg_service_s = avg_s;
+        self.kpis.p90_service_s = p90_s;
+        self.kpis.within_standard =
+            (self.called > 0).then(|| self.within as f64 / self.called as f64);
+        self.kpis
+    }
+}
+
+/// Average and 90th percentile (nearest rank), rounded to 0.1 s.
+fn summarise(values: &mut [f64]) -> (Option<f64>, Option<f64>) {
+    if values.is_empty() {
+        return (None, None);
+    }
+    values.sort_by(f64::total_cmp);
+    let avg = values.iter().sum::<f64>() / values.len() as f64;
+    let rank = ((0.9 * values.len() as f64).ceil() as usize).clamp(1, values.len());
+    let round = |v: f64| (v * 10.0).round() / 10.0;
+    (Some(round(avg)), Some(round(values[rank - 1])))
+}
+
+fn parse_day(field: &str, value: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
+        AppError::invalid(format!(
+            "{field} must be a date like 2026-03-31, got {value:?}"
+        ))
+    })
+}
+
+/// Computes the stats.
+///
+/// # Errors
+/// Bad dates, unknown branch.
+pub async fn compute<C: Exec>(
+    c: &mut C,
+    branch_id: i64,
+    from: Option<&str>,
+    to: Option<&str>,
+    now: i64,
+) -> Result<Stats> {
+    let branch = branches::get(c, branch_id).await?;
+    let calendar = branch.calendar();
+    let today = calendar.business_day(crate::utc(now));
+    let from_day = from
+        .map(|f| parse_day("from", f))
+        .transpose()?
+        .unwrap_or(today);
+    let to_day = to
+        .map(|t| parse_day("to", t))
+        .transpose()?
+        .unwrap_or(from_day);
+    if to_day < from_day {
+        return Err(AppError::invalid("to must not be before from"));
+    }
+    if (to_day - from_day).num_days() > 366 {
+        return Err(AppError::invalid("the period may span at most 366 days"));
+    }
+    let fmt = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let service_rows = services::list(c, branch_id).await?;
+    let desks: Vec<(i64, String)> = c
+        .all(q("select id, name from desks where branch_id = $1 order by name").bind(branch_id))
+        .await?;
+    let rows: Vec<Row> = c
+        .all(q("select service_id, desk_id, status, queued_at, called_at, started_at, finished_at, transferred_from, out_of_turn_reason
+                from tickets where branch_id = $1 and business_day >= $2 and business_day <= $3")
+            .bind(branch_id)
+            .bind(fmt(from_day))
+            .bind(fmt(to_day)))
+        .await?;
+    let standard: BTreeMap<i64, i64> = service_rows
+        .iter()
+        .map(|s| (s.id, s.standard_wait_s))
+        .collect();
+    let mut total = Acc::default();
+    let mut by_service: BTreeMap<i64, Acc> = BTreeMap::new();
+    let mut by_desk: BTreeMap<i64, Acc> = BTreeMap::new();
+    for r in &rows {
+        let std_s = standard.get(&r.service_id).copied().unwrap_or(i64::MAX);
+        total.add(r, std_s);
+        by_service.entry(r.service_id).or_default().add(r, std_s);
+        if let Some(d) = r.desk_id {
+            by_desk.entry(d).or_default().add(r, std_s);
+        }
+    }
+    Ok(Stats {
+        branch_id,
+        from: fmt(from_day),
+        to: fmt(to_day),
+        total: total.finish(),
+        services: service_rows
+            .iter()
+            .map(|s| ServiceKpis {
+                service_id: s.id,
+                code: s.code.clone(),
+                name: s.name.clone(),
+                standard_wait_s: s.standard_wait_s,
+                kpis: by_service
+                    .remove(&s.id)
+                    .map(Acc::finish)
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        desks: desks
+            .into_iter()
+            .map(|(id, name)| DeskKpis {
+                desk_id: id,
+                name,
+                kpis: by_desk.remove(&id).map(Acc::finish).unwrap_or_default(),
+            })
+            .collect(),
+    })
+}
+
+/// KPIs for a period of business days (managers).
+#[utoipa::path(get, path = "/api/v1/branches/{id}/stats", tag = "stats",
+    params(("id" = i64, Path, description = "Branch id"), StatsQuery),
+    responses((status = 200, body = Stats), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn stats(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(branch_id): AppPath<i64>,
+    AppQuery(query): AppQuery<StatsQuery>,
+) -> Result<AppJson<Stats>> {
+    who.require_manager(branch_id)?;
+    let now = crate::now_ms();
+    let stats = read!(state.db, |c| compute(
+        c,
+        branch_id,
+        query.from.as_deref(),
+        query.to.as_deref(),
+        now
+    )
+    .await)?;
+    Ok(AppJson(stats))
+}
+
+/// Stats routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(stats))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::summarise;
+
+    #[test]
+    fn percentile_is_nearest_rank() {
+        let mut v: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(summarise(&mut v), (Some(5.5), Some(9.0)));
+        let mut one = vec![4.0];
+        assert_eq!(summarise(&mut one), (Some(4.0), Some(4.0)));
+        assert_eq!(summarise(&mut []), (None, None));
+    }
+}

@@ -1,0 +1,1112 @@
+//! Tickets: issuing (with numbering and idempotency), reading, the queue
+//! view, and every state change a desk or a visitor makes.
+//!
+//! Each operation is one write transaction that first locks the branch
+//! ([`branches::lock`]), checks the transition with the queue core's state
+//! machine, changes the rows and appends events. The ticket a desk calls is
+//! chosen by `waitwell_queue::next_for_desk` from the head of each service
+//! and priority class, so a call costs the same with ten or a hundred
+//! thousand people waiting.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use waitwell_queue::{
+    Candidate, DeskPolicy, PolicyConfig, Priority, ServiceLoad, TicketAction, TicketStatus,
+    estimate_wait_s, format_number, transition,
+};
+
+use crate::app::AppState;
+use crate::auth::Principal;
+use crate::branches::{self, BranchRow};
+use crate::db::{Exec, q, read, write};
+use crate::desks::{self, DeskRow};
+use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
+use crate::events::{self, Actor, NewEvent, Outbox};
+use crate::now_ms;
+use crate::services;
+
+/// A ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Ticket {
+    /// Id.
+    pub id: i64,
+    /// Branch.
+    pub branch_id: i64,
+    /// Service whose queue the ticket is in.
+    pub service_id: i64,
+    /// Business day `YYYY-MM-DD` in the branch's timezone.
+    pub business_day: String,
+    /// Number shown and printed, e.g. `A042`.
+    pub number: String,
+    /// normal, priority or appointment.
+    pub priority: String,
+    /// Visitor's language.
+    pub language: Option<String>,
+    /// waiting, called, serving, done, no_show, cancelled, transferred, parked, expired.
+    pub status: String,
+    /// First issue time (kept across transfers), ms since the epoch.
+    pub issued_at: i64,
+    /// Time the ticket's place in this queue counts from.
+    pub queued_at: i64,
+    /// Last call.
+    pub called_at: Option<i64>,
+    /// Service start.
+    pub started_at: Option<i64>,
+    /// Service end (done, no-show, transfer, cancel).
+    pub finished_at: Option<i64>,
+    /// Desk that called it.
+    pub desk_id: Option<i64>,
+    /// Clerk who called it.
+    pub called_by: Option<i64>,
+    /// How often it was called (recalls included).
+    pub call_count: i64,
+    /// Reason given when it was called out of turn.
+    pub out_of_turn_reason: Option<String>,
+    /// Outcome recorded at finish.
+    pub outcome: Option<String>,
+    /// The ticket this one continues after a transfer.
+    pub transferred_from: Option<i64>,
+    /// Secret for the visitor's public ticket page.
+    pub public_token: String,
+    /// Last change.
+    pub updated_at: i64,
+    /// People ahead in the service's queue (waiting tickets only).
+    #[sqlx(skip)]
+    pub position: Option<i64>,
+    /// Estimated seconds until called (waiting tickets only).
+    #[sqlx(skip)]
+    pub estimated_wait_s: Option<i64>,
+}
+
+impl Ticket {
+    /// Status as the queue core's enum.
+    ///
+    /// # Errors
+    /// Internal for a corrupted status.
+    pub fn status(&self) -> Result<TicketStatus> {
+        self.status.parse().map_err(|_| {
+            AppError::internal(format!("ticket {} has status {:?}", self.id, self.status))
+        })
+    }
+
+    /// Priority class.
+    pub fn priority(&self) -> Priority {
+        self.priority.parse().unwrap_or_default()
+    }
+
+    /// What live clients and the event log see: everything but the public
+    /// token, which only the visitor holds.
+    pub fn public_view(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        if let Some(map) = v.as_object_mut() {
+            map.remove("public_token");
+        }
+        v
+    }
+}
+
+/// Reads a ticket.
+///
+/// # Errors
+/// NotFound.
+pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<Ticket> {
+    c.opt(q("select id, branch_id, service_id, business_day, number, priority, language, status, issued_at, queued_at, called_at, started_at, finished_at, desk_id, called_by, call_count, out_of_turn_reason, outcome, transferred_from, public_token, updated_at from tickets where id = $1").bind(id))
+        .await?
+        .ok_or(AppError::NotFound("ticket"))
+}
+
+/// Fills in `position` and `estimated_wait_s` for a waiting ticket.
+///
+/// # Errors
+/// Database errors.
+pub async fn with_estimate<C: Exec>(
+    c: &mut C,
+    policy: &PolicyConfig,
+    mut t: Ticket,
+) -> Result<Ticket> {
+    if t.status != TicketStatus::Waiting.as_str() {
+        return Ok(t);
+    }
+    let credit = |p: Priority| match p {
+        Priority::Normal => 0,
+        Priority::Priority => policy.priority_credit_s * 1000,
+        Priority::Appointment => policy.appointment_credit_s * 1000,
+    };
+    let effective = t.queued_at - credit(t.priority());
+    // Same order as waitwell_queue::order_branch: effective time, then
+    // queued time, then id.
+    let (ahead,): (i64,) = c
+        .one(q("select count(*) from (
+                  select id, queued_at, queued_at - case priority when 'priority' then $3 when 'appointment' then $4 else 0 end as eff
+                  from tickets where branch_id = $1 and service_id = $2 and status = 'waiting') w
+                where w.eff < $5 or (w.eff = $5 and (w.queued_at < $6 or (w.queued_at = $6 and w.id < $7)))")
+            .bind(t.branch_id)
+            .bind(t.service_id)
+            .bind(policy.priority_credit_s * 1000)
+            .bind(policy.appointment_credit_s * 1000)
+            .bind(effective)
+            .bind(t.queued_at)
+            .bind(t.id))
+        .await?;
+    let load = service_load(c, t.service_id).await?;
+    t.position = Some(ahead);
+    t.estimated_wait_s = Some(estimate_wait_s(usize::try_from(ahead).unwrap_or(0), load));
+    Ok(t)
+}
+
+/// Open desks serving a service and its recent average service time (the
+/// last 20 finished tickets; the expected duration until there are any).
+///
+/// # Errors
+/// Database errors.
+pub async fn service_load<C: Exec>(c: &mut C, service_id: i64) -> Result<ServiceLoad> {
+    let (open,): (i64,) = c
+        .one(
+            q(
+                "select count(*) from desks d join desk_services ds on ds.desk_id = d.id
+                where ds.service_id = $1 and d.status = 'open' and d.active = $2",
+            )
+            .bind(service_id)
+            .bind(true),
+        )
+        .await?;
+    let (avg,): (Option<f64>,) = c
+        .one(
+            q("select cast(avg(x) as double precision) from (
+                  select finished_at - coalesce(started_at, called_at) as x from tickets
+                  where service_id = $1 and status = 'done' order by finished_at desc limit 20) s")
+            .bind(service_id),
+        )
+        .await?;
+    let avg_service_s = match avg {
+        Some(ms) => ms / 1000.0,
+        None => {
+            let (expected,): (i64,) = c
+                .one(q("select expected_service_s from services where id = $1").bind(service_id))
+                .await?;
+            expected as f64
+        }
+    };
+    Ok(ServiceLoad {
+        open_desks: u32::try_from(open).unwrap_or(u32::MAX),
+        avg_service_s,
+    })
+}
+
+/// Request to issue a ticket.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueRequest {
+    /// Service the visitor came for.
+    pub service_id: i64,
+    /// normal (default), priority or appointment.
+    #[schema(value_type = Option<String>)]
+    pub priority: Option<Priority>,
+    /// Visitor's language, one of the branch's.
+    pub language: Option<String>,
+}
+
+/// What [`issue`] needs.
+#[derive(Debug, Clone)]
+pub struct Issue {
+    /// Branch.
+    pub branch_id: i64,
+    /// Request.
+    pub request: IssueRequest,
+    /// Idempotency key from the client.
+    pub idempotency_key: Option<String>,
+    /// Who asked.
+    pub actor: Actor,
+    /// Issuing kiosk.
+    pub device_id: Option<i64>,
+    /// Now, ms.
+    pub now: i64,
+}
+
+/// Issues a ticket, or returns the ticket issued earlier under the same
+/// idempotency key. Returns whether it was new.
+///
+/// # Errors
+/// Unknown or inactive service, priority not allowed, language not offered,
+/// an idempotency key reused for a different service.
+pub async fn issue<C: Exec>(c: &mut C, out: &mut Outbox, req: Issue) -> Result<(Ticket, bool)> {
+    let branch = branches::lock(c, req.branch_id).await?;
+    if let Some(key) = &req.idempotency_key {
+        let existing: Option<(i64,)> = c
+            .opt(
+                q("select id from tickets where branch_id = $1 and idempotency_key = $2")
+                    .bind(req.branch_id)
+                    .bind(key.as_str()),
+            )
+            .await?;
+        if let Some((id,)) = existing {
+            let t = get(c, id).await?;
+            let same = t.service_id == req.request.service_id
+                || t.transferred_from.is_some()
+                || t.status != TicketStatus::Waiting.as_str();
+            if !same {
+                return Err(AppError::conflict(
+                    "this Idempotency-Key was already used for a different request",
+                ));
+            }
+            return Ok((with_estimate(c, &branch.policy(), t).await?, false));
+        }
+    }
+    if !branch.active {
+        return Err(AppError::conflict("this branch is closed for new tickets"));
+    }
+    let service = services::get(c, req.request.service_id).await?;
+    if service.branch_id != branch.id {
+        return Err(AppError::NotFound("service"));
+    }
+    if !service.active {
+        return Err(AppError::conflict(format!(
+            "service {} is not available",
+            service.code
+        )));
+    }
+    let priority = req.request.priority.unwrap_or_default();
+    if priority == Priority::Priority && !service.priority_allowed {
+        return Err(AppError::invalid(format!(
+            "service {} does not offer priority tickets",
+            service.code
+        )));
+    }
+    if let Some(lang) = &req.request.language {
+        if !branch.languages().iter().any(|l| l == lang) {
+            return Err(AppError::invalid(format!(
+                "language {lang:?} is not offered here"
+            )));
+        }
+    }
+    let day = branch.business_day(req.now);
+    let (seq,): (i64,) = c
+        .one(q("insert into ticket_counters (branch_id, service_id, business_day, last_seq) values ($1, $2, $3, 1)
+                on conflict (branch_id, service_id, business_day) do update set last_seq = ticket_counters.last_seq + 1
+                returning last_seq")
+            .bind(branch.id)
+            .bind(service.id)
+            .bind(day.as_str()))
+        .await?;
+    let number = format_number(&service.code, u32::try_from(seq).unwrap_or(u32::MAX));
+    let token = crate::auth::new_token("");
+    let (id,): (i64,) = c
+        .one(q("insert into tickets (branch_id, service_id, business_day, seq, number, priority, language, status,
+                  issued_at, queued_at, idempotency_key, public_token, issued_by_device, updated_at)
+                values ($1, $2, $3, $4, $5, $6, $7, 'waiting', $8, $8, $9, $10, $11, $8) returning id")
+            .bind(branch.id)
+            .bind(service.id)
+            .bind(day)
+            .bind(seq)
+            .bind(number)
+            .bind(priority.as_str())
+            .bind(req.request.language)
+            .bind(req.now)
+            .bind(req.idempotency_key)
+            .bind(token)
+            .bind(req.device_id))
+        .await?;
+    let ticket = get(c, id).await?;
+    record(
+        c,
+        out,
+        &ticket,
+        "ticket.issued",
+        None,
+        req.actor,
+        req.now,
+        serde_json::Value::Null,
+    )
+    .await?;
+    Ok((with_estimate(c, &branch.policy(), ticket).await?, true))
+}
+
+/// Appends a ticket event whose payload is the ticket plus `extra` fields.
+#[allow(clippy::too_many_arguments)]
+async fn record<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    ticket: &Ticket,
+    kind: &str,
+    desk_id: Option<i64>,
+    actor: Actor,
+    now: i64,
+    extra: serde_json::Value,
+) -> Result<()> {
+    let mut payload = serde_json::json!({ "ticket": ticket.public_view() });
+    if let (Some(map), serde_json::Value::Object(extra)) = (payload.as_object_mut(), extra) {
+        map.extend(extra);
+    }
+    events::append(
+        c,
+        out,
+        NewEvent {
+            branch_id: ticket.branch_id,
+            kind,
+            ticket_id: Some(ticket.id),
+            desk_id: desk_id.or(ticket.desk_id),
+            payload,
+            actor,
+            at: now,
+        },
+    )
+    .await
+}
+
+/// The head of each service and priority class a desk serves: the only
+/// tickets that can be next (see the module doc).
+async fn heads<C: Exec>(
+    c: &mut C,
+    branch_id: i64,
+    weights: &[(i64, u32)],
+) -> Result<Vec<Candidate>> {
+    let mut out = Vec::with_capacity(weights.len() * Priority::ALL.len());
+    for (service_id, _) in weights {
+        for class in Priority::ALL {
+            let head: Option<(i64, i64)> = c
+                .opt(q("select id, queued_at from tickets
+                        where branch_id = $1 and status = 'waiting' and service_id = $2 and priority = $3
+                        order by queued_at, id limit 1")
+                    .bind(branch_id)
+                    .bind(*service_id)
+                    .bind(class.as_str()))
+                .await?;
+            if let Some((ticket_id, queued_at_ms)) = head {
+                out.push(Candidate {
+                    ticket_id,
+                    service_id: *service_id,
+                    priority: class,
+                    queued_at_ms,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Who acts at a desk and when.
+#[derive(Debug, Clone, Copy)]
+pub struct DeskActor {
+    /// The desk.
+    pub desk_id: i64,
+    /// The caller.
+    pub actor: Actor,
+    /// The clerk, if the caller is a user.
+    pub user_id: Option<i64>,
+    /// Whether the caller may act on a desk staffed by someone else.
+    pub supervisor: bool,
+    /// Now, ms.
+    pub now: i64,
+}
+
+/// Locks the desk's branch, loads the desk and checks the caller may act on it.
+async fn desk_for_action<C: Exec>(c: &mut C, who: &DeskActor) -> Result<(BranchRow, DeskRow)> {
+    let desk = desks::get(c, who.desk_id).await?;
+    let branch = branches::lock(c, desk.branch_id).await?;
+    // Re-read under the lock: the first read only told us which branch.
+    let desk = desks::get(c, who.desk_id).await?;
+    if !desk.active {
+        return Err(AppError::conflict(format!("{} is deactivated", desk.name)));
+    }
+    if !who.supervisor && desk.user_id.is_some() && desk.user_id != who.user_id {
+        return Err(AppError::conflict(format!(
+            "{} is staffed by another clerk",
+            desk.name
+        )));
+    }
+    Ok((branch, desk))
+}
+
+/// The ticket currently at the desk.
+async fn current<C: Exec>(c: &mut C, desk: &DeskRow) -> Result<Ticket> {
+    match desk.current_ticket_id {
+        Some(id) => get(c, id).await,
+        None => Err(AppError::conflict(format!(
+            "{} has no current ticket",
+            desk.name
+        ))),
+    }
+}
+
+fn require_free(desk: &DeskRow) -> Result<()> {
+    if let Some(id) = desk.current_ticket_id {
+        return Err(AppError::conflict(format!(
+            "{} still has ticket {id}: finish, mark no-show, park or transfer it first",
+            desk.name
+        )));
+    }
+    if desk.status != "open" {
+        return Err(AppError::conflict(format!(
+            "{} is {}: open it to call visitors",
+            desk.name, desk.status
+        )));
+    }
+    Ok(())
+}
+
+/// Calls the next ticket by the policy; `None` when nobody waits for the
+/// desk's services.
+///
+/// # Errors
+/// Desk not open, still busy, staffed by someone else.
+pub async fn call_next<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    who: DeskActor,
+) -> Result<Option<Ticket>> {
+    let (branch, desk) = desk_for_action(c, &who).await?;
+    require_free(&desk)?;
+    let weights = desks::weights(c, desk.id).await?;
+    let policy = branch.policy();
+    let desk_policy = DeskPolicy {
+        weights: weights.clone(),
+        calls_since_priority: u32::try_from(desk.calls_since_priority).unwrap_or(0),
+    };
+    let candidates = heads(c, branch.id, &weights).await?;
+    let Some(pick) = waitwell_queue::next_for_desk(&candidates, &desk_policy, &policy, who.now)
+    else {
+        return Ok(None);
+    };
+    let ticket = call_ticket(c, out, &who, &desk, pick.ticket_id, None, &pick.reason.text).await?;
+    Ok(Some(ticket))
+}
+
+/// Calls a chosen ticket out of turn; the reason is recorded.
+///
+/// # Errors
+/// Empty reason, ticket not waiting or parked, desk busy or not open.
+pub async fn call_specific<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    who: DeskActor,
+    ticket_id: i64,
+    reason: String,
+) -> Result<Ticket> {
+    let (_, desk) = desk_for_action(c, &who).await?;
+    require_free(&desk)?;
+    let ticket = get(c, ticket_id).await?;
+    if ticket.branch_id != desk.branch_id {
+        return Err(AppError::NotFound("ticket"));
+    }
+    call_ticket(
+        c,
+        out,
+        &who,
+        &desk,
+        ticket_id,
+        Some(reason),
+        "called out of turn",
+    )
+    .await
+}
+
+async fn call_ticket<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    who: &DeskActor,
+    desk: &DeskRow,
+    ticket_id: i64,
+    out_of_turn: Option<String>,
+    why: &str,
+) -> Result<Ticket> {
+    let before = get(c, ticket_id).await?;
+    transition(before.status()?, TicketAction::Call)?;
+    // The status condition makes the call exactly-once even if two writers
+    // ever raced past the branch lock.
+    let changed = c
+        .run(q("update tickets set status = 'called', desk_id = $2, called_by = $3, called_at = $4, updated_at = $4,
+                  call_count = call_count + 1, out_of_turn_reason = $5
+                where id = $1 and status in ('waiting', 'parked')")
+            .bind(ticket_id)
+            .bind(desk.id)
+            .bind(who.user_id)
+            .bind(who.now)
+            .bind(out_of_turn.clone()))
+        .await?;
+    if changed != 1 {
+        return Err(AppError::conflict("another desk called this ticket first"));
+    }
+    let calls_since = waitwell_queue::calls_since_priority_after(
+        u32::try_from(desk.calls_since_priority).unwrap_or(0),
+        before.priority(),
+    );
+    c.run(
+        q("update desks set current_ticket_id = $2, calls_since_priority = $3 where id = $1")
+            .bind(desk.id)
+            .bind(ticket_id)
+            .bind(i64::from(calls_since)),
+    )
+    .await?;
+    let ticket = get(c, ticket_id).await?;
+    record(
+        c,
+        out,
+        &ticket,
+        "ticket.called",
+        Some(desk.id),
+        who.actor,
+        who.now,
+        serde_json::json!({
+            "desk": { "id": desk.id, "name": desk.name },
+            "out_of_turn": out_of_turn.is_some(),
+            "reason": out_of_turn.as_deref().unwrap_or(why),
+        }),
+    )
+    .await?;
+    Ok(ticket)
+}
+
+/// A state change of the desk's current ticket.
+#[derive(Debug, Clone)]
+pub enum DeskStep {
+    /// Call the current ticket again.
+    Recall,
+    /// Start serving.
+    Start,
+    /// Done, with an optional outcome.
+    Finish(Option<String>),
+    /// The visitor did not come.
+    NoShow,
+    /// Set aside; it can be called again later.
+    Park,
+    /// Move to another service's queue, keeping the original issue time.
+    Transfer(i64),
+}
+
+/// Applies a step to the desk's current ticket. For a transfer, returns the
+/// new ticket in the target queue.
+///
+/// # Errors
+/// No current ticket, an illegal transition, an unknown target service.
+pub async fn desk_step<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    who: DeskActor,
+    step: DeskStep,
+) -> Result<Ticket> {
+    let (branch, desk) = desk_for_action(c, &who).await?;
+    let ticket = current(c, &desk).await?;
+    let now = who.now;
+    let (action, kind) = match &step {
+        DeskStep::Recall => (TicketAction::Recall, "ticket.recalled"),
+        DeskStep::Start => (TicketAction::Start, "ticket.started"),
+        DeskStep::Finish(_) => (TicketAction::Finish, "ticket.finished"),
+        DeskStep::NoShow => (TicketAction::NoShow, "ticket.no_show"),
+        DeskStep::Park => (TicketAction::Park, "ticket.parked"),
+        DeskStep::Transfer(_) => (TicketAction::Transfer, "ticket.transferred"),
+    };
+    let next = transition(ticket.status()?, action)?;
+    let target = match &step {
+        DeskStep::Transfer(service_id) => {
+            let s = services::get(c, *service_id).await?;
+            if s.branch_id != branch.id {
+                return Err(AppError::NotFound("service"));
+            }
+            if !s.active {
+                return Err(AppError::conflict(format!(
+                    "service {} is not available",
+                    s.code
+                )));
+            }
+            if s.id == ticket.service_id {
+                return Err(AppError::invalid("the ticket is already in this service"));
+            }
+            Some(s)
+        }
+        _ => None,
+    };
+    match &step {
+        DeskStep::Recall => {
+            c.run(q("update tickets set called_at = $2, call_count = call_count + 1, updated_at = $2 where id = $1")
+                .bind(ticket.id)
+                .bind(now))
+                .await?;
+        }
+        DeskStep::Start => {
+            c.run(
+                q("update tickets set status = $2, started_at = $3, updated_at = $3 where id = $1")
+                    .bind(ticket.id)
+                    .bind(next.as_str())
+                    .bind(now),
+            )
+            .await?;
+        }
+        DeskStep::Finish(outcome) => {
+            c.run(q("update tickets set status = $2, finished_at = $3, outcome = $4, updated_at = $3 where id = $1")
+                .bind(ticket.id)
+                .bind(next.as_str())
+                .bind(now)
+                .bind(outcome.clone()))
+                .await?;
+        }
+        DeskStep::NoShow | DeskStep::Transfer(_) => {
+            c.run(q("update tickets set status = $2, finished_at = $3, updated_at = $3 where id = $1")
+                .bind(ticket.id)
+                .bind(next.as_str())
+                .bind(now))
+                .await?;
+        }
+        DeskStep::Park => {
+            c.run(
+                q("update tickets set status = $2, updated_at = $3 where id = $1")
+                    .bind(ticket.id)
+                    .bind(next.as_str())
+                    .bind(now),
+            )
+            .await?;
+        }
+    }
+    if next.is_final() || next == TicketStatus::Parked {
+        c.run(q("update desks set current_ticket_id = null where id = $1").bind(desk.id))
+            .await?;
+    }
+    let after = get(c, ticket.id).await?;
+    let mut extra = serde_json::json!({ "desk": { "id": desk.id, "name": desk.name } });
+    let result = if let Some(service) = target {
+        let token = crate::auth::new_token("");
+        let (new_id,): (i64,) = c
+            .one(q("insert into tickets (branch_id, service_id, business_day, seq, number, priority, language, status,
+                      issued_at, queued_at, transferred_from, public_token, updated_at)
+                    values ($1, $2, $3, null, $4, $5, $6, 'waiting', $7, $7, $8, $9, $10) returning id")
+                .bind(branch.id)
+                .bind(service.id)
+                .bind(ticket.business_day.as_str())
+                .bind(ticket.number.as_str())
+                .bind(ticket.priority.as_str())
+                .bind(ticket.language.clone())
+                .bind(ticket.issued_at)
+                .bind(ticket.id)
+                .bind(token)
+                .bind(now))
+            .await?;
+        let new_ticket = get(c, new_id).await?;
+        if let Some(map) = extra.as_object_mut() {
+            map.insert("new_ticket".into(), new_ticket.public_view());
+        }
+        record(c, out, &after, kind, Some(desk.id), who.actor, now, extra).await?;
+        record(
+            c,
+            out,
+            &new_ticket,
+            "ticket.issued",
+            None,
+            who.actor,
+            now,
+            serde_json::json!({ "transferred_from": ticket.id }),
+        )
+        .await?;
+        with_estimate(c, &branch.policy(), new_ticket).await?
+    } else {
+        record(c, out, &after, kind, Some(desk.id), who.actor, now, extra).await?;
+        after
+    };
+    Ok(result)
+}
+
+/// Cancels a ticket that is waiting, parked or called.
+///
+/// # Errors
+/// Unknown ticket, illegal transition.
+pub async fn cancel<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    ticket_id: i64,
+    actor: Actor,
+    now: i64,
+) -> Result<Ticket> {
+    let t = get(c, ticket_id).await?;
+    branches::lock(c, t.branch_id).await?;
+    let t = get(c, ticket_id).await?;
+    let next = transition(t.status()?, TicketAction::Cancel)?;
+    c.run(
+        q("update tickets set status = $2, finished_at = $3, updated_at = $3 where id = $1")
+            .bind(t.id)
+            .bind(next.as_str())
+            .bind(now),
+    )
+    .await?;
+    c.run(q("update desks set current_ticket_id = null where current_ticket_id = $1").bind(t.id))
+        .await?;
+    let after = get(c, t.id).await?;
+    record(
+        c,
+        out,
+        &after,
+        "ticket.cancelled",
+        t.desk_id,
+        actor,
+        now,
+        serde_json::Value::Null,
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Expires every open ticket of an earlier business day in a branch. Returns
+/// how many expired. Tickets stay in history with status `expired`.
+///
+/// # Errors
+/// Database errors.
+pub async fn expire_old<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    branch_id: i64,
+    now: i64,
+) -> Result<usize> {
+    let branch = branches::lock(c, branch_id).await?;
+    let today = branch.business_day(now);
+    let stale: Vec<(i64,)> = c
+        .all(
+            q(
+                "select id from tickets where branch_id = $1 and business_day < $2
+                and status in ('waiting', 'parked', 'called', 'serving') order by id limit 1000",
+            )
+            .bind(branch_id)
+            .bind(today.as_str()),
+        )
+        .await?;
+    for (id,) in &stale {
+        let t = get(c, *id).await?;
+        transition(t.status()?, TicketAction::Expire)?;
+        c.run(
+            q("update tickets set status = 'expired', updated_at = $2 where id = $1")
+                .bind(*id)
+                .bind(now),
+        )
+        .await?;
+        c.run(
+            q("update desks set current_ticket_id = null where current_ticket_id = $1").bind(*id),
+        )
+        .await?;
+        let after = get(c, *id).await?;
+        record(
+            c,
+            out,
+            &after,
+            "ticket.expired",
+            None,
+            Actor::System,
+            now,
+            serde_json::Value::Null,
+        )
+        .await?;
+    }
+    Ok(stale.len())
+}
+
+/// Issues a ticket (kiosks and staff of the branch). Send an
+/// `Idempotency-Key` header so that a retry returns the same ticket.
+#[utoipa::path(post, path = "/api/v1/branches/{id}/tickets", tag = "tickets", request_body = IssueRequest,
+    params(("id" = i64, Path, description = "Branch id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key, 1 to 128 visible ASCII characters")),
+    responses((status = 201, body = Ticket, description = "Issued"), (status = 200, body = Ticket, description = "Issued earlier with this key"),
+              (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn issue_ticket(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(branch_id): AppPath<i64>,
+    headers: HeaderMap,
+    AppJson(request): AppJson<IssueRequest>,
+) -> Result<(StatusCode, AppJson<Ticket>)> {
+    who.require_issuer(branch_id)?;
+    let idempotency_key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => {
+            let key = v.to_str().ok().filter(|k| {
+                (1..=128).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic())
+            });
+            Some(
+                key.ok_or_else(|| {
+                    AppError::invalid("Idempotency-Key must be 1 to 128 visible ASCII characters")
+                })?
+                .to_owned(),
+            )
+        }
+    };
+    let device_id = match who {
+        Principal::Device { id, .. } => Some(id),
+        Principal::User { .. } => None,
+    };
+    let req = Issue {
+        branch_id,
+        request,
+        idempotency_key,
+        actor: who.actor(),
+        device_id,
+        now: now_ms(),
+    };
+    let (ticket, new) = write!(state.db, |c, out| async move { issue(c, out, req).await })?;
+    if new {
+        state.metrics.tickets_issued.inc();
+    }
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, AppJson(ticket)))
+}
+
+/// Reads a ticket, with its position and estimated wait while it waits.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
+    params(("id" = i64, Path, description = "Ticket id")),
+    responses((status = 200, body = Ticket), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_ticket(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<Ticket>> {
+    let ticket = read!(state.db, |c| {
+        let t = get(c, id).await?;
+        who.require_reader(t.branch_id)?;
+        let branch = branches::get(c, t.branch_id).await?;
+        with_estimate(c, &branch.policy(), t).await
+    })?;
+    Ok(AppJson(ticket))
+}
+
+/// Cancels a ticket (staff and kiosks of the branch).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/cancel", tag = "tickets",
+    params(("id" = i64, Path, description = "Ticket id")),
+    responses((status = 200, body = Ticket), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn cancel_ticket(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<Ticket>> {
+    let t = read!(state.db, |c| get(c, id).await)?;
+    who.require_issuer(t.branch_id)?;
+    let (actor, now) = (who.actor(), now_ms());
+    let ticket = write!(state.db, |c, out| async move {
+        cancel(c, out, id, actor, now).await
+    })?;
+    Ok(AppJson(ticket))
+}
+
+/// Query parameters of the queue view.
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct QueueQuery {
+    /// Order as this desk would call (its services and weights); without
+    /// it, the branch-wide order.
+    pub desk_id: Option<i64>,
+}
+
+/// One ticket in the queue view.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QueueEntry {
+    /// Place in call order, from 0.
+    pub position: usize,
+    /// Ticket id.
+    pub ticket_id: i64,
+    /// Number.
+    pub number: String,
+    /// Service.
+    pub service_id: i64,
+    /// Service code.
+    pub service_code: String,
+    /// Priority class.
+    pub priority: String,
+    /// Waiting since, ms.
+    pub queued_at: i64,
+    /// Seconds waited so far.
+    pub waited_s: i64,
+    /// Why the ticket stands here.
+    pub reason: String,
+    /// Credit from the priority class, seconds.
+    pub priority_credit_s: i64,
+    /// Credit from the desk's weight, seconds.
+    pub weight_credit_s: i64,
+}
+
+/// Per-service summary.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ServiceQueue {
+    /// Service.
+    pub service_id: i64,
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Waiting tickets.
+    pub waiting: i64,
+    /// Longest current wait, seconds.
+    pub longest_wait_s: i64,
+    /// Service standard, seconds.
+    pub standard_wait_s: i64,
+    /// Estimated wait for a ticket issued now, seconds.
+    pub estimated_wait_s: i64,
+    /// Open desks serving it.
+    pub open_desks: u32,
+}
+
+/// The queue view.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QueueView {
+    /// Branch.
+    pub branch_id: i64,
+    /// Desk whose order this is, if any.
+    pub desk_id: Option<i64>,
+    /// When computed, ms.
+    pub generated_at: i64,
+    /// Waiting tickets in call order.
+    pub waiting: Vec<QueueEntry>,
+    /// Parked tickets (called again explicitly).
+    pub parked: Vec<Ticket>,
+    /// Per service.
+    pub services: Vec<ServiceQueue>,
+}
+
+#[derive(sqlx::FromRow)]
+struct WaitingRow {
+    id: i64,
+    service_id: i64,
+    number: String,
+    priority: String,
+    queued_at: i64,
+}
+
+/// The waiting tickets in the order they will be called, each with the
+/// reason for its place.
+#[utoipa::path(get, path = "/api/v1/branches/{id}/queue", tag = "tickets",
+    params(("id" = i64, Path, description = "Branch id"), QueueQuery),
+    responses((status = 200, body = QueueView), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn queue(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(branch_id): AppPath<i64>,
+    AppQuery(query): AppQuery<QueueQuery>,
+) -> Result<AppJson<QueueView>> {
+    who.require_reader(branch_id)?;
+    let now = now_ms();
+    let view = read!(state.db, |c| queue_view(c, branch_id, query.desk_id, now)
+        .await)?;
+    Ok(AppJson(view))
+}
+
+/// Builds the queue view.
+///
+/// # Errors
+/// Unknown branch or desk.
+pub async fn queue_view<C: Exec>(
+    c: &mut C,
+    branch_id: i64,
+    desk_id: Option<i64>,
+    now: i64,
+) -> Result<QueueView> {
+    let branch = branches::get(c, branch_id).await?;
+    let policy = branch.policy();
+    let service_rows = services::list(c, branch_id).await?;
+    let rows: Vec<WaitingRow> = c
+        .all(
+            q(
+                "select id, service_id, number, priority, queued_at from tickets
+                where branch_id = $1 and status = 'waiting' order by queued_at, id",
+            )
+            .bind(branch_id),
+        )
+        .await?;
+    let candidates: Vec<Candidate> = rows
+        .iter()
+        .map(|r| Candidate {
+            ticket_id: r.id,
+            service_id: r.service_id,
+            priority: r.priority.parse().unwrap_or_default(),
+            queued_at_ms: r.queued_at,
+        })
+        .collect();
+    let placements = match desk_id {
+        Some(d) => {
+            let desk = desks::get(c, d).await?;
+            if desk.branch_id != branch_id {
+                return Err(AppError::NotFound("desk"));
+            }
+            let desk_policy = DeskPolicy {
+                weights: desks::weights(c, d).await?,
+                calls_since_priority: u32::try_from(desk.calls_since_priority).unwrap_or(0),
+            };
+            waitwell_queue::order_for_desk(&candidates, &desk_policy, &policy, now)
+        }
+        None => waitwell_queue::order_branch(&candidates, &policy, now),
+    };
+    let by_id: std::collections::HashMap<i64, &WaitingRow> =
+        rows.iter().map(|r| (r.id, r)).collect();
+    let code_of = |service_id: i64| {
+        service_rows
+            .iter()
+            .find(|s| s.id == service_id)
+            .map(|s| s.code.clone())
+            .unwrap_or_default()
+    };
+    let waiting = placements
+        .iter()
+        .filter_map(|p| {
+            let row = by_id.get(&p.ticket_id)?;
+            Some(QueueEntry {
+                position: p.position,
+                ticket_id: p.ticket_id,
+                number: row.number.clone(),
+                service_id: p.service_id,
+                service_code: code_of(p.service_id),
+                priority: row.priority.clone(),
+                queued_at: row.queued_at,
+                waited_s: (now - row.queued_at).max(0) / 1000,
+                reason: p.reason.text.clone(),
+                priority_credit_s: p.reason.priority_credit_s,
+                weight_credit_s: p.reason.weight_credit_s,
+            })
+        })
+        .collect();
+    let parked: Vec<Ticket> = {
+        let ids: Vec<(i64,)> = c
+            .all(q("select id from tickets where branch_id = $1 and status = 'parked' order by updated_at, id")
+                .bind(branch_id))
+            .await?;
+        let mut parked = Vec::with_capacity(ids.len());
+        for (id,) in ids {
+            parked.push(get(c, id).await?);
+        }
+        parked
+    };
+    let mut services_out = Vec::new();
+    for s in service_rows.iter().filter(|s| s.active) {
+        let in_service: Vec<&WaitingRow> = rows.iter().filter(|r| r.service_id == s.id).collect();
+        let load = service_load(c, s.id).await?;
+        let waiting = i64::try_from(in_service.len()).unwrap_or(i64::MAX);
+        services_out.push(ServiceQueue {
+            service_id: s.id,
+            code: s.code.clone(),
+            name: s.name.clone(),
+            waiting,
+            longest_wait_s: in_service
+                .iter()
+                .map(|r| (now - r.queued_at).max(0) / 1000)
+                .max()
+                .unwrap_or(0),
+            standard_wait_s: s.standard_wait_s,
+            estimated_wait_s: estimate_wait_s(in_service.len(), load),
+            open_desks: load.open_desks,
+        });
+    }
+    Ok(QueueView {
+        branch_id,
+        desk_id,
+        generated_at: now,
+        waiting,
+        parked,
+        services: services_out,
+    })
+}
+
+/// Ticket routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(issue_ticket))
+        .routes(routes!(get_ticket))
+        .routes(routes!(cancel_ticket))
+        .routes(routes!(queue))
+}
