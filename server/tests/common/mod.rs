@@ -1,0 +1,365 @@
+//! Test harness: a real server on 127.0.0.1 port 0 over a fresh database
+//! (a new SQLite file, or a new PostgreSQL database when
+//! `WAITWELL_TEST_POSTGRES_URL` is set), an HTTP client, and fixtures.
+//!
+//! `backend_tests!(a, b)` turns `async fn a(backend: Backend)` into one test
+//! per backend, so every behaviour is checked on SQLite and PostgreSQL.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use waitwell_server::app::AppState;
+use waitwell_server::config::Config;
+
+/// Password of the admin every test server starts with.
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+/// Password of the fixture users.
+pub const PASSWORD: &str = "fixture-password";
+
+/// Which database a test runs on.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Backend {
+    /// PostgreSQL when `WAITWELL_TEST_POSTGRES_URL` is set.
+    pub fn postgres() -> Option<Backend> {
+        std::env::var("WAITWELL_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()).map(Backend::Postgres)
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique_name() -> String {
+    format!(
+        "ww_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        rand_suffix()
+    )
+}
+
+fn rand_suffix() -> u32 {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
+    nanos % 100_000
+}
+
+/// Replaces the database name of a PostgreSQL URL.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    let root = match base[after_scheme..].find('/') {
+        Some(i) => &base[..after_scheme + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+/// A fresh, empty database for one test.
+pub struct TestDb {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Dir(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDb {
+    pub async fn create(backend: &Backend) -> TestDb {
+        let name = unique_name();
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(&name);
+                std::fs::create_dir_all(&dir).unwrap();
+                let url = format!("sqlite://{}", dir.join("waitwell.db").display());
+                TestDb { url, cleanup: Cleanup::Dir(dir) }
+            }
+            Backend::Postgres(admin_url) => {
+                use sqlx::Connection as _;
+                let mut conn = sqlx::PgConnection::connect(admin_url)
+                    .await
+                    .expect("WAITWELL_TEST_POSTGRES_URL is set but PostgreSQL is unreachable");
+                sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                conn.close().await.ok();
+                TestDb {
+                    url: with_database(admin_url, &name),
+                    cleanup: Cleanup::Postgres { admin_url: admin_url.clone(), name },
+                }
+            }
+        }
+    }
+
+    pub async fn drop_db(self) {
+        match self.cleanup {
+            Cleanup::Dir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                use sqlx::Connection as _;
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)")))
+                        .execute(&mut conn)
+                        .await;
+                    conn.close().await.ok();
+                }
+            }
+        }
+    }
+}
+
+/// A running server.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub db: Option<TestDb>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let db = TestDb::create(&backend).await;
+        let mut config = Config::for_tests(&db.url);
+        config.admin_password = Some(ADMIN_PASSWORD.into());
+        TestApp::spawn_with(config, Some(db)).await
+    }
+
+    /// A server over an existing database (e.g. a second instance).
+    pub async fn spawn_with(config: Config, db: Option<TestDb>) -> TestApp {
+        let state = waitwell_server::prepare(config).await.expect("server prepares");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(waitwell_server::run(state.clone(), listener, async move {
+            let _ = rx.await;
+        }));
+        TestApp {
+            base,
+            client: reqwest::Client::new(),
+            state,
+            db,
+            shutdown: Some(tx),
+            server: Some(server),
+        }
+    }
+
+    /// Stops the server and drops its database.
+    pub async fn stop(mut self) {
+        self.stop_server().await;
+        if let Some(db) = self.db.take() {
+            db.drop_db().await;
+        }
+    }
+
+    /// Stops the server, keeping the database.
+    pub async fn stop_server(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("server ran");
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends a request; returns status and JSON body (Null when empty).
+    pub async fn send(&self, method: Method, token: Option<&str>, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        (status, value)
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        self.send(Method::GET, Some(token), path, None).await
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::POST, Some(token), path, Some(body)).await
+    }
+
+    pub async fn post_empty(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        self.send(Method::POST, Some(token), path, None).await
+    }
+
+    pub async fn patch(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::PATCH, Some(token), path, Some(body)).await
+    }
+
+    pub async fn put(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::PUT, Some(token), path, Some(body)).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let (status, body) = self
+            .send(Method::POST, None, "/api/v1/auth/login", Some(json!({ "username": username, "password": password })))
+            .await;
+        assert_eq!(status, StatusCode::OK, "login {username}: {body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn admin(&self) -> String {
+        self.login("admin", ADMIN_PASSWORD).await
+    }
+
+    /// A branch with services A, B, C; desks "Desk 1".."Desk n_desks" each
+    /// serving every service with weight 1; a manager, `n_desks` clerks, a
+    /// kiosk and a display.
+    pub async fn office(&self, n_desks: usize) -> Office {
+        let admin = self.admin().await;
+        let (s, branch) = self
+            .post(&admin, "/api/v1/branches", json!({ "name": "Test Office", "timezone": "Europe/Warsaw", "languages": ["en", "pl", "da"] }))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{branch}");
+        let branch_id = branch["id"].as_i64().unwrap();
+        let mut services = Vec::new();
+        for (code, name) in [("A", "Passports"), ("B", "ID cards"), ("C", "Licences")] {
+            let (s, svc) = self
+                .post(&admin, &format!("/api/v1/branches/{branch_id}/services"), json!({ "code": code, "name": name }))
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{svc}");
+            services.push(svc["id"].as_i64().unwrap());
+        }
+        let (s, m) = self
+            .post(&admin, &format!("/api/v1/branches/{branch_id}/users"), json!({ "username": format!("manager{branch_id}"), "password": PASSWORD, "role": "manager" }))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{m}");
+        let manager = self.login(&format!("manager{branch_id}"), PASSWORD).await;
+        let mut desks = Vec::new();
+        let mut clerks = Vec::new();
+        for i in 1..=n_desks {
+            let (s, d) = self
+                .post(&manager, &format!("/api/v1/branches/{branch_id}/desks"), json!({ "name": format!("Desk {i}") }))
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{d}");
+            let desk_id = d["id"].as_i64().unwrap();
+            let allocation: Vec<Value> = services.iter().map(|s| json!({ "service_id": s, "weight": 1 })).collect();
+            let (s, a) = self.put(&manager, &format!("/api/v1/desks/{desk_id}/services"), Value::Array(allocation)).await;
+            assert_eq!(s, StatusCode::OK, "{a}");
+            let username = format!("clerk{branch_id}_{i}");
+            let (s, c) = self
+                .post(&manager, &format!("/api/v1/branches/{branch_id}/users"), json!({ "username": username, "password": PASSWORD, "role": "clerk" }))
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{c}");
+            clerks.push(self.login(&username, PASSWORD).await);
+            desks.push(desk_id);
+        }
+        let (s, k) = self
+            .post(&manager, &format!("/api/v1/branches/{branch_id}/devices"), json!({ "kind": "kiosk", "name": "Kiosk" }))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{k}");
+        let (s, d) = self
+            .post(&manager, &format!("/api/v1/branches/{branch_id}/devices"), json!({ "kind": "display", "name": "TV" }))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+        Office {
+            branch_id,
+            services,
+            desks,
+            admin,
+            manager,
+            clerks,
+            kiosk: k["token"].as_str().unwrap().to_owned(),
+            display: d["token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Issues a ticket from the kiosk; panics unless 201.
+    pub async fn issue(&self, office: &Office, service_id: i64, priority: &str) -> Value {
+        let (s, t) = self
+            .post(&office.kiosk, &format!("/api/v1/branches/{}/tickets", office.branch_id), json!({ "service_id": service_id, "priority": priority }))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{t}");
+        t
+    }
+
+    /// Opens desk `i` as its clerk.
+    pub async fn open_desk(&self, office: &Office, i: usize) {
+        let (s, d) = self.post_empty(&office.clerks[i], &format!("/api/v1/desks/{}/open", office.desks[i])).await;
+        assert_eq!(s, StatusCode::OK, "{d}");
+    }
+
+    /// Every event row of a branch's log as (seq, type).
+    pub async fn event_types(&self, branch_id: i64) -> Vec<(i64, String)> {
+        use waitwell_server::db::{Exec as _, q, read};
+        let db = &self.state.db;
+        let rows: Result<Vec<(i64, String)>, waitwell_server::error::AppError> = async {
+            read!(db, |c| c
+                .all(q("select seq, type from events where branch_id = $1 order by seq").bind(branch_id))
+                .await
+                .map_err(waitwell_server::error::AppError::from))
+        }
+        .await;
+        rows.unwrap()
+    }
+}
+
+/// Fixture office.
+pub struct Office {
+    pub branch_id: i64,
+    pub services: Vec<i64>,
+    pub desks: Vec<i64>,
+    pub admin: String,
+    pub manager: String,
+    pub clerks: Vec<String>,
+    pub kiosk: String,
+    pub display: String,
+}
+
+/// One `#[tokio::test]` per backend for each named `async fn(Backend)`.
+/// PostgreSQL tests are skipped (with a note) when
+/// `WAITWELL_TEST_POSTGRES_URL` is unset; CI always sets it.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    match $crate::common::Backend::postgres() {
+                        Some(backend) => super::$name(backend).await,
+                        None => eprintln!("WAITWELL_TEST_POSTGRES_URL is not set; skipped"),
+                    }
+                }
+            )*
+        }
+    };
+}
