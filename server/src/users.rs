@@ -236,8 +236,20 @@ pub async fn update_user(
     State(state): State<AppState>,
     who: Principal,
     AppPath(id): AppPath<i64>,
+    headers: axum::http::HeaderMap,
     AppJson(update): AppJson<UserUpdate>,
 ) -> Result<AppJson<User>> {
+    // The session a user changes their own password with stays open.
+    let own_session = (who.user_id() == Some(id))
+        .then(|| {
+            headers
+                .get(axum::http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split_once(' '))
+                .map(|(_, t)| crate::auth::token_hash(t.trim()))
+        })
+        .flatten()
+        .unwrap_or_default();
     let user = read!(state.db, |c| get(c, id).await)?;
     check_access(&who, &user)?;
     if update.role.is_some() || update.active.is_some() {
@@ -283,9 +295,10 @@ pub async fn update_user(
             .await?;
             // A new password ends every other session of the user.
             c.run(
-                q("update sessions set revoked_at = $2 where user_id = $1 and revoked_at is null")
+                q("update sessions set revoked_at = $2 where user_id = $1 and revoked_at is null and token_hash <> $3")
                     .bind(id)
-                    .bind(now),
+                    .bind(now)
+                    .bind(own_session),
             )
             .await?;
         }

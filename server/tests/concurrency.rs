@@ -51,7 +51,11 @@ async fn concurrent_issuance_numbers_unique(backend: Backend) {
             .map(|d| d.parse().unwrap())
             .collect();
         seqs.sort_unstable();
-        assert_eq!(seqs, (1..=160).collect::<Vec<u32>>(), "numbers of {prefix} are not 1..=160");
+        assert_eq!(
+            seqs,
+            (1..=160).collect::<Vec<u32>>(),
+            "numbers of {prefix} are not 1..=160"
+        );
     }
     app.stop().await;
 }
@@ -95,14 +99,18 @@ async fn concurrent_call_next_exactly_once(backend: Backend) {
                             .await
                             .unwrap();
                         assert!(
-                            resp.status() == StatusCode::OK || resp.status() == StatusCode::CONFLICT,
+                            resp.status() == StatusCode::OK
+                                || resp.status() == StatusCode::CONFLICT,
                             "finish: {}",
                             resp.status()
                         );
                     }
                     StatusCode::NO_CONTENT => break,
                     StatusCode::CONFLICT => tokio::task::yield_now().await,
-                    other => panic!("call-next answered {other}: {}", resp.text().await.unwrap_or_default()),
+                    other => panic!(
+                        "call-next answered {other}: {}",
+                        resp.text().await.unwrap_or_default()
+                    ),
                 }
             }
             called
@@ -115,10 +123,18 @@ async fn concurrent_call_next_exactly_once(backend: Backend) {
     let distinct: HashSet<i64> = all.iter().copied().collect();
     assert_eq!(all.len(), 300, "some tickets were called twice or never");
     assert_eq!(distinct.len(), 300);
-    let (s, stats) = app.get(&office.manager, &format!("/api/v1/branches/{}/stats", office.branch_id)).await;
+    let (s, stats) = app
+        .get(
+            &office.manager,
+            &format!("/api/v1/branches/{}/stats", office.branch_id),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(stats["total"]["served"], 300, "{stats}");
     app.stop().await;
 }
 
-backend_tests!(concurrent_issuance_numbers_unique, concurrent_call_next_exactly_once);
+backend_tests!(
+    concurrent_issuance_numbers_unique,
+    concurrent_call_next_exactly_once
+);

@@ -1,1 +1,418 @@
-//! End-to-end test helpers.
+//! End-to-end test helpers: build and start the real `waitwell` binary on a
+//! free loopback port over a scratch database, talk to it over HTTP, and
+//! kill it (gracefully or with SIGKILL).
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::process::{Child, Command};
+
+/// Password of the admin each scratch server starts with.
+pub const ADMIN_PASSWORD: &str = "e2e-admin-password";
+
+/// Path of the `waitwell` binary, built once per test process.
+///
+/// # Panics
+/// If the build fails.
+pub fn binary() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let status = std::process::Command::new(env!("CARGO"))
+            .args(["build", "-q", "-p", "waitwell-server", "--bin", "waitwell"])
+            .current_dir(&root)
+            .status()
+            .expect("running cargo build");
+        assert!(status.success(), "building waitwell failed");
+        let target =
+            std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+        target.join("debug").join("waitwell")
+    })
+    .clone()
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A scratch database: a SQLite file in a fresh directory, or a new
+/// PostgreSQL database on the server named by `WAITWELL_TEST_POSTGRES_URL`.
+pub struct ScratchDb {
+    /// URL for `WAITWELL_DATABASE_URL`.
+    pub url: String,
+    dir: Option<PathBuf>,
+    pg: Option<(String, String)>,
+}
+
+impl ScratchDb {
+    /// A new SQLite database.
+    pub fn sqlite() -> ScratchDb {
+        let dir = std::env::temp_dir().join(format!(
+            "waitwell-e2e-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        ScratchDb {
+            url: format!("sqlite://{}", dir.join("waitwell.db").display()),
+            dir: Some(dir),
+            pg: None,
+        }
+    }
+
+    /// A new PostgreSQL database, or `None` when `WAITWELL_TEST_POSTGRES_URL`
+    /// is unset.
+    ///
+    /// # Errors
+    /// PostgreSQL unreachable.
+    pub async fn postgres() -> anyhow::Result<Option<ScratchDb>> {
+        let Some(admin) = std::env::var("WAITWELL_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        else {
+            return Ok(None);
+        };
+        use sqlx::Connection as _;
+        let name = format!(
+            "ww_e2e_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .context("connecting to WAITWELL_TEST_POSTGRES_URL")?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "drop database if exists {name} with (force)"
+        )))
+        .execute(&mut conn)
+        .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
+            .execute(&mut conn)
+            .await?;
+        conn.close().await.ok();
+        let url = with_database(&admin, &name);
+        Ok(Some(ScratchDb {
+            url,
+            dir: None,
+            pg: Some((admin, name)),
+        }))
+    }
+
+    /// Removes the database.
+    pub async fn remove(self) {
+        if let Some(dir) = self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some((admin, name)) = self.pg {
+            use sqlx::Connection as _;
+            if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "drop database if exists {name} with (force)"
+                )))
+                .execute(&mut conn)
+                .await;
+            }
+        }
+    }
+}
+
+/// Replaces the database name in a PostgreSQL URL, keeping any query.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let host_start = base.find("://").map_or(0, |i| i + 3);
+    let root = base[host_start..]
+        .find('/')
+        .map_or(base, |i| &base[..host_start + i]);
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+/// A running `waitwell serve`.
+pub struct Server {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    child: Child,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+impl Server {
+    /// Starts `waitwell serve` over `db_url` with extra arguments and waits
+    /// until `/healthz` answers.
+    ///
+    /// # Errors
+    /// If the server does not become healthy within 30 s.
+    pub async fn start(db_url: &str, extra: &[&str]) -> anyhow::Result<Server> {
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let child = Command::new(binary())
+            .arg("serve")
+            .args(extra)
+            .env("WAITWELL_LISTEN", format!("127.0.0.1:{port}"))
+            .env("WAITWELL_DATABASE_URL", db_url)
+            .env("WAITWELL_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("WAITWELL_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting waitwell")?;
+        let server = Server { base, child };
+        let client = reqwest::Client::new();
+        for _ in 0..300 {
+            if let Ok(r) = client.get(format!("{}/healthz", server.base)).send().await {
+                if r.status() == StatusCode::OK {
+                    return Ok(server);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("waitwell did not become healthy at {}", server.base)
+    }
+
+    /// Takes the server's standard output (once).
+    pub fn stdout(&mut self) -> Option<tokio::process::ChildStdout> {
+        self.child.stdout.take()
+    }
+
+    /// SIGKILL: no chance to flush or clean up.
+    pub async fn kill9(mut self) {
+        let _ = self.child.kill().await;
+    }
+
+    /// SIGTERM and wait for a clean exit; returns whether it exited 0.
+    ///
+    /// # Errors
+    /// If it does not exit within 15 s.
+    pub async fn terminate(mut self) -> anyhow::Result<bool> {
+        if let Some(pid) = self.child.id() {
+            std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status()?;
+        }
+        let status = tokio::time::timeout(Duration::from_secs(15), self.child.wait())
+            .await
+            .context("waitwell did not stop after SIGTERM")??;
+        Ok(status.success())
+    }
+}
+
+/// A small JSON client.
+#[derive(Clone)]
+pub struct Api {
+    /// Base URL.
+    pub base: String,
+    /// HTTP client (keep-alive).
+    pub client: reqwest::Client,
+}
+
+impl Api {
+    /// Client for `base`.
+    pub fn new(base: &str) -> Api {
+        Api {
+            base: base.to_owned(),
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// Sends a request and returns status and JSON body (Null if empty).
+    ///
+    /// # Errors
+    /// Transport errors (e.g. the server was killed).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        token: Option<&str>,
+        path: &str,
+        body: Option<&Value>,
+    ) -> anyhow::Result<(StatusCode, Value)> {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let resp = req.send().await?;
+        let status = resp.status();
+        let text = resp.text().await?;
+        Ok((
+            status,
+            if text.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).unwrap_or(Value::String(text))
+            },
+        ))
+    }
+
+    /// POST expecting `expected`; returns the body.
+    ///
+    /// # Errors
+    /// Transport errors or another status.
+    pub async fn post_ok(
+        &self,
+        token: &str,
+        path: &str,
+        body: Value,
+        expected: StatusCode,
+    ) -> anyhow::Result<Value> {
+        let (s, v) = self
+            .send(reqwest::Method::POST, Some(token), path, Some(&body))
+            .await?;
+        if s != expected {
+            bail!("POST {path}: expected {expected}, got {s}: {v}");
+        }
+        Ok(v)
+    }
+
+    /// Signs in and returns the token.
+    ///
+    /// # Errors
+    /// Wrong credentials.
+    pub async fn login(&self, username: &str, password: &str) -> anyhow::Result<String> {
+        let (s, v) = self
+            .send(
+                reqwest::Method::POST,
+                None,
+                "/api/v1/auth/login",
+                Some(&json!({ "username": username, "password": password })),
+            )
+            .await?;
+        if s != StatusCode::OK {
+            bail!("login {username}: {s} {v}");
+        }
+        Ok(v["token"].as_str().unwrap_or_default().to_owned())
+    }
+}
+
+/// A branch with one service per code, `desks` desks serving all of them,
+/// one clerk per desk, and a kiosk.
+pub struct Office {
+    /// Branch id.
+    pub branch: i64,
+    /// Service ids.
+    pub services: Vec<i64>,
+    /// Desk ids.
+    pub desks: Vec<i64>,
+    /// One clerk token per desk.
+    pub clerks: Vec<String>,
+    /// Kiosk token.
+    pub kiosk: String,
+    /// Admin token.
+    pub admin: String,
+}
+
+/// Creates an [`Office`] through the API.
+///
+/// # Errors
+/// Any API failure.
+pub async fn office(api: &Api, codes: &[&str], desks: usize) -> anyhow::Result<Office> {
+    let admin = api.login("admin", ADMIN_PASSWORD).await?;
+    let branch = api
+        .post_ok(
+            &admin,
+            "/api/v1/branches",
+            json!({ "name": "E2E Office", "timezone": "Europe/Oslo" }),
+            StatusCode::CREATED,
+        )
+        .await?;
+    let branch = branch["id"].as_i64().context("branch id")?;
+    let mut services = Vec::new();
+    for code in codes {
+        let s = api
+            .post_ok(
+                &admin,
+                &format!("/api/v1/branches/{branch}/services"),
+                json!({ "code": code, "name": format!("Service {code}") }),
+                StatusCode::CREATED,
+            )
+            .await?;
+        services.push(s["id"].as_i64().context("service id")?);
+    }
+    let mut desk_ids = Vec::new();
+    let mut clerks = Vec::new();
+    for i in 0..desks {
+        let d = api
+            .post_ok(
+                &admin,
+                &format!("/api/v1/branches/{branch}/desks"),
+                json!({ "name": format!("Desk {}", i + 1) }),
+                StatusCode::CREATED,
+            )
+            .await?;
+        let id = d["id"].as_i64().context("desk id")?;
+        let alloc: Vec<Value> = services
+            .iter()
+            .map(|s| json!({ "service_id": s, "weight": 1 }))
+            .collect();
+        let (s, v) = api
+            .send(
+                reqwest::Method::PUT,
+                Some(&admin),
+                &format!("/api/v1/desks/{id}/services"),
+                Some(&Value::Array(alloc)),
+            )
+            .await?;
+        if s != StatusCode::OK {
+            bail!("allocation: {s} {v}");
+        }
+        let name = format!("clerk{}", i + 1);
+        api.post_ok(
+            &admin,
+            &format!("/api/v1/branches/{branch}/users"),
+            json!({ "username": name, "password": "clerk-password", "role": "clerk" }),
+            StatusCode::CREATED,
+        )
+        .await?;
+        clerks.push(api.login(&name, "clerk-password").await?);
+        desk_ids.push(id);
+    }
+    let kiosk = api
+        .post_ok(
+            &admin,
+            &format!("/api/v1/branches/{branch}/devices"),
+            json!({ "kind": "kiosk", "name": "Kiosk" }),
+            StatusCode::CREATED,
+        )
+        .await?;
+    Ok(Office {
+        branch,
+        services,
+        desks: desk_ids,
+        clerks,
+        kiosk: kiosk["token"].as_str().unwrap_or_default().to_owned(),
+        admin,
+    })
+}
+
+/// Runs `waitwell audit verify` on a database; returns (success, stdout).
+///
+/// # Errors
+/// If the command cannot run.
+pub async fn audit_verify(db_url: &str) -> anyhow::Result<(bool, String)> {
+    let out = Command::new(binary())
+        .args(["audit", "verify"])
+        .env("WAITWELL_DATABASE_URL", db_url)
+        .env("WAITWELL_LOG", "warn")
+        .output()
+        .await?;
+    Ok((
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    ))
+}

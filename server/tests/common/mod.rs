@@ -31,7 +31,10 @@ pub enum Backend {
 impl Backend {
     /// PostgreSQL when `WAITWELL_TEST_POSTGRES_URL` is set.
     pub fn postgres() -> Option<Backend> {
-        std::env::var("WAITWELL_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()).map(Backend::Postgres)
+        std::env::var("WAITWELL_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .map(Backend::Postgres)
     }
 }
 
@@ -47,7 +50,10 @@ fn unique_name() -> String {
 }
 
 fn rand_suffix() -> u32 {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .subsec_nanos();
     nanos % 100_000
 }
 
@@ -87,7 +93,10 @@ impl TestDb {
                 let dir = std::env::temp_dir().join(&name);
                 std::fs::create_dir_all(&dir).unwrap();
                 let url = format!("sqlite://{}", dir.join("waitwell.db").display());
-                TestDb { url, cleanup: Cleanup::Dir(dir) }
+                TestDb {
+                    url,
+                    cleanup: Cleanup::Dir(dir),
+                }
             }
             Backend::Postgres(admin_url) => {
                 use sqlx::Connection as _;
@@ -101,7 +110,10 @@ impl TestDb {
                 conn.close().await.ok();
                 TestDb {
                     url: with_database(admin_url, &name),
-                    cleanup: Cleanup::Postgres { admin_url: admin_url.clone(), name },
+                    cleanup: Cleanup::Postgres {
+                        admin_url: admin_url.clone(),
+                        name,
+                    },
                 }
             }
         }
@@ -115,9 +127,11 @@ impl TestDb {
             Cleanup::Postgres { admin_url, name } => {
                 use sqlx::Connection as _;
                 if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)")))
-                        .execute(&mut conn)
-                        .await;
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "drop database if exists {name} with (force)"
+                    )))
+                    .execute(&mut conn)
+                    .await;
                     conn.close().await.ok();
                 }
             }
@@ -145,7 +159,9 @@ impl TestApp {
 
     /// A server over an existing database (e.g. a second instance).
     pub async fn spawn_with(config: Config, db: Option<TestDb>) -> TestApp {
-        let state = waitwell_server::prepare(config).await.expect("server prepares");
+        let state = waitwell_server::prepare(config)
+            .await
+            .expect("server prepares");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
@@ -185,7 +201,13 @@ impl TestApp {
     }
 
     /// Sends a request; returns status and JSON body (Null when empty).
-    pub async fn send(&self, method: Method, token: Option<&str>, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn send(
+        &self,
+        method: Method,
+        token: Option<&str>,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut req = self.client.request(method, self.url(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -196,7 +218,11 @@ impl TestApp {
         let resp = req.send().await.expect("request sent");
         let status = resp.status();
         let text = resp.text().await.unwrap_or_default();
-        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         (status, value)
     }
 
@@ -213,7 +239,8 @@ impl TestApp {
     }
 
     pub async fn patch(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(Method::PATCH, Some(token), path, Some(body)).await
+        self.send(Method::PATCH, Some(token), path, Some(body))
+            .await
     }
 
     pub async fn put(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
@@ -222,7 +249,12 @@ impl TestApp {
 
     pub async fn login(&self, username: &str, password: &str) -> String {
         let (status, body) = self
-            .send(Method::POST, None, "/api/v1/auth/login", Some(json!({ "username": username, "password": password })))
+            .send(
+                Method::POST,
+                None,
+                "/api/v1/auth/login",
+                Some(json!({ "username": username, "password": password })),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "login {username}: {body}");
         body["token"].as_str().unwrap().to_owned()
@@ -245,7 +277,11 @@ impl TestApp {
         let mut services = Vec::new();
         for (code, name) in [("A", "Passports"), ("B", "ID cards"), ("C", "Licences")] {
             let (s, svc) = self
-                .post(&admin, &format!("/api/v1/branches/{branch_id}/services"), json!({ "code": code, "name": name }))
+                .post(
+                    &admin,
+                    &format!("/api/v1/branches/{branch_id}/services"),
+                    json!({ "code": code, "name": name }),
+                )
                 .await;
             assert_eq!(s, StatusCode::CREATED, "{svc}");
             services.push(svc["id"].as_i64().unwrap());
@@ -259,27 +295,52 @@ impl TestApp {
         let mut clerks = Vec::new();
         for i in 1..=n_desks {
             let (s, d) = self
-                .post(&manager, &format!("/api/v1/branches/{branch_id}/desks"), json!({ "name": format!("Desk {i}") }))
+                .post(
+                    &manager,
+                    &format!("/api/v1/branches/{branch_id}/desks"),
+                    json!({ "name": format!("Desk {i}") }),
+                )
                 .await;
             assert_eq!(s, StatusCode::CREATED, "{d}");
             let desk_id = d["id"].as_i64().unwrap();
-            let allocation: Vec<Value> = services.iter().map(|s| json!({ "service_id": s, "weight": 1 })).collect();
-            let (s, a) = self.put(&manager, &format!("/api/v1/desks/{desk_id}/services"), Value::Array(allocation)).await;
+            let allocation: Vec<Value> = services
+                .iter()
+                .map(|s| json!({ "service_id": s, "weight": 1 }))
+                .collect();
+            let (s, a) = self
+                .put(
+                    &manager,
+                    &format!("/api/v1/desks/{desk_id}/services"),
+                    Value::Array(allocation),
+                )
+                .await;
             assert_eq!(s, StatusCode::OK, "{a}");
             let username = format!("clerk{branch_id}_{i}");
             let (s, c) = self
-                .post(&manager, &format!("/api/v1/branches/{branch_id}/users"), json!({ "username": username, "password": PASSWORD, "role": "clerk" }))
+                .post(
+                    &manager,
+                    &format!("/api/v1/branches/{branch_id}/users"),
+                    json!({ "username": username, "password": PASSWORD, "role": "clerk" }),
+                )
                 .await;
             assert_eq!(s, StatusCode::CREATED, "{c}");
             clerks.push(self.login(&username, PASSWORD).await);
             desks.push(desk_id);
         }
         let (s, k) = self
-            .post(&manager, &format!("/api/v1/branches/{branch_id}/devices"), json!({ "kind": "kiosk", "name": "Kiosk" }))
+            .post(
+                &manager,
+                &format!("/api/v1/branches/{branch_id}/devices"),
+                json!({ "kind": "kiosk", "name": "Kiosk" }),
+            )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{k}");
         let (s, d) = self
-            .post(&manager, &format!("/api/v1/branches/{branch_id}/devices"), json!({ "kind": "display", "name": "TV" }))
+            .post(
+                &manager,
+                &format!("/api/v1/branches/{branch_id}/devices"),
+                json!({ "kind": "display", "name": "TV" }),
+            )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{d}");
         Office {
@@ -297,7 +358,11 @@ impl TestApp {
     /// Issues a ticket from the kiosk; panics unless 201.
     pub async fn issue(&self, office: &Office, service_id: i64, priority: &str) -> Value {
         let (s, t) = self
-            .post(&office.kiosk, &format!("/api/v1/branches/{}/tickets", office.branch_id), json!({ "service_id": service_id, "priority": priority }))
+            .post(
+                &office.kiosk,
+                &format!("/api/v1/branches/{}/tickets", office.branch_id),
+                json!({ "service_id": service_id, "priority": priority }),
+            )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{t}");
         t
@@ -305,7 +370,12 @@ impl TestApp {
 
     /// Opens desk `i` as its clerk.
     pub async fn open_desk(&self, office: &Office, i: usize) {
-        let (s, d) = self.post_empty(&office.clerks[i], &format!("/api/v1/desks/{}/open", office.desks[i])).await;
+        let (s, d) = self
+            .post_empty(
+                &office.clerks[i],
+                &format!("/api/v1/desks/{}/open", office.desks[i]),
+            )
+            .await;
         assert_eq!(s, StatusCode::OK, "{d}");
     }
 
@@ -315,13 +385,111 @@ impl TestApp {
         let db = &self.state.db;
         let rows: Result<Vec<(i64, String)>, waitwell_server::error::AppError> = async {
             read!(db, |c| c
-                .all(q("select seq, type from events where branch_id = $1 order by seq").bind(branch_id))
+                .all(
+                    q("select seq, type from events where branch_id = $1 order by seq")
+                        .bind(branch_id)
+                )
                 .await
                 .map_err(waitwell_server::error::AppError::from))
         }
         .await;
         rows.unwrap()
     }
+}
+
+/// Helpers added for the API tests.
+impl TestApp {
+    /// Sends a request with extra headers and a raw body (content type,
+    /// bytes); returns status, response headers and the body text.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        token: Option<&str>,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, String) {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        if let Some((content_type, bytes)) = body {
+            if !content_type.is_empty() {
+                req = req.header(reqwest::header::CONTENT_TYPE, content_type);
+            }
+            req = req.body(bytes);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap_or_default();
+        (status, headers, text)
+    }
+
+    /// Issues a ticket from the kiosk with an `Idempotency-Key`.
+    pub async fn issue_keyed(
+        &self,
+        office: &Office,
+        body: Value,
+        key: &str,
+    ) -> (StatusCode, Value) {
+        let (s, _, text) = self
+            .send_raw(
+                Method::POST,
+                Some(&office.kiosk),
+                &format!("/api/v1/branches/{}/tickets", office.branch_id),
+                &[("Idempotency-Key", key)],
+                Some(("application/json", body.to_string().into_bytes())),
+            )
+            .await;
+        (
+            s,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// Number of events in a branch's log.
+    pub async fn event_count(&self, branch_id: i64) -> usize {
+        self.event_types(branch_id).await.len()
+    }
+
+    /// Recomputes a branch's hash chain.
+    pub async fn verify_chain(&self, branch_id: i64) -> waitwell_server::events::ChainReport {
+        use waitwell_server::db::read;
+        let db = &self.state.db;
+        let report: Result<waitwell_server::events::ChainReport, waitwell_server::error::AppError> =
+            async { read!(db, |c| waitwell_server::events::verify(c, branch_id).await) }.await;
+        report.unwrap()
+    }
+
+    /// The user id behind a session token.
+    pub async fn user_id(&self, token: &str) -> i64 {
+        let (s, me) = self.get(token, "/api/v1/auth/me").await;
+        assert_eq!(s, StatusCode::OK, "{me}");
+        me["user"]["id"].as_i64().unwrap()
+    }
+}
+
+/// Asserts the standard error body `{"error": code, "message": text}` and
+/// nothing else.
+pub fn assert_error(body: &Value, code: &str) {
+    let map = body
+        .as_object()
+        .unwrap_or_else(|| panic!("error body is not an object: {body}"));
+    assert_eq!(map.len(), 2, "error body has other fields: {body}");
+    assert_eq!(
+        map.get("error").and_then(Value::as_str),
+        Some(code),
+        "{body}"
+    );
+    let message = map
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    assert!(!message.is_empty(), "error message is empty: {body}");
 }
 
 /// Fixture office.
