@@ -481,7 +481,7 @@ pub async fn login(
                 .bind(true),
         )
         .await
-        .map_err(AppError::from)?);
+        .map_err(AppError::from))?;
     let Some(creds) = creds else {
         // Spend the same time as a real check so that timing does not tell
         // which user names exist.

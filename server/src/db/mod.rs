@@ -222,28 +222,28 @@ impl Db {
 }
 
 /// Runs a block on a read connection: `read!(db, |c| some_query(c).await)`,
-/// where `c: &mut impl Exec`. `?` inside the block returns from the caller.
+/// where `c: &mut impl Exec`. The block evaluates to a `Result` whose error
+/// converts from [`AppError`]; a failure to get a connection becomes that
+/// error.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! __db_read {
     ($db:expr, |$c:ident| $body:expr) => {{
         match $db.backend() {
-            $crate::db::Backend::Sqlite { read, .. } => {
-                let mut conn = read
-                    .acquire()
-                    .await
-                    .map_err($crate::error::AppError::from)?;
-                let $c: &mut ::sqlx::SqliteConnection = &mut conn;
-                $body
-            }
-            $crate::db::Backend::Postgres { pool } => {
-                let mut conn = pool
-                    .acquire()
-                    .await
-                    .map_err($crate::error::AppError::from)?;
-                let $c: &mut ::sqlx::PgConnection = &mut conn;
-                $body
-            }
+            $crate::db::Backend::Sqlite { read, .. } => match read.acquire().await {
+                Ok(mut conn) => {
+                    let $c: &mut ::sqlx::SqliteConnection = &mut conn;
+                    $body
+                }
+                Err(e) => Err($crate::error::AppError::from(e).into()),
+            },
+            $crate::db::Backend::Postgres { pool } => match pool.acquire().await {
+                Ok(mut conn) => {
+                    let $c: &mut ::sqlx::PgConnection = &mut conn;
+                    $body
+                }
+                Err(e) => Err($crate::error::AppError::from(e).into()),
+            },
         }
     }};
 }

@@ -1,0 +1,201 @@
+//! Store conformance: the same checks of the storage layer on SQLite and on
+//! PostgreSQL — type round trips through `Exec`, error mapping, atomic
+//! writes (a failed write leaves no trace, even inside a group-committed
+//! batch), and gap-free event chains under concurrent writers.
+
+mod common;
+
+use common::{Backend, TestDb};
+use waitwell_server::config::Config;
+use waitwell_server::db::{Exec as _, q, read, write};
+use waitwell_server::error::AppError;
+use waitwell_server::events::{self, Actor, NewEvent};
+
+async fn open(backend: &Backend) -> (waitwell_server::app::AppState, TestDb) {
+    let db = TestDb::create(backend).await;
+    let state = waitwell_server::prepare(Config::for_tests(&db.url)).await.unwrap();
+    (state, db)
+}
+
+async fn branch(state: &waitwell_server::app::AppState) -> i64 {
+    waitwell_server::branches::create(
+        state,
+        waitwell_server::branches::NewBranch {
+            name: "Store".into(),
+            timezone: "Europe/Copenhagen".into(),
+            rollover: None,
+            languages: None,
+            kiosk_message: None,
+            policy: None,
+        },
+        Actor::System,
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+async fn values_round_trip(backend: Backend) {
+    let (state, db) = open(&backend).await;
+    let b = branch(&state).await;
+    let text = "Zażółć gęślą jaźń — Ærø ✓ 'quoted' \"double\" \\ ; drop table x;";
+    write!(state.db, |c, _out| async move {
+        c.run(q("insert into services (branch_id, code, name, names, category, standard_wait_s, expected_service_s, priority_allowed, active, created_at)
+                 values ($1, 'Z', $2, '{}', '', $3, 1, $4, $5, $6)")
+            .bind(b)
+            .bind(text)
+            .bind(i64::MAX)
+            .bind(false)
+            .bind(true)
+            .bind(i64::MIN))
+            .await?;
+        Ok(())
+    })
+    .unwrap();
+    let row: (String, i64, bool, i64, Option<i64>) = read!(state.db, |c| c
+        .one(q("select s.name, s.standard_wait_s, s.priority_allowed, s.created_at, d.current_ticket_id
+                from services s left join desks d on d.id = -1 where s.code = 'Z'"))
+        .await
+        .map_err(AppError::from))
+    .unwrap();
+    assert_eq!(row, (text.to_owned(), i64::MAX, false, i64::MIN, None));
+    let avg: (Option<f64>,) = read!(state.db, |c| c
+        .one(q("select cast(avg(x) as double precision) from (select 1 as x union all select 2) s"))
+        .await
+        .map_err(AppError::from))
+    .unwrap();
+    assert_eq!(avg.0, Some(1.5));
+    state.db.close().await;
+    db.drop_db().await;
+}
+
+async fn errors_map_to_api_errors(backend: Backend) {
+    let (state, db) = open(&backend).await;
+    let b = branch(&state).await;
+    let dup = write!(state.db, |c, _out| async move {
+        for _ in 0..2 {
+            c.run(q("insert into desks (branch_id, name, status, active, created_at) values ($1, 'Same', 'closed', $2, 0)")
+                .bind(b)
+                .bind(true))
+                .await?;
+        }
+        Ok(())
+    });
+    assert!(matches!(dup, Err(AppError::Conflict(_))), "{dup:?}");
+    let missing: Result<(i64,), AppError> = read!(state.db, |c| c
+        .one(q("select id from desks where id = $1").bind(-5))
+        .await
+        .map_err(AppError::from));
+    assert!(matches!(missing, Err(AppError::NotFound(_))), "{missing:?}");
+    let fk = write!(state.db, |c, _out| async move {
+        c.run(q("insert into desks (branch_id, name, status, active, created_at) values ($1, 'Orphan', 'closed', $2, 0)")
+            .bind(987_654)
+            .bind(true))
+            .await?;
+        Ok(())
+    });
+    assert!(matches!(fk, Err(AppError::Validation(_))), "{fk:?}");
+    // The failed writes left nothing behind.
+    let (n,): (i64,) = read!(state.db, |c| c.one(q("select count(*) from desks")).await.map_err(AppError::from)).unwrap();
+    assert_eq!(n, 0);
+    state.db.close().await;
+    db.drop_db().await;
+}
+
+/// Many concurrent writes, every third one failing after it has written
+/// and appended an event: the failures leave no rows and no events, the
+/// successes all stay, and the chain has no gaps.
+async fn failed_writes_leave_no_trace_in_batches(backend: Backend) {
+    let (state, db) = open(&backend).await;
+    let b = branch(&state).await;
+    let (before,): (i64,) = read!(state.db, |c| c.one(q("select event_seq from branches where id = $1").bind(b)).await.map_err(AppError::from)).unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..90 {
+        let store = state.db.clone();
+        tasks.push(tokio::spawn(async move {
+            write!(store, |c, out| async move {
+                waitwell_server::branches::lock(c, b).await?;
+                c.run(q("insert into desks (branch_id, name, status, active, created_at) values ($1, $2, 'closed', $3, 0)")
+                    .bind(b)
+                    .bind(format!("Desk {i}"))
+                    .bind(true))
+                    .await?;
+                events::append(c, out, NewEvent {
+                    branch_id: b,
+                    kind: "test.write",
+                    ticket_id: None,
+                    desk_id: None,
+                    payload: serde_json::json!({ "i": i }),
+                    actor: Actor::System,
+                    at: i,
+                })
+                .await?;
+                if i % 3 == 0 {
+                    return Err(AppError::conflict("refused on purpose"));
+                }
+                Ok(out.events().len())
+            })
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(1) => ok += 1,
+            Ok(n) => panic!("a write saw {n} events in its outbox"),
+            Err(AppError::Conflict(_)) => {}
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(ok, 60);
+    let (desks,): (i64,) = read!(state.db, |c| c.one(q("select count(*) from desks")).await.map_err(AppError::from)).unwrap();
+    assert_eq!(desks, 60);
+    let report = read!(state.db, |c| events::verify(c, b).await).unwrap();
+    assert_eq!(report.broken, None);
+    assert_eq!(report.events, before + 60);
+    state.db.close().await;
+    db.drop_db().await;
+}
+
+/// Events reach subscribers after the commit, in seq order, and never for
+/// a write that failed.
+async fn hub_publishes_committed_events_in_order(backend: Backend) {
+    let (state, db) = open(&backend).await;
+    let b = branch(&state).await;
+    let mut rx = state.db.hub().subscribe();
+    for i in 0..20 {
+        let res = write!(state.db, |c, out| async move {
+            events::append(c, out, NewEvent {
+                branch_id: b,
+                kind: "test.write",
+                ticket_id: None,
+                desk_id: None,
+                payload: serde_json::json!({ "i": i }),
+                actor: Actor::System,
+                at: i,
+            })
+            .await?;
+            if i % 2 == 1 {
+                return Err(AppError::conflict("odd"));
+            }
+            Ok(())
+        });
+        assert_eq!(res.is_ok(), i % 2 == 0);
+    }
+    let mut seen = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        seen.push((e.seq, e.data()["i"].as_i64().unwrap()));
+    }
+    let seqs: Vec<i64> = seen.iter().map(|s| s.0).collect();
+    let first = seqs[0];
+    assert_eq!(seqs, (first..first + 10).collect::<Vec<_>>());
+    assert!(seen.iter().all(|(_, i)| i % 2 == 0));
+    state.db.close().await;
+    db.drop_db().await;
+}
+
+backend_tests!(
+    values_round_trip,
+    errors_map_to_api_errors,
+    failed_writes_leave_no_trace_in_batches,
+    hub_publishes_committed_events_in_order,
+);
