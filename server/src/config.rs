@@ -138,10 +138,10 @@ impl Settings {
             .unwrap_or_else(|| "sqlite://waitwell.db".into());
         crate::db::Kind::from_url(&database_url)?;
         let admin_password = self.admin_password.clone().or(file.admin_password);
-        if let Some(p) = &admin_password {
-            if crate::auth::validate_password(p).is_err() {
-                bail!("WAITWELL_ADMIN_PASSWORD must be 8 to 256 characters long");
-            }
+        if let Some(p) = &admin_password
+            && crate::auth::validate_password(p).is_err()
+        {
+            bail!("WAITWELL_ADMIN_PASSWORD must be 8 to 256 characters long");
         }
         let session_hours = self.session_hours.or(file.session_hours).unwrap_or(12);
         if !(1..=24 * 30).contains(&session_hours) {

@@ -150,10 +150,12 @@ impl Acc {
                 self.within += 1;
             }
         }
-        if let (true, Some(end)) = (r.status == "done", r.finished_at) {
-            if let Some(begin) = r.started_at.or(r.called_at) {
-                self.services.push((end - begin).max(0) as f64 / 1000.0);
-            }
+        if let (true, Some(end), Some(begin)) = (
+            r.status == "done",
+            r.finished_at,
+            r.started_at.or(r.called_at),
+        ) {
+            self.services.push((end - begin).max(0) as f64 / 1000.0);
         }
     }
 

@@ -276,12 +276,12 @@ pub async fn issue<C: Exec>(c: &mut C, out: &mut Outbox, req: Issue) -> Result<(
             service.code
         )));
     }
-    if let Some(lang) = &req.request.language {
-        if !branch.languages().iter().any(|l| l == lang) {
-            return Err(AppError::invalid(format!(
-                "language {lang:?} is not offered here"
-            )));
-        }
+    if let Some(lang) = &req.request.language
+        && !branch.languages().iter().any(|l| l == lang)
+    {
+        return Err(AppError::invalid(format!(
+            "language {lang:?} is not offered here"
+        )));
     }
     let day = branch.business_day(req.now);
     let (seq,): (i64,) = c

@@ -174,10 +174,10 @@ impl Server {
         let server = Server { base, child };
         let client = reqwest::Client::new();
         for _ in 0..300 {
-            if let Ok(r) = client.get(format!("{}/healthz", server.base)).send().await {
-                if r.status() == StatusCode::OK {
-                    return Ok(server);
-                }
+            if let Ok(r) = client.get(format!("{}/healthz", server.base)).send().await
+                && r.status() == StatusCode::OK
+            {
+                return Ok(server);
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
