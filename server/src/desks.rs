@@ -146,6 +146,7 @@ pub async fn create(
             actor,
             now,
             serde_json::Value::Null,
+            &[],
         )
         .await?;
         Ok(desk)
@@ -160,10 +161,31 @@ async fn desk_event<C: Exec>(
     actor: events::Actor,
     now: i64,
     extra: serde_json::Value,
+    more_services: &[i64],
 ) -> Result<()> {
     let mut payload = serde_json::json!({ "desk": desk });
-    if let (Some(map), serde_json::Value::Object(extra)) = (payload.as_object_mut(), extra) {
-        map.extend(extra);
+    // Opening, pausing or re-allocating a desk changes the estimated waits
+    // of the services it serves: carry their new summaries.
+    let mut ids: Vec<i64> = weights(c, desk.id)
+        .await?
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    ids.extend_from_slice(more_services);
+    ids.sort_unstable();
+    ids.dedup();
+    let mut summaries = Vec::new();
+    for service_id in ids {
+        summaries.push(tickets::service_summary(c, service_id).await?);
+    }
+    if let Some(map) = payload.as_object_mut() {
+        if let serde_json::Value::Object(extra) = extra {
+            map.extend(extra);
+        }
+        map.insert(
+            "services".into(),
+            serde_json::to_value(summaries).unwrap_or_default(),
+        );
     }
     events::append(
         c,
@@ -223,6 +245,11 @@ pub async fn set_allocation(
                 )));
             }
         }
+        let before: Vec<i64> = allocation_of(c, desk_id)
+            .await?
+            .iter()
+            .map(|a| a.service_id)
+            .collect();
         c.run(q("delete from desk_services where desk_id = $1").bind(desk_id))
             .await?;
         for a in &allocation {
@@ -242,7 +269,8 @@ pub async fn set_allocation(
             "desk.allocation_changed",
             actor,
             now,
-            serde_json::json!({ "services": stored }),
+            serde_json::json!({ "allocation": stored }),
+            &before,
         )
         .await?;
         Ok(stored)
@@ -372,6 +400,7 @@ pub async fn update_desk(
             actor,
             now,
             serde_json::Value::Null,
+            &[],
         )
         .await?;
         Ok(d)
@@ -501,6 +530,7 @@ async fn set_status(
             who.actor,
             who.now,
             serde_json::Value::Null,
+            &[],
         )
         .await?;
         Ok(desk)
@@ -657,13 +687,21 @@ pub async fn finish(
     State(state): State<AppState>,
     who: Principal,
     AppPath(id): AppPath<i64>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<AppJson<Ticket>> {
+    // Same statuses as `AppJson`: too large 413, broken JSON 400, JSON of
+    // the wrong shape 422, all with the JSON error body.
+    let body = body.map_err(|e| AppError::Rejected(e.status(), e.body_text()))?;
     let request: FinishRequest = if body.iter().all(u8::is_ascii_whitespace) {
         FinishRequest::default()
     } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| AppError::BadRequest(format!("invalid JSON body: {e}")))?
+        serde_json::from_slice(&body).map_err(|e| {
+            if e.is_data() {
+                AppError::invalid(format!("invalid JSON body: {e}"))
+            } else {
+                AppError::BadRequest(format!("invalid JSON body: {e}"))
+            }
+        })?
     };
     let outcome = request
         .outcome

@@ -12,7 +12,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::broadcast;
 
-use crate::db::{Exec, q};
+use crate::db::{Exec, Kind, q};
 use crate::error::Result;
 
 /// Who caused a change.
@@ -194,6 +194,16 @@ pub async fn append<C: Exec>(c: &mut C, out: &mut Outbox, new: NewEvent<'_>) -> 
         .bind(hash.as_str()),
     )
     .await?;
+    if C::KIND == Kind::Postgres {
+        // Delivered at commit, in commit order, to every server instance's
+        // listener (db/pg_listener.rs), which publishes the events to its
+        // live clients. Branch writers are serialised by the branch lock, so
+        // commit order is seq order.
+        c.run(
+            q("select pg_notify('waitwell_events', $1)").bind(format!("{}:{seq}", new.branch_id)),
+        )
+        .await?;
+    }
     c.run(
         q("update branches set event_hash = $2 where id = $1")
             .bind(new.branch_id)
@@ -233,9 +243,14 @@ impl Hub {
     /// Publishes a committed write's events, in order.
     pub fn publish(&self, outbox: Outbox) {
         for event in outbox.events {
-            // No subscribers is fine: nobody is watching.
-            let _ = self.tx.send(Arc::new(event));
+            self.publish_one(event);
         }
+    }
+
+    /// Publishes one committed event.
+    pub fn publish_one(&self, event: Event) {
+        // No subscribers is fine: nobody is watching.
+        let _ = self.tx.send(Arc::new(event));
     }
 
     /// Receives every event published from now on.

@@ -197,6 +197,42 @@ pub async fn service_load<C: Exec>(c: &mut C, service_id: i64) -> Result<Service
     })
 }
 
+/// A service's queue right now, as live clients show it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ServiceSummary {
+    /// Service.
+    pub id: i64,
+    /// Waiting tickets.
+    pub waiting: i64,
+    /// Estimated wait for a ticket issued now, seconds.
+    pub estimated_wait_s: i64,
+    /// Open desks serving the service.
+    pub open_desks: u32,
+}
+
+/// The queue summary of one service.
+///
+/// # Errors
+/// Database errors.
+pub async fn service_summary<C: Exec>(c: &mut C, service_id: i64) -> Result<ServiceSummary> {
+    let (waiting,): (i64,) = c
+        .one(
+            q(
+                "select count(*) from tickets t join services s on s.id = t.service_id
+               where t.branch_id = s.branch_id and t.status = 'waiting' and t.service_id = $1",
+            )
+            .bind(service_id),
+        )
+        .await?;
+    let load = service_load(c, service_id).await?;
+    Ok(ServiceSummary {
+        id: service_id,
+        waiting,
+        estimated_wait_s: estimate_wait_s(usize::try_from(waiting).unwrap_or(0), load),
+        open_desks: load.open_desks,
+    })
+}
+
 /// Request to issue a ticket.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -338,8 +374,29 @@ async fn record<C: Exec>(
     extra: serde_json::Value,
 ) -> Result<()> {
     let mut payload = serde_json::json!({ "ticket": ticket.public_view() });
-    if let (Some(map), serde_json::Value::Object(extra)) = (payload.as_object_mut(), extra) {
-        map.extend(extra);
+    let desk_id = desk_id.or(ticket.desk_id);
+    // Live clients replace what they hold with what an event carries, so a
+    // ticket event carries everything it changed: the ticket, its desk and
+    // its service's queue summary.
+    let desk = match desk_id {
+        Some(id) => Some(desks::get(c, id).await?),
+        None => None,
+    };
+    let summary = service_summary(c, ticket.service_id).await?;
+    if let Some(map) = payload.as_object_mut() {
+        if let serde_json::Value::Object(extra) = extra {
+            map.extend(extra);
+        }
+        map.insert(
+            "service".into(),
+            serde_json::to_value(summary).unwrap_or_default(),
+        );
+        if let Some(desk) = desk {
+            map.insert(
+                "desk".into(),
+                serde_json::to_value(desk).unwrap_or_default(),
+            );
+        }
     }
     events::append(
         c,

@@ -13,7 +13,9 @@ use waitwell_server::events::{self, Actor, NewEvent};
 
 async fn open(backend: &Backend) -> (waitwell_server::app::AppState, TestDb) {
     let db = TestDb::create(backend).await;
-    let state = waitwell_server::prepare(Config::for_tests(&db.url)).await.unwrap();
+    let state = waitwell_server::prepare(Config::for_tests(&db.url))
+        .await
+        .unwrap();
     (state, db)
 }
 
@@ -60,7 +62,9 @@ async fn values_round_trip(backend: Backend) {
     .unwrap();
     assert_eq!(row, (text.to_owned(), i64::MAX, false, i64::MIN, None));
     let avg: (Option<f64>,) = read!(state.db, |c| c
-        .one(q("select cast(avg(x) as double precision) from (select 1 as x union all select 2) s"))
+        .one(q(
+            "select cast(avg(x) as double precision) from (select 1 as x union all select 2) s"
+        ))
         .await
         .map_err(AppError::from))
     .unwrap();
@@ -96,7 +100,11 @@ async fn errors_map_to_api_errors(backend: Backend) {
     });
     assert!(matches!(fk, Err(AppError::Validation(_))), "{fk:?}");
     // The failed writes left nothing behind.
-    let (n,): (i64,) = read!(state.db, |c| c.one(q("select count(*) from desks")).await.map_err(AppError::from)).unwrap();
+    let (n,): (i64,) = read!(state.db, |c| c
+        .one(q("select count(*) from desks"))
+        .await
+        .map_err(AppError::from))
+    .unwrap();
     assert_eq!(n, 0);
     state.db.close().await;
     db.drop_db().await;
@@ -108,7 +116,11 @@ async fn errors_map_to_api_errors(backend: Backend) {
 async fn failed_writes_leave_no_trace_in_batches(backend: Backend) {
     let (state, db) = open(&backend).await;
     let b = branch(&state).await;
-    let (before,): (i64,) = read!(state.db, |c| c.one(q("select event_seq from branches where id = $1").bind(b)).await.map_err(AppError::from)).unwrap();
+    let (before,): (i64,) = read!(state.db, |c| c
+        .one(q("select event_seq from branches where id = $1").bind(b))
+        .await
+        .map_err(AppError::from))
+    .unwrap();
     let mut tasks = Vec::new();
     for i in 0..90 {
         let store = state.db.clone();
@@ -147,7 +159,11 @@ async fn failed_writes_leave_no_trace_in_batches(backend: Backend) {
         }
     }
     assert_eq!(ok, 60);
-    let (desks,): (i64,) = read!(state.db, |c| c.one(q("select count(*) from desks")).await.map_err(AppError::from)).unwrap();
+    let (desks,): (i64,) = read!(state.db, |c| c
+        .one(q("select count(*) from desks"))
+        .await
+        .map_err(AppError::from))
+    .unwrap();
     assert_eq!(desks, 60);
     let report = read!(state.db, |c| events::verify(c, b).await).unwrap();
     assert_eq!(report.broken, None);
@@ -164,15 +180,19 @@ async fn hub_publishes_committed_events_in_order(backend: Backend) {
     let mut rx = state.db.hub().subscribe();
     for i in 0..20 {
         let res = write!(state.db, |c, out| async move {
-            events::append(c, out, NewEvent {
-                branch_id: b,
-                kind: "test.write",
-                ticket_id: None,
-                desk_id: None,
-                payload: serde_json::json!({ "i": i }),
-                actor: Actor::System,
-                at: i,
-            })
+            events::append(
+                c,
+                out,
+                NewEvent {
+                    branch_id: b,
+                    kind: "test.write",
+                    ticket_id: None,
+                    desk_id: None,
+                    payload: serde_json::json!({ "i": i }),
+                    actor: Actor::System,
+                    at: i,
+                },
+            )
             .await?;
             if i % 2 == 1 {
                 return Err(AppError::conflict("odd"));
@@ -181,9 +201,22 @@ async fn hub_publishes_committed_events_in_order(backend: Backend) {
         });
         assert_eq!(res.is_ok(), i % 2 == 0);
     }
+    // On PostgreSQL events arrive through LISTEN/NOTIFY, a moment after the
+    // commit; wait for the ten that committed, then check nothing else comes.
     let mut seen = Vec::new();
-    while let Ok(e) = rx.try_recv() {
-        seen.push((e.seq, e.data()["i"].as_i64().unwrap()));
+    while seen.len() < 10 {
+        let e = tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv())
+            .await
+            .expect("committed events are published")
+            .unwrap();
+        // On PostgreSQL the branch's creation may still be on its way.
+        if e.kind == "test.write" {
+            seen.push((e.seq, e.data()["i"].as_i64().unwrap()));
+        }
+    }
+    if let Ok(Ok(e)) = tokio::time::timeout(std::time::Duration::from_millis(200), rx.recv()).await
+    {
+        panic!("an event of a failed write was published: {e:?}");
     }
     let seqs: Vec<i64> = seen.iter().map(|s| s.0).collect();
     let first = seqs[0];

@@ -102,6 +102,9 @@ impl<T> Record for T where
 
 /// A connection (or transaction) that runs [`Q`] queries.
 pub trait Exec: Send {
+    /// Which backend this connection belongs to, for the rare statement
+    /// that exists on one only (PostgreSQL's NOTIFY).
+    const KIND: super::Kind;
     /// All rows.
     fn all<T: Record>(&mut self, q: Q) -> impl Future<Output = sqlx::Result<Vec<T>>> + Send;
     /// At most one row.
@@ -115,8 +118,10 @@ pub trait Exec: Send {
 /// Implements [`Exec`] for one backend's connection type. The two expansions
 /// differ only in the types named.
 macro_rules! impl_exec {
-    ($conn:ty, $db:ty) => {
+    ($conn:ty, $db:ty, $kind:expr) => {
         impl Exec for $conn {
+            const KIND: super::Kind = $kind;
+
             async fn all<T: Record>(&mut self, q: Q) -> sqlx::Result<Vec<T>> {
                 let mut query = sqlx::query_as::<$db, T>(q.sql);
                 for arg in q.args {
@@ -163,5 +168,5 @@ macro_rules! impl_exec {
     };
 }
 
-impl_exec!(SqliteConnection, sqlx::Sqlite);
-impl_exec!(PgConnection, sqlx::Postgres);
+impl_exec!(SqliteConnection, sqlx::Sqlite, super::Kind::Sqlite);
+impl_exec!(PgConnection, sqlx::Postgres, super::Kind::Postgres);

@@ -13,6 +13,7 @@
 //! [`Exec`], so each statement is written once for both backends.
 
 mod exec;
+pub mod pg_listener;
 pub mod writer;
 
 use std::str::FromStr;
@@ -61,6 +62,8 @@ pub enum Backend {
     Postgres {
         /// Every connection of this process.
         pool: PgPool,
+        /// Relays committed events from the database to the hub.
+        listener: pg_listener::Listener,
     },
 }
 
@@ -159,7 +162,10 @@ impl Db {
                     .run(&pool)
                     .await
                     .context("running PostgreSQL migrations")?;
-                Backend::Postgres { pool }
+                let listener = pg_listener::Listener::start(pool.clone(), hub.clone())
+                    .await
+                    .context("listening for events on PostgreSQL")?;
+                Backend::Postgres { pool, listener }
             }
         };
         Ok(Db {
@@ -193,7 +199,10 @@ impl Db {
                 writer.stop().await;
                 read.close().await;
             }
-            Backend::Postgres { pool } => pool.close().await,
+            Backend::Postgres { pool, listener } => {
+                listener.stop().await;
+                pool.close().await;
+            }
         }
     }
 
@@ -216,7 +225,10 @@ impl Db {
         let mut outbox = Outbox::default();
         let value = f(&mut tx, &mut outbox).await?;
         tx.commit().await.map_err(AppError::from)?;
-        self.hub.publish(outbox);
+        // Not published here: the NOTIFY sent with each event reaches this
+        // instance's listener, which publishes in commit order for every
+        // instance alike (see pg_listener.rs).
+        drop(outbox);
         Ok(value)
     }
 }
@@ -237,7 +249,7 @@ macro_rules! __db_read {
                 }
                 Err(e) => Err($crate::error::AppError::from(e).into()),
             },
-            $crate::db::Backend::Postgres { pool } => match pool.acquire().await {
+            $crate::db::Backend::Postgres { pool, .. } => match pool.acquire().await {
                 Ok(mut conn) => {
                     let $c: &mut ::sqlx::PgConnection = &mut conn;
                     $body
@@ -264,7 +276,7 @@ macro_rules! __db_write {
                     .submit(move |$c, $out| ::std::boxed::Box::pin($body))
                     .await
             }
-            $crate::db::Backend::Postgres { pool } => {
+            $crate::db::Backend::Postgres { pool, .. } => {
                 db.pg_transact(pool, move |$c, $out| ::std::boxed::Box::pin($body))
                     .await
             }
