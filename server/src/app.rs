@@ -188,6 +188,13 @@ async fn not_found() -> AppError {
     AppError::NotFound("route")
 }
 
+async fn method_not_allowed() -> AppError {
+    AppError::Rejected(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "this route does not accept that method".into(),
+    )
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Waitwell API", description = "Queue management for public offices. Authenticate with `Authorization: Bearer <token>` from POST /api/v1/auth/login or a device token."),
@@ -202,6 +209,7 @@ async fn not_found() -> AppError {
         (name = "users", description = "Staff accounts"),
         (name = "devices", description = "Kiosks and displays"),
         (name = "stats", description = "KPIs"),
+        (name = "live", description = "Live updates over a websocket"),
     )
 )]
 struct ApiDoc;
@@ -217,6 +225,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::users::routes())
         .merge(crate::devices::routes())
         .merge(crate::stats::routes())
+        .merge(crate::live::routes())
         .split_for_parts()
 }
 
@@ -236,6 +245,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             count_requests,

@@ -59,6 +59,18 @@ pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<DeskRow> {
         .ok_or(AppError::NotFound("desk"))
 }
 
+/// The seq of a branch's latest event.
+///
+/// # Errors
+/// NotFound.
+pub async fn branch_head<C: Exec>(c: &mut C, branch_id: i64) -> Result<i64> {
+    let (seq,): (i64,) = c
+        .opt(q("select event_seq from branches where id = $1").bind(branch_id))
+        .await?
+        .ok_or(AppError::NotFound("branch"))?;
+    Ok(seq)
+}
+
 /// A desk's allocation as (service id, weight), active services only.
 ///
 /// # Errors
@@ -153,6 +165,7 @@ pub async fn create(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn desk_event<C: Exec>(
     c: &mut C,
     out: &mut Outbox,
@@ -695,13 +708,10 @@ pub async fn finish(
     let request: FinishRequest = if body.iter().all(u8::is_ascii_whitespace) {
         FinishRequest::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            if e.is_data() {
-                AppError::invalid(format!("invalid JSON body: {e}"))
-            } else {
-                AppError::BadRequest(format!("invalid JSON body: {e}"))
-            }
-        })?
+        serde_json::from_slice::<serde::de::IgnoredAny>(&body)
+            .map_err(|e| AppError::BadRequest(format!("invalid JSON body: {e}")))?;
+        serde_json::from_slice(&body)
+            .map_err(|e| AppError::invalid(format!("invalid JSON body: {e}")))?
     };
     let outcome = request
         .outcome

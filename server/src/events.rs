@@ -63,6 +63,10 @@ pub struct Event {
     pub prev_hash: String,
     /// SHA-256 over `prev_hash` and this event's fields, hex.
     pub hash: String,
+    /// The live-stream form, serialised once and shared by every client.
+    #[serde(skip)]
+    #[sqlx(skip)]
+    wire: std::sync::OnceLock<String>,
 }
 
 impl Event {
@@ -79,6 +83,34 @@ impl Event {
             map.insert("data".into(), self.data());
         }
         value
+    }
+
+    /// The event as a live-stream message body without `prev_seq`: a JSON
+    /// object `{"type","seq","branch_id","ticket_id","desk_id","actor","at","data"}`.
+    /// Computed once per event, however many clients receive it.
+    pub fn wire(&self) -> &str {
+        self.wire.get_or_init(|| {
+            serde_json::json!({
+                "type": self.kind,
+                "seq": self.seq,
+                "branch_id": self.branch_id,
+                "ticket_id": self.ticket_id,
+                "desk_id": self.desk_id,
+                "actor": self.actor,
+                "at": self.at,
+                "data": self.data(),
+            })
+            .to_string()
+        })
+    }
+
+    /// The live-stream message for a client whose previous message had seq
+    /// `prev_seq`; a gap between the two means events were filtered out for
+    /// this client, not lost.
+    pub fn message(&self, prev_seq: i64) -> String {
+        let wire = self.wire();
+        // `wire` is a JSON object, so it starts with '{'.
+        format!("{{\"prev_seq\":{prev_seq},{}", &wire[1..])
     }
 
     /// The hash this event should carry given its fields.
@@ -221,6 +253,7 @@ pub async fn append<C: Exec>(c: &mut C, out: &mut Outbox, new: NewEvent<'_>) -> 
         at: new.at,
         prev_hash,
         hash,
+        wire: std::sync::OnceLock::new(),
     });
     Ok(())
 }

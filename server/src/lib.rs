@@ -25,6 +25,7 @@ pub mod desks;
 pub mod devices;
 pub mod error;
 pub mod events;
+pub mod live;
 pub mod services;
 pub mod shutdown;
 pub mod stats;

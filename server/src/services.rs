@@ -99,6 +99,19 @@ impl ServiceRow {
     }
 }
 
+/// A service's event payload: the service and its queue summary.
+async fn with_summary<C: Exec>(c: &mut C, row: &ServiceRow) -> Result<serde_json::Value> {
+    let mut payload = serde_json::to_value(row.to_api()).unwrap_or_default();
+    let summary = crate::tickets::service_summary(c, row.id).await?;
+    if let Some(map) = payload.as_object_mut() {
+        map.insert(
+            "summary".into(),
+            serde_json::to_value(summary).unwrap_or_default(),
+        );
+    }
+    Ok(payload)
+}
+
 /// Reads a service.
 ///
 /// # Errors
@@ -279,6 +292,7 @@ pub async fn create(
                 .bind(now))
             .await?;
         let row = get(c, id).await?;
+        let payload = with_summary(c, &row).await?;
         events::append(
             c,
             out,
@@ -287,7 +301,7 @@ pub async fn create(
                 kind: "service.created",
                 ticket_id: None,
                 desk_id: None,
-                payload: serde_json::to_value(row.to_api()).unwrap_or_default(),
+                payload,
                 actor,
                 at: now,
             },
@@ -375,6 +389,7 @@ pub async fn update_service(
             .bind(row.priority_allowed)
             .bind(row.active))
             .await?;
+        let payload = with_summary(c, &row).await?;
         events::append(
             c,
             out,
@@ -383,7 +398,7 @@ pub async fn update_service(
                 kind: "service.updated",
                 ticket_id: None,
                 desk_id: None,
-                payload: serde_json::to_value(row.to_api()).unwrap_or_default(),
+                payload,
                 actor,
                 at: now,
             },
