@@ -31,6 +31,7 @@ pub mod shutdown;
 pub mod stats;
 pub mod tickets;
 pub mod users;
+pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;

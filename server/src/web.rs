@@ -1,0 +1,103 @@
+//! The web pages, embedded in the binary: plain HTML, CSS and JavaScript
+//! modules with no build step. `web/` holds the shared modules and the
+//! staff pages, `display/` the waiting-room TV page, `kiosk/web/` the
+//! kiosk's touch page.
+//!
+//! Files are served with an ETag and `Cache-Control: no-cache`, so a TV
+//! that runs for weeks revalidates cheaply and picks up a new version after
+//! an upgrade. In debug builds rust-embed reads the files from disk.
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use rust_embed::RustEmbed;
+
+use crate::app::AppState;
+use crate::error::AppError;
+
+#[derive(RustEmbed)]
+#[folder = "../web/"]
+struct Web;
+
+#[derive(RustEmbed)]
+#[folder = "../display/"]
+struct Display;
+
+#[derive(RustEmbed)]
+#[folder = "../kiosk/web/"]
+struct Kiosk;
+
+fn serve<E: RustEmbed>(path: &str, request: &HeaderMap) -> Response {
+    let path = if path.is_empty() || path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.to_owned()
+    };
+    let Some(file) = E::get(&path) else {
+        return AppError::NotFound("page").into_response();
+    };
+    let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..16]));
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, v);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == etag)
+    {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    let mime = file.metadata.mimetype().to_owned();
+    if let Ok(v) = HeaderValue::from_str(&mime) {
+        headers.insert(header::CONTENT_TYPE, v);
+    }
+    (headers, file.data.into_owned()).into_response()
+}
+
+/// Routes for the pages.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|h: HeaderMap| async move { serve::<Web>("", &h) }))
+        .route(
+            "/display",
+            get(|| async { Redirect::permanent("/display/") }),
+        )
+        .route(
+            "/display/",
+            get(|h: HeaderMap| async move { serve::<Display>("", &h) }),
+        )
+        .route(
+            "/display/{*path}",
+            get(|Path(p): Path<String>, h: HeaderMap| async move { serve::<Display>(&p, &h) }),
+        )
+        .route("/kiosk", get(|| async { Redirect::permanent("/kiosk/") }))
+        .route(
+            "/kiosk/",
+            get(|h: HeaderMap| async move { serve::<Kiosk>("", &h) }),
+        )
+        .route(
+            "/kiosk/{*path}",
+            get(|Path(p): Path<String>, h: HeaderMap| async move { serve::<Kiosk>(&p, &h) }),
+        )
+        .route(
+            "/{*path}",
+            get(|Path(p): Path<String>, h: HeaderMap| async move {
+                // "/clerk" -> "/clerk/" so relative links in the page resolve.
+                if !p.contains('.')
+                    && !p.ends_with('/')
+                    && Web::get(&format!("{p}/index.html")).is_some()
+                {
+                    return Redirect::permanent(&format!("/{p}/")).into_response();
+                }
+                serve::<Web>(&p, &h)
+            }),
+        )
+}
