@@ -1,6 +1,8 @@
 //! KPIs for a period: per service and per desk, how many tickets were
 //! issued, served, not shown; average and 90th-percentile wait and service
-//! times; and the share called within the service's standard.
+//! times; and the share called within the service's standard. Also one
+//! clerk's own figures (the tickets they called), which the clerk console
+//! shows as "today".
 //!
 //! Computed from the tickets table over the period's issue times (an
 //! indexed range scan), in one pass in Rust: percentiles need the values,
@@ -184,6 +186,36 @@ fn summarise(values: &mut [f64]) -> (Option<f64>, Option<f64>) {
     (Some(round(avg)), Some(round(values[rank - 1])))
 }
 
+fn fmt(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+/// The business days `from..=to` asked for; both default as documented on
+/// [`StatsQuery`], "today" in the branch's timezone and rollover.
+fn period(
+    branch: &branches::BranchRow,
+    from: Option<&str>,
+    to: Option<&str>,
+    now: i64,
+) -> Result<(NaiveDate, NaiveDate)> {
+    let today = branch.calendar().business_day(crate::utc(now));
+    let from_day = from
+        .map(|f| parse_day("from", f))
+        .transpose()?
+        .unwrap_or(today);
+    let to_day = to
+        .map(|t| parse_day("to", t))
+        .transpose()?
+        .unwrap_or(from_day);
+    if to_day < from_day {
+        return Err(AppError::invalid("to must not be before from"));
+    }
+    if (to_day - from_day).num_days() > 366 {
+        return Err(AppError::invalid("the period may span at most 366 days"));
+    }
+    Ok((from_day, to_day))
+}
+
 fn parse_day(field: &str, value: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
         AppError::invalid(format!(
@@ -204,23 +236,7 @@ pub async fn compute<C: Exec>(
     now: i64,
 ) -> Result<Stats> {
     let branch = branches::get(c, branch_id).await?;
-    let calendar = branch.calendar();
-    let today = calendar.business_day(crate::utc(now));
-    let from_day = from
-        .map(|f| parse_day("from", f))
-        .transpose()?
-        .unwrap_or(today);
-    let to_day = to
-        .map(|t| parse_day("to", t))
-        .transpose()?
-        .unwrap_or(from_day);
-    if to_day < from_day {
-        return Err(AppError::invalid("to must not be before from"));
-    }
-    if (to_day - from_day).num_days() > 366 {
-        return Err(AppError::invalid("the period may span at most 366 days"));
-    }
-    let fmt = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let (from_day, to_day) = period(&branch, from, to, now)?;
     let service_rows = services::list(c, branch_id).await?;
     let desks: Vec<(i64, String)> = c
         .all(q("select id, name from desks where branch_id = $1 order by name").bind(branch_id))
@@ -299,9 +315,105 @@ pub async fn stats(
     Ok(AppJson(stats))
 }
 
+/// One user's figures: the tickets they called.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserStats {
+    /// User.
+    pub user_id: i64,
+    /// Sign-in name.
+    pub username: String,
+    /// The user's branch, whose calendar the days are in.
+    pub branch_id: i64,
+    /// First business day.
+    pub from: String,
+    /// Last business day.
+    pub to: String,
+    /// Figures of the tickets this user called (`issued` counts them).
+    #[serde(flatten)]
+    pub kpis: Kpis,
+}
+
+/// Computes one user's figures over business days of their branch.
+///
+/// # Errors
+/// Unknown user, a user without a branch (admins), bad dates.
+pub async fn compute_for_user<C: Exec>(
+    c: &mut C,
+    user: &crate::users::User,
+    from: Option<&str>,
+    to: Option<&str>,
+    now: i64,
+) -> Result<UserStats> {
+    let Some(branch_id) = user.branch_id else {
+        return Err(AppError::invalid(format!(
+            "{} belongs to no branch; figures are kept per branch",
+            user.username
+        )));
+    };
+    let branch = branches::get(c, branch_id).await?;
+    let (from_day, to_day) = period(&branch, from, to, now)?;
+    let standard: BTreeMap<i64, i64> = services::list(c, branch_id)
+        .await?
+        .iter()
+        .map(|s| (s.id, s.standard_wait_s))
+        .collect();
+    // `called_by` is the clerk of the last call, so a ticket recalled or
+    // called back from park by someone else counts for them; the day range
+    // keeps the scan on the (branch_id, business_day) index.
+    let rows: Vec<Row> = c
+        .all(q("select service_id, desk_id, status, queued_at, called_at, started_at, finished_at, transferred_from, out_of_turn_reason
+                from tickets where branch_id = $1 and business_day >= $2 and business_day <= $3 and called_by = $4")
+            .bind(branch_id)
+            .bind(fmt(from_day))
+            .bind(fmt(to_day))
+            .bind(user.id))
+        .await?;
+    let mut acc = Acc::default();
+    for r in &rows {
+        acc.add(r, standard.get(&r.service_id).copied().unwrap_or(i64::MAX));
+    }
+    Ok(UserStats {
+        user_id: user.id,
+        username: user.username.clone(),
+        branch_id,
+        from: fmt(from_day),
+        to: fmt(to_day),
+        kpis: acc.finish(),
+    })
+}
+
+/// One user's figures for a period of business days (default: today): the
+/// tickets they called, served and not shown, and their average service
+/// time. For the user themself, and managers of their branch.
+#[utoipa::path(get, path = "/api/v1/users/{id}/stats", tag = "stats",
+    params(("id" = i64, Path, description = "User id"), StatsQuery),
+    responses((status = 200, body = UserStats), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn user_stats(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(user_id): AppPath<i64>,
+    AppQuery(query): AppQuery<StatsQuery>,
+) -> Result<AppJson<UserStats>> {
+    let now = crate::now_ms();
+    let stats = read!(state.db, |c| {
+        let user = crate::users::get(c, user_id).await?;
+        if who.user_id() != Some(user.id) {
+            match user.branch_id {
+                Some(b) => who.require_manager(b)?,
+                None => who.require_admin()?,
+            }
+        }
+        compute_for_user(c, &user, query.from.as_deref(), query.to.as_deref(), now).await
+    })?;
+    Ok(AppJson(stats))
+}
+
 /// Stats routes.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(stats))
+    OpenApiRouter::new()
+        .routes(routes!(stats))
+        .routes(routes!(user_stats))
 }
 
 #[cfg(test)]

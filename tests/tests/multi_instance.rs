@@ -133,3 +133,162 @@ async fn two_instances_exactly_once() {
     assert!(ok, "{report}");
     db.remove().await;
 }
+
+/// A live client on instance B sees a call made on instance A; when the
+/// instance clients are connected to is killed with SIGKILL, they move to
+/// the other and end up in the same state as a client that never moved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_across_instances_and_failover() {
+    use waitwell_client::{LiveClient, LiveConfig, LiveState, Update};
+
+    let Some(db) = ScratchDb::postgres().await.unwrap() else {
+        eprintln!("WAITWELL_TEST_POSTGRES_URL is not set; skipped");
+        return;
+    };
+    let a = Server::start(&db.url, &[]).await.unwrap();
+    let b = Server::start(&db.url, &[]).await.unwrap();
+    let api_a = Api::new(&a.base);
+    let api_b = Api::new(&b.base);
+    let office = e2e::office(&api_a, &["A", "B"], 2).await.unwrap();
+    let display = api_a
+        .post_ok(
+            &office.admin,
+            &format!("/api/v1/branches/{}/devices", office.branch),
+            json!({ "kind": "display", "name": "TV" }),
+            StatusCode::CREATED,
+        )
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    async fn until(
+        client: &mut LiveClient,
+        state: &mut LiveState,
+        pred: impl Fn(&LiveState) -> bool,
+    ) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+        while !pred(state) {
+            let next = tokio::time::timeout_at(deadline, client.next())
+                .await
+                .expect("state reached within 15 s");
+            if let Some(Update::Snapshot(v) | Update::Event(v)) = next {
+                state.apply(&v);
+            }
+        }
+    }
+
+    // Watching B (with A as its fallback), and watching A (with B as fallback).
+    let mut on_b = LiveClient::start(LiveConfig::new(
+        vec![b.base.clone(), a.base.clone()],
+        office.branch,
+        display.clone(),
+    ));
+    let mut on_a = LiveClient::start(LiveConfig::new(
+        vec![a.base.clone(), b.base.clone()],
+        office.branch,
+        display.clone(),
+    ));
+    let mut state_b = LiveState::default();
+    let mut state_a = LiveState::default();
+    until(&mut on_b, &mut state_b, |s| s.seq > 0).await;
+    until(&mut on_a, &mut state_a, |s| s.seq > 0).await;
+
+    api_a
+        .post_ok(
+            &office.clerks[0],
+            &format!("/api/v1/desks/{}/open", office.desks[0]),
+            json!({}),
+            StatusCode::OK,
+        )
+        .await
+        .unwrap();
+    let t = api_a
+        .post_ok(
+            &office.kiosk,
+            &format!("/api/v1/branches/{}/tickets", office.branch),
+            json!({ "service_id": office.services[0] }),
+            StatusCode::CREATED,
+        )
+        .await
+        .unwrap();
+    let called = api_a
+        .post_ok(
+            &office.clerks[0],
+            &format!("/api/v1/desks/{}/call-next", office.desks[0]),
+            json!({}),
+            StatusCode::OK,
+        )
+        .await
+        .unwrap();
+    assert_eq!(called["id"], t["id"]);
+    until(&mut on_b, &mut state_b, |s| {
+        s.calls
+            .front()
+            .is_some_and(|c| c["number"] == called["number"])
+    })
+    .await;
+
+    // Kill A while a client is connected to it; keep working through B.
+    a.kill9().await;
+    for _ in 0..3 {
+        api_b
+            .post_ok(
+                &office.kiosk,
+                &format!("/api/v1/branches/{}/tickets", office.branch),
+                json!({ "service_id": office.services[1] }),
+                StatusCode::CREATED,
+            )
+            .await
+            .unwrap();
+    }
+    api_b
+        .post_ok(
+            &office.clerks[0],
+            &format!("/api/v1/desks/{}/finish", office.desks[0]),
+            json!({}),
+            StatusCode::OK,
+        )
+        .await
+        .unwrap();
+    let recalled = api_b
+        .post_ok(
+            &office.clerks[0],
+            &format!("/api/v1/desks/{}/call-next", office.desks[0]),
+            json!({}),
+            StatusCode::OK,
+        )
+        .await
+        .unwrap();
+    let (_, head) = api_b
+        .send(
+            reqwest::Method::GET,
+            Some(&office.admin),
+            &format!("/api/v1/branches/{}", office.branch),
+            None,
+        )
+        .await
+        .unwrap();
+    let head = head["event_seq"].as_i64().unwrap();
+    until(&mut on_a, &mut state_a, |s| s.seq >= head).await;
+    until(&mut on_b, &mut state_b, |s| s.seq >= head).await;
+    let mut fresh = LiveClient::start(LiveConfig::new(
+        vec![b.base.clone()],
+        office.branch,
+        display,
+    ));
+    let mut state_fresh = LiveState::default();
+    until(&mut fresh, &mut state_fresh, |s| s.seq >= head).await;
+    assert_eq!(
+        state_a, state_fresh,
+        "the client that failed over differs from a fresh one"
+    );
+    assert_eq!(state_b, state_fresh);
+    assert_eq!(
+        state_fresh.calls.front().unwrap()["number"],
+        recalled["number"]
+    );
+    b.terminate().await.unwrap();
+    db.remove().await;
+}
