@@ -41,6 +41,9 @@ create table services (
     expected_service_s integer not null default 300,
     priority_allowed boolean not null default true,
     active boolean not null default true,
+    -- Waiting tickets, kept in step with every status change (tickets.rs)
+    -- so that queue summaries cost one row read, however long the queue.
+    waiting integer not null default 0,
     created_at integer not null,
     unique (branch_id, code)
 );

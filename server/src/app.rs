@@ -184,10 +184,6 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-async fn not_found() -> AppError {
-    AppError::NotFound("route")
-}
-
 async fn method_not_allowed() -> AppError {
     AppError::Rejected(
         StatusCode::METHOD_NOT_ALLOWED,
@@ -226,6 +222,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::devices::routes())
         .merge(crate::stats::routes())
         .merge(crate::live::routes())
+        .merge(crate::speech::routes())
         .split_for_parts()
 }
 
@@ -245,7 +242,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .merge(crate::web::routes())
         .route("/metrics", get(metrics))
-        .fallback(not_found)
+        .fallback(crate::web::fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -81,6 +81,11 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
+    // Every live display and clerk page holds a socket: lift the soft limit
+    // on open files to the hard limit.
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+        tracing::warn!(error = %e, "cannot raise the open-file limit");
+    }
     let config = cli.settings.resolve()?;
     match cli.command {
         Command::Serve { demo } => serve(config, demo).await,

@@ -197,6 +197,18 @@ pub async fn service_load<C: Exec>(c: &mut C, service_id: i64) -> Result<Service
     })
 }
 
+/// Moves a service's waiting counter; called wherever a ticket enters or
+/// leaves the waiting status, in the same transaction.
+async fn adjust_waiting<C: Exec>(c: &mut C, service_id: i64, delta: i64) -> Result<()> {
+    c.run(
+        q("update services set waiting = waiting + $2 where id = $1")
+            .bind(service_id)
+            .bind(delta),
+    )
+    .await?;
+    Ok(())
+}
+
 /// A service's queue right now, as live clients show it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ServiceSummary {
@@ -216,13 +228,7 @@ pub struct ServiceSummary {
 /// Database errors.
 pub async fn service_summary<C: Exec>(c: &mut C, service_id: i64) -> Result<ServiceSummary> {
     let (waiting,): (i64,) = c
-        .one(
-            q(
-                "select count(*) from tickets t join services s on s.id = t.service_id
-               where t.branch_id = s.branch_id and t.status = 'waiting' and t.service_id = $1",
-            )
-            .bind(service_id),
-        )
+        .one(q("select waiting from services where id = $1").bind(service_id))
         .await?;
     let load = service_load(c, service_id).await?;
     Ok(ServiceSummary {
@@ -346,6 +352,7 @@ pub async fn issue<C: Exec>(c: &mut C, out: &mut Outbox, req: Issue) -> Result<(
             .bind(token)
             .bind(req.device_id))
         .await?;
+    adjust_waiting(c, service.id, 1).await?;
     let ticket = get(c, id).await?;
     record(
         c,
@@ -358,7 +365,22 @@ pub async fn issue<C: Exec>(c: &mut C, out: &mut Outbox, req: Issue) -> Result<(
         serde_json::Value::Null,
     )
     .await?;
-    Ok((with_estimate(c, &branch.policy(), ticket).await?, true))
+    let ticket = if priority == Priority::Normal {
+        // The newest normal ticket stands behind every other waiting ticket
+        // of its service: no need to count them one by one.
+        let mut t = ticket;
+        let (waiting,): (i64,) = c
+            .one(q("select waiting from services where id = $1").bind(service.id))
+            .await?;
+        let ahead = (waiting - 1).max(0);
+        let load = service_load(c, service.id).await?;
+        t.position = Some(ahead);
+        t.estimated_wait_s = Some(estimate_wait_s(usize::try_from(ahead).unwrap_or(0), load));
+        t
+    } else {
+        with_estimate(c, &branch.policy(), ticket).await?
+    };
+    Ok((ticket, true))
 }
 
 /// Appends a ticket event whose payload is the ticket plus `extra` fields.
@@ -587,6 +609,9 @@ async fn call_ticket<C: Exec>(
     if changed != 1 {
         return Err(AppError::conflict("another desk called this ticket first"));
     }
+    if before.status == TicketStatus::Waiting.as_str() {
+        adjust_waiting(c, before.service_id, -1).await?;
+    }
     let calls_since = waitwell_queue::calls_since_priority_after(
         u32::try_from(desk.calls_since_priority).unwrap_or(0),
         before.priority(),
@@ -740,6 +765,7 @@ pub async fn desk_step<C: Exec>(
                 .bind(token)
                 .bind(now))
             .await?;
+        adjust_waiting(c, service.id, 1).await?;
         let new_ticket = get(c, new_id).await?;
         if let Some(map) = extra.as_object_mut() {
             map.insert("new_ticket".into(), new_ticket.public_view());
@@ -786,6 +812,9 @@ pub async fn cancel<C: Exec>(
             .bind(now),
     )
     .await?;
+    if t.status == TicketStatus::Waiting.as_str() {
+        adjust_waiting(c, t.service_id, -1).await?;
+    }
     c.run(q("update desks set current_ticket_id = null where current_ticket_id = $1").bind(t.id))
         .await?;
     let after = get(c, t.id).await?;
@@ -835,6 +864,9 @@ pub async fn expire_old<C: Exec>(
                 .bind(now),
         )
         .await?;
+        if t.status == TicketStatus::Waiting.as_str() {
+            adjust_waiting(c, t.service_id, -1).await?;
+        }
         c.run(
             q("update desks set current_ticket_id = null where current_ticket_id = $1").bind(*id),
         )

@@ -9,7 +9,7 @@
 
 use axum::Router;
 use axum::extract::Path;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use rust_embed::RustEmbed;
@@ -36,7 +36,7 @@ fn serve<E: RustEmbed>(path: &str, request: &HeaderMap) -> Response {
         path.to_owned()
     };
     let Some(file) = E::get(&path) else {
-        return AppError::NotFound("page").into_response();
+        return AppError::NotFound("route").into_response();
     };
     let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..16]));
     let mut headers = HeaderMap::new();
@@ -62,10 +62,9 @@ fn serve<E: RustEmbed>(path: &str, request: &HeaderMap) -> Response {
     (headers, file.data.into_owned()).into_response()
 }
 
-/// Routes for the pages.
+/// Routes for the display and kiosk pages.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(|h: HeaderMap| async move { serve::<Web>("", &h) }))
         .route(
             "/display",
             get(|| async { Redirect::permanent("/display/") }),
@@ -87,17 +86,22 @@ pub fn routes() -> Router<AppState> {
             "/kiosk/{*path}",
             get(|Path(p): Path<String>, h: HeaderMap| async move { serve::<Kiosk>(&p, &h) }),
         )
-        .route(
-            "/{*path}",
-            get(|Path(p): Path<String>, h: HeaderMap| async move {
-                // "/clerk" -> "/clerk/" so relative links in the page resolve.
-                if !p.contains('.')
-                    && !p.ends_with('/')
-                    && Web::get(&format!("{p}/index.html")).is_some()
-                {
-                    return Redirect::permanent(&format!("/{p}/")).into_response();
-                }
-                serve::<Web>(&p, &h)
-            }),
-        )
+}
+
+/// Everything no route matched: a page from `web/` for GET and HEAD
+/// outside `/api/`, else the JSON 404.
+pub async fn fallback(method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    let path = uri.path().trim_start_matches('/');
+    if !(method == Method::GET || method == Method::HEAD) || path.starts_with("api/") {
+        return AppError::NotFound("route").into_response();
+    }
+    // "/clerk" -> "/clerk/" so relative links in the page resolve.
+    if !path.is_empty()
+        && !path.contains('.')
+        && !path.ends_with('/')
+        && Web::get(&format!("{path}/index.html")).is_some()
+    {
+        return Redirect::permanent(&format!("/{path}/")).into_response();
+    }
+    serve::<Web>(path, &headers)
 }

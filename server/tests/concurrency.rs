@@ -131,7 +131,25 @@ async fn concurrent_call_next_exactly_once(backend: Backend) {
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(stats["total"]["served"], 300, "{stats}");
+    assert_waiting_counters(&app).await;
     app.stop().await;
+}
+
+/// The per-service waiting counters equal a count of the waiting tickets.
+async fn assert_waiting_counters(app: &TestApp) {
+    use waitwell_server::db::{Exec as _, q, read};
+    use waitwell_server::error::AppError;
+    let rows: Vec<(i64, i64, i64)> = read!(app.state.db, |c| c
+        .all(q("select s.id, s.waiting, (select count(*) from tickets t where t.service_id = s.id and t.status = 'waiting') from services s"))
+        .await
+        .map_err(AppError::from))
+    .unwrap();
+    for (service, counter, actual) in rows {
+        assert_eq!(
+            counter, actual,
+            "service {service}: counter {counter}, {actual} waiting"
+        );
+    }
 }
 
 backend_tests!(

@@ -22,19 +22,30 @@ pub const ADMIN_PASSWORD: &str = "e2e-admin-password";
 /// If the build fails.
 pub fn binary() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "-q", "-p", "waitwell-server", "--bin", "waitwell"])
-            .current_dir(&root)
-            .status()
-            .expect("running cargo build");
-        assert!(status.success(), "building waitwell failed");
-        let target =
-            std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-        target.join("debug").join("waitwell")
-    })
-    .clone()
+    BIN.get_or_init(|| build_binary(false)).clone()
+}
+
+/// Builds `waitwell` (release or debug) and returns its path.
+///
+/// # Panics
+/// If the build fails.
+pub fn build_binary(release: bool) -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut args = vec!["build", "-q", "-p", "waitwell-server", "--bin", "waitwell"];
+    if release {
+        args.push("--release");
+    }
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(&args)
+        .current_dir(&root)
+        .status()
+        .expect("running cargo build");
+    assert!(status.success(), "building waitwell failed");
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    target
+        .join(if release { "release" } else { "debug" })
+        .join("waitwell")
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -70,12 +81,22 @@ impl ScratchDb {
     /// # Errors
     /// PostgreSQL unreachable.
     pub async fn postgres() -> anyhow::Result<Option<ScratchDb>> {
-        let Some(admin) = std::env::var("WAITWELL_TEST_POSTGRES_URL")
+        match std::env::var("WAITWELL_TEST_POSTGRES_URL")
             .ok()
             .filter(|u| !u.is_empty())
-        else {
-            return Ok(None);
-        };
+        {
+            Some(admin) => ScratchDb::postgres_at(&admin).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// A new database on the PostgreSQL server of `admin` (a URL whose user
+    /// may create databases).
+    ///
+    /// # Errors
+    /// PostgreSQL unreachable.
+    pub async fn postgres_at(admin: &str) -> anyhow::Result<ScratchDb> {
+        let admin = admin.to_owned();
         use sqlx::Connection as _;
         let name = format!(
             "ww_e2e_{}_{}",
@@ -84,7 +105,7 @@ impl ScratchDb {
         );
         let mut conn = sqlx::PgConnection::connect(&admin)
             .await
-            .context("connecting to WAITWELL_TEST_POSTGRES_URL")?;
+            .context("connecting to PostgreSQL")?;
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "drop database if exists {name} with (force)"
         )))
@@ -95,11 +116,11 @@ impl ScratchDb {
             .await?;
         conn.close().await.ok();
         let url = with_database(&admin, &name);
-        Ok(Some(ScratchDb {
+        Ok(ScratchDb {
             url,
             dir: None,
             pg: Some((admin, name)),
-        }))
+        })
     }
 
     /// Removes the database.
@@ -156,9 +177,21 @@ impl Server {
     /// # Errors
     /// If the server does not become healthy within 30 s.
     pub async fn start(db_url: &str, extra: &[&str]) -> anyhow::Result<Server> {
+        Server::start_binary(&binary(), db_url, extra).await
+    }
+
+    /// Like [`Server::start`] with a given binary.
+    ///
+    /// # Errors
+    /// If the server does not become healthy within 30 s.
+    pub async fn start_binary(
+        bin: &std::path::Path,
+        db_url: &str,
+        extra: &[&str],
+    ) -> anyhow::Result<Server> {
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
-        let child = Command::new(binary())
+        let child = Command::new(bin)
             .arg("serve")
             .args(extra)
             .env("WAITWELL_LISTEN", format!("127.0.0.1:{port}"))
@@ -182,6 +215,20 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         bail!("waitwell did not become healthy at {}", server.base)
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// The server's resident memory in KiB (Linux), from /proc.
+    pub fn rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()?)).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
     }
 
     /// Takes the server's standard output (once).

@@ -1,0 +1,664 @@
+//! `bench`: Waitwell's benchmark. Starts its own release-built server on
+//! 127.0.0.1 over a fresh database (SQLite by default, PostgreSQL with
+//! `--database-url`), runs bounded loads, and prints a table and a JSON file.
+//!
+//! ```sh
+//! cargo run --release -p e2e --bin bench              # full run
+//! cargo run --release -p e2e --bin bench -- --quick   # small sizes, ~30 s
+//! ```
+//!
+//! Every load is bounded in count and time and stops by itself; all
+//! traffic goes to 127.0.0.1.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use clap::Parser;
+use e2e::{Api, ScratchDb, Server};
+use futures_util::StreamExt as _;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+#[derive(Debug, Parser)]
+#[command(about = "Benchmarks a fresh waitwell server on 127.0.0.1")]
+struct Args {
+    /// Database URL; default: a new SQLite file. A postgres:// URL must name
+    /// a server where the user may create databases: a scratch database is
+    /// created next to the one named.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Small sizes for a quick look (and for CI).
+    #[arg(long)]
+    quick: bool,
+    /// Live clients for the call → client latency.
+    #[arg(long, default_value_t = 1000)]
+    clients: usize,
+    /// Seconds per issuance load.
+    #[arg(long, default_value_t = 3)]
+    seconds: u64,
+    /// Skip the growth runs (100,000 waiting, 1,000,000 history).
+    #[arg(long)]
+    skip_growth: bool,
+    /// Where to write the JSON results.
+    #[arg(long, default_value = "bench.json")]
+    out: String,
+    /// Use the debug build of the server (faster to build, slower to run).
+    #[arg(long)]
+    debug: bool,
+}
+
+/// Latency summary in milliseconds.
+fn summary(mut v: Vec<f64>) -> (f64, f64, f64) {
+    if v.is_empty() {
+        return (0.0, 0.0, 0.0);
+    }
+    v.sort_by(f64::total_cmp);
+    let pick = |q: f64| v[((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
+    (pick(0.5), pick(0.99), v[v.len() - 1])
+}
+
+struct Row {
+    name: String,
+    count: usize,
+    per_s: Option<f64>,
+    p50: f64,
+    p99: f64,
+    max: f64,
+    note: String,
+}
+
+impl Row {
+    fn json(&self) -> Value {
+        json!({ "name": self.name, "count": self.count, "per_s": self.per_s, "p50_ms": self.p50, "p99_ms": self.p99, "max_ms": self.max, "note": self.note })
+    }
+}
+
+async fn issuance(
+    api: &Api,
+    office: &e2e::Office,
+    clients: usize,
+    seconds: u64,
+) -> anyhow::Result<Row> {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        // One client (one keep-alive connection) per task.
+        let api = Api::new(&api.base);
+        let kiosk = office.kiosk.clone();
+        let services = office.services.clone();
+        let branch = office.branch;
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut i = c;
+            while Instant::now() < deadline {
+                let t0 = Instant::now();
+                let body = json!({ "service_id": services[i % services.len()] });
+                let (s, _) = api
+                    .send(
+                        reqwest::Method::POST,
+                        Some(&kiosk),
+                        &format!("/api/v1/branches/{branch}/tickets"),
+                        Some(&body),
+                    )
+                    .await?;
+                if s != StatusCode::CREATED {
+                    bail!("issue: {s}");
+                }
+                lat.push(t0.elapsed().as_secs_f64() * 1000.0);
+                i += 1;
+            }
+            Ok::<_, anyhow::Error>(lat)
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let (p50, p99, max) = summary(all.clone());
+    Ok(Row {
+        name: format!("issue ticket, {clients} clients"),
+        count: all.len(),
+        per_s: Some(all.len() as f64 / elapsed),
+        p50,
+        p99,
+        max,
+        note: String::new(),
+    })
+}
+
+async fn call_next(api: &Api, office: &e2e::Office) -> anyhow::Result<Row> {
+    for (i, desk) in office.desks.iter().enumerate() {
+        api.post_ok(
+            &office.clerks[i],
+            &format!("/api/v1/desks/{desk}/open"),
+            json!({}),
+            StatusCode::OK,
+        )
+        .await?;
+    }
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (i, desk) in office.desks.iter().copied().enumerate() {
+        let api = Api::new(&api.base);
+        let token = office.clerks[i].clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut called = Vec::new();
+            let stop = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < stop {
+                let t0 = Instant::now();
+                let (s, t) = api
+                    .send(
+                        reqwest::Method::POST,
+                        Some(&token),
+                        &format!("/api/v1/desks/{desk}/call-next"),
+                        None,
+                    )
+                    .await?;
+                match s {
+                    StatusCode::OK => {
+                        lat.push(t0.elapsed().as_secs_f64() * 1000.0);
+                        called.push(t["id"].as_i64().unwrap_or_default());
+                        let (s, _) = api
+                            .send(
+                                reqwest::Method::POST,
+                                Some(&token),
+                                &format!("/api/v1/desks/{desk}/finish"),
+                                None,
+                            )
+                            .await?;
+                        if s != StatusCode::OK {
+                            bail!("finish: {s}");
+                        }
+                    }
+                    StatusCode::NO_CONTENT => break,
+                    other => bail!("call-next: {other} {t}"),
+                }
+            }
+            Ok::<_, anyhow::Error>((lat, called))
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut called = Vec::new();
+    for t in tasks {
+        let (l, c) = t.await??;
+        lat.extend(l);
+        called.extend(c);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let distinct: HashSet<i64> = called.iter().copied().collect();
+    let exactly_once = distinct.len() == called.len();
+    if !exactly_once {
+        bail!("a ticket was called twice");
+    }
+    let (p50, p99, max) = summary(lat);
+    Ok(Row {
+        name: format!("call-next + finish, {} desks", office.desks.len()),
+        count: called.len(),
+        per_s: Some(called.len() as f64 / elapsed),
+        p50,
+        p99,
+        max,
+        note: format!("every ticket called exactly once: {exactly_once}"),
+    })
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn live(
+    server: &Server,
+    api: &Api,
+    office: &e2e::Office,
+    display: &str,
+    clients: usize,
+    calls: usize,
+) -> anyhow::Result<(Row, Value)> {
+    let idle_kib = server.rss_kib().unwrap_or(0);
+    let url = format!(
+        "{}/api/v1/branches/{}/live?token={display}",
+        server.base.replacen("http", "ws", 1),
+        office.branch
+    );
+    let mut sockets: Vec<Ws> = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .context("connecting a live client")?;
+        // Wait for the snapshot.
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Text(_))) => break,
+                Some(Ok(_)) => continue,
+                other => bail!("no snapshot: {other:?}"),
+            }
+        }
+        sockets.push(ws);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let connected_kib = server.rss_kib().unwrap_or(0);
+    // Each client reads until it has seen `calls` ticket.called events and
+    // reports when each arrived.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(i64, Instant)>();
+    let mut readers = Vec::new();
+    for mut ws in sockets {
+        let tx = tx.clone();
+        readers.push(tokio::spawn(async move {
+            let mut seen = 0;
+            while seen < calls {
+                match tokio::time::timeout(Duration::from_secs(30), ws.next()).await {
+                    Ok(Some(Ok(Message::Text(t)))) => {
+                        let at = Instant::now();
+                        if t.contains("\"type\":\"ticket.called\"") {
+                            let v: Value = serde_json::from_str(&t).unwrap_or_default();
+                            let _ = tx.send((v["ticket_id"].as_i64().unwrap_or_default(), at));
+                            seen += 1;
+                        }
+                    }
+                    Ok(Some(Ok(_))) => {}
+                    _ => break,
+                }
+            }
+            ws
+        }));
+    }
+    drop(tx);
+    for _ in 0..calls {
+        api.post_ok(
+            &office.kiosk,
+            &format!("/api/v1/branches/{}/tickets", office.branch),
+            json!({ "service_id": office.services[0] }),
+            StatusCode::CREATED,
+        )
+        .await?;
+    }
+    let desk = office.desks[0];
+    let clerk = &office.clerks[0];
+    let mut sent_at = std::collections::HashMap::new();
+    for _ in 0..calls {
+        let t0 = Instant::now();
+        let t = api
+            .post_ok(
+                clerk,
+                &format!("/api/v1/desks/{desk}/call-next"),
+                json!({}),
+                StatusCode::OK,
+            )
+            .await?;
+        sent_at.insert(t["id"].as_i64().unwrap_or_default(), t0);
+        api.post_ok(
+            clerk,
+            &format!("/api/v1/desks/{desk}/finish"),
+            json!({}),
+            StatusCode::OK,
+        )
+        .await?;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut lat = Vec::new();
+    while let Some((id, at)) = rx.recv().await {
+        if let Some(t0) = sent_at.get(&id) {
+            lat.push(at.duration_since(*t0).as_secs_f64() * 1000.0);
+        }
+    }
+    let mut sockets = Vec::new();
+    for r in readers {
+        sockets.push(r.await?);
+    }
+    let expected = clients * calls;
+    let received = lat.len();
+    drop(sockets);
+    let (p50, p99, max) = summary(lat);
+    let per_conn_kib = connected_kib.saturating_sub(idle_kib) as f64 / clients as f64;
+    let memory = json!({ "rss_idle_kib": idle_kib, "rss_with_clients_kib": connected_kib, "per_connection_kib": per_conn_kib, "clients": clients });
+    Ok((
+        Row {
+            name: format!("call → {clients} live clients"),
+            count: received,
+            per_s: None,
+            p50,
+            p99,
+            max,
+            note: format!(
+                "{received}/{expected} deliveries; RSS {idle_kib} KiB idle, {connected_kib} KiB connected ({per_conn_kib:.1} KiB/connection)"
+            ),
+        },
+        memory,
+    ))
+}
+
+/// Adds `count` tickets directly in the database: waiting ones for today,
+/// or finished ones spread over the past year (history).
+async fn bulk_tickets(
+    db_url: &str,
+    branch: i64,
+    service: i64,
+    count: usize,
+    history: bool,
+) -> anyhow::Result<()> {
+    use sqlx::Connection as _;
+    let now = chrono_like_now_ms();
+    let day_ms = 86_400_000_i64;
+    macro_rules! fill {
+        ($conn:expr) => {{
+            let mut done = 0;
+            while done < count {
+                let mut tx = $conn.begin().await?;
+                for i in done..(done + 10_000).min(count) {
+                    let i64i = i as i64;
+                    let (day_offset, status) = if history { (1 + i64i % 365, "done") } else { (0, "waiting") };
+                    let at = now - day_offset * day_ms - (i64i % 1000);
+                    let day = format_day(at);
+                    sqlx::query(
+                        "insert into tickets (branch_id, service_id, business_day, seq, number, priority, status, issued_at, queued_at, called_at, started_at, finished_at, call_count, public_token, updated_at)
+                         values ($1, $2, $3, null, $4, 'normal', $5, $6, $6, $7, $7, $8, $9, $10, $6)",
+                    )
+                    .bind(branch)
+                    .bind(service)
+                    .bind(day)
+                    .bind(format!("Z{i}"))
+                    .bind(status)
+                    .bind(at)
+                    .bind(if history { Some(at + 60_000) } else { None })
+                    .bind(if history { Some(at + 300_000) } else { None })
+                    .bind(i64::from(history))
+                    .bind(format!("bulk-{history}-{i}"))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                done = (done + 10_000).min(count);
+            }
+            if !history {
+                sqlx::query("update services set waiting = waiting + $2 where id = $1").bind(service).bind(count as i64).execute(&mut $conn).await?;
+            }
+        }};
+    }
+    if db_url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(db_url).await?;
+        fill!(conn);
+    } else {
+        let mut conn = sqlx::PgConnection::connect(db_url).await?;
+        fill!(conn);
+    }
+    Ok(())
+}
+
+fn chrono_like_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+/// `YYYY-MM-DD` (UTC) of a millisecond timestamp; days since the epoch to a
+/// civil date (Howard Hinnant's algorithm).
+fn format_day(ms: i64) -> String {
+    let z = ms.div_euclid(86_400_000) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+async fn timed<F, Fut>(n: usize, mut f: F) -> anyhow::Result<(f64, f64, f64)>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let mut lat = Vec::new();
+    for _ in 0..n {
+        let t0 = Instant::now();
+        f().await?;
+        lat.push(t0.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(summary(lat))
+}
+
+async fn growth(
+    server_bin: &std::path::Path,
+    db_url: &str,
+    quick: bool,
+) -> anyhow::Result<Vec<Row>> {
+    let (waiting, history) = if quick {
+        (10_000, 100_000)
+    } else {
+        (100_000, 1_000_000)
+    };
+    let mut rows = Vec::new();
+    let server = Server::start_binary(server_bin, db_url, &[]).await?;
+    let api = Api::new(&server.base);
+    let office = e2e::office(&api, &["G"], 2).await?;
+    let manager = office.admin.clone();
+    server.terminate().await?;
+    bulk_tickets(db_url, office.branch, office.services[0], history, true).await?;
+    bulk_tickets(db_url, office.branch, office.services[0], waiting, false).await?;
+    let server = Server::start_binary(server_bin, db_url, &[]).await?;
+    let api = Api::new(&server.base);
+    let clerk = api.login("clerk1", "clerk-password").await?;
+    api.post_ok(
+        &clerk,
+        &format!("/api/v1/desks/{}/open", office.desks[0]),
+        json!({}),
+        StatusCode::OK,
+    )
+    .await?;
+    let desk = office.desks[0];
+    let (p50, p99, max) = timed(200, || {
+        let api = api.clone();
+        let clerk = clerk.clone();
+        async move {
+            api.post_ok(
+                &clerk,
+                &format!("/api/v1/desks/{desk}/call-next"),
+                json!({}),
+                StatusCode::OK,
+            )
+            .await?;
+            api.post_ok(
+                &clerk,
+                &format!("/api/v1/desks/{desk}/finish"),
+                json!({}),
+                StatusCode::OK,
+            )
+            .await?;
+            Ok(())
+        }
+    })
+    .await?;
+    rows.push(Row {
+        name: format!("call-next + finish, {waiting} waiting, {history} history"),
+        count: 200,
+        per_s: None,
+        p50,
+        p99,
+        max,
+        note: String::new(),
+    });
+    let branch = office.branch;
+    let (p50, p99, max) = timed(50, || {
+        let api = api.clone();
+        let manager = manager.clone();
+        async move {
+            let (s, _) = api
+                .send(
+                    reqwest::Method::GET,
+                    Some(&manager),
+                    &format!("/api/v1/branches/{branch}/stats"),
+                    None,
+                )
+                .await?;
+            if s != StatusCode::OK {
+                bail!("stats: {s}");
+            }
+            Ok(())
+        }
+    })
+    .await?;
+    rows.push(Row {
+        name: format!("stats (today), {history} history"),
+        count: 50,
+        per_s: None,
+        p50,
+        p99,
+        max,
+        note: String::new(),
+    });
+    let (p50, p99, max) = timed(200, || {
+        let api = api.clone();
+        let kiosk = office.kiosk.clone();
+        let service = office.services[0];
+        async move {
+            api.post_ok(
+                &kiosk,
+                &format!("/api/v1/branches/{branch}/tickets"),
+                json!({ "service_id": service }),
+                StatusCode::CREATED,
+            )
+            .await?;
+            Ok(())
+        }
+    })
+    .await?;
+    rows.push(Row {
+        name: format!("issue ticket, {waiting} waiting"),
+        count: 200,
+        per_s: None,
+        p50,
+        p99,
+        max,
+        note: String::new(),
+    });
+    server.terminate().await?;
+    Ok(rows)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+    let bin = e2e::build_binary(!args.debug);
+    let clients = if args.quick {
+        args.clients.min(200)
+    } else {
+        args.clients
+    };
+    let seconds = if args.quick {
+        args.seconds.min(2)
+    } else {
+        args.seconds
+    };
+    let scratch = |url: &Option<String>| {
+        let url = url.clone();
+        async move {
+            match url {
+                Some(u) if u.starts_with("postgres") => {
+                    // SAFETY of the environment: only this process reads it.
+                    let db = ScratchDb::postgres_at(&u).await?;
+                    Ok::<_, anyhow::Error>(db)
+                }
+                Some(u) => bail!(
+                    "--database-url must be a postgres:// URL (SQLite is the default), got {u}"
+                ),
+                None => Ok(ScratchDb::sqlite()),
+            }
+        }
+    };
+    let backend = if args.database_url.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite (synchronous=FULL)"
+    };
+    println!(
+        "waitwell bench — {backend}, {} build, {} cores",
+        if args.debug { "debug" } else { "release" },
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+
+    let db = scratch(&args.database_url).await?;
+    let server = Server::start_binary(&bin, &db.url, &[]).await?;
+    let api = Api::new(&server.base);
+    let office = e2e::office(&api, &["A", "B", "C", "D"], 16).await?;
+    let display = api
+        .post_ok(
+            &office.admin,
+            &format!("/api/v1/branches/{}/devices", office.branch),
+            json!({ "kind": "display", "name": "TV" }),
+            StatusCode::CREATED,
+        )
+        .await?["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let mut rows = Vec::new();
+    for c in [1, 8, 64] {
+        rows.push(issuance(&api, &office, c, seconds).await?);
+        println!(
+            "  {}",
+            rows.last().map(|r| r.name.as_str()).unwrap_or_default()
+        );
+    }
+    rows.push(call_next(&api, &office).await?);
+    println!(
+        "  {}",
+        rows.last().map(|r| r.name.as_str()).unwrap_or_default()
+    );
+    let (live_row, memory) = live(
+        &server,
+        &api,
+        &office,
+        &display,
+        clients,
+        if args.quick { 10 } else { 30 },
+    )
+    .await?;
+    rows.push(live_row);
+    println!(
+        "  {}",
+        rows.last().map(|r| r.name.as_str()).unwrap_or_default()
+    );
+    server.terminate().await?;
+    db.remove().await;
+
+    if !args.skip_growth {
+        let db = scratch(&args.database_url).await?;
+        rows.extend(growth(&bin, &db.url, args.quick).await?);
+        db.remove().await;
+    }
+
+    println!();
+    println!(
+        "| {:<52} | {:>8} | {:>9} | {:>8} | {:>8} | {:>8} |",
+        "measurement", "count", "per s", "p50 ms", "p99 ms", "max ms"
+    );
+    println!(
+        "|{:-<54}|{:->10}|{:->11}|{:->10}|{:->10}|{:->10}|",
+        "", "", "", "", "", ""
+    );
+    for r in &rows {
+        let per_s = r
+            .per_s
+            .map_or_else(|| "—".to_owned(), |p| format!("{p:.0}"));
+        println!(
+            "| {:<52} | {:>8} | {:>9} | {:>8.2} | {:>8.2} | {:>8.2} |",
+            r.name, r.count, per_s, r.p50, r.p99, r.max
+        );
+    }
+    for r in rows.iter().filter(|r| !r.note.is_empty()) {
+        println!("  {}: {}", r.name, r.note);
+    }
+    let out = json!({ "backend": backend, "release": !args.debug, "rows": rows.iter().map(Row::json).collect::<Vec<_>>(), "memory": memory });
+    std::fs::write(&args.out, serde_json::to_string_pretty(&out)?)
+        .with_context(|| format!("writing {}", args.out))?;
+    println!("results written to {}", args.out);
+    Ok(())
+}
