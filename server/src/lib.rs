@@ -28,6 +28,7 @@ pub mod events;
 pub mod live;
 pub mod services;
 pub mod shutdown;
+pub mod speech;
 pub mod stats;
 pub mod tickets;
 pub mod users;

@@ -1,0 +1,681 @@
+// The waiting-room TV display: the latest call large with its desk, the
+// previous calls, the queues per service, a clock, the office's name and a
+// message line; a chime and a spoken announcement for every new call.
+//
+// The shared LiveConnection keeps the state (snapshot + events, resume,
+// back-off); this page only renders that state, so a display that lost its
+// connection shows exactly what one that never lost it shows. Only live
+// `ticket.called` / `ticket.recalled` messages are announced, never the
+// content of a snapshot, and announcements wait for each other.
+//
+// Written for old TV browsers: plain DOM, no framework, nothing newer than
+// ES2017 beyond module scripts. Nothing grows: the state holds at most 10
+// calls, the announcement queue at most MAX_QUEUED items, the DOM changes in
+// place.
+//
+// Settings are read from the display device's `config` (set by managers):
+//   services, desks   arrays of ids shown (the server filters the stream)
+//   languages         announcement languages in order; the first also
+//                     labels the screen (default: the branch's first)
+//   layout            "standard" | "calls-only"
+//   voice             false: no spoken announcements (default true)
+//   audio             "speech" (browser voice, server audio when the
+//                     browser has no voice for a language) | "server" |
+//                     "off" (default "speech")
+//   chime             false: no chime before announcements (default true)
+//   message           message line (default: the branch's kiosk_message)
+
+import { LiveConnection } from '/common/live.js';
+import { api } from '/common/api.js';
+
+const TOKEN_KEY = 'waitwell.display.token';
+/** Settings and the server's clock are re-read this often. */
+const REFRESH_MS = 5 * 60 * 1000;
+/** Calls older than this (after an outage) are shown but not announced. */
+const ANNOUNCE_MAX_AGE_MS = 60 * 1000;
+/** How long the latest call stays highlighted. */
+const HIGHLIGHT_MS = 8000;
+/** Announcements waiting beyond this drop the oldest. */
+const MAX_QUEUED = 6;
+const PREVIOUS = { standard: 7, 'calls-only': 7 };
+const LAYOUTS = ['standard', 'calls-only'];
+const AUDIO = ['speech', 'server', 'off'];
+
+const $ = (id) => document.getElementById(id);
+
+const app = {
+  token: null,
+  branchId: null,
+  deviceId: null,
+  rawConfig: null,
+  config: null,
+  live: null,
+  messages: new Map(), // language -> message map (or null when missing)
+  clockOffset: 0, // server time minus local time, ms
+  highlightTimer: null,
+  previousKey: '',
+  formatters: null, // { lang, timeZone, time, date }
+};
+
+// ---------- token and settings ----------
+
+function takeToken() {
+  const query = new URLSearchParams(location.search);
+  const hash = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const given = query.get('token') || hash.get('token');
+  let stored = null;
+  try {
+    if (given) localStorage.setItem(TOKEN_KEY, given);
+    stored = localStorage.getItem(TOKEN_KEY);
+  } catch (e) {
+    // No storage (private mode on some TVs): keep the token in the address.
+    return given;
+  }
+  if (given && stored === given) {
+    // Stored: take it out of the address bar.
+    query.delete('token');
+    const rest = query.toString();
+    history.replaceState(null, '', location.pathname + (rest ? '?' + rest : ''));
+  }
+  return given || stored;
+}
+
+function isLanguageTag(tag) {
+  return typeof tag === 'string' && /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(tag);
+}
+
+function idList(value) {
+  return Array.isArray(value) ? value.filter((v) => Number.isInteger(v)) : null;
+}
+
+/** The device's config with defaults; `branch` may still be null. */
+function settings(raw, branch) {
+  const c = raw && typeof raw === 'object' ? raw : {};
+  const configured = Array.isArray(c.languages) ? c.languages.filter(isLanguageTag) : [];
+  const branchLanguage = branch && branch.languages && branch.languages[0];
+  return {
+    services: idList(c.services),
+    desks: idList(c.desks),
+    languages: configured.length ? configured : [branchLanguage || 'en'],
+    layout: LAYOUTS.indexOf(c.layout) >= 0 ? c.layout : 'standard',
+    voice: c.voice !== false,
+    audio: AUDIO.indexOf(c.audio) >= 0 ? c.audio : 'speech',
+    chime: c.chime !== false,
+    message: typeof c.message === 'string' ? c.message : null,
+  };
+}
+
+function sameIds(a, b) {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+// ---------- translations ----------
+
+function baseLanguage(lang) {
+  return lang.split('-')[0].toLowerCase();
+}
+
+/** Loads the message maps of `languages` (and English, the fallback). */
+async function loadMessages(languages) {
+  const wanted = ['en'].concat(languages.map(baseLanguage));
+  let loaded = false;
+  for (const lang of wanted) {
+    if (app.messages.has(lang)) continue;
+    let map = null;
+    try {
+      const res = await fetch(`i18n/${lang}.json`);
+      if (res.ok) map = await res.json();
+    } catch (e) {
+      map = undefined; // network trouble: try again at the next refresh
+    }
+    if (map !== undefined) {
+      app.messages.set(lang, map);
+      loaded = true;
+    }
+  }
+  return loaded;
+}
+
+/** The message map of a language, or null when there is none. */
+function messagesOf(lang) {
+  return app.messages.get(baseLanguage(lang)) || null;
+}
+
+/** A screen text in the display's first language (English as fallback). */
+function t(key, vars) {
+  const own = messagesOf(app.config.languages[0]);
+  const en = app.messages.get('en');
+  const text = (own && own[key]) || (en && en[key]) || key;
+  return fill(text, vars);
+}
+
+function fill(text, vars) {
+  return text.replace(/\{(\w+)\}/g, (m, name) => (vars && vars[name] != null ? String(vars[name]) : m));
+}
+
+function applyLabels() {
+  document.documentElement.lang = app.config.languages[0];
+  const nodes = document.querySelectorAll('[data-i18n]');
+  for (let i = 0; i < nodes.length; i++) setText(nodes[i], t(nodes[i].getAttribute('data-i18n')));
+}
+
+// ---------- rendering ----------
+
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+function serviceName(service, lang) {
+  const names = service.names || {};
+  return names[lang] || names[baseLanguage(lang)] || service.name || '';
+}
+
+function formatWait(service) {
+  if (!service.open_desks) return t('no_desk_open');
+  const s = Math.max(0, service.estimated_wait_s || 0);
+  if (s < 60) return t('under_minute');
+  const minutes = Math.round(s / 60);
+  if (minutes < 90) return t('minutes', { n: minutes });
+  return t('hours_minutes', { h: Math.floor(minutes / 60), m: minutes % 60 });
+}
+
+function compareServices(a, b) {
+  if (a.code !== b.code) return a.code < b.code ? -1 : 1;
+  return a.id - b.id;
+}
+
+/** Previous calls: newest first, each ticket once, without the latest. */
+function previousCalls(calls, max) {
+  const seen = new Set();
+  if (calls[0]) seen.add(calls[0].ticket_id);
+  const out = [];
+  for (let i = 1; i < calls.length && out.length < max; i++) {
+    const c = calls[i];
+    if (seen.has(c.ticket_id)) continue;
+    seen.add(c.ticket_id);
+    out.push(c);
+  }
+  return out;
+}
+
+function renderPrevious(calls) {
+  const list = previousCalls(calls, PREVIOUS[app.config.layout]);
+  const key = list.map((c) => `${c.seq}:${c.number}:${c.desk_name}`).join('|');
+  if (key === app.previousKey) return;
+  app.previousKey = key;
+  const ol = $('previous-calls');
+  while (ol.firstChild) ol.removeChild(ol.firstChild);
+  for (const c of list) {
+    const li = document.createElement('li');
+    li.setAttribute('data-ticket-id', String(c.ticket_id));
+    const number = document.createElement('span');
+    number.className = 'number';
+    number.textContent = c.number || '';
+    const desk = document.createElement('span');
+    desk.className = 'desk';
+    desk.textContent = c.desk_name || '';
+    li.appendChild(number);
+    li.appendChild(desk);
+    ol.appendChild(li);
+  }
+}
+
+function renderServices(services) {
+  const table = $('services');
+  const tbody = table.tBodies[0];
+  const lang = app.config.languages[0];
+  const list = Array.from(services.values()).sort(compareServices);
+  table.classList.toggle('many', list.length > 6);
+  const keep = new Set(list.map((s) => String(s.id)));
+  const rows = Array.from(tbody.rows);
+  for (const row of rows) {
+    if (!keep.has(row.getAttribute('data-service-id'))) tbody.removeChild(row);
+  }
+  list.forEach((s, index) => {
+    let row = tbody.querySelector(`tr[data-service-id="${s.id}"]`);
+    if (!row) {
+      row = document.createElement('tr');
+      row.setAttribute('data-service-id', String(s.id));
+      for (const cls of ['code', 'name', 'num waiting', 'num wait']) {
+        const td = document.createElement('td');
+        td.className = cls;
+        row.appendChild(td);
+      }
+      row.cells[0].appendChild(document.createElement('span'));
+    }
+    if (tbody.rows[index] !== row) tbody.insertBefore(row, tbody.rows[index] || null);
+    setText(row.cells[0].firstChild, s.code || '');
+    setText(row.cells[1], serviceName(s, lang));
+    setText(row.cells[2], String(s.waiting || 0));
+    setText(row.cells[3], formatWait(s));
+    row.classList.toggle('closed', !s.open_desks);
+  });
+}
+
+function render() {
+  const state = app.live && app.live.state;
+  if (!state || !state.branch) return;
+  const body = document.body;
+  if (body.getAttribute('data-layout') !== app.config.layout) body.setAttribute('data-layout', app.config.layout);
+  setText($('office-name'), state.branch.name || '');
+  const message = app.config.message != null ? app.config.message : state.branch.kiosk_message || '';
+  const footer = $('message');
+  setText(footer, message);
+  footer.hidden = !message;
+
+  const latest = state.calls[0];
+  setText($('latest-number'), latest ? latest.number || '' : '');
+  setText($('latest-desk'), latest ? latest.desk_name || '' : '');
+  body.classList.toggle('no-calls', !latest);
+  body.classList.toggle('recalled', !!(latest && latest.recall));
+  renderPrevious(state.calls);
+  renderServices(state.services);
+}
+
+function highlight() {
+  const section = $('latest');
+  section.classList.remove('highlight');
+  // Restart the animation.
+  void section.offsetWidth;
+  section.classList.add('highlight');
+  clearTimeout(app.highlightTimer);
+  app.highlightTimer = setTimeout(() => section.classList.remove('highlight'), HIGHLIGHT_MS);
+}
+
+// ---------- clock ----------
+
+function serverNow() {
+  return Date.now() + app.clockOffset;
+}
+
+function formatters() {
+  const lang = app.config.languages[0];
+  const timeZone = (app.live && app.live.state.branch && app.live.state.branch.timezone) || undefined;
+  const f = app.formatters;
+  if (f && f.lang === lang && f.timeZone === timeZone) return f;
+  const make = (options) => {
+    try {
+      return new Intl.DateTimeFormat(lang, Object.assign({ timeZone }, options));
+    } catch (e) {
+      return new Intl.DateTimeFormat(undefined, options); // unknown zone or language
+    }
+  };
+  app.formatters = {
+    lang,
+    timeZone,
+    time: make({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
+    date: make({ weekday: 'long', day: 'numeric', month: 'long' }),
+  };
+  return app.formatters;
+}
+
+function tick() {
+  if (app.config) {
+    const now = new Date(serverNow());
+    const f = formatters();
+    setText($('clock'), f.time.format(now));
+    setText($('date'), f.date.format(now));
+  }
+  // Next tick just after the next full second.
+  setTimeout(tick, 1000 - (serverNow() % 1000) + 20);
+}
+
+/** Server time from the Date header (TVs' own clocks are often wrong). */
+async function syncClock() {
+  try {
+    const sent = Date.now();
+    const res = await fetch('/healthz', { cache: 'no-store' });
+    const received = Date.now();
+    const date = Date.parse(res.headers.get('date') || '');
+    // The header has whole seconds: assume the middle of that second.
+    if (!Number.isNaN(date)) app.clockOffset = date + 500 - (sent + received) / 2;
+  } catch (e) {
+    // Keep the last offset.
+  }
+}
+
+// ---------- announcements ----------
+
+/** "A042" -> "A 42": letters one by one, the number without zeros. */
+export function spokenNumber(number) {
+  const m = /^([A-Za-z]*)0*(\d+)$/.exec(number || '');
+  if (!m) return number || '';
+  const letters = m[1].toUpperCase().split('');
+  return letters.concat([String(parseInt(m[2], 10))]).join(' ');
+}
+
+/** The announcement of a call in a language, or null without a translation. */
+export function announcementText(call, lang) {
+  const map = messagesOf(lang);
+  if (!map) return null;
+  const name = call.desk_name || '';
+  // "Desk 5" -> "desk 5" in the language; other names are read as they are.
+  const numbered = /^\D*?(\d+)\s*$/.exec(name);
+  const phrase = numbered ? map.announce : map.announce_named;
+  if (!phrase) return null;
+  return fill(phrase, { number: spokenNumber(call.number), desk: numbered ? numbered[1] : name });
+}
+
+function wait(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+class Announcer {
+  constructor() {
+    this.queue = [];
+    this.running = false;
+    this.current = null; // the utterance speaking (kept so it is not collected)
+    this.audio = null;
+    this.audioContext = null;
+    this.serverMissingUntil = 0;
+  }
+
+  add(call) {
+    const config = app.config;
+    const voice = config.voice && config.audio !== 'off';
+    if (!voice && !config.chime) return;
+    const parts = [];
+    if (voice) {
+      const seen = new Set();
+      for (const lang of config.languages) {
+        const text = announcementText(call, lang);
+        if (!text || seen.has(lang)) continue;
+        seen.add(lang);
+        parts.push({ lang, text });
+      }
+    }
+    if (this.queue.length >= MAX_QUEUED) this.queue.shift();
+    this.queue.push({ chime: config.chime, parts, audio: config.audio });
+    if (!this.running) this.run();
+  }
+
+  async run() {
+    this.running = true;
+    while (this.queue.length) {
+      const item = this.queue.shift();
+      try {
+        if (item.chime) await this.chime();
+        for (let i = 0; i < item.parts.length; i++) {
+          if (i > 0) await wait(400);
+          await this.say(item.parts[i], item.audio);
+        }
+      } catch (e) {
+        console.warn('announcement failed', e);
+      }
+      await wait(600);
+    }
+    this.running = false;
+  }
+
+  say(part, audio) {
+    if (audio === 'server') return this.playServer(part);
+    const voice = this.voiceFor(part.lang);
+    if (voice) return this.speak(part, voice);
+    return this.playServer(part);
+  }
+
+  voiceFor(lang) {
+    const synth = window.speechSynthesis;
+    if (!synth || typeof window.SpeechSynthesisUtterance !== 'function') return null;
+    let voices = [];
+    try {
+      voices = synth.getVoices() || [];
+    } catch (e) {
+      return null;
+    }
+    const want = lang.toLowerCase();
+    const base = baseLanguage(lang);
+    const norm = (v) => String(v.lang || '').toLowerCase().replace('_', '-');
+    let best = null;
+    for (const v of voices) {
+      const l = norm(v);
+      if (l === want) return v;
+      if (!best && (l === base || l.split('-')[0] === base)) best = v;
+    }
+    return best;
+  }
+
+  speak(part, voice) {
+    const synth = window.speechSynthesis;
+    return new Promise((resolve) => {
+      const u = new SpeechSynthesisUtterance(part.text);
+      u.lang = voice.lang || part.lang;
+      u.voice = voice;
+      u.rate = 0.9;
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        u.onend = null;
+        u.onerror = null;
+        if (this.current === u) this.current = null;
+        resolve();
+      };
+      // Some engines never report the end: do not wait for ever.
+      const timer = setTimeout(() => {
+        try {
+          synth.cancel();
+        } catch (e) {
+          // ignore
+        }
+        finish();
+      }, 5000 + part.text.length * 200);
+      u.onend = finish;
+      u.onerror = finish;
+      this.current = u;
+      synth.speak(u);
+    });
+  }
+
+  async playServer(part) {
+    if (Date.now() < this.serverMissingUntil) return;
+    const params = new URLSearchParams({ text: part.text, lang: part.lang });
+    let res;
+    try {
+      res = await fetch(`/api/v1/branches/${app.branchId}/announce?${params}`, {
+        headers: { authorization: `Bearer ${app.token}` },
+      });
+    } catch (e) {
+      return;
+    }
+    if (res.status === 503) {
+      // No espeak-ng on the server: stop asking for a while.
+      this.serverMissingUntil = Date.now() + REFRESH_MS;
+      return;
+    }
+    if (!res.ok) return;
+    const url = URL.createObjectURL(await res.blob());
+    try {
+      await this.playUrl(url, 30000);
+    } finally {
+      URL.revokeObjectURL(url);
+    }
+  }
+
+  playUrl(url, limitMs) {
+    if (!this.audio) this.audio = new Audio();
+    const audio = this.audio;
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        audio.onended = null;
+        audio.onerror = null;
+        audio.pause();
+        audio.removeAttribute('src');
+        audio.load();
+        resolve();
+      };
+      const timer = setTimeout(finish, limitMs);
+      audio.onended = finish;
+      audio.onerror = finish;
+      audio.src = url;
+      const played = audio.play();
+      if (played && played.catch) played.catch(finish);
+    });
+  }
+
+  /** A two-tone chime, made with Web Audio (no file to fetch). */
+  async chime() {
+    const Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) return;
+    try {
+      if (!this.audioContext) this.audioContext = new Ctx();
+      const ctx = this.audioContext;
+      if (ctx.state === 'suspended') await Promise.race([ctx.resume(), wait(300)]);
+      const start = ctx.currentTime + 0.05;
+      [[659.25, 0], [523.25, 0.45]].forEach(([freq, at]) => {
+        const osc = ctx.createOscillator();
+        const gain = ctx.createGain();
+        osc.type = 'sine';
+        osc.frequency.value = freq;
+        gain.gain.setValueAtTime(0.0001, start + at);
+        gain.gain.exponentialRampToValueAtTime(0.35, start + at + 0.02);
+        gain.gain.exponentialRampToValueAtTime(0.0001, start + at + 0.9);
+        osc.connect(gain);
+        gain.connect(ctx.destination);
+        osc.onended = () => {
+          osc.disconnect();
+          gain.disconnect();
+        };
+        osc.start(start + at);
+        osc.stop(start + at + 0.95);
+      });
+    } catch (e) {
+      return;
+    }
+    await wait(1450);
+  }
+}
+
+const announcer = new Announcer();
+
+/** A live call to announce: not from a snapshot, and not stale. */
+function freshCall(state, msg) {
+  if (msg.type !== 'ticket.called' && msg.type !== 'ticket.recalled') return null;
+  const call = state.calls[0];
+  if (!call || call.seq !== msg.seq) return null;
+  if (typeof msg.at === 'number' && serverNow() - msg.at > ANNOUNCE_MAX_AGE_MS) return null;
+  return call;
+}
+
+// ---------- start-up ----------
+
+function setConnection(status) {
+  const mark = $('connection');
+  if (mark.getAttribute('data-state') !== status) mark.setAttribute('data-state', status);
+}
+
+function showSetup(textKey) {
+  document.body.classList.add('needs-setup');
+  $('setup').hidden = false;
+  const p = $('setup-text');
+  p.setAttribute('data-i18n', textKey);
+  setText(p, t(textKey));
+}
+
+function startLive() {
+  if (app.live) app.live.close();
+  app.previousKey = '';
+  app.live = new LiveConnection({
+    branchId: app.branchId,
+    token: app.token,
+    // No filters here: the server applies the device's own `services` and
+    // `desks` settings, read when the connection opens.
+    onStatus: setConnection,
+    onState: (state, msg) => {
+      if (msg.type === 'snapshot' || msg.type === 'branch.updated') {
+        applySettings(state.branch);
+      }
+      render();
+      const call = freshCall(state, msg);
+      if (call) {
+        highlight();
+        announcer.add(call);
+      }
+    },
+  });
+}
+
+/** Applies the device config (again); reconnects when the filters changed. */
+function applySettings(branch) {
+  const next = settings(app.rawConfig, branch);
+  const before = app.config;
+  app.config = next;
+  if (before && (!sameIds(before.services, next.services) || !sameIds(before.desks, next.desks))) {
+    startLive();
+    return;
+  }
+  applyLabels();
+  loadMessages(next.languages).then((loaded) => {
+    if (loaded) {
+      applyLabels();
+      render();
+    }
+  });
+}
+
+/** Reads who this display is and its settings; retries until it can. */
+async function readDevice() {
+  let delay = 1000;
+  for (;;) {
+    try {
+      const me = await api(app.token, 'GET', '/api/v1/auth/me');
+      if (me.kind !== 'device' || me.branch_id == null) throw Object.assign(new Error('not a device'), { status: 403 });
+      const device = await api(app.token, 'GET', `/api/v1/devices/${me.device_id}`);
+      return { branchId: me.branch_id, deviceId: me.device_id, config: device.config || {} };
+    } catch (e) {
+      if (e.status === 401 || e.status === 403) showSetup('token_rejected');
+      setConnection('offline');
+      await wait(delay);
+      delay = Math.min(delay * 2, 30000);
+    }
+  }
+}
+
+async function refresh() {
+  try {
+    const device = await api(app.token, 'GET', `/api/v1/devices/${app.deviceId}`);
+    if (JSON.stringify(device.config || {}) !== JSON.stringify(app.rawConfig)) {
+      app.rawConfig = device.config || {};
+      applySettings(app.live && app.live.state.branch);
+      render();
+    }
+  } catch (e) {
+    // Offline or restarting: the next refresh tries again.
+  }
+  await syncClock();
+}
+
+async function main() {
+  app.config = settings({}, null);
+  await loadMessages(app.config.languages);
+  applyLabels();
+  tick();
+  app.token = takeToken();
+  if (!app.token) {
+    setConnection('offline');
+    showSetup('setup_text');
+    return;
+  }
+  await syncClock();
+  const device = await readDevice();
+  document.body.classList.remove('needs-setup');
+  $('setup').hidden = true;
+  app.branchId = device.branchId;
+  app.deviceId = device.deviceId;
+  app.rawConfig = device.config;
+  app.config = settings(app.rawConfig, null);
+  await loadMessages(app.config.languages);
+  applyLabels();
+  startLive();
+  setInterval(refresh, REFRESH_MS);
+}
+
+// For tests and for debugging on a TV: the page's parts, read-only use.
+window.waitwellDisplay = { app, announcer };
+
+main();
