@@ -67,20 +67,25 @@ pub struct Event {
     #[serde(skip)]
     #[sqlx(skip)]
     wire: std::sync::OnceLock<String>,
+    /// The parsed payload, parsed once however many clients filter on it.
+    #[serde(skip)]
+    #[sqlx(skip)]
+    parsed: std::sync::OnceLock<serde_json::Value>,
 }
 
 impl Event {
     /// The payload as JSON (null if it is not valid JSON, which only a
     /// tampered database can produce).
-    pub fn data(&self) -> serde_json::Value {
-        serde_json::from_str(&self.payload).unwrap_or(serde_json::Value::Null)
+    pub fn data(&self) -> &serde_json::Value {
+        self.parsed
+            .get_or_init(|| serde_json::from_str(&self.payload).unwrap_or(serde_json::Value::Null))
     }
 
     /// This event as a JSON object for clients: every field plus `data`.
     pub fn to_json(&self) -> serde_json::Value {
         let mut value = serde_json::to_value(self).unwrap_or_default();
         if let Some(map) = value.as_object_mut() {
-            map.insert("data".into(), self.data());
+            map.insert("data".into(), self.data().clone());
         }
         value
     }
@@ -254,6 +259,7 @@ pub async fn append<C: Exec>(c: &mut C, out: &mut Outbox, new: NewEvent<'_>) -> 
         prev_hash,
         hash,
         wire: std::sync::OnceLock::new(),
+        parsed: std::sync::OnceLock::new(),
     });
     Ok(())
 }

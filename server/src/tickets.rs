@@ -336,10 +336,15 @@ pub async fn issue<C: Exec>(c: &mut C, out: &mut Outbox, req: Issue) -> Result<(
         .await?;
     let number = format_number(&service.code, u32::try_from(seq).unwrap_or(u32::MAX));
     let token = crate::auth::new_token("");
-    let (id,): (i64,) = c
+    // One statement inserts and returns the row; the hot path of the
+    // server is kept to as few statements as it can be.
+    let mut ticket: Ticket = c
         .one(q("insert into tickets (branch_id, service_id, business_day, seq, number, priority, language, status,
                   issued_at, queued_at, idempotency_key, public_token, issued_by_device, updated_at)
-                values ($1, $2, $3, $4, $5, $6, $7, 'waiting', $8, $8, $9, $10, $11, $8) returning id")
+                values ($1, $2, $3, $4, $5, $6, $7, 'waiting', $8, $8, $9, $10, $11, $8)
+                returning id, branch_id, service_id, business_day, number, priority, language, status, issued_at, queued_at,
+                  called_at, started_at, finished_at, desk_id, called_by, call_count, out_of_turn_reason, outcome,
+                  transferred_from, public_token, updated_at")
             .bind(branch.id)
             .bind(service.id)
             .bind(day)
@@ -352,9 +357,20 @@ pub async fn issue<C: Exec>(c: &mut C, out: &mut Outbox, req: Issue) -> Result<(
             .bind(token)
             .bind(req.device_id))
         .await?;
-    adjust_waiting(c, service.id, 1).await?;
-    let ticket = get(c, id).await?;
-    record(
+    let (waiting,): (i64,) = c
+        .one(
+            q("update services set waiting = waiting + 1 where id = $1 returning waiting")
+                .bind(service.id),
+        )
+        .await?;
+    let load = service_load(c, service.id).await?;
+    let summary = ServiceSummary {
+        id: service.id,
+        waiting,
+        estimated_wait_s: estimate_wait_s(usize::try_from(waiting).unwrap_or(0), load),
+        open_desks: load.open_desks,
+    };
+    record_with(
         c,
         out,
         &ticket,
@@ -363,23 +379,18 @@ pub async fn issue<C: Exec>(c: &mut C, out: &mut Outbox, req: Issue) -> Result<(
         req.actor,
         req.now,
         serde_json::Value::Null,
+        Some(summary),
     )
     .await?;
-    let ticket = if priority == Priority::Normal {
+    if priority == Priority::Normal {
         // The newest normal ticket stands behind every other waiting ticket
         // of its service: no need to count them one by one.
-        let mut t = ticket;
-        let (waiting,): (i64,) = c
-            .one(q("select waiting from services where id = $1").bind(service.id))
-            .await?;
         let ahead = (waiting - 1).max(0);
-        let load = service_load(c, service.id).await?;
-        t.position = Some(ahead);
-        t.estimated_wait_s = Some(estimate_wait_s(usize::try_from(ahead).unwrap_or(0), load));
-        t
+        ticket.position = Some(ahead);
+        ticket.estimated_wait_s = Some(estimate_wait_s(usize::try_from(ahead).unwrap_or(0), load));
     } else {
-        with_estimate(c, &branch.policy(), ticket).await?
-    };
+        ticket = with_estimate(c, &branch.policy(), ticket).await?;
+    }
     Ok((ticket, true))
 }
 
@@ -395,6 +406,22 @@ async fn record<C: Exec>(
     now: i64,
     extra: serde_json::Value,
 ) -> Result<()> {
+    record_with(c, out, ticket, kind, desk_id, actor, now, extra, None).await
+}
+
+/// [`record`] with the service summary already at hand.
+#[allow(clippy::too_many_arguments)]
+async fn record_with<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    ticket: &Ticket,
+    kind: &str,
+    desk_id: Option<i64>,
+    actor: Actor,
+    now: i64,
+    extra: serde_json::Value,
+    summary: Option<ServiceSummary>,
+) -> Result<()> {
     let mut payload = serde_json::json!({ "ticket": ticket.public_view() });
     let desk_id = desk_id.or(ticket.desk_id);
     // Live clients replace what they hold with what an event carries, so a
@@ -404,7 +431,10 @@ async fn record<C: Exec>(
         Some(id) => Some(desks::get(c, id).await?),
         None => None,
     };
-    let summary = service_summary(c, ticket.service_id).await?;
+    let summary = match summary {
+        Some(s) => s,
+        None => service_summary(c, ticket.service_id).await?,
+    };
     if let Some(map) = payload.as_object_mut() {
         if let serde_json::Value::Object(extra) = extra {
             map.extend(extra);
