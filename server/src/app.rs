@@ -221,6 +221,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::users::routes())
         .merge(crate::devices::routes())
         .merge(crate::stats::routes())
+        .merge(crate::reports::routes())
+        .merge(crate::device_status::routes())
         .merge(crate::live::routes())
         .merge(crate::speech::routes())
         .split_for_parts()

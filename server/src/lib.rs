@@ -9,7 +9,10 @@
 //! * [`events`] — the hash-chained event log and the live [`events::Hub`].
 //! * [`auth`] — sessions, device tokens, roles.
 //! * Domains, each with its routes, types and rules: [`branches`],
-//!   [`services`], [`desks`], [`tickets`], [`users`], [`devices`], [`stats`].
+//!   [`services`], [`desks`], [`tickets`], [`users`], [`devices`], [`stats`],
+//!   [`reports`], [`device_status`].
+//! * [`live`] — the websocket stream; [`web`] — the embedded pages;
+//!   [`speech`] — server-rendered announcements.
 //! * [`demo`] — the demo office of `waitwell serve --demo`.
 //!
 //! The queue rules themselves (state machine, numbering, next-ticket
@@ -22,10 +25,12 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod desks;
+pub mod device_status;
 pub mod devices;
 pub mod error;
 pub mod events;
 pub mod live;
+pub mod reports;
 pub mod services;
 pub mod shutdown;
 pub mod speech;

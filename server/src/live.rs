@@ -189,8 +189,12 @@ pub async fn live(
     let ws = ws.map_err(|e| AppError::Rejected(e.status(), e.body_text()))?;
     let tasks = state.tasks.clone();
     let since = query.since;
+    let device_id = match who {
+        Principal::Device { id, .. } => Some(id),
+        Principal::User { .. } => None,
+    };
     Ok(ws.max_message_size(16 * 1024).on_upgrade(move |socket| {
-        tasks.track_future(session(state, socket, branch_id, filter, since))
+        tasks.track_future(session(state, socket, branch_id, filter, since, device_id))
     }))
 }
 
@@ -370,13 +374,37 @@ where
     Ok(())
 }
 
+/// How often a connected device's `last_seen_at` is refreshed, so managers
+/// can tell a display that is on from one that is off.
+pub const SEEN_EVERY: Duration = Duration::from_secs(60);
+
+async fn mark_seen(state: &AppState, device_id: Option<i64>) {
+    let Some(id) = device_id else { return };
+    let now = crate::now_ms();
+    let result = write!(state.db, |c, _out| async move {
+        c.run(
+            q("update devices set last_seen_at = $2 where id = $1")
+                .bind(id)
+                .bind(now),
+        )
+        .await?;
+        Ok(())
+    });
+    if let Err(e) = result {
+        tracing::debug!(error = %e, device = id, "recording a device as seen");
+    }
+}
+
 async fn session(
     state: AppState,
     socket: WebSocket,
     branch_id: i64,
     filter: Filter,
     since: Option<i64>,
+    device_id: Option<i64>,
 ) {
+    mark_seen(&state, device_id).await;
+    let mut last_marked = Instant::now();
     let (mut tx, mut rx) = socket.split();
     // Subscribe before reading the snapshot or the replay, so that every
     // event committed from here on is either in them or in `events`.
@@ -441,6 +469,10 @@ async fn session(
                 }
             },
             _ = heartbeat.tick() => {
+                if last_marked.elapsed() >= SEEN_EVERY {
+                    mark_seen(&state, device_id).await;
+                    last_marked = Instant::now();
+                }
                 if heard.elapsed() > DEAD_AFTER {
                     Err(Stop::Closed)
                 } else {

@@ -67,6 +67,20 @@ async fn snapshot_then_events_in_order(backend: Backend) {
     assert_eq!(snap["services"].as_array().unwrap().len(), 3);
     assert_eq!(snap["services"][0]["waiting"], 1);
     assert_eq!(snap["desks"].as_array().unwrap().len(), 2);
+    // A connected display counts as seen (managers watch for dark screens).
+    let (_, devices) = app
+        .get(
+            &office.manager,
+            &format!("/api/v1/branches/{}/devices", office.branch_id),
+        )
+        .await;
+    let display = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "display")
+        .unwrap();
+    assert!(display["last_seen_at"].as_i64().is_some(), "{display}");
 
     let (s, called) = app
         .post_empty(

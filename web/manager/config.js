@@ -1,0 +1,296 @@
+// Configuration of the branch: its settings, services, desks, users and
+// devices. Each table row is a small form saved with one PATCH; "new"
+// forms POST. Lists are re-read when shown and when a live event says
+// something of that kind changed (another manager at work).
+
+import { $, ctx, call, items, el, notice, attempt, clock, ago } from './util.js';
+
+const c = { loaded: false, reloadTimer: null };
+
+const PRINTER_TEXT = { ok: 'ok', paper_out: 'out of paper', cover_open: 'cover open', offline: 'not reachable', error: 'error' };
+const minutes = (s) => String(Math.round((s / 60) * 10) / 10);
+const seconds = (text) => Math.round(Number(text) * 60);
+/** A form control's value by name (`form.name` would be the form's own name). */
+const val = (form, name) => form.elements.namedItem(name).value;
+
+export function reset() {
+  c.loaded = false;
+  $('device-token').hidden = true;
+}
+
+export function show() {
+  load();
+}
+
+export function onLive(state, msg) {
+  if (!c.loaded || $('config-panel').hidden) return;
+  if (/^(branch|service|desk|user|device)\.(created|updated|token_rotated|status)$/.test(msg.type)) {
+    clearTimeout(c.reloadTimer);
+    c.reloadTimer = setTimeout(load, 300);
+  }
+}
+
+async function load() {
+  const b = ctx.branchId;
+  const data = await attempt('Loading the configuration', () => Promise.all([
+    call('GET', `/api/v1/branches/${b}`),
+    call('GET', `/api/v1/branches/${b}/services`),
+    call('GET', `/api/v1/branches/${b}/desks`),
+    call('GET', `/api/v1/branches/${b}/users`),
+    call('GET', `/api/v1/branches/${b}/devices/status`),
+  ]));
+  if (!data) return;
+  const [branch, services, desks, users, devices] = data;
+  ctx.branch = branch;
+  c.loaded = true;
+  // A form being typed into is not overwritten by a refresh.
+  if (!$('branch-form').contains(document.activeElement)) fillBranch(branch);
+  if (!$('services-body').contains(document.activeElement)) renderServices(items(services));
+  if (!$('desks-body').contains(document.activeElement)) renderDesks(items(desks));
+  if (!$('users-body').contains(document.activeElement)) renderUsers(items(users));
+  if (!$('devices-body').contains(document.activeElement)) renderDevices(items(devices));
+}
+
+// ---------- branch ----------
+
+function fillBranch(b) {
+  $('b-name').value = b.name;
+  $('b-timezone').value = b.timezone;
+  $('b-rollover').value = b.rollover;
+  $('b-languages').value = (b.languages || []).join(', ');
+  $('b-kiosk').value = b.kiosk_message || '';
+  $('b-priority-credit').value = minutes(b.policy.priority_credit_s);
+  $('b-appointment-credit').value = minutes(b.policy.appointment_credit_s);
+  $('b-weight-step').value = minutes(b.policy.weight_step_s);
+  $('b-interleave').value = String(b.policy.priority_interleave);
+}
+
+async function saveBranch(ev) {
+  ev.preventDefault();
+  const body = {
+    name: $('b-name').value.trim(),
+    timezone: $('b-timezone').value.trim(),
+    rollover: $('b-rollover').value,
+    languages: $('b-languages').value.split(',').map((s) => s.trim()).filter(Boolean),
+    kiosk_message: $('b-kiosk').value,
+    policy: {
+      priority_credit_s: seconds($('b-priority-credit').value),
+      appointment_credit_s: seconds($('b-appointment-credit').value),
+      weight_step_s: seconds($('b-weight-step').value),
+      priority_interleave: Number($('b-interleave').value),
+    },
+  };
+  const saved = await attempt('Saving the branch', () => call('PATCH', `/api/v1/branches/${ctx.branchId}`, body));
+  if (saved) {
+    ctx.branch = saved;
+    fillBranch(saved);
+    if (ctx.user.role !== 'admin') $('branch-name').textContent = saved.name;
+    notice('Branch saved.');
+  }
+}
+
+// ---------- services ----------
+
+/** "en=Passports; pl=Paszporty" <-> {en: …, pl: …} */
+const namesText = (names) => Object.entries(names || {}).map(([k, v]) => `${k}=${v}`).join('; ');
+function parseNames(text) {
+  const out = {};
+  for (const part of text.split(';')) {
+    if (!part.trim()) continue;
+    const i = part.indexOf('=');
+    if (i < 1) throw new Error(`"${part.trim()}" is not lang=name`);
+    out[part.slice(0, i).trim()] = part.slice(i + 1).trim();
+  }
+  return out;
+}
+
+const field = (attrs) => el('input', attrs);
+const check = (name, checked, label) => el('input', { type: 'checkbox', name, checked, 'aria-label': label });
+
+function renderServices(list) {
+  $('services-body').replaceChildren(...list.map((s) => el('tr', { 'data-id': String(s.id) },
+    el('th', { scope: 'row', class: 'code', text: s.code }),
+    el('td', {}, field({ name: 'name', value: s.name, required: true, maxLength: 120, 'aria-label': `Name of ${s.code}` })),
+    el('td', {}, field({ name: 'names', value: namesText(s.names), 'aria-label': `Names per language of ${s.code}`, placeholder: 'pl=…; da=…' })),
+    el('td', {}, field({ name: 'category', value: s.category, maxLength: 80, size: 10, 'aria-label': `Category of ${s.code}` })),
+    el('td', {}, field({ name: 'standard', type: 'number', min: '1', step: 'any', value: minutes(s.standard_wait_s), class: 'num', 'aria-label': `Service standard of ${s.code}, minutes` })),
+    el('td', {}, field({ name: 'expected', type: 'number', min: '1', step: 'any', value: minutes(s.expected_service_s), class: 'num', 'aria-label': `Expected duration of ${s.code}, minutes` })),
+    el('td', { class: 'c' }, check('priority', s.priority_allowed, `Priority allowed for ${s.code}`)),
+    el('td', { class: 'c' }, check('active', s.active, `${s.code} active`)),
+    el('td', {}, el('button', { type: 'button', class: 'small', text: 'Save', onclick: (ev) => saveService(s, ev.target.closest('tr')) })))));
+}
+
+async function saveService(s, row) {
+  const v = (name) => row.querySelector(`[name="${name}"]`);
+  let names;
+  try {
+    names = parseNames(v('names').value);
+  } catch (err) {
+    await attempt(`Names of ${s.code}`, () => Promise.reject(err));
+    return;
+  }
+  const body = {
+    name: v('name').value.trim(),
+    names,
+    category: v('category').value.trim(),
+    standard_wait_s: seconds(v('standard').value),
+    expected_service_s: seconds(v('expected').value),
+    priority_allowed: v('priority').checked,
+    active: v('active').checked,
+  };
+  const saved = await attempt(`Saving ${s.code}`, () => call('PATCH', `/api/v1/services/${s.id}`, body));
+  if (saved) notice(`Service ${saved.code} saved.`);
+}
+
+async function newService(ev) {
+  ev.preventDefault();
+  const f = ev.target;
+  const body = {
+    code: val(f, 'code').trim().toUpperCase(),
+    name: val(f, 'name').trim(),
+    standard_wait_s: seconds(val(f, 'standard')),
+    expected_service_s: seconds(val(f, 'expected')),
+  };
+  const saved = await attempt('Adding the service', () => call('POST', `/api/v1/branches/${ctx.branchId}/services`, body));
+  if (saved) {
+    f.reset();
+    notice(`Service ${saved.code} added. Give it a desk in Allocation.`);
+    load();
+  }
+}
+
+// ---------- desks ----------
+
+function renderDesks(list) {
+  $('desks-body').replaceChildren(...list.map((d) => el('tr', { 'data-id': String(d.id) },
+    el('td', {}, field({ name: 'name', value: d.name, required: true, maxLength: 120, 'aria-label': `Name of ${d.name}` })),
+    el('td', {}, el('span', { class: `status status-${d.status}`, text: d.status })),
+    el('td', { class: 'c' }, check('active', d.active, `${d.name} active`)),
+    el('td', {}, el('button', { type: 'button', class: 'small', text: 'Save', onclick: (ev) => saveDesk(d, ev.target.closest('tr')) })))));
+}
+
+async function saveDesk(d, row) {
+  const body = { name: row.querySelector('[name="name"]').value.trim(), active: row.querySelector('[name="active"]').checked };
+  const saved = await attempt(`Saving ${d.name}`, () => call('PATCH', `/api/v1/desks/${d.id}`, body));
+  if (saved) notice(`${saved.name} saved.`);
+}
+
+async function newDesk(ev) {
+  ev.preventDefault();
+  const f = ev.target;
+  const saved = await attempt('Adding the desk', () => call('POST', `/api/v1/branches/${ctx.branchId}/desks`, { name: val(f, 'name').trim() }));
+  if (saved) {
+    f.reset();
+    notice(`${saved.name} added. Choose its services in Allocation.`);
+    load();
+  }
+}
+
+// ---------- users ----------
+
+function renderUsers(list) {
+  $('users-body').replaceChildren(...list.map((u) => {
+    const me = ctx.user && ctx.user.id === u.id;
+    const role = el('select', { name: 'role', 'aria-label': `Role of ${u.username}`, disabled: u.role === 'admin' || me },
+      ...['clerk', 'manager', ...(u.role === 'admin' ? ['admin'] : [])].map((r) => el('option', { value: r, text: r, selected: r === u.role })));
+    return el('tr', { 'data-id': String(u.id) },
+      el('th', { scope: 'row', text: u.username + (me ? ' (you)' : '') }),
+      el('td', {}, role),
+      el('td', { class: 'c' }, el('input', { type: 'checkbox', name: 'active', checked: u.active, disabled: me, 'aria-label': `${u.username} active` })),
+      el('td', {}, field({ name: 'password', type: 'password', autocomplete: 'new-password', minLength: 8, placeholder: 'unchanged', 'aria-label': `New password for ${u.username}` })),
+      el('td', {}, el('button', { type: 'button', class: 'small', text: 'Save', onclick: (ev) => saveUser(u, ev.target.closest('tr')) })));
+  }));
+}
+
+async function saveUser(u, row) {
+  const body = {};
+  const role = row.querySelector('[name="role"]');
+  const active = row.querySelector('[name="active"]');
+  const password = row.querySelector('[name="password"]');
+  if (!role.disabled && role.value !== u.role) body.role = role.value;
+  if (!active.disabled && active.checked !== u.active) body.active = active.checked;
+  if (password.value) body.password = password.value;
+  if (!Object.keys(body).length) {
+    notice(`Nothing changed for ${u.username}.`);
+    return;
+  }
+  const saved = await attempt(`Saving ${u.username}`, () => call('PATCH', `/api/v1/users/${u.id}`, body));
+  if (saved) {
+    password.value = '';
+    notice(`${saved.username} saved.`);
+    load();
+  }
+}
+
+async function newUser(ev) {
+  ev.preventDefault();
+  const f = ev.target;
+  const body = { username: val(f, 'username').trim(), password: val(f, 'password'), role: val(f, 'role') };
+  const saved = await attempt('Adding the user', () => call('POST', `/api/v1/branches/${ctx.branchId}/users`, body));
+  if (saved) {
+    f.reset();
+    notice(`${saved.username} added as ${saved.role}.`);
+    load();
+  }
+}
+
+// ---------- devices ----------
+
+function renderDevices(list) {
+  $('devices-body').replaceChildren(...list.map((d) => el('tr', { 'data-id': String(d.id) },
+    el('td', {}, field({ name: 'name', value: d.name, required: true, maxLength: 120, 'aria-label': `Name of device ${d.name}` })),
+    el('td', { text: d.kind }),
+    el('td', {},
+      el('span', { class: `online online-${d.online}`, text: d.online ? 'online' : 'offline' }),
+      el('span', { class: 'hint', text: ` ${ago(d.last_seen_at)}` })),
+    el('td', {},
+      d.printer
+        ? el('span', { class: `printer printer-${d.printer}`, text: PRINTER_TEXT[d.printer] || d.printer, title: d.detail || '' })
+        : el('span', { class: 'hint', text: d.kind === 'kiosk' ? 'no report' : '–' }),
+      d.status_since && d.printer && d.printer !== 'ok' ? el('span', { class: 'hint', text: ` since ${clock(d.status_since)}` }) : null),
+    el('td', { class: 'c' }, check('active', d.active, `${d.name} active`)),
+    el('td', { class: 'actions' },
+      el('button', { type: 'button', class: 'small', text: 'Save', onclick: (ev) => saveDevice(d, ev.target.closest('tr')) }),
+      el('button', { type: 'button', class: 'small quiet', text: 'New token', onclick: () => rotate(d) })))));
+}
+
+function showToken(device) {
+  const box = $('device-token');
+  box.replaceChildren(
+    el('p', {}, el('strong', { text: `Token for ${device.name} (${device.kind})` }), ' – copy it now; it is not shown again:'),
+    el('code', { text: device.token }),
+    el('button', { type: 'button', class: 'small quiet', text: 'Hide', onclick: () => { box.hidden = true; box.replaceChildren(); } }));
+  box.hidden = false;
+}
+
+async function saveDevice(d, row) {
+  const body = { name: row.querySelector('[name="name"]').value.trim(), active: row.querySelector('[name="active"]').checked };
+  const saved = await attempt(`Saving ${d.name}`, () => call('PATCH', `/api/v1/devices/${d.id}`, body));
+  if (saved) notice(`${saved.name} saved.`);
+}
+
+async function rotate(d) {
+  if (!window.confirm(`Replace the token of ${d.name}? The device stops working until it gets the new one.`)) return;
+  const saved = await attempt(`New token for ${d.name}`, () => call('POST', `/api/v1/devices/${d.id}/token`));
+  if (saved) showToken(saved);
+}
+
+async function newDevice(ev) {
+  ev.preventDefault();
+  const f = ev.target;
+  const body = { name: val(f, 'name').trim(), kind: val(f, 'kind') };
+  const saved = await attempt('Adding the device', () => call('POST', `/api/v1/branches/${ctx.branchId}/devices`, body));
+  if (saved) {
+    f.reset();
+    showToken(saved);
+    load();
+  }
+}
+
+export function bind() {
+  $('branch-form').addEventListener('submit', saveBranch);
+  $('service-new').addEventListener('submit', newService);
+  $('desk-new').addEventListener('submit', newDesk);
+  $('user-new').addEventListener('submit', newUser);
+  $('device-new').addEventListener('submit', newDevice);
+}

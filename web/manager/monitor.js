@@ -1,0 +1,215 @@
+// Live monitor: per service the waiting count and the longest wait against
+// its standard (the row gets `.breached` when the oldest waiting ticket is
+// over it); per desk its status, clerk and current ticket; alerts for
+// breached standards, printers that are not ok, displays offline and
+// queues no open desk serves.
+//
+// Everything but the device health comes from the live state and is
+// redrawn on every live message and once a second (waits grow without any
+// event). Device health comes from GET …/devices/status, re-read when a
+// device event arrives and every 30 s, because "offline" is the absence of
+// events.
+
+import { duration } from '/common/api.js';
+import { $, ctx, call, items, el, serverNow, clock, ago } from './util.js';
+
+const DEVICE_REFRESH_MS = 30000;
+const PRINTER_TEXT = {
+  ok: 'ok',
+  paper_out: 'out of paper',
+  cover_open: 'cover open',
+  offline: 'not reachable',
+  error: 'error',
+};
+
+const m = {
+  users: new Map(), // id -> username
+  usersAsked: new Set(), // user ids already looked for, so an unknown id is fetched once
+  devices: [],
+  tick: null,
+  deviceTimer: null,
+  alertsKey: '',
+};
+
+export function reset() {
+  m.users.clear();
+  m.usersAsked.clear();
+  m.devices = [];
+  m.alertsKey = '';
+  clearInterval(m.tick);
+  clearInterval(m.deviceTimer);
+  m.tick = null;
+  m.deviceTimer = null;
+  for (const id of ['monitor-services', 'monitor-desks', 'monitor-alerts', 'monitor-calls']) $(id).replaceChildren();
+}
+
+export function show() {
+  if (!m.tick) m.tick = setInterval(render, 1000);
+  if (!m.deviceTimer) {
+    m.deviceTimer = setInterval(loadDevices, DEVICE_REFRESH_MS);
+    loadDevices();
+    loadUsers();
+  }
+  render();
+}
+
+export function onLive(state, msg) {
+  if (msg.type === 'snapshot') {
+    loadDevices();
+    loadUsers();
+  } else if (msg.type.startsWith('device.')) {
+    loadDevices();
+  } else if (msg.type.startsWith('user.')) {
+    m.usersAsked.clear();
+    loadUsers();
+  }
+  render();
+}
+
+async function loadDevices() {
+  if (ctx.branchId == null) return;
+  try {
+    m.devices = items(await call('GET', `/api/v1/branches/${ctx.branchId}/devices/status`));
+    render();
+  } catch {
+    // Shown as stale on the next try; the live view goes on without it.
+  }
+}
+
+async function loadUsers() {
+  if (ctx.branchId == null) return;
+  try {
+    for (const u of items(await call('GET', `/api/v1/branches/${ctx.branchId}/users`))) m.users.set(u.id, u.username);
+    render();
+  } catch {
+    // Desks then show "user #id".
+  }
+}
+
+const userName = (id) => {
+  if (id == null) return '';
+  if (!m.users.has(id) && !m.usersAsked.has(id)) {
+    m.usersAsked.add(id);
+    if (ctx.user && ctx.user.id === id) m.users.set(id, ctx.user.username);
+    else loadUsers();
+  }
+  return m.users.get(id) || `user #${id}`;
+};
+
+/** Per service: the oldest waiting ticket. */
+function oldestWaiting(state) {
+  const oldest = new Map();
+  for (const t of state.tickets.values()) {
+    if (t.status !== 'waiting') continue;
+    const o = oldest.get(t.service_id);
+    if (!o || t.queued_at < o.queued_at) oldest.set(t.service_id, t);
+  }
+  return oldest;
+}
+
+function render() {
+  const state = ctx.state;
+  if (!state || $('monitor').hidden) return;
+  const now = serverNow();
+  const oldest = oldestWaiting(state);
+  const services = [...state.services.values()].sort((a, b) => a.code.localeCompare(b.code));
+  const alerts = [];
+  let totalWaiting = 0;
+
+  $('monitor-services').replaceChildren(...services.map((s) => {
+    const o = oldest.get(s.id);
+    const waitedS = o ? (now - o.queued_at) / 1000 : null;
+    const breached = waitedS != null && waitedS > s.standard_wait_s;
+    totalWaiting += s.waiting || 0;
+    if (breached) {
+      alerts.push({
+        level: 'bad',
+        key: `breach-${s.id}`,
+        text: `${s.code} · ${s.name}: ${o.number} has waited ${duration(waitedS)}, over the ${duration(s.standard_wait_s)} standard.`,
+      });
+    }
+    if ((s.waiting || 0) > 0 && s.open_desks === 0) {
+      alerts.push({ level: 'warn', key: `nodesk-${s.id}`, text: `${s.code} · ${s.name}: ${s.waiting} waiting and no open desk serves it.` });
+    }
+    const share = waitedS == null ? 0 : Math.min(1, waitedS / s.standard_wait_s);
+    return el('tr', { 'data-service-id': String(s.id), class: breached ? 'breached' : '' },
+      el('th', { scope: 'row' }, el('span', { class: 'code', text: s.code }), ' ', s.name),
+      el('td', { class: 'n waiting', text: String(s.waiting || 0) }),
+      el('td', { class: 'n longest' },
+        el('span', { class: 'bar', 'aria-hidden': 'true' },
+          el('span', { class: share >= 0.8 && !breached ? 'near' : '', style: `width:${Math.round(share * 100)}%` })),
+        el('span', { class: 'wait-text', text: waitedS == null ? '–' : duration(waitedS) }),
+        breached ? el('span', { class: 'flag', text: 'over' }) : null),
+      el('td', { class: 'n', text: duration(s.standard_wait_s) }),
+      el('td', { class: 'n', text: s.waiting ? duration(s.estimated_wait_s || 0) : '–' }),
+      el('td', { class: 'n', text: String(s.open_desks ?? '–') }));
+  }));
+  $('monitor-total').textContent = `${totalWaiting} waiting`;
+
+  const desks = [...state.desks.values()].filter((d) => d.active).sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+  let open = 0;
+  $('monitor-desks').replaceChildren(...desks.map((d) => {
+    if (d.status === 'open') open += 1;
+    const t = d.current_ticket_id != null ? state.tickets.get(d.current_ticket_id) : null;
+    const since = t ? (t.status === 'serving' ? t.started_at : t.called_at) : null;
+    const svc = t && state.services.get(t.service_id);
+    return el('tr', { 'data-desk-id': String(d.id), 'data-status': d.status },
+      el('th', { scope: 'row', text: d.name }),
+      el('td', {},
+        el('span', { class: `status status-${d.status}`, text: d.status }),
+        d.status === 'paused' && d.pause_reason ? el('span', { class: 'hint', text: ` ${d.pause_reason}` }) : null),
+      el('td', { class: 'clerk' }, d.status === 'closed' ? ''
+        : d.user_id == null ? el('span', { class: 'hint', text: 'no clerk' }) : userName(d.user_id)),
+      el('td', { class: 'current' },
+        t ? el('span', { class: 'ticket-number', text: t.number }) : el('span', { class: 'hint', text: d.status === 'open' ? 'free' : '' }),
+        t ? el('span', { class: `badge badge-${t.status}`, text: t.status === 'serving' ? 'serving' : 'called' }) : null,
+        svc ? el('span', { class: 'hint', text: ` ${svc.name}` }) : null),
+      el('td', { class: 'n', text: since ? duration((now - since) / 1000) : '' }));
+  }));
+  $('monitor-desk-total').textContent = `${open} of ${desks.length} open`;
+
+  for (const dev of m.devices) {
+    if (!dev.active) continue;
+    if (dev.printer && dev.printer !== 'ok') {
+      alerts.push({
+        level: 'bad',
+        key: `printer-${dev.id}-${dev.printer}`,
+        text: `Printer of ${dev.name}: ${PRINTER_TEXT[dev.printer] || dev.printer}${dev.detail ? ` (${dev.detail})` : ''}, since ${clock(dev.status_since)}.`,
+      });
+    }
+    if (dev.kind === 'display' && !dev.online) {
+      alerts.push({
+        level: 'warn',
+        key: `display-${dev.id}`,
+        text: `Display ${dev.name} is offline: last seen ${ago(dev.last_seen_at)}.`,
+      });
+    }
+  }
+  renderAlerts(alerts);
+
+  $('monitor-calls').replaceChildren(...state.calls.slice(0, 8).map((c) => el('li', {},
+    el('span', { class: 'ticket-number', text: c.number || '?' }),
+    el('span', { text: ` → ${c.desk_name || `desk ${c.desk_id}`}` }),
+    c.recall ? el('span', { class: 'hint', text: ' (recall)' }) : null,
+    el('span', { class: 'hint time', text: clock(c.at) }))));
+  if (!state.calls.length) $('monitor-calls').append(el('li', { class: 'hint', text: 'No calls yet today.' }));
+}
+
+function renderAlerts(alerts) {
+  // Waits change every second, so the text does too; the list (which is a
+  // live region) is only replaced when the set of alerts changes, and the
+  // texts are updated in place otherwise.
+  const key = alerts.map((a) => a.key).join('|');
+  const list = $('monitor-alerts');
+  $('alert-count').textContent = alerts.length ? String(alerts.length) : '';
+  $('alert-count').dataset.level = alerts.some((a) => a.level === 'bad') ? 'bad' : 'warn';
+  if (key === m.alertsKey && list.children.length === Math.max(alerts.length, 1)) {
+    alerts.forEach((a, i) => {
+      if (list.children[i].textContent !== a.text) list.children[i].textContent = a.text;
+    });
+    return;
+  }
+  m.alertsKey = key;
+  list.replaceChildren(...alerts.map((a) => el('li', { class: `alert-${a.level}`, 'data-alert': a.key, text: a.text })));
+  if (!alerts.length) list.append(el('li', { class: 'alert-none', text: 'All clear.' }));
+}
