@@ -1,0 +1,1 @@
+//! Waitwell kiosk agent.

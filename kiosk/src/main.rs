@@ -1,0 +1,2 @@
+//! `waitwell-kiosk`.
+fn main() {}
