@@ -193,9 +193,14 @@ pub async fn live(
         Principal::Device { id, .. } => Some(id),
         Principal::User { .. } => None,
     };
-    Ok(ws.max_message_size(16 * 1024).on_upgrade(move |socket| {
-        tasks.track_future(session(state, socket, branch_id, filter, since, device_id))
-    }))
+    // Clients send next to nothing (pongs, a close): a small read buffer
+    // keeps a thousand idle displays cheap (the default is 128 KiB each).
+    Ok(ws
+        .max_message_size(16 * 1024)
+        .read_buffer_size(4 * 1024)
+        .on_upgrade(move |socket| {
+            tasks.track_future(session(state, socket, branch_id, filter, since, device_id))
+        }))
 }
 
 /// A call as shown on displays.
