@@ -1,2 +1,132 @@
-//! `waitwell-kiosk`.
-fn main() {}
+//! `waitwell-kiosk`: the kiosk agent's command line. `run` (the default)
+//! prints the kiosk's tickets until SIGINT/SIGTERM; `print-test` prints a
+//! sample ticket, or writes its bytes to a file with `--dry-run`.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+use waitwell_kiosk::codepage::CodePage;
+use waitwell_kiosk::config::{Config, PrinterConfig};
+use waitwell_kiosk::layout::{self, PaperWidth};
+use waitwell_kiosk::printer::Connection;
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Waitwell kiosk agent: prints tickets on an ESC/POS printer"
+)]
+struct Cli {
+    /// Configuration file.
+    #[arg(
+        long,
+        short,
+        env = "WAITWELL_KIOSK_CONFIG",
+        default_value = "waitwell-kiosk.toml"
+    )]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print this kiosk's tickets (the default).
+    Run,
+    /// Print a sample ticket on the configured printer.
+    PrintTest {
+        /// Write the ESC/POS bytes to this file instead (the configuration
+        /// file is optional then).
+        #[arg(long, value_name = "FILE")]
+        dry_run: Option<PathBuf>,
+        /// Language of the sample (en, pl, da, de).
+        #[arg(long, default_value = "en")]
+        language: String,
+        /// Override the paper width (58 or 80).
+        #[arg(long)]
+        width: Option<u16>,
+        /// Override the code page (pc437, pc852, pc858, pc865, wpc1250, wpc1252).
+        #[arg(long)]
+        code_page: Option<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("WAITWELL_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Run) {
+        Command::Run => {
+            let config = Config::load(&cli.config)?;
+            waitwell_kiosk::run(config, shutdown_signal()).await
+        }
+        Command::PrintTest {
+            dry_run,
+            language,
+            width,
+            code_page,
+        } => {
+            let printer = match (&dry_run, Config::load(&cli.config)) {
+                (_, Ok(config)) => config.printer,
+                (Some(file), Err(_)) => PrinterConfig::new(Connection::File { path: file.clone() }),
+                (None, Err(e)) => return Err(e),
+            };
+            let width = match width {
+                Some(w) => PaperWidth::try_from(w).map_err(anyhow::Error::msg)?,
+                None => printer.paper_width,
+            };
+            let page = match code_page {
+                Some(p) => serde_json::from_value::<CodePage>(serde_json::Value::String(p))
+                    .context("unknown code page")?,
+                None => printer.code_page_for(&language),
+            };
+            let mut ticket = layout::sample(&language, width, Some(page));
+            ticket.logo = printer.load_logo()?;
+            let bytes = layout::encode(&ticket);
+            if let Some(file) = dry_run {
+                std::fs::write(&file, &bytes)
+                    .with_context(|| format!("writing {}", file.display()))?;
+                println!(
+                    "wrote {} bytes ({page}, {} mm) to {}",
+                    bytes.len(),
+                    u16::from(width),
+                    file.display()
+                );
+                return Ok(());
+            }
+            let mut io = waitwell_kiosk::printer::open(&printer.connection).await?;
+            let printed =
+                waitwell_kiosk::printer::print(&mut io, &bytes, printer.queries()).await?;
+            match printed.after.and_then(|s| s.problem()) {
+                Some(problem) => println!("printed; the printer now reports: {problem}"),
+                None => println!("printed a sample ticket ({page}, {} mm)", u16::from(width)),
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

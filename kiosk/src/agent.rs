@@ -1,0 +1,574 @@
+//! The agent loop: follows the branch's live stream with the kiosk's token,
+//! turns `ticket.issued` events issued by this kiosk into printed tickets,
+//! and reports the printer's state to the server.
+//!
+//! Jobs are handled one at a time, in seq order. A job whose printer is
+//! unreachable or not ready stays at the head of the queue and is retried
+//! with back-off until it prints or expires (`job_expiry_s`): the visitor
+//! already has the ticket on the kiosk screen and the server keeps it, so
+//! an unprinted ticket is an inconvenience, not a loss. Once the bytes are
+//! written the job counts as printed, whatever the printer says afterwards,
+//! and its seq is persisted to the state file, so neither a reconnect nor a
+//! restart prints it again.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use chrono::TimeZone as _;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+use waitwell_client::{LiveClient, LiveConfig, LiveState, Update};
+
+use crate::config::Config;
+use crate::layout::{self, Logo, PrintTicket};
+use crate::printer::{self, PrinterError, ReportedState};
+
+/// The server's HTTP API, as this kiosk uses it.
+#[derive(Clone)]
+pub struct Api {
+    client: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+/// Who the token belongs to (`GET /api/v1/auth/me`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Identity {
+    /// This kiosk's device id.
+    pub device_id: i64,
+    /// Its branch.
+    pub branch_id: i64,
+}
+
+/// A ticket as `GET /api/v1/tickets/{id}` returns it (the fields printed).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Ticket {
+    /// Id.
+    pub id: i64,
+    /// Printed number, e.g. `A042`.
+    pub number: String,
+    /// Service.
+    pub service_id: i64,
+    /// ms since the epoch.
+    pub issued_at: i64,
+    /// People ahead.
+    #[serde(default)]
+    pub position: Option<i64>,
+    /// Estimated seconds until called.
+    #[serde(default)]
+    pub estimated_wait_s: Option<i64>,
+    /// Visitor's language.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// Secret of the visitor's ticket page.
+    #[serde(default)]
+    pub public_token: String,
+}
+
+impl Api {
+    /// A client for `base` with the device token.
+    ///
+    /// # Errors
+    /// The HTTP client cannot be built.
+    pub fn new(base: &str, token: &str) -> anyhow::Result<Api> {
+        Ok(Api {
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()?,
+            base: base.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+        })
+    }
+
+    async fn get(&self, path: &str) -> anyhow::Result<Value> {
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .with_context(|| format!("GET {path}"))?;
+        let status = resp.status();
+        if !status.is_success() {
+            bail!("GET {path}: {status}");
+        }
+        Ok(resp.json().await?)
+    }
+
+    /// Who the token belongs to; fails for anything but a kiosk.
+    ///
+    /// # Errors
+    /// Server unreachable, token rejected, or not a kiosk token.
+    pub async fn me(&self) -> anyhow::Result<Identity> {
+        let me = self.get("/api/v1/auth/me").await?;
+        if me["kind"] != "device" || me["device_kind"] != "kiosk" {
+            bail!("the token is not a kiosk's device token");
+        }
+        Ok(Identity {
+            device_id: me["device_id"].as_i64().context("device_id")?,
+            branch_id: me["branch_id"].as_i64().context("branch_id")?,
+        })
+    }
+
+    /// A ticket, or `None` when the server does not know it.
+    ///
+    /// # Errors
+    /// Server unreachable or an unexpected answer.
+    pub async fn ticket(&self, id: i64) -> anyhow::Result<Option<Ticket>> {
+        let path = format!("/api/v1/tickets/{id}");
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .with_context(|| format!("GET {path}"))?;
+        match resp.status() {
+            reqwest::StatusCode::NOT_FOUND => Ok(None),
+            s if s.is_success() => Ok(Some(resp.json().await?)),
+            s => bail!("GET {path}: {s}"),
+        }
+    }
+
+    /// Reports the printer's state.
+    ///
+    /// # Errors
+    /// Server unreachable or the report refused.
+    pub async fn report(
+        &self,
+        device_id: i64,
+        state: ReportedState,
+        detail: Option<&str>,
+    ) -> anyhow::Result<()> {
+        let path = format!("/api/v1/devices/{device_id}/status");
+        let mut body = json!({ "printer": state });
+        if let Some(d) = detail {
+            // The server takes at most 200 characters.
+            body["detail"] = Value::String(d.chars().take(200).collect());
+        }
+        let resp = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .with_context(|| format!("POST {path}"))?;
+        if !resp.status().is_success() {
+            bail!("POST {path}: {}", resp.status());
+        }
+        Ok(())
+    }
+}
+
+/// What the state file holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Persisted {
+    /// Branch the seq belongs to.
+    pub branch_id: i64,
+    /// Seq of the last print job handled (printed or given up).
+    pub seq: i64,
+}
+
+impl Persisted {
+    /// Reads the state file; missing or unreadable means nothing handled.
+    pub fn load(path: &Path) -> Persisted {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default()
+    }
+
+    /// Writes the state file atomically (temporary file, then rename), so
+    /// a crash leaves the old or the new seq, never a torn file.
+    ///
+    /// # Errors
+    /// I/O.
+    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
+        std::fs::write(&tmp, serde_json::to_vec(self)?)
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+        Ok(())
+    }
+}
+
+/// One print job: a `ticket.issued` event of this kiosk.
+#[derive(Debug, Clone, Copy)]
+struct Job {
+    seq: i64,
+    ticket_id: i64,
+    received: Instant,
+}
+
+/// The job in an event, if it is one for `device_id`.
+fn job_of(event: &Value, device_id: i64) -> Option<(i64, i64)> {
+    if event["type"] != "ticket.issued" || event["actor"] != format!("device:{device_id}") {
+        return None;
+    }
+    Some((event["seq"].as_i64()?, event["ticket_id"].as_i64()?))
+}
+
+/// The ticket as printed: language, names and time from the branch and
+/// services the live stream holds.
+pub fn print_ticket(
+    ticket: &Ticket,
+    live: &LiveState,
+    config: &Config,
+    logo: Option<&Logo>,
+) -> PrintTicket {
+    let branch = &live.branch;
+    let language = ticket
+        .language
+        .clone()
+        .or_else(|| branch["languages"][0].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "en".to_owned());
+    let primary = language.split(['-', '_']).next().unwrap_or_default();
+    let service = live.services.get(&ticket.service_id);
+    let service_name = service
+        .and_then(|s| {
+            s["names"][language.as_str()]
+                .as_str()
+                .or_else(|| s["names"][primary].as_str())
+                .or_else(|| s["name"].as_str())
+        })
+        .unwrap_or_default();
+    let tz: chrono_tz::Tz = branch["timezone"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(chrono_tz::UTC);
+    let issued = tz
+        .timestamp_millis_opt(ticket.issued_at)
+        .single()
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default();
+    PrintTicket {
+        office: branch["name"].as_str().unwrap_or_default().to_owned(),
+        number: ticket.number.clone(),
+        service: service_name.to_owned(),
+        issued,
+        people_ahead: ticket.position,
+        wait_minutes: ticket.estimated_wait_s.map(|s| (s.max(0) + 30) / 60),
+        qr: (!ticket.public_token.is_empty())
+            .then(|| format!("{}/ticket/?t={}", config.public_url(), ticket.public_token)),
+        message: branch["kiosk_message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        code_page: config.printer.code_page_for(&language),
+        language,
+        width: config.printer.paper_width,
+        logo: logo.cloned(),
+    }
+}
+
+/// Opens the printer and prints `bytes`.
+///
+/// # Errors
+/// See [`printer::print`] and [`printer::open`].
+pub async fn print_bytes(config: &Config, bytes: &[u8]) -> Result<printer::Printed, PrinterError> {
+    let mut io = printer::open(&config.printer.connection).await?;
+    let printed = printer::print(&mut io, bytes, config.printer.queries()).await;
+    if printed.is_ok() {
+        use tokio::io::AsyncWriteExt as _;
+        let _ = io.shutdown().await;
+    }
+    printed
+}
+
+/// Checks the printer without printing: its state when it answers status
+/// queries, otherwise whether it can be opened.
+async fn check_printer(config: &Config) -> Result<(), PrinterError> {
+    let mut io = printer::open(&config.printer.connection).await?;
+    if config.printer.queries()
+        && let Some(problem) = printer::query_status(&mut io).await?.problem()
+    {
+        return Err(problem);
+    }
+    Ok(())
+}
+
+/// Runs the agent until `shutdown` completes.
+///
+/// # Errors
+/// Only for a misconfiguration found at start (bad logo, unwritable state
+/// file); the server or printer being away is retried forever.
+pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    tokio::pin!(shutdown);
+    let logo = config.printer.load_logo()?;
+    let api = Api::new(&config.server_url, &config.token)?;
+    let state_file = config.state_file();
+
+    let mut backoff = config.retry_min();
+    let me = loop {
+        tokio::select! {
+            () = &mut shutdown => return Ok(()),
+            me = api.me() => match me {
+                Ok(me) => break me,
+                Err(e) => {
+                    tracing::warn!("signing in: {e:#}; retrying in {backoff:?}");
+                    tokio::select! {
+                        () = &mut shutdown => return Ok(()),
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(config.retry_max());
+                }
+            },
+        }
+    };
+    tracing::info!(
+        device = me.device_id,
+        branch = me.branch_id,
+        "kiosk agent started"
+    );
+
+    let mut persisted = Persisted::load(&state_file);
+    if persisted.branch_id != me.branch_id {
+        persisted = Persisted {
+            branch_id: me.branch_id,
+            seq: 0,
+        };
+    }
+    persisted.save(&state_file)?;
+
+    let mut live = LiveClient::start(LiveConfig::new(
+        vec![config.server_url.clone()],
+        me.branch_id,
+        config.token.clone(),
+    ));
+    let mut state = LiveState::default();
+    let mut have_snapshot = false;
+    let mut jobs: VecDeque<Job> = VecDeque::new();
+    // Highest seq queued or handled: a replayed event is not queued twice.
+    let mut queued_up_to = persisted.seq;
+    let mut retry_at: Option<Instant> = None;
+    let mut backoff = config.retry_min();
+    let expiry = Duration::from_secs(config.job_expiry_s);
+    let mut status_tick =
+        tokio::time::interval(Duration::from_secs(config.status_interval_s.max(1)));
+    status_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+
+    loop {
+        let due = retry_at.is_none_or(|t| t <= Instant::now());
+        if have_snapshot
+            && due
+            && let Some(job) = jobs.front().copied()
+        {
+            let outcome = handle(&api, &config, &state, logo.as_ref(), me, job, expiry).await;
+            match outcome {
+                Handled::Done => {
+                    jobs.pop_front();
+                    persisted.seq = job.seq;
+                    if let Err(e) = persisted.save(&state_file) {
+                        tracing::error!("{e:#}");
+                    }
+                    retry_at = None;
+                    backoff = config.retry_min();
+                }
+                Handled::Retry => {
+                    retry_at = Some(Instant::now() + backoff);
+                    backoff = (backoff * 2).min(config.retry_max());
+                }
+            }
+            continue;
+        }
+        let wake = retry_at.unwrap_or_else(Instant::now);
+        tokio::select! {
+            () = &mut shutdown => break,
+            update = live.next() => match update {
+                None => bail!("the live stream ended"),
+                Some(Update::Connected(server)) => tracing::info!("live stream connected to {server}"),
+                Some(Update::Disconnected(reason)) => tracing::warn!("live stream: {reason}"),
+                Some(Update::Snapshot(snapshot)) => {
+                    // A log behind our state file means the server's
+                    // database was replaced (restored, reset): its seqs
+                    // start over, and skipping them would skip real jobs.
+                    if let Some(seq) = snapshot["seq"].as_i64()
+                        && seq < queued_up_to
+                    {
+                        tracing::warn!("the server's event log is behind the state file; resetting it");
+                        jobs.clear();
+                        queued_up_to = seq;
+                        persisted.seq = seq;
+                        if let Err(e) = persisted.save(&state_file) {
+                            tracing::error!("{e:#}");
+                        }
+                    }
+                    state.apply(&snapshot);
+                    have_snapshot = true;
+                }
+                Some(Update::Event(event)) => {
+                    state.apply(&event);
+                    if let Some((seq, ticket_id)) = job_of(&event, me.device_id)
+                        && seq > queued_up_to
+                    {
+                        queued_up_to = seq;
+                        jobs.push_back(Job { seq, ticket_id, received: Instant::now() });
+                    }
+                }
+            },
+            () = tokio::time::sleep_until(wake), if retry_at.is_some() && !jobs.is_empty() => {
+                retry_at = None;
+            }
+            _ = status_tick.tick(), if have_snapshot && jobs.is_empty() => {
+                let (reported, detail) = match check_printer(&config).await {
+                    Ok(()) => (ReportedState::Ok, None),
+                    Err(e) => (e.reported(), Some(e.to_string())),
+                };
+                if let Err(e) = api.report(me.device_id, reported, detail.as_deref()).await {
+                    tracing::warn!("reporting printer status: {e:#}");
+                }
+            }
+        }
+    }
+    tracing::info!("kiosk agent stopped");
+    Ok(())
+}
+
+enum Handled {
+    /// Printed, or given up for good.
+    Done,
+    /// Try again later.
+    Retry,
+}
+
+async fn handle(
+    api: &Api,
+    config: &Config,
+    state: &LiveState,
+    logo: Option<&Logo>,
+    me: Identity,
+    job: Job,
+    expiry: Duration,
+) -> Handled {
+    if job.received.elapsed() > expiry {
+        tracing::warn!(
+            ticket = job.ticket_id,
+            "print job expired unprinted; the visitor has the ticket on screen"
+        );
+        return Handled::Done;
+    }
+    let ticket = match api.ticket(job.ticket_id).await {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            tracing::warn!(
+                ticket = job.ticket_id,
+                "ticket unknown to the server; skipped"
+            );
+            return Handled::Done;
+        }
+        Err(e) => {
+            tracing::warn!(ticket = job.ticket_id, "fetching the ticket: {e:#}");
+            return Handled::Retry;
+        }
+    };
+    // A job replayed after a long outage is as stale as one stuck behind a
+    // broken printer (compared with the wall clock; kiosks run NTP).
+    let age_ms = chrono::Utc::now().timestamp_millis() - ticket.issued_at;
+    if u64::try_from(age_ms).is_ok_and(|age| age > expiry.as_millis() as u64) {
+        tracing::warn!(
+            ticket = job.ticket_id,
+            "ticket issued {} s ago; not printed",
+            age_ms / 1000
+        );
+        return Handled::Done;
+    }
+    let bytes = layout::encode(&print_ticket(&ticket, state, config, logo));
+    let (done, reported, detail) = match print_bytes(config, &bytes).await {
+        Ok(printed) => {
+            tracing::info!(ticket = ticket.id, number = %ticket.number, "ticket printed");
+            match printed.after.and_then(|s| s.problem()) {
+                Some(problem) => (true, problem.reported(), Some(problem.to_string())),
+                None => (true, ReportedState::Ok, None),
+            }
+        }
+        Err(e) => {
+            tracing::warn!(ticket = ticket.id, number = %ticket.number, "printing failed: {e}");
+            (
+                false,
+                e.reported(),
+                Some(format!("ticket {}: {e}", ticket.number)),
+            )
+        }
+    };
+    if let Err(e) = api.report(me.device_id, reported, detail.as_deref()).await {
+        tracing::warn!("reporting printer status: {e:#}");
+    }
+    if done { Handled::Done } else { Handled::Retry }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_are_this_kiosks_issued_tickets() {
+        let event = json!({"type": "ticket.issued", "seq": 7, "ticket_id": 3, "actor": "device:5"});
+        assert_eq!(job_of(&event, 5), Some((7, 3)));
+        assert_eq!(job_of(&event, 6), None);
+        let called =
+            json!({"type": "ticket.called", "seq": 8, "ticket_id": 3, "actor": "device:5"});
+        assert_eq!(job_of(&called, 5), None);
+    }
+
+    #[test]
+    fn state_file_round_trip() {
+        let dir = std::env::temp_dir().join(format!("ww-kiosk-state-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("state");
+        assert_eq!(Persisted::load(&path), Persisted::default());
+        let p = Persisted {
+            branch_id: 2,
+            seq: 41,
+        };
+        p.save(&path).unwrap();
+        assert_eq!(Persisted::load(&path), p);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn ticket_from_live_state() {
+        let mut live = LiveState::default();
+        live.apply(&json!({
+            "type": "snapshot", "seq": 1,
+            "branch": {"name": "Urząd", "timezone": "Europe/Warsaw", "languages": ["pl", "en"],
+                       "kiosk_message": "Dziękujemy"},
+            "services": [{"id": 4, "name": "Passports", "names": {"pl": "Paszporty"}}],
+            "desks": [], "tickets": [], "calls": [],
+        }));
+        let ticket = Ticket {
+            id: 1,
+            number: "A001".into(),
+            service_id: 4,
+            // 2026-01-01 12:00 UTC = 13:00 in Warsaw.
+            issued_at: 1_767_268_800_000,
+            position: Some(2),
+            estimated_wait_s: Some(290),
+            language: None,
+            public_token: "abc".into(),
+        };
+        let config = Config::new(
+            "http://server:8080/",
+            "t",
+            crate::config::PrinterConfig::new(printer::Connection::File { path: "x".into() }),
+        );
+        let p = print_ticket(&ticket, &live, &config, None);
+        assert_eq!(p.language, "pl");
+        assert_eq!(p.service, "Paszporty");
+        assert_eq!(p.issued, "2026-01-01 13:00");
+        assert_eq!(p.wait_minutes, Some(5));
+        assert_eq!(p.qr.as_deref(), Some("http://server:8080/ticket/?t=abc"));
+        assert_eq!(p.code_page, crate::codepage::CodePage::Pc852);
+        let en = Ticket {
+            language: Some("en".into()),
+            ..ticket
+        };
+        assert_eq!(print_ticket(&en, &live, &config, None).service, "Passports");
+    }
+}

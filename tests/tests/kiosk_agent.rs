@@ -1,0 +1,433 @@
+//! The kiosk agent against the real server: a fake ESC/POS printer on a
+//! loopback port records what the agent prints and answers `DLE EOT`
+//! status queries with configurable bytes.
+//!
+//! - tickets issued with the kiosk's token are printed once, in the
+//!   ticket's language, across a dropped connection (events replayed with
+//!   `since`) and an agent restart (state file);
+//! - a printer out of paper is reported as `paper_out`, an unreachable one
+//!   as `offline`, and the job prints once the printer is back.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use e2e::{Api, ScratchDb, Server};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use waitwell_kiosk::config::PrinterConfig;
+use waitwell_kiosk::layout::text_of;
+use waitwell_kiosk::printer::Connection;
+
+/// Status replies for `DLE EOT 1`, `2`, `4`: ready.
+const READY: [u8; 3] = [0x12, 0x12, 0x12];
+/// Offline, printing stopped at paper end, paper end sensor.
+const PAPER_OUT: [u8; 3] = [0x1A, 0x32, 0x72];
+
+/// A fake network printer: every connection's non-query bytes are one
+/// print (if any).
+struct FakePrinter {
+    port: u16,
+    prints: Arc<Mutex<Vec<Vec<u8>>>>,
+    status: Arc<Mutex<[u8; 3]>>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for FakePrinter {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl FakePrinter {
+    async fn start(status: [u8; 3]) -> FakePrinter {
+        FakePrinter::on(TcpListener::bind("127.0.0.1:0").await.unwrap(), status)
+    }
+
+    fn on(listener: TcpListener, status: [u8; 3]) -> FakePrinter {
+        let port = listener.local_addr().unwrap().port();
+        let prints = Arc::new(Mutex::new(Vec::new()));
+        let status = Arc::new(Mutex::new(status));
+        let (p, s) = (prints.clone(), status.clone());
+        let task = tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                tokio::spawn(serve_printer(socket, p.clone(), s.clone()));
+            }
+        });
+        FakePrinter {
+            port,
+            prints,
+            status,
+            task,
+        }
+    }
+
+    fn prints(&self) -> Vec<Vec<u8>> {
+        self.prints.lock().unwrap().clone()
+    }
+
+    fn set_status(&self, status: [u8; 3]) {
+        *self.status.lock().unwrap() = status;
+    }
+}
+
+async fn serve_printer(
+    mut socket: TcpStream,
+    prints: Arc<Mutex<Vec<Vec<u8>>>>,
+    status: Arc<Mutex<[u8; 3]>>,
+) {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = match socket.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        data.extend(&buf[..n]);
+        // Answer (and drop) status queries as they arrive.
+        while let Some(i) = data
+            .windows(3)
+            .position(|w| w[0] == 0x10 && w[1] == 0x04 && matches!(w[2], 1 | 2 | 4))
+        {
+            let s = *status.lock().unwrap();
+            let reply = match data[i + 2] {
+                1 => s[0],
+                2 => s[1],
+                _ => s[2],
+            };
+            data.drain(i..i + 3);
+            if socket.write_all(&[reply]).await.is_err() {
+                break;
+            }
+        }
+    }
+    if !data.is_empty() {
+        prints.lock().unwrap().push(data);
+    }
+}
+
+/// A TCP proxy to the server that can drop every connection and refuse
+/// new ones, to cut the agent off without stopping the server.
+struct Proxy {
+    base: String,
+    open: Arc<AtomicBool>,
+    conns: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+        self.cut();
+    }
+}
+
+impl Proxy {
+    async fn start(upstream: &str) -> Proxy {
+        let upstream = upstream.trim_start_matches("http://").to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let open = Arc::new(AtomicBool::new(true));
+        let conns: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let (o, c) = (open.clone(), conns.clone());
+        let task = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !o.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let upstream = upstream.clone();
+                c.lock().unwrap().push(tokio::spawn(async move {
+                    if let Ok(mut outbound) = TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                }));
+            }
+        });
+        Proxy {
+            base,
+            open,
+            conns,
+            task,
+        }
+    }
+
+    /// Drops every connection.
+    fn cut(&self) {
+        for c in self.conns.lock().unwrap().drain(..) {
+            c.abort();
+        }
+    }
+}
+
+/// A running agent and the means to stop it.
+struct Agent {
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Agent {
+    fn start(config: waitwell_kiosk::Config) -> Agent {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(waitwell_kiosk::run(config, async {
+            let _ = stopped.await;
+        }));
+        Agent {
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        tokio::time::timeout(Duration::from_secs(10), &mut self.task)
+            .await
+            .expect("agent stops")
+            .expect("agent task")
+            .expect("agent result");
+    }
+}
+
+fn config(
+    server: &str,
+    token: &str,
+    printer_port: u16,
+    dir: &std::path::Path,
+) -> waitwell_kiosk::Config {
+    let mut config = waitwell_kiosk::Config::new(
+        server,
+        token,
+        PrinterConfig::new(Connection::Tcp {
+            address: format!("127.0.0.1:{printer_port}"),
+        }),
+    );
+    config.state_file = Some(dir.join("kiosk.state"));
+    config.public_url = Some("https://queue.example.org".into());
+    config.retry_min_ms = 100;
+    config.retry_max_ms = 400;
+    config.status_interval_s = 1;
+    config
+}
+
+fn scratch_dir() -> std::path::PathBuf {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "waitwell-kiosk-e2e-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Waits until `check` holds, polling for up to 20 s.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..200 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// The kiosk's printer state as managers see it.
+async fn printer_state(api: &Api, admin: &str, branch: i64) -> Option<String> {
+    let (s, v) = api
+        .send(
+            Method::GET,
+            Some(admin),
+            &format!("/api/v1/branches/{branch}/devices/status"),
+            None,
+        )
+        .await
+        .ok()?;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let list = v.get("items").unwrap_or(&v).as_array()?.clone();
+    let kiosk = list.iter().find(|d| d["kind"] == "kiosk")?;
+    kiosk["printer"].as_str().map(str::to_owned)
+}
+
+async fn issue(api: &Api, kiosk: &str, branch: i64, service: i64, language: &str) -> Value {
+    api.post_ok(
+        kiosk,
+        &format!("/api/v1/branches/{branch}/tickets"),
+        json!({ "service_id": service, "language": language }),
+        StatusCode::CREATED,
+    )
+    .await
+    .expect("issue ticket")
+}
+
+async fn patch(api: &Api, token: &str, path: &str, body: Value) -> anyhow::Result<()> {
+    let (s, v) = api
+        .send(Method::PATCH, Some(token), path, Some(&body))
+        .await?;
+    anyhow::ensure!(s.is_success(), "PATCH {path}: {s} {v}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn prints_each_ticket_once_across_reconnects_and_restarts() -> anyhow::Result<()> {
+    let db = ScratchDb::sqlite();
+    let server = Server::start(&db.url, &[]).await?;
+    let api = Api::new(&server.base);
+    let office = e2e::office(&api, &["A"], 1).await?;
+    let (branch, service) = (office.branch, office.services[0]);
+    patch(
+        &api,
+        &office.admin,
+        &format!("/api/v1/branches/{branch}"),
+        json!({ "languages": ["pl", "en"], "kiosk_message": "Dziękujemy - miłego dnia!" }),
+    )
+    .await?;
+    patch(
+        &api,
+        &office.admin,
+        &format!("/api/v1/services/{service}"),
+        json!({ "names": { "pl": "Paszporty", "en": "Passports" } }),
+    )
+    .await?;
+
+    let printer = FakePrinter::start(READY).await;
+    let proxy = Proxy::start(&server.base).await;
+    let dir = scratch_dir();
+    let agent = Agent::start(config(&proxy.base, &office.kiosk, printer.port, &dir));
+    // The agent reports its printer once it follows the live stream.
+    eventually("the agent to report ok", || async {
+        printer_state(&api, &office.admin, branch).await.as_deref() == Some("ok")
+    })
+    .await;
+
+    let first = issue(&api, &office.kiosk, branch, service, "pl").await;
+    let number = first["number"].as_str().context("number")?.to_owned();
+    eventually("the first ticket", || async { printer.prints().len() == 1 }).await;
+    let text = text_of(&printer.prints()[0]);
+    assert!(text.contains(&format!("\n{number}\n")), "{text}");
+    assert!(text.contains("Paszporty"), "{text}");
+    assert!(text.contains("Twój numer"), "{text}");
+    assert!(text.contains("E2E Office"), "{text}");
+    assert!(text.contains("Dziękujemy - miłego dnia!"), "{text}");
+    let token = first["public_token"].as_str().unwrap_or_default();
+    assert!(
+        text.contains(&format!("[QR https://queue.example.org/ticket/?t={token}]")),
+        "{text}"
+    );
+    // PC852 for Polish: ESC t 18, and no UTF-8 of ę or ł.
+    let bytes = &printer.prints()[0];
+    assert!(bytes.windows(3).any(|w| w == [0x1B, 0x74, 18]));
+    assert!(
+        !bytes
+            .windows(2)
+            .any(|w| w == "ę".as_bytes() || w == "ł".as_bytes())
+    );
+
+    // Cut the agent off; a ticket issued meanwhile is printed after the
+    // reconnect (replayed with `since`), the first one not again.
+    proxy.open.store(false, Ordering::SeqCst);
+    proxy.cut();
+    let second = issue(&api, &office.kiosk, branch, service, "en").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(printer.prints().len(), 1, "nothing printed while cut off");
+    proxy.open.store(true, Ordering::SeqCst);
+    eventually("the second ticket", || async {
+        printer.prints().len() >= 2
+    })
+    .await;
+    let text = text_of(&printer.prints()[1]);
+    assert!(text.contains(second["number"].as_str().unwrap()), "{text}");
+    assert!(
+        text.contains("Passports") && text.contains("Your ticket"),
+        "{text}"
+    );
+
+    // Restart the agent with the same state file: nothing is reprinted.
+    agent.stop().await;
+    let agent = Agent::start(config(&proxy.base, &office.kiosk, printer.port, &dir));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let third = issue(&api, &office.kiosk, branch, service, "pl").await;
+    eventually("the third ticket", || async { printer.prints().len() >= 3 }).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let prints = printer.prints();
+    assert_eq!(prints.len(), 3, "each ticket printed exactly once");
+    assert!(text_of(&prints[2]).contains(third["number"].as_str().unwrap()));
+
+    // Tickets issued by staff (not this kiosk) are not print jobs.
+    issue(&api, &office.admin, branch, service, "en").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(printer.prints().len(), 3);
+
+    agent.stop().await;
+    drop(server);
+    db.remove().await;
+    let _ = std::fs::remove_dir_all(dir);
+    Ok(())
+}
+
+#[tokio::test]
+async fn printer_problems_are_reported_and_jobs_retried() -> anyhow::Result<()> {
+    let db = ScratchDb::sqlite();
+    let server = Server::start(&db.url, &[]).await?;
+    let api = Api::new(&server.base);
+    let office = e2e::office(&api, &["B"], 1).await?;
+    let (branch, service) = (office.branch, office.services[0]);
+    patch(
+        &api,
+        &office.admin,
+        &format!("/api/v1/branches/{branch}"),
+        json!({ "languages": ["da", "en"] }),
+    )
+    .await?;
+    let dir = scratch_dir();
+
+    // Unreachable: a port nobody listens on (yet).
+    let reserved = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let port = reserved.local_addr()?.port();
+    drop(reserved);
+    let agent = Agent::start(config(&server.base, &office.kiosk, port, &dir));
+    eventually("offline reported", || async {
+        printer_state(&api, &office.admin, branch).await.as_deref() == Some("offline")
+    })
+    .await;
+    let ticket = issue(&api, &office.kiosk, branch, service, "da").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // The printer comes up out of paper: reported, still nothing printed.
+    let printer = FakePrinter::on(TcpListener::bind(("127.0.0.1", port)).await?, PAPER_OUT);
+    eventually("paper_out reported", || async {
+        printer_state(&api, &office.admin, branch).await.as_deref() == Some("paper_out")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(printer.prints().is_empty());
+
+    // Paper loaded: the job prints, once, and the state is ok again.
+    printer.set_status(READY);
+    eventually("the ticket", || async { !printer.prints().is_empty() }).await;
+    eventually("ok reported", || async {
+        printer_state(&api, &office.admin, branch).await.as_deref() == Some("ok")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let prints = printer.prints();
+    assert_eq!(prints.len(), 1);
+    let text = text_of(&prints[0]);
+    assert!(text.contains(ticket["number"].as_str().unwrap()), "{text}");
+    assert!(text.contains("Dit nummer"), "{text}");
+
+    agent.stop().await;
+    drop(server);
+    db.remove().await;
+    let _ = std::fs::remove_dir_all(dir);
+    Ok(())
+}
