@@ -206,6 +206,7 @@ async fn method_not_allowed() -> AppError {
         (name = "devices", description = "Kiosks and displays"),
         (name = "stats", description = "KPIs"),
         (name = "live", description = "Live updates over a websocket"),
+        (name = "public", description = "No sign-in: a visitor's ticket by its secret token, translations"),
     )
 )]
 struct ApiDoc;
@@ -225,6 +226,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::device_status::routes())
         .merge(crate::live::routes())
         .merge(crate::speech::routes())
+        .merge(crate::public::routes())
         .split_for_parts()
 }
 

@@ -30,6 +30,7 @@ pub mod devices;
 pub mod error;
 pub mod events;
 pub mod live;
+pub mod public;
 pub mod reports;
 pub mod services;
 pub mod shutdown;

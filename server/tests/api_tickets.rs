@@ -1469,8 +1469,13 @@ async fn openapi_health_metrics(backend: Backend) {
     );
     // Each documented operation is served: without a token it is refused
     // (401 or a body error), never "no such route".
+    // A second ticket, whose public token fills the `{token}` routes.
+    let issued = app.issue(&office, office.services[0], "normal").await;
+    let public_token = issued["public_token"].as_str().unwrap().to_owned();
     for (method, path) in &documented {
-        let concrete = path.replace("{id}", &office.branch_id.to_string());
+        let concrete = path
+            .replace("{id}", &office.branch_id.to_string())
+            .replace("{token}", &public_token);
         let (s, body) = app
             .send(
                 Method::from_bytes(method.as_bytes()).unwrap(),
@@ -1501,11 +1506,11 @@ async fn openapi_health_metrics(backend: Backend) {
     assert!(
         metrics
             .lines()
-            .any(|l| l == "waitwell_tickets_issued_total 1"),
+            .any(|l| l == "waitwell_tickets_issued_total 2"),
         "{metrics}"
     );
     let line = format!(
-        "waitwell_queue_length{{branch=\"{}\",service=\"A\"}} 1",
+        "waitwell_queue_length{{branch=\"{}\",service=\"A\"}} 2",
         office.branch_id
     );
     assert!(metrics.lines().any(|l| l == line), "no {line} in {metrics}");

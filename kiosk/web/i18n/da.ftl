@@ -1,0 +1,36 @@
+# Kiosk touch page, Danish.
+
+language-name = Dansk
+welcome = Velkommen
+start-prompt = Tryk på dit sprog for at trække et nummer
+choose-category = Hvad kommer du for?
+choose-service = Vælg en ydelse
+back = Tilbage
+start-over = Forfra
+priority-title = Har du brug for at blive prioriteret?
+priority-text = Prioritet er for besøgende med handicap, ældre besøgende og gravide.
+priority-no = Nej, et almindeligt nummer
+priority-yes = Ja, jeg har brug for prioritet
+issuing = Dit nummer hentes…
+retrying = Forbindelsesproblem. Prøver igen…
+error-title = Beklager, der blev ikke udstedt et nummer
+error-network = Kiosken kan ikke få forbindelse til serveren. Prøv igen, eller spørg en medarbejder.
+try-again = Prøv igen
+no-services = Ingen ydelser er tilgængelige lige nu. Spørg en medarbejder.
+your-number = Dit nummer
+priority-mark = Prioritet
+ahead = { $ahead ->
+    [0] Der er ingen foran dig
+    [one] { $ahead } person foran dig
+   *[other] { $ahead } personer foran dig
+}
+wait = { $wait_min ->
+    [0] Det er snart din tur
+    [one] Forventet ventetid: ca. { $wait_min } minut
+   *[other] Forventet ventetid: ca. { $wait_min } minutter
+}
+take-ticket = Tag venligst din udskrevne billet.
+scan = Scan for at følge din plads i køen på din telefon
+done = Færdig
+not-set-up-title = Denne kiosk er ikke sat op endnu
+not-set-up-text = Åbn siden med kioskens token: /kiosk/?token=…

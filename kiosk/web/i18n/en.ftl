@@ -1,0 +1,38 @@
+# Kiosk touch page, English. Served formatted by GET /api/v1/i18n/kiosk/en
+# with the numbers $ahead (people ahead) and $wait_min (minutes of wait).
+# Every language file has the same message ids; a language is one file.
+
+language-name = English
+welcome = Welcome
+start-prompt = Touch your language to take a ticket
+choose-category = What have you come for?
+choose-service = Choose a service
+back = Back
+start-over = Start over
+priority-title = Do you need priority assistance?
+priority-text = Priority is for visitors with a disability, elderly visitors and pregnant visitors.
+priority-no = No, a regular ticket
+priority-yes = Yes, I need priority
+issuing = Getting your ticket…
+retrying = Connection problem. Trying again…
+error-title = Sorry, no ticket was issued
+error-network = The kiosk cannot reach the server. Try again, or ask a member of staff.
+try-again = Try again
+no-services = No services are available right now. Please ask a member of staff.
+your-number = Your number
+priority-mark = Priority
+ahead = { $ahead ->
+    [0] Nobody is ahead of you
+    [one] { $ahead } person ahead of you
+   *[other] { $ahead } people ahead of you
+}
+wait = { $wait_min ->
+    [0] You will be called very soon
+    [one] Estimated wait: about { $wait_min } minute
+   *[other] Estimated wait: about { $wait_min } minutes
+}
+take-ticket = Please take your printed ticket.
+scan = Scan to follow your place in the queue on your phone
+done = Done
+not-set-up-title = This kiosk is not set up yet
+not-set-up-text = Open this page with its kiosk token: /kiosk/?token=…

@@ -1,0 +1,42 @@
+# Kiosk touch page, Polish. Polish has four plural forms (CLDR: one, few,
+# many, other); fluent-bundle picks them from $ahead and $wait_min.
+
+language-name = Polski
+welcome = Witamy
+start-prompt = Dotknij swojego języka, aby pobrać numerek
+choose-category = W jakiej sprawie przychodzisz?
+choose-service = Wybierz usługę
+back = Wstecz
+start-over = Od początku
+priority-title = Czy potrzebujesz obsługi w pierwszej kolejności?
+priority-text = Pierwszeństwo przysługuje osobom z niepełnosprawnością, osobom starszym i kobietom w ciąży.
+priority-no = Nie, zwykły numerek
+priority-yes = Tak, potrzebuję pierwszeństwa
+issuing = Pobieranie numerka…
+retrying = Problem z połączeniem. Próbujemy ponownie…
+error-title = Przepraszamy, nie wydano numerka
+error-network = Kiosk nie może połączyć się z serwerem. Spróbuj ponownie lub poproś o pomoc pracownika.
+try-again = Spróbuj ponownie
+no-services = Obecnie żadne usługi nie są dostępne. Poproś o pomoc pracownika.
+your-number = Twój numer
+priority-mark = Pierwszeństwo
+ahead = { $ahead ->
+    [0] Nikt nie czeka przed Tobą
+    [one] { $ahead } osoba przed Tobą
+    [few] { $ahead } osoby przed Tobą
+    [many] { $ahead } osób przed Tobą
+   *[other] { $ahead } osoby przed Tobą
+}
+# "około" takes the genitive: około 1 minuty, około 2/5/22 minut.
+wait = { $wait_min ->
+    [0] Za chwilę nadejdzie Twoja kolej
+    [one] Szacowany czas oczekiwania: około { $wait_min } minuty
+    [few] Szacowany czas oczekiwania: około { $wait_min } minut
+    [many] Szacowany czas oczekiwania: około { $wait_min } minut
+   *[other] Szacowany czas oczekiwania: około { $wait_min } minuty
+}
+take-ticket = Odbierz wydrukowany numerek.
+scan = Zeskanuj, aby śledzić swoje miejsce w kolejce na telefonie
+done = Gotowe
+not-set-up-title = Ten kiosk nie jest jeszcze skonfigurowany
+not-set-up-text = Otwórz tę stronę z tokenem kiosku: /kiosk/?token=…

@@ -1,0 +1,414 @@
+// The kiosk's touch page: the visitor picks a language, a service (grouped
+// in categories when the branch has several), says whether they need
+// priority assistance (where the service allows it), and gets a ticket:
+// its number, the people ahead, the estimated wait and a QR code to the
+// public ticket page. The kiosk agent beside the printer prints the ticket;
+// this page never prints.
+//
+// Exactly one ticket per visitor interaction, however the network or the
+// visitor's fingers behave: the first issue attempt of an interaction draws
+// a random Idempotency-Key, every retry (automatic after a network error, or
+// the visitor's "Try again") sends the same key, and the server answers a
+// repeated key with the ticket it already issued. A second tap while a
+// request is under way is ignored, and taps that land in the first moments
+// of a new screen (the second half of a double tap) are dropped.
+//
+// The page is a closed world: no links out, no context menu, no drag, the
+// browser's back gesture is trapped, and when nobody touches the screen the
+// page returns to the start screen (60 s; 20 s on the ticket screen; `?idle=N`
+// sets both to N seconds, for tests and demonstrations).
+//
+// Opened once as /kiosk/?token=<kiosk device token>; the token is kept in
+// localStorage like the display's, so later /kiosk/ is enough.
+//
+// Texts come from kiosk/web/i18n/{lang}.ftl, formatted by the server
+// (GET /api/v1/i18n/kiosk/{lang}?ahead=N&wait_min=M) so plural forms are
+// right in every language without a Fluent parser here.
+
+import { api, ApiError } from '/common/api.js';
+
+const TOKEN_KEY = 'waitwell.kiosk.token';
+const params = new URLSearchParams(location.search);
+const idleOverride = Number(params.get('idle'));
+/** Back to the start screen after this long untouched. */
+const IDLE_MS = idleOverride > 0 ? idleOverride * 1000 : 60 * 1000;
+/** ... and this long on the ticket screen. */
+const RESULT_IDLE_MS = idleOverride > 0 ? idleOverride * 1000 : 20 * 1000;
+/** Taps this soon after a screen change are the tail of a double tap. */
+const TAP_GUARD_MS = 450;
+/** Automatic retries of an issue request after network errors. */
+const RETRY_DELAYS_MS = [500, 1000, 2000, 4000];
+/** Branch and services are re-read this often (on the start screen). */
+const REFRESH_MS = 5 * 60 * 1000;
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  token: null,
+  branch: null,
+  services: [],
+  loadedAt: 0,
+  messages: new Map(), // lang -> {id: text}
+  lang: 'en',
+  screen: 'loading',
+  shownAt: 0,
+  category: null, // chosen category, or null when there is one only
+  service: null, // chosen service
+  key: null, // Idempotency-Key of this interaction
+  issuing: false,
+  lastRequest: null, // {service_id, priority, language} for "Try again"
+  idleTimer: null,
+};
+
+// ---------- token ----------
+
+function takeToken() {
+  const given = params.get('token');
+  let stored = null;
+  try {
+    if (given) localStorage.setItem(TOKEN_KEY, given);
+    stored = localStorage.getItem(TOKEN_KEY);
+  } catch (e) {
+    return given; // no storage: keep the token in the address
+  }
+  if (given && stored === given) {
+    params.delete('token');
+    const rest = params.toString();
+    history.replaceState(null, '', location.pathname + (rest ? '?' + rest : ''));
+  }
+  return given || stored;
+}
+
+// ---------- texts ----------
+
+function msg(id, lang = state.lang) {
+  const own = state.messages.get(lang);
+  if (own && own[id] !== undefined) return own[id];
+  const en = state.messages.get('en');
+  return en && en[id] !== undefined ? en[id] : null;
+}
+
+function applyTexts() {
+  document.documentElement.lang = state.lang;
+  for (const el of document.querySelectorAll('[data-i18n]')) {
+    const text = msg(el.dataset.i18n);
+    if (text !== null) el.textContent = text;
+  }
+}
+
+async function fetchMessages(lang, args) {
+  const query = args ? '?' + new URLSearchParams(args).toString() : '';
+  const res = await fetch(`/api/v1/i18n/kiosk/${encodeURIComponent(lang)}${query}`);
+  if (!res.ok) return null;
+  return res.json();
+}
+
+/** The branch's languages that have a translation file (English if none). */
+function languages() {
+  const offered = (state.branch && state.branch.languages) || [];
+  const usable = offered.filter((l) => state.messages.has(l));
+  return usable.length ? usable : ['en'];
+}
+
+// ---------- screens ----------
+
+function show(name) {
+  for (const s of document.querySelectorAll('.screen')) s.hidden = s.id !== `screen-${name}`;
+  const changed = state.screen !== name;
+  state.screen = name;
+  if (changed) {
+    state.shownAt = performance.now();
+    const heading = document.querySelector(`#screen-${name} h1`);
+    if (heading) heading.focus({ preventScroll: true });
+  }
+  armIdle();
+}
+
+function armIdle() {
+  clearTimeout(state.idleTimer);
+  const passive = ['start', 'loading', 'setup', 'issuing'];
+  if (passive.includes(state.screen)) {
+    // The start screen goes back to the branch's first language.
+    if (state.screen === 'start' && state.lang !== languages()[0]) {
+      state.idleTimer = setTimeout(() => { state.lang = languages()[0]; renderStart(); }, IDLE_MS);
+    }
+    return;
+  }
+  const ms = state.screen === 'ticket' ? RESULT_IDLE_MS : IDLE_MS;
+  state.idleTimer = setTimeout(goStart, ms);
+}
+
+/** Ends the interaction: a new visitor starts from scratch. */
+function goStart() {
+  state.key = null;
+  state.issuing = false;
+  state.lastRequest = null;
+  state.category = null;
+  state.service = null;
+  state.lang = languages()[0];
+  if (Date.now() - state.loadedAt > REFRESH_MS) load().catch(() => {});
+  renderStart();
+}
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'class') node.className = v;
+    else if (k.startsWith('data-') || k.startsWith('aria-')) node.setAttribute(k, v);
+    else node[k] = v;
+  }
+  for (const c of children) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}
+
+function renderStart() {
+  applyTexts();
+  $('office').textContent = state.branch ? state.branch.name : '';
+  const box = $('languages');
+  box.replaceChildren();
+  for (const lang of languages()) {
+    const b = el('button', { type: 'button', class: 'choice language', lang },
+      el('span', { class: 'label' }, msg('language-name', lang) || lang),
+      el('span', { class: 'sub' }, msg('welcome', lang) || ''));
+    b.addEventListener('click', guarded(() => chooseLanguage(lang)));
+    box.append(b);
+  }
+  const message = state.branch && state.branch.kiosk_message;
+  $('kiosk-message').hidden = !message;
+  $('kiosk-message').textContent = message || '';
+  show('start');
+}
+
+function serviceName(s) {
+  return (s.names && s.names[state.lang]) || s.name;
+}
+
+function categories() {
+  const out = [];
+  for (const s of state.services) if (!out.includes(s.category)) out.push(s.category);
+  return out;
+}
+
+function chooseLanguage(lang) {
+  state.lang = lang;
+  applyTexts();
+  if (categories().length > 1) renderCategories();
+  else { state.category = null; renderServices(); }
+}
+
+function renderCategories() {
+  const box = $('categories');
+  box.replaceChildren();
+  for (const c of categories()) {
+    const names = state.services.filter((s) => s.category === c).map(serviceName);
+    const b = el('button', { type: 'button', class: 'choice category' },
+      el('span', { class: 'label' }, c || names[0] || ''),
+      el('span', { class: 'sub' }, names.join(', ')));
+    b.addEventListener('click', guarded(() => { state.category = c; renderServices(); }));
+    box.append(b);
+  }
+  show('category');
+}
+
+function renderServices() {
+  const list = state.services.filter((s) => state.category === null || s.category === state.category);
+  const box = $('services');
+  box.replaceChildren();
+  for (const s of list) {
+    const b = el('button', { type: 'button', class: 'choice service', 'data-code': s.code },
+      el('span', { class: 'code', 'aria-hidden': 'true' }, s.code),
+      el('span', { class: 'label' }, serviceName(s)));
+    b.addEventListener('click', guarded(() => chooseService(s)));
+    box.append(b);
+  }
+  $('no-services').hidden = list.length > 0;
+  show('service');
+}
+
+function chooseService(s) {
+  state.service = s;
+  if (s.priority_allowed) show('priority');
+  else issue('normal');
+}
+
+/** A click handler that ignores the tail of a double tap on a new screen. */
+function guarded(fn) {
+  return (event) => {
+    // Keyboard activation (detail 0) is always deliberate.
+    if (event && event.detail !== 0 && performance.now() - state.shownAt < TAP_GUARD_MS) return;
+    fn(event);
+  };
+}
+
+// ---------- issuing ----------
+
+function newKey() {
+  // getRandomValues works on plain http too (randomUUID needs a secure
+  // context, and kiosks often reach the server by a LAN address).
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return 'kiosk-' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+class RetryableError extends Error {}
+
+async function postTicket(request) {
+  let res;
+  try {
+    res = await fetch(`/api/v1/branches/${state.branch.id}/tickets`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${state.token}`,
+        'content-type': 'application/json',
+        'idempotency-key': state.key,
+      },
+      body: JSON.stringify(request),
+    });
+  } catch (e) {
+    throw new RetryableError(e.message);
+  }
+  const text = await res.text();
+  let body = null;
+  try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
+  if (res.ok && body) return body;
+  if (res.status >= 500 || res.status === 408 || res.status === 429 || (res.ok && !body)) {
+    throw new RetryableError(`HTTP ${res.status}`);
+  }
+  throw new ApiError(res.status, body);
+}
+
+async function issue(priority) {
+  if (state.issuing) return;
+  state.issuing = true;
+  if (!state.key) state.key = newKey();
+  state.lastRequest = state.lastRequest || { service_id: state.service.id, priority, language: state.lang };
+  const request = state.lastRequest;
+  $('retrying').textContent = '';
+  show('issuing');
+  try {
+    let ticket = null;
+    for (let attempt = 0; ticket === null; attempt++) {
+      try {
+        ticket = await postTicket(request);
+      } catch (e) {
+        if (!(e instanceof RetryableError) || attempt >= RETRY_DELAYS_MS.length) throw e;
+        $('retrying').textContent = msg('retrying') || '';
+        await sleep(RETRY_DELAYS_MS[attempt]);
+      }
+    }
+    await renderTicket(ticket);
+  } catch (e) {
+    renderError(e);
+  } finally {
+    state.issuing = false;
+  }
+}
+
+function renderError(e) {
+  const network = e instanceof RetryableError;
+  $('error-text').textContent = network ? msg('error-network') || '' : e.message;
+  // "Try again" re-sends the same request with the same key; a request the
+  // server refused (e.g. the service was just closed) starts over instead.
+  $('error-retry').hidden = !network;
+  if (!network) { state.key = null; state.lastRequest = null; }
+  show('error');
+}
+
+async function renderTicket(t) {
+  const ahead = t.position || 0;
+  const waitMin = Math.ceil((t.estimated_wait_s || 0) / 60);
+  let texts = null;
+  try { texts = await fetchMessages(state.lang, { ahead, wait_min: waitMin }); } catch (e) { texts = null; }
+  const service = state.services.find((s) => s.id === t.service_id) || state.service;
+  $('ticket-number').textContent = t.number;
+  $('ticket-service').textContent = service ? serviceName(service) : '';
+  $('ticket-priority').hidden = t.priority !== 'priority';
+  $('ticket-ahead').textContent = texts ? texts.ahead : String(ahead);
+  $('ticket-wait').textContent = texts ? texts.wait : `${waitMin} min`;
+  const img = $('ticket-qr');
+  img.src = `/api/v1/public/tickets/${encodeURIComponent(t.public_token)}/qr.svg`;
+  $('ticket-url').textContent = `${location.origin}/ticket/?t=${t.public_token}`;
+  applyTexts();
+  show('ticket');
+}
+
+// ---------- loading ----------
+
+async function load() {
+  const me = await api(state.token, 'GET', '/api/v1/auth/me');
+  if (me.kind !== 'device' || me.device_kind !== 'kiosk') throw new ApiError(403, { message: 'not a kiosk token' });
+  const [branch, services] = await Promise.all([
+    api(state.token, 'GET', `/api/v1/branches/${me.branch_id}`),
+    api(state.token, 'GET', `/api/v1/branches/${me.branch_id}/services`),
+  ]);
+  const list = Array.isArray(services) ? services : services.items || [];
+  const wanted = ['en'].concat(branch.languages || []);
+  for (const lang of wanted) {
+    if (state.messages.has(lang)) continue;
+    const m = await fetchMessages(lang);
+    if (m) state.messages.set(lang, m);
+  }
+  state.branch = branch;
+  state.services = list.filter((s) => s.active);
+  state.loadedAt = Date.now();
+}
+
+async function start() {
+  state.token = takeToken();
+  // The back gesture finds one more page of ours (see popstate in wire()).
+  history.pushState({ kiosk: true }, '', location.href);
+  try {
+    const en = await fetchMessages('en');
+    if (en) state.messages.set('en', en);
+  } catch (e) { /* texts stay as in the HTML */ }
+  if (!state.token) { applyTexts(); show('setup'); return; }
+  for (let delay = 2000; ; delay = Math.min(delay * 2, 30000)) {
+    try {
+      await load();
+      break;
+    } catch (e) {
+      if (e instanceof ApiError && (e.status === 401 || e.status === 403)) { applyTexts(); show('setup'); return; }
+      await sleep(delay); // server unreachable: keep trying
+    }
+  }
+  goStart();
+  setInterval(() => {
+    if (state.screen === 'start') load().then(() => { if (state.screen === 'start') renderStart(); }).catch(() => {});
+  }, REFRESH_MS);
+}
+
+// ---------- wiring and lock-down ----------
+
+function wire() {
+  for (const b of document.querySelectorAll('[data-action="start"]')) b.addEventListener('click', guarded(goStart));
+  $('service-back').addEventListener('click', guarded(() => (categories().length > 1 ? renderCategories() : goStart())));
+  $('priority-back').addEventListener('click', guarded(renderServices));
+  $('priority-no').addEventListener('click', guarded(() => issue('normal')));
+  $('priority-yes').addEventListener('click', guarded(() => issue('priority')));
+  $('error-retry').addEventListener('click', guarded(() => issue(state.lastRequest ? state.lastRequest.priority : 'normal')));
+  $('ticket-done').addEventListener('click', guarded(goStart));
+
+  // Any touch or key keeps the visitor's screen.
+  for (const type of ['pointerdown', 'keydown']) document.addEventListener(type, armIdle, { capture: true, passive: true });
+
+  // No way out of the page.
+  const block = (e) => e.preventDefault();
+  for (const type of ['contextmenu', 'dragstart', 'selectstart', 'gesturestart', 'auxclick']) document.addEventListener(type, block);
+  document.addEventListener('wheel', (e) => { if (e.ctrlKey) e.preventDefault(); }, { passive: false });
+  document.addEventListener('keydown', (e) => {
+    const k = e.key;
+    const nav = k === 'BrowserBack' || k === 'BrowserForward' || k === 'F5' || k === 'F11' || k === 'F12'
+      || (e.altKey && (k === 'ArrowLeft' || k === 'ArrowRight' || k === 'Home'))
+      || ((e.ctrlKey || e.metaKey) && ['r', 'p', 's', 'o', 'l', 'n', 't', 'u', '+', '-', '=', '0'].includes(k.toLowerCase()));
+    if (nav) e.preventDefault();
+  });
+  window.addEventListener('popstate', () => {
+    history.pushState({ kiosk: true }, '', location.href);
+    if (!state.issuing && state.screen !== 'ticket') goStart();
+  });
+}
+
+wire();
+start();
