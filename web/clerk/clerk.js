@@ -11,7 +11,7 @@
 // first) is shown in the alert area and the list is refreshed.
 
 import { LiveConnection } from '/common/live.js';
-import { api, login, duration } from '/common/api.js';
+import { api, login, logout, duration } from '/common/api.js';
 
 const TOKEN_KEY = 'waitwell.clerk.token';
 const DESK_KEY = 'waitwell.clerk.desk';
@@ -228,13 +228,7 @@ function useDesk(deskId) {
 async function signOut() {
   const token = app.token;
   signedOut();
-  if (token) {
-    try {
-      await api(token, 'POST', '/api/v1/auth/logout');
-    } catch {
-      // The session is gone from this computer either way.
-    }
-  }
+  await logout(token);
 }
 
 function signedOut(message) {

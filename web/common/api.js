@@ -25,6 +25,17 @@ export function login(username, password) {
   return api(null, 'POST', '/api/v1/auth/login', { username, password });
 }
 
+/** Ends a session on the server; a failure changes nothing for the caller,
+ * whose computer forgets the token either way. */
+export async function logout(token) {
+  if (!token) return;
+  try {
+    await api(token, 'POST', '/api/v1/auth/logout');
+  } catch {
+    // The session is gone from this computer either way.
+  }
+}
+
 /** Seconds as "m:ss" or "h:mm:ss". */
 export function duration(seconds) {
   const s = Math.max(0, Math.round(seconds));

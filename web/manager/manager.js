@@ -10,7 +10,7 @@
 // shown and re-read it when a live event says their data changed.
 
 import { LiveConnection } from '/common/live.js';
-import { api, login } from '/common/api.js';
+import { api, login, logout } from '/common/api.js';
 import { $, ctx, call, items, el, notice, alertMessage } from './util.js';
 import * as monitor from './monitor.js';
 import * as allocation from './allocation.js';
@@ -148,13 +148,7 @@ async function useBranch(branchId) {
 async function signOut() {
   const token = ctx.token;
   signedOut();
-  if (token) {
-    try {
-      await api(token, 'POST', '/api/v1/auth/logout');
-    } catch {
-      // The session is gone from this computer either way.
-    }
-  }
+  await logout(token);
 }
 
 function signedOut(message) {
