@@ -41,6 +41,11 @@ pub struct LiveConfig {
     pub max_backoff: Duration,
     /// Reconnect when nothing (not even a heartbeat) arrives for this long.
     pub silence_timeout: Duration,
+    /// Where the first connection resumes: the seq of the last event the
+    /// caller already handled (kept across restarts, for example). The
+    /// server replays the events after it, or starts with a snapshot when it
+    /// no longer can. `None` starts with a snapshot.
+    pub since: Option<i64>,
 }
 
 impl LiveConfig {
@@ -55,6 +60,7 @@ impl LiveConfig {
             min_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(10),
             silence_timeout: Duration::from_secs(30),
+            since: None,
         }
     }
 
@@ -131,7 +137,7 @@ enum End {
 }
 
 async fn run(config: LiveConfig, tx: mpsc::Sender<Update>) {
-    let mut since: Option<i64> = None;
+    let mut since: Option<i64> = config.since;
     let mut backoff = config.min_backoff;
     let mut server = 0;
     let mut attempt: u64 = 0;

@@ -114,6 +114,28 @@ impl Api {
         })
     }
 
+    /// The branch and its services, in the shape of a live snapshot without
+    /// tickets: what printing needs before the stream has sent a snapshot.
+    ///
+    /// # Errors
+    /// Server unreachable or an unexpected answer.
+    pub async fn branch_snapshot(&self, branch_id: i64, seq: i64) -> anyhow::Result<Value> {
+        let branch = self.get(&format!("/api/v1/branches/{branch_id}")).await?;
+        let services = self
+            .get(&format!("/api/v1/branches/{branch_id}/services"))
+            .await?;
+        let services = match services.get("items") {
+            Some(items) => items.clone(),
+            None => services,
+        };
+        Ok(serde_json::json!({
+            "type": "snapshot",
+            "seq": seq,
+            "branch": branch,
+            "services": services,
+        }))
+    }
+
     /// A ticket, or `None` when the server does not know it.
     ///
     /// # Errors
@@ -337,13 +359,40 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     }
     persisted.save(&state_file)?;
 
-    let mut live = LiveClient::start(LiveConfig::new(
+    // After a restart the stream resumes from the state file, so tickets
+    // issued while the agent was down are printed too (if they are not too
+    // old by then, see `handle`). Resumed streams carry no snapshot: the
+    // branch and services that printing needs come over REST first.
+    let mut state = LiveState::default();
+    let mut have_snapshot = false;
+    let mut live_config = LiveConfig::new(
         vec![config.server_url.clone()],
         me.branch_id,
         config.token.clone(),
-    ));
-    let mut state = LiveState::default();
-    let mut have_snapshot = false;
+    );
+    if persisted.seq > 0 {
+        let mut backoff = config.retry_min();
+        let snapshot = loop {
+            tokio::select! {
+                () = &mut shutdown => return Ok(()),
+                got = api.branch_snapshot(me.branch_id, persisted.seq) => match got {
+                    Ok(snapshot) => break snapshot,
+                    Err(e) => {
+                        tracing::warn!("reading the branch: {e:#}; retrying in {backoff:?}");
+                        tokio::select! {
+                            () = &mut shutdown => return Ok(()),
+                            () = tokio::time::sleep(backoff) => {}
+                        }
+                        backoff = (backoff * 2).min(config.retry_max());
+                    }
+                },
+            }
+        };
+        state.apply(&snapshot);
+        have_snapshot = true;
+        live_config.since = Some(persisted.seq);
+    }
+    let mut live = LiveClient::start(live_config);
     let mut jobs: VecDeque<Job> = VecDeque::new();
     // Highest seq queued or handled: a replayed event is not queued twice.
     let mut queued_up_to = persisted.seq;

@@ -18,6 +18,14 @@
 // page returns to the start screen (60 s; 20 s on the ticket screen; `?idle=N`
 // sets both to N seconds, for tests and demonstrations).
 //
+// A visitor with an appointment touches "I have an appointment" and types
+// the code from the booking confirmation, or holds its QR code to the
+// kiosk's scanner (a keyboard wedge that types the booking page address and
+// Enter into the focused field). POST /api/v1/branches/{id}/appointments/
+// check-in answers with the ticket, shown like any other; checking in twice
+// shows the same ticket again, so a retry after a network error is safe
+// without an Idempotency-Key.
+//
 // Opened once as /kiosk/?token=<kiosk device token>; the token is kept in
 // localStorage like the display's, so later /kiosk/ is enough.
 //
@@ -126,7 +134,7 @@ function show(name) {
 
 function armIdle() {
   clearTimeout(state.idleTimer);
-  const passive = ['start', 'loading', 'setup', 'issuing'];
+  const passive = ['start', 'loading', 'setup', 'issuing', 'checking'];
   if (passive.includes(state.screen)) {
     // The start screen goes back to the branch's first language.
     if (state.screen === 'start' && state.lang !== languages()[0]) {
@@ -176,6 +184,8 @@ function renderStart() {
   const message = state.branch && state.branch.kiosk_message;
   $('kiosk-message').hidden = !message;
   $('kiosk-message').textContent = message || '';
+  // Only where something can be booked.
+  $('appointment-nav').hidden = !state.services.some((s) => s.appointments_enabled);
   show('start');
 }
 
@@ -316,7 +326,7 @@ function renderError(e) {
   show('error');
 }
 
-async function renderTicket(t) {
+async function renderTicket(t, checkIn = null) {
   const ahead = t.position || 0;
   const waitMin = Math.ceil((t.estimated_wait_s || 0) / 60);
   let texts = null;
@@ -325,13 +335,106 @@ async function renderTicket(t) {
   $('ticket-number').textContent = t.number;
   $('ticket-service').textContent = service ? serviceName(service) : '';
   $('ticket-priority').hidden = t.priority !== 'priority';
+  const mark = $('ticket-appointment');
+  mark.hidden = !checkIn;
+  if (checkIn) {
+    mark.textContent = checkIn.outcome === 'walk_in'
+      ? msg('appointment-late') || ''
+      : `${msg('appointment-mark') || ''} ${checkIn.appointment.time}`;
+  }
   $('ticket-ahead').textContent = texts ? texts.ahead : String(ahead);
   $('ticket-wait').textContent = texts ? texts.wait : `${waitMin} min`;
   const img = $('ticket-qr');
   img.src = `/api/v1/public/tickets/${encodeURIComponent(t.public_token)}/qr.svg`;
   $('ticket-url').textContent = `${location.origin}/ticket/?t=${t.public_token}`;
   applyTexts();
+  if (checkIn) $('ticket-appointment').dataset.outcome = checkIn.outcome;
   show('ticket');
+}
+
+// ---------- appointments ----------
+
+/** The confirmation code's alphabet (server/src/appointments.rs). */
+const CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+
+/** The on-screen keys: the alphabet and a delete key. */
+function renderCodeKeys() {
+  const box = $('code-keys');
+  if (box.childElementCount) return;
+  for (const ch of CODE_ALPHABET) {
+    const b = el('button', { type: 'button', class: 'key', 'data-key': ch }, ch);
+    b.addEventListener('click', () => typeKey(ch));
+    box.append(b);
+  }
+  const del = el('button', { type: 'button', class: 'key delete', 'data-key': 'delete', 'aria-label': 'Delete' }, '\u232B');
+  del.addEventListener('click', () => typeKey(null));
+  box.append(del);
+}
+
+/** A key of the on-screen keypad: one character more, or one less. */
+function typeKey(ch) {
+  const input = $('appointment-code');
+  input.value = ch === null ? input.value.slice(0, -1) : input.value + ch;
+  // The focus stays in the field, where a scanner types.
+  input.focus({ preventScroll: true });
+}
+
+function renderAppointment() {
+  applyTexts();
+  $('appointment-code').value = '';
+  renderCodeKeys();
+  show('appointment');
+  // The scanner types into the focused field; the heading took the focus
+  // for screen readers, the field takes it right after.
+  $('appointment-code').focus({ preventScroll: true });
+}
+
+async function postCheckIn(code) {
+  let res;
+  try {
+    res = await fetch(`/api/v1/branches/${state.branch.id}/appointments/check-in`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${state.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ code, language: state.lang }),
+    });
+  } catch (e) {
+    throw new RetryableError(e.message);
+  }
+  const text = await res.text();
+  let body = null;
+  try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
+  if (res.ok && body) return body;
+  if (res.status >= 500 || res.status === 408 || res.status === 429 || (res.ok && !body)) {
+    throw new RetryableError(`HTTP ${res.status}`);
+  }
+  throw new ApiError(res.status, body);
+}
+
+async function checkIn(code) {
+  if (state.issuing || !code.trim()) return;
+  state.issuing = true;
+  $('issuing-title').textContent = msg('checking-in') || '';
+  $('retrying').textContent = '';
+  show('issuing');
+  try {
+    let result = null;
+    for (let attempt = 0; result === null; attempt++) {
+      try {
+        result = await postCheckIn(code);
+      } catch (e) {
+        if (!(e instanceof RetryableError) || attempt >= RETRY_DELAYS_MS.length) throw e;
+        $('retrying').textContent = msg('retrying') || '';
+        await sleep(RETRY_DELAYS_MS[attempt]);
+      }
+    }
+    await renderTicket(result.ticket, result);
+  } catch (e) {
+    $('error-title').textContent = msg('check-in-error') || '';
+    renderError(e);
+    $('error-retry').hidden = true;
+  } finally {
+    state.issuing = false;
+  }
 }
 
 // ---------- loading ----------
@@ -389,6 +492,11 @@ function wire() {
   $('priority-yes').addEventListener('click', guarded(() => issue('priority')));
   $('error-retry').addEventListener('click', guarded(() => issue(state.lastRequest ? state.lastRequest.priority : 'normal')));
   $('ticket-done').addEventListener('click', guarded(goStart));
+  $('appointment-start').addEventListener('click', guarded(renderAppointment));
+  $('appointment-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    checkIn($('appointment-code').value);
+  });
 
   // Any touch or key keeps the visitor's screen.
   for (const type of ['pointerdown', 'keydown']) document.addEventListener(type, armIdle, { capture: true, passive: true });

@@ -126,11 +126,14 @@ pub enum TicketAction {
     Cancel,
     /// Close a ticket left open at day rollover.
     Expire,
+    /// Move a waiting ticket to the back of its queue, at the visitor's
+    /// request (at most once per ticket; the server keeps the count).
+    Postpone,
 }
 
 impl TicketAction {
     /// Every action, in declaration order.
-    pub const ALL: [TicketAction; 9] = [
+    pub const ALL: [TicketAction; 10] = [
         TicketAction::Call,
         TicketAction::Recall,
         TicketAction::Start,
@@ -140,6 +143,7 @@ impl TicketAction {
         TicketAction::Park,
         TicketAction::Cancel,
         TicketAction::Expire,
+        TicketAction::Postpone,
     ];
 
     /// The stable snake_case name, identical to the serde representation.
@@ -154,6 +158,7 @@ impl TicketAction {
             TicketAction::Park => "park",
             TicketAction::Cancel => "cancel",
             TicketAction::Expire => "expire",
+            TicketAction::Postpone => "postpone",
         }
     }
 
@@ -170,6 +175,7 @@ impl TicketAction {
             TicketAction::Park => "parked",
             TicketAction::Cancel => "cancelled",
             TicketAction::Expire => "expired",
+            TicketAction::Postpone => "postponed",
         }
     }
 }
@@ -220,8 +226,10 @@ pub struct UnknownValue(pub String);
 
 /// The status a ticket moves to when `action` is applied in status `from`.
 ///
-/// Recall is the only self-loop: it re-announces a called ticket without
-/// changing its status.
+/// Recall and postpone are the self-loops: recall re-announces a called
+/// ticket, postpone moves a waiting ticket back in its queue; neither
+/// changes the status. Only a waiting ticket can be postponed: once called,
+/// the visitor's turn has come (a called visitor who cannot come cancels).
 ///
 /// # Errors
 ///
@@ -244,6 +252,7 @@ pub fn transition(
         (A::Park, S::Called | S::Serving) => S::Parked,
         (A::Cancel, S::Waiting | S::Parked | S::Called) => S::Cancelled,
         (A::Expire, S::Waiting | S::Parked | S::Called | S::Serving) => S::Expired,
+        (A::Postpone, S::Waiting) => S::Waiting,
         _ => return Err(IllegalTransition { from, action }),
     };
     Ok(to)
@@ -277,10 +286,11 @@ mod tests {
         (S::Parked, A::Expire, S::Expired),
         (S::Called, A::Expire, S::Expired),
         (S::Serving, A::Expire, S::Expired),
+        (S::Waiting, A::Postpone, S::Waiting),
     ];
 
     #[test]
-    fn all_81_combinations_match_the_table() {
+    fn all_90_combinations_match_the_table() {
         let mut checked = 0;
         for from in S::ALL {
             for action in A::ALL {
@@ -300,7 +310,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 81);
+        assert_eq!(checked, 90);
     }
 
     #[test]
@@ -312,6 +322,8 @@ mod tests {
             err.to_string(),
             "an expired ticket cannot be marked no-show"
         );
+        let err = transition(S::Called, A::Postpone).unwrap_err();
+        assert_eq!(err.to_string(), "a called ticket cannot be postponed");
         let err: UnknownValue = "nope".parse::<TicketStatus>().unwrap_err();
         assert_eq!(err.to_string(), "unknown value \"nope\"");
     }

@@ -42,6 +42,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Login rate limits.
     pub limiter: Arc<LoginLimiter>,
+    /// Remote-ticket rate limits per client (see `remote.rs`).
+    pub remote_limiter: Arc<crate::remote::RemoteLimiter>,
     /// Cancelled when the server begins shutting down; long-lived tasks
     /// (websockets, background jobs) watch it and end.
     pub shutdown: CancellationToken,
@@ -53,11 +55,13 @@ impl AppState {
     /// State over a connected database.
     pub fn new(config: Config, db: Db) -> AppState {
         let limiter = LoginLimiter::new(config.login_attempts_per_minute);
+        let remote_limiter = crate::remote::RemoteLimiter::new(config.remote_tickets_per_minute);
         AppState {
             db,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
             limiter: Arc::new(limiter),
+            remote_limiter: Arc::new(remote_limiter),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
         }
@@ -206,6 +210,8 @@ async fn method_not_allowed() -> AppError {
         (name = "devices", description = "Kiosks and displays"),
         (name = "stats", description = "KPIs"),
         (name = "live", description = "Live updates over a websocket"),
+        (name = "webhooks", description = "Outgoing notifications of a branch's events"),
+        (name = "appointments", description = "Booking a slot, cancelling, kiosk check-in, the day's list"),
         (name = "public", description = "No sign-in: a visitor's ticket by its secret token, translations"),
     )
 )]
@@ -227,6 +233,10 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::live::routes())
         .merge(crate::speech::routes())
         .merge(crate::public::routes())
+        .merge(crate::remote::routes())
+        .merge(crate::webhooks::routes())
+        .merge(crate::appointments::routes())
+        .merge(crate::feedback::routes())
         .split_for_parts()
 }
 

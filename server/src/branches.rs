@@ -1,6 +1,10 @@
 //! Branches: offices with their timezone, business-day rollover, languages
 //! and next-ticket policy settings.
 //!
+//! Opening hours and the rules for booked visitors are branch settings too
+//! (`appointments` in the API); their types and checks live in
+//! [`crate::appointments`].
+//!
 //! [`lock`] is the first statement of every write that concerns a branch: it
 //! takes the branch row lock (PostgreSQL) and returns the current settings.
 
@@ -13,6 +17,7 @@ use utoipa_axum::routes;
 use waitwell_queue::{BusinessCalendar, PolicyConfig, parse_rollover, parse_timezone};
 
 use crate::app::AppState;
+use crate::appointments::{AppointmentSettings, AppointmentSettingsUpdate};
 use crate::auth::Principal;
 use crate::db::{Exec, q, read, write};
 use crate::error::{AppError, AppJson, AppPath, Result};
@@ -43,6 +48,8 @@ pub struct Branch {
     pub event_seq: i64,
     /// Creation time, ms since the epoch.
     pub created_at: i64,
+    /// Opening hours and the rules for booked visitors (appointments.rs).
+    pub appointments: AppointmentSettings,
 }
 
 /// The next-ticket policy settings of a branch (see `waitwell-queue`).
@@ -110,6 +117,14 @@ pub struct BranchRow {
     pub event_seq: i64,
     /// Creation time.
     pub created_at: i64,
+    /// Weekly schedule, JSON text (see [`crate::appointments::OpeningHours`]).
+    pub opening_hours: String,
+    /// JSON array of `YYYY-MM-DD` dates without appointments.
+    pub closed_dates: String,
+    /// Seconds after a slot's start a visitor still checks in on time.
+    pub appointment_grace_s: i64,
+    /// `walk_in` or `refuse` (see [`crate::appointments::LatePolicy`]).
+    pub appointment_late_policy: String,
 }
 
 impl BranchRow {
@@ -159,6 +174,19 @@ impl BranchRow {
             active: self.active,
             event_seq: self.event_seq,
             created_at: self.created_at,
+            appointments: self.appointment_settings(),
+        }
+    }
+
+    /// The appointment settings. Stored values were validated on write; a
+    /// corrupted value reads as "no opening hours" rather than failing
+    /// every request of the branch.
+    pub fn appointment_settings(&self) -> AppointmentSettings {
+        AppointmentSettings {
+            opening_hours: serde_json::from_str(&self.opening_hours).unwrap_or_default(),
+            closed_dates: serde_json::from_str(&self.closed_dates).unwrap_or_default(),
+            grace_s: self.appointment_grace_s,
+            late_policy: self.appointment_late_policy.parse().unwrap_or_default(),
         }
     }
 }
@@ -171,7 +199,7 @@ impl BranchRow {
 /// NotFound for an unknown branch.
 pub async fn lock<C: Exec>(c: &mut C, branch_id: i64) -> Result<BranchRow> {
     c.opt(q("update branches set event_seq = event_seq where id = $1
-           returning id, name, timezone, rollover, languages, kiosk_message, priority_credit_s, appointment_credit_s, weight_step_s, priority_interleave, active, event_seq, created_at")
+           returning id, name, timezone, rollover, languages, kiosk_message, priority_credit_s, appointment_credit_s, weight_step_s, priority_interleave, active, event_seq, created_at, opening_hours, closed_dates, appointment_grace_s, appointment_late_policy")
         .bind(branch_id))
         .await?
         .ok_or(AppError::NotFound("branch"))
@@ -182,7 +210,7 @@ pub async fn lock<C: Exec>(c: &mut C, branch_id: i64) -> Result<BranchRow> {
 /// # Errors
 /// NotFound for an unknown branch.
 pub async fn get<C: Exec>(c: &mut C, branch_id: i64) -> Result<BranchRow> {
-    c.opt(q("select id, name, timezone, rollover, languages, kiosk_message, priority_credit_s, appointment_credit_s, weight_step_s, priority_interleave, active, event_seq, created_at from branches where id = $1").bind(branch_id))
+    c.opt(q("select id, name, timezone, rollover, languages, kiosk_message, priority_credit_s, appointment_credit_s, weight_step_s, priority_interleave, active, event_seq, created_at, opening_hours, closed_dates, appointment_grace_s, appointment_late_policy from branches where id = $1").bind(branch_id))
         .await?
         .ok_or(AppError::NotFound("branch"))
 }
@@ -192,7 +220,7 @@ pub async fn get<C: Exec>(c: &mut C, branch_id: i64) -> Result<BranchRow> {
 /// # Errors
 /// Database errors.
 pub async fn list<C: Exec>(c: &mut C) -> Result<Vec<BranchRow>> {
-    Ok(c.all(q("select id, name, timezone, rollover, languages, kiosk_message, priority_credit_s, appointment_credit_s, weight_step_s, priority_interleave, active, event_seq, created_at from branches order by id")).await?)
+    Ok(c.all(q("select id, name, timezone, rollover, languages, kiosk_message, priority_credit_s, appointment_credit_s, weight_step_s, priority_interleave, active, event_seq, created_at, opening_hours, closed_dates, appointment_grace_s, appointment_late_policy from branches order by id")).await?)
 }
 
 /// New branch.
@@ -231,6 +259,8 @@ pub struct BranchUpdate {
     pub policy: Option<PolicySettings>,
     /// Active flag.
     pub active: Option<bool>,
+    /// Opening hours and appointment rules; absent fields stay.
+    pub appointments: Option<AppointmentSettingsUpdate>,
 }
 
 /// Checks a display name: trimmed, 1 to `max` characters.
@@ -435,6 +465,10 @@ pub async fn update_branch(
     if let Some(p) = update.policy {
         validate_policy(p)?;
     }
+    let appointments = update
+        .appointments
+        .map(AppointmentSettingsUpdate::clean)
+        .transpose()?;
     let actor = who.actor();
     let now = now_ms();
     let row = write!(state.db, |c, out| async move {
@@ -463,9 +497,13 @@ pub async fn update_branch(
         if let Some(a) = update.active {
             row.active = a;
         }
+        if let Some(a) = appointments {
+            a.apply(&mut row);
+        }
         c.run(
             q("update branches set name = $2, timezone = $3, rollover = $4, languages = $5, kiosk_message = $6,
-                 priority_credit_s = $7, appointment_credit_s = $8, weight_step_s = $9, priority_interleave = $10, active = $11
+                 priority_credit_s = $7, appointment_credit_s = $8, weight_step_s = $9, priority_interleave = $10, active = $11,
+                 opening_hours = $12, closed_dates = $13, appointment_grace_s = $14, appointment_late_policy = $15
                where id = $1")
             .bind(id)
             .bind(row.name.as_str())
@@ -477,7 +515,11 @@ pub async fn update_branch(
             .bind(row.appointment_credit_s)
             .bind(row.weight_step_s)
             .bind(row.priority_interleave)
-            .bind(row.active),
+            .bind(row.active)
+            .bind(row.opening_hours.as_str())
+            .bind(row.closed_dates.as_str())
+            .bind(row.appointment_grace_s)
+            .bind(row.appointment_late_policy.as_str()),
         )
         .await?;
         events::append(

@@ -41,6 +41,17 @@ pub struct Settings {
     /// [default: http://LISTEN].
     #[arg(long, env = "WAITWELL_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+    /// Days a visitor's phone number and e-mail address are kept after the
+    /// ticket was issued; 0 clears them at the next hourly run [default: 30].
+    #[arg(long, env = "WAITWELL_CONTACT_RETENTION_DAYS", global = true)]
+    pub contact_retention_days: Option<u32>,
+    /// Remote tickets one client address may take per minute [default: 5].
+    #[arg(long, env = "WAITWELL_REMOTE_TICKETS_PER_MINUTE", global = true)]
+    pub remote_tickets_per_minute: Option<u32>,
+    /// Behind a reverse proxy: take the client address for rate limits from
+    /// the last entry of X-Forwarded-For (the one the proxy added) [default: false].
+    #[arg(long, env = "WAITWELL_TRUST_FORWARDED_FOR", global = true)]
+    pub trust_forwarded_for: Option<bool>,
 }
 
 /// The file form of [`Settings`].
@@ -53,6 +64,9 @@ struct FileSettings {
     session_hours: Option<u32>,
     login_attempts_per_minute: Option<u32>,
     public_url: Option<String>,
+    contact_retention_days: Option<u32>,
+    remote_tickets_per_minute: Option<u32>,
+    trust_forwarded_for: Option<bool>,
 }
 
 /// Validated settings.
@@ -70,6 +84,20 @@ pub struct Config {
     pub login_attempts_per_minute: u32,
     /// Public base URL, without a trailing slash.
     pub public_url: String,
+    /// Days contact details (phone, e-mail) are kept; see `retention.rs`.
+    pub contact_retention_days: u32,
+    /// Remote tickets per client address per minute; see `remote.rs`.
+    pub remote_tickets_per_minute: u32,
+    /// Whether X-Forwarded-For names the client (behind a reverse proxy).
+    pub trust_forwarded_for: bool,
+    /// Webhook retry back-off: the first delay, doubled per failure up to
+    /// `webhook_retry_max_ms`, with jitter. Not a flag; tests shorten it.
+    pub webhook_retry_base_ms: u64,
+    /// Longest webhook retry delay.
+    pub webhook_retry_max_ms: u64,
+    /// How often the webhook worker looks for undelivered events when no
+    /// live event wakes it.
+    pub webhook_poll_ms: u64,
 }
 
 impl std::fmt::Debug for Config {
@@ -84,6 +112,12 @@ impl std::fmt::Debug for Config {
             .field("session_hours", &self.session_hours)
             .field("login_attempts_per_minute", &self.login_attempts_per_minute)
             .field("public_url", &self.public_url)
+            .field("contact_retention_days", &self.contact_retention_days)
+            .field("remote_tickets_per_minute", &self.remote_tickets_per_minute)
+            .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("webhook_retry_base_ms", &self.webhook_retry_base_ms)
+            .field("webhook_retry_max_ms", &self.webhook_retry_max_ms)
+            .field("webhook_poll_ms", &self.webhook_poll_ms)
             .finish()
     }
 }
@@ -103,6 +137,12 @@ impl Config {
             session_hours: 12,
             login_attempts_per_minute: 10,
             public_url: "http://127.0.0.1".into(),
+            contact_retention_days: 30,
+            remote_tickets_per_minute: 5,
+            trust_forwarded_for: false,
+            webhook_retry_base_ms: 1_000,
+            webhook_retry_max_ms: 600_000,
+            webhook_poll_ms: 1_000,
         }
     }
 }
@@ -164,6 +204,28 @@ impl Settings {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             bail!("WAITWELL_PUBLIC_URL must start with http:// or https://, got {public_url:?}");
         }
+        let contact_retention_days = self
+            .contact_retention_days
+            .or(file.contact_retention_days)
+            .unwrap_or(30);
+        if contact_retention_days > 3650 {
+            bail!(
+                "WAITWELL_CONTACT_RETENTION_DAYS must be 0 to 3650, got {contact_retention_days}"
+            );
+        }
+        let remote_tickets_per_minute = self
+            .remote_tickets_per_minute
+            .or(file.remote_tickets_per_minute)
+            .unwrap_or(5);
+        if !(1..=10_000).contains(&remote_tickets_per_minute) {
+            bail!(
+                "WAITWELL_REMOTE_TICKETS_PER_MINUTE must be 1 to 10000, got {remote_tickets_per_minute}"
+            );
+        }
+        let trust_forwarded_for = self
+            .trust_forwarded_for
+            .or(file.trust_forwarded_for)
+            .unwrap_or(false);
         Ok(Config {
             listen,
             database_url,
@@ -171,6 +233,12 @@ impl Settings {
             session_hours,
             login_attempts_per_minute,
             public_url: public_url.trim_end_matches('/').to_owned(),
+            contact_retention_days,
+            remote_tickets_per_minute,
+            trust_forwarded_for,
+            webhook_retry_base_ms: 1_000,
+            webhook_retry_max_ms: 600_000,
+            webhook_poll_ms: 1_000,
         })
     }
 }
@@ -186,6 +254,9 @@ mod tests {
         assert_eq!(c.database_url, "sqlite://waitwell.db");
         assert_eq!(c.session_hours, 12);
         assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert_eq!(c.contact_retention_days, 30);
+        assert_eq!(c.remote_tickets_per_minute, 5);
+        assert!(!c.trust_forwarded_for);
     }
 
     #[test]
@@ -218,6 +289,20 @@ mod tests {
                 ..Default::default()
             })
             .contains("WAITWELL_SESSION_HOURS")
+        );
+        assert!(
+            bad(Settings {
+                contact_retention_days: Some(5000),
+                ..Default::default()
+            })
+            .contains("WAITWELL_CONTACT_RETENTION_DAYS")
+        );
+        assert!(
+            bad(Settings {
+                remote_tickets_per_minute: Some(0),
+                ..Default::default()
+            })
+            .contains("WAITWELL_REMOTE_TICKETS_PER_MINUTE")
         );
     }
 

@@ -10,7 +10,11 @@
 //! * [`auth`] — sessions, device tokens, roles.
 //! * Domains, each with its routes, types and rules: [`branches`],
 //!   [`services`], [`desks`], [`tickets`], [`users`], [`devices`], [`stats`],
-//!   [`reports`], [`device_status`].
+//!   [`reports`], [`device_status`], [`appointments`],
+//!   [`feedback`] (visitors' ratings).
+//! * Visitors beyond the kiosk: [`remote`] (the virtual queue),
+//!   [`webhooks`] (signed outgoing notifications), [`retention`]
+//!   (contact details erased after the retention period).
 //! * [`live`] — the websocket stream; [`web`] — the embedded pages;
 //!   [`speech`] — server-rendered announcements.
 //! * [`demo`] — the demo office of `waitwell serve --demo`.
@@ -19,6 +23,7 @@
 //! policy, wait estimates) are the pure crate `waitwell-queue`.
 
 pub mod app;
+pub mod appointments;
 pub mod auth;
 pub mod branches;
 pub mod config;
@@ -29,9 +34,12 @@ pub mod device_status;
 pub mod devices;
 pub mod error;
 pub mod events;
+pub mod feedback;
 pub mod live;
 pub mod public;
+pub mod remote;
 pub mod reports;
+pub mod retention;
 pub mod services;
 pub mod shutdown;
 pub mod speech;
@@ -39,6 +47,7 @@ pub mod stats;
 pub mod tickets;
 pub mod users;
 pub mod web;
+pub mod webhooks;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -137,6 +146,8 @@ pub async fn run(
 /// Background jobs: day-end expiry and limiter housekeeping. They run on the
 /// state's task tracker and end when its shutdown token is cancelled.
 pub fn start_background(state: &AppState) {
+    webhooks::start(state);
+    retention::start(state);
     let s = state.clone();
     state.tasks.spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(30));
@@ -148,6 +159,7 @@ pub fn start_background(state: &AppState) {
                         tracing::warn!(error = %e, "expiring old tickets");
                     }
                     s.limiter.shrink();
+                    s.remote_limiter.shrink();
                 }
             }
         }

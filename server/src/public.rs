@@ -8,11 +8,29 @@
 //! the database is asked. The view carries only what a visitor needs (no
 //! staff, no other tickets, no internal ids but the branch's).
 //!
-//! The ticket page polls [`get_public_ticket`] every 3 s instead of opening
-//! the branch's websocket: the live stream carries every ticket and desk of
-//! the branch, which a visitor's phone must not receive, and a filtered
-//! per-ticket stream would cost a server task per waiting visitor for a
-//! page that only needs a coarse update.
+//! Live updates: [`live_ticket`] (`GET …/tickets/{token}/live`) is a
+//! server-sent event stream of this one ticket's view, not the branch's
+//! websocket, which carries every ticket and desk of the office and needs a
+//! staff or device token a visitor's phone must never hold. SSE rather than
+//! a websocket because the page only listens: the browser's `EventSource`
+//! reconnects by itself and passes proxies that do not upgrade. Each
+//! stream is one task on the server's task tracker that recomputes the view
+//! when an event of the branch touches the ticket, its service or the desks
+//! (at most [`LIVE_MIN_INTERVAL`] apart, however busy the office), sends it
+//! when it changed, and ends at shutdown like the websockets of `live.rs`.
+//! The page falls back to polling [`get_public_ticket`] while the stream
+//! cannot connect.
+//!
+//! The visitor acts on their own ticket with the same token: cancel it
+//! ([`cancel_public_ticket`]), or postpone it once ([`postpone_public_ticket`]):
+//! a waiting ticket goes to the back of its service's queue, behind every
+//! ticket waiting at that moment, as if it had just arrived. Its priority
+//! class is kept, so a priority ticket still counts its credit (its need
+//! did not change). A second postponement is refused with a 409 (the
+//! count is `tickets.postpone_count`): one move back is a courtesy, more
+//! would let a ticket hold a place all day. Both are recorded as events
+//! (`ticket.cancelled` / `ticket.postponed` with `"by": "visitor"`; the
+//! actor is `system`, as no account stands behind a visitor).
 //!
 //! Translations are Fluent files embedded from `kiosk/web/i18n/` and
 //! `web/ticket/i18n/` (adding a language is adding a file). [`get_i18n`]
@@ -22,23 +40,29 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::convert::Infallible;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use fluent_bundle::{FluentArgs, FluentBundle, FluentResource, FluentValue};
 use rust_embed::RustEmbed;
 use serde::Serialize;
+use tokio::sync::{broadcast::error::RecvError, mpsc};
+use tokio::time::Instant;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use waitwell_queue::TicketStatus;
+use waitwell_queue::{TicketAction, TicketStatus, transition};
 
 use crate::app::AppState;
-use crate::db::{Exec, q, read};
+use crate::db::{Exec, q, read, write};
 use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
+use crate::events::{Actor, Event, Outbox};
 use crate::tickets::{self, Ticket};
-use crate::{branches, desks, services};
+use crate::{branches, desks, now_ms, services};
 
 /// Translations of the kiosk's touch page.
 #[derive(RustEmbed)]
@@ -88,6 +112,17 @@ pub struct PublicTicket {
     pub branch_name: String,
     /// Office id.
     pub branch_id: i64,
+    /// Whether the visitor may still cancel (waiting, parked or called).
+    pub can_cancel: bool,
+    /// Whether the visitor may postpone (waiting, not postponed before).
+    pub can_postpone: bool,
+    /// Whether the visitor has postponed this ticket (only once is allowed).
+    pub postponed: bool,
+    /// Feedback on the visit: `open` (done today, no rating yet), `given`,
+    /// or `none` (not finished, or its business day is over).
+    pub feedback: String,
+    /// The rating given, 1 to 5.
+    pub feedback_rating: Option<i64>,
 }
 
 /// How many transfers a view follows; a ticket is transferred a handful of
@@ -97,7 +132,7 @@ const MAX_TRANSFERS: usize = 32;
 /// The ticket a public token names, followed through transfers (a
 /// transfer issues a new row with a new token; the visitor keeps the
 /// first one).
-async fn by_token<C: Exec>(c: &mut C, token: &str) -> Result<Ticket> {
+pub(crate) async fn by_token<C: Exec>(c: &mut C, token: &str) -> Result<Ticket> {
     if !is_public_token(token) {
         return Err(AppError::NotFound("ticket"));
     }
@@ -130,6 +165,17 @@ async fn by_token<C: Exec>(c: &mut C, token: &str) -> Result<Ticket> {
 /// NotFound for a malformed or unknown token.
 pub async fn view<C: Exec>(c: &mut C, token: &str) -> Result<PublicTicket> {
     let t = by_token(c, token).await?;
+    view_of(c, t, now_ms()).await
+}
+
+/// The visitor's view of a ticket (already followed through transfers).
+async fn view_of<C: Exec>(c: &mut C, t: Ticket, now: i64) -> Result<PublicTicket> {
+    let (postpone_count,): (i64,) = c
+        .one(q("select postpone_count from tickets where id = $1").bind(t.id))
+        .await?;
+    let rating: Option<(i64,)> = c
+        .opt(q("select rating from feedback where ticket_id = $1").bind(t.id))
+        .await?;
     let branch = branches::get(c, t.branch_id).await?;
     let service = services::get(c, t.service_id).await?;
     let t = tickets::with_estimate(c, &branch.policy(), t).await?;
@@ -139,7 +185,19 @@ pub async fn view<C: Exec>(c: &mut C, token: &str) -> Result<PublicTicket> {
         Some(id) if at_desk => Some(desks::get(c, id).await?.name),
         _ => None,
     };
+    let status = t.status()?;
+    let feedback = match rating {
+        Some(_) => "given",
+        None if crate::feedback::window_open(&branch, &t, now) => "open",
+        None => "none",
+    };
     Ok(PublicTicket {
+        can_cancel: transition(status, TicketAction::Cancel).is_ok(),
+        can_postpone: transition(status, TicketAction::Postpone).is_ok()
+            && postpone_count < MAX_POSTPONES,
+        postponed: postpone_count > 0,
+        feedback: feedback.to_owned(),
+        feedback_rating: rating.map(|(r,)| r),
         service_name: service.name_in(t.language.as_deref()),
         number: t.number,
         status: t.status,
@@ -172,6 +230,347 @@ pub async fn get_public_ticket(
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// How often a visitor may postpone a ticket.
+pub const MAX_POSTPONES: i64 = 1;
+
+/// Appends a visitor's ticket event through [`tickets::record`], so live clients can
+/// apply it like any other: the ticket after the change, `extra` fields,
+/// its service's queue summary and its desk.
+///
+/// # Errors
+/// Database errors.
+pub(crate) async fn ticket_event<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    ticket: &Ticket,
+    kind: &str,
+    now: i64,
+    extra: serde_json::Value,
+) -> Result<()> {
+    tickets::record(c, out, ticket, kind, None, Actor::System, now, extra).await
+}
+
+/// Locks the branch of the ticket a token names and reads the ticket again
+/// under the lock.
+async fn lock_by_token<C: Exec>(c: &mut C, token: &str) -> Result<Ticket> {
+    let t = by_token(c, token).await?;
+    branches::lock(c, t.branch_id).await?;
+    by_token(c, token).await
+}
+
+/// The visitor cancels their ticket (waiting, parked or called).
+///
+/// # Errors
+/// NotFound for an unknown token; Conflict when the ticket is no longer
+/// open or is being served.
+pub async fn visitor_cancel<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    token: &str,
+    now: i64,
+) -> Result<PublicTicket> {
+    let t = lock_by_token(c, token).await?;
+    let next = transition(t.status()?, TicketAction::Cancel)?;
+    c.run(
+        q("update tickets set status = $2, finished_at = $3, updated_at = $3 where id = $1")
+            .bind(t.id)
+            .bind(next.as_str())
+            .bind(now),
+    )
+    .await?;
+    if t.status == TicketStatus::Waiting.as_str() {
+        c.run(q("update services set waiting = waiting - 1 where id = $1").bind(t.service_id))
+            .await?;
+    }
+    c.run(q("update desks set current_ticket_id = null where current_ticket_id = $1").bind(t.id))
+        .await?;
+    let after = tickets::get(c, t.id).await?;
+    ticket_event(
+        c,
+        out,
+        &after,
+        "ticket.cancelled",
+        now,
+        serde_json::json!({ "by": "visitor" }),
+    )
+    .await?;
+    view_of(c, after, now).await
+}
+
+/// The visitor postpones their waiting ticket: it goes behind every ticket
+/// of its service waiting now (see the module doc), once.
+///
+/// # Errors
+/// NotFound for an unknown token; Conflict when the ticket is not waiting
+/// or was postponed before.
+pub async fn visitor_postpone<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    token: &str,
+    now: i64,
+) -> Result<PublicTicket> {
+    let t = lock_by_token(c, token).await?;
+    transition(t.status()?, TicketAction::Postpone)?;
+    let (count,): (i64,) = c
+        .one(q("select postpone_count from tickets where id = $1").bind(t.id))
+        .await?;
+    if count >= MAX_POSTPONES {
+        return Err(AppError::conflict(
+            "this ticket was already postponed once and cannot be postponed again",
+        ));
+    }
+    let (last,): (Option<i64>,) = c
+        .one(
+            q("select max(queued_at) from tickets
+               where branch_id = $1 and service_id = $2 and status = 'waiting' and id <> $3")
+            .bind(t.branch_id)
+            .bind(t.service_id)
+            .bind(t.id),
+        )
+        .await?;
+    // Strictly after the last one waiting, so that even a ticket issued in
+    // the same millisecond stays ahead.
+    let queued_at = last.map_or(now, |last| now.max(last + 1));
+    c.run(
+        q("update tickets set queued_at = $2, postpone_count = postpone_count + 1, updated_at = $3
+           where id = $1")
+        .bind(t.id)
+        .bind(queued_at)
+        .bind(now),
+    )
+    .await?;
+    let after = tickets::get(c, t.id).await?;
+    ticket_event(
+        c,
+        out,
+        &after,
+        "ticket.postponed",
+        now,
+        serde_json::json!({ "by": "visitor", "queued_at_before": t.queued_at }),
+    )
+    .await?;
+    view_of(c, after, now).await
+}
+
+/// The visitor cancels their own ticket. No authentication: the token is
+/// the credential.
+#[utoipa::path(post, path = "/api/v1/public/tickets/{token}/cancel", tag = "public",
+    params(("token" = String, Path, description = "The ticket's public token (64 hex characters)")),
+    responses((status = 200, body = PublicTicket), (status = 404, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody, description = "The ticket can no longer be cancelled")))]
+pub async fn cancel_public_ticket(
+    State(state): State<AppState>,
+    AppPath(token): AppPath<String>,
+) -> Result<AppJson<PublicTicket>> {
+    if !is_public_token(&token) {
+        return Err(AppError::NotFound("ticket"));
+    }
+    let now = now_ms();
+    let v = write!(state.db, |c, out| async move {
+        visitor_cancel(c, out, &token, now).await
+    })?;
+    Ok(AppJson(v))
+}
+
+/// The visitor moves their waiting ticket to the back of its queue, once
+/// per ticket; a second time is a 409.
+#[utoipa::path(post, path = "/api/v1/public/tickets/{token}/postpone", tag = "public",
+    params(("token" = String, Path, description = "The ticket's public token (64 hex characters)")),
+    responses((status = 200, body = PublicTicket), (status = 404, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody, description = "Not waiting, or already postponed once")))]
+pub async fn postpone_public_ticket(
+    State(state): State<AppState>,
+    AppPath(token): AppPath<String>,
+) -> Result<AppJson<PublicTicket>> {
+    if !is_public_token(&token) {
+        return Err(AppError::NotFound("ticket"));
+    }
+    let now = now_ms();
+    let v = write!(state.db, |c, out| async move {
+        visitor_postpone(c, out, &token, now).await
+    })?;
+    Ok(AppJson(v))
+}
+
+/// The shortest time between two recomputations of one live stream's view.
+pub const LIVE_MIN_INTERVAL: Duration = Duration::from_millis(400);
+/// How often a live stream sends a keep-alive comment.
+pub const LIVE_KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// What a live stream watches: the ticket it shows (after transfers) and
+/// that ticket's service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Watch {
+    branch_id: i64,
+    ticket_id: i64,
+    service_id: i64,
+}
+
+impl Watch {
+    /// Whether `event` may change the view: the ticket itself (a transfer
+    /// names the old ticket), any ticket of its service (people ahead),
+    /// desks (open desks change the estimate; the called desk's name) and
+    /// its service's settings.
+    fn touched_by(&self, event: &Event) -> bool {
+        self.touches(event.branch_id, &event.kind, event.ticket_id, event.data())
+    }
+
+    /// [`touched_by`](Self::touched_by) on an event's parts.
+    fn touches(
+        &self,
+        branch_id: i64,
+        kind: &str,
+        ticket_id: Option<i64>,
+        data: &serde_json::Value,
+    ) -> bool {
+        if branch_id != self.branch_id {
+            return false;
+        }
+        if ticket_id == Some(self.ticket_id) || kind.starts_with("desk.") {
+            return true;
+        }
+        if kind.starts_with("service.") {
+            return data["id"].as_i64() == Some(self.service_id);
+        }
+        data["ticket"]["service_id"].as_i64() == Some(self.service_id)
+    }
+}
+
+/// The view and what to watch for it.
+async fn watch_view(state: &AppState, token: &str) -> Result<(Watch, PublicTicket)> {
+    read!(state.db, |c| {
+        let t = by_token(c, token).await?;
+        let watch = Watch {
+            branch_id: t.branch_id,
+            ticket_id: t.id,
+            service_id: t.service_id,
+        };
+        Ok::<_, AppError>((watch, view_of(c, t, now_ms()).await?))
+    })
+}
+
+/// Whether a view will not change any more, so its stream can end: a
+/// final ticket with no feedback to wait for.
+fn settled(v: &PublicTicket) -> bool {
+    let open = v
+        .status
+        .parse::<TicketStatus>()
+        .map(TicketStatus::is_open)
+        .unwrap_or(false);
+    !open && v.feedback != "open"
+}
+
+fn sse_event(v: &PublicTicket) -> SseEvent {
+    SseEvent::default()
+        .event("ticket")
+        .data(serde_json::to_string(v).unwrap_or_default())
+}
+
+/// One live stream: subscribes before reading the first view (nothing
+/// falls in between), then recomputes on relevant events, coalesced. Ends
+/// when the client goes away (the channel closes), at shutdown, or once
+/// the ticket is settled.
+async fn live_session(state: AppState, token: String, tx: mpsc::Sender<SseEvent>) {
+    let mut rx = state.db.hub().subscribe();
+    let Ok((mut watch, mut last)) = watch_view(&state, &token).await else {
+        return;
+    };
+    if tx.send(sse_event(&last)).await.is_err() || settled(&last) {
+        return;
+    }
+    let mut dirty = false;
+    let mut next_allowed = Instant::now() + LIVE_MIN_INTERVAL;
+    loop {
+        tokio::select! {
+            () = state.shutdown.cancelled() => return,
+            () = tx.closed() => return,
+            received = rx.recv() => match received {
+                Ok(event) => dirty |= watch.touched_by(&event),
+                // Fell behind the hub: something may have been missed.
+                Err(RecvError::Lagged(_)) => dirty = true,
+                Err(RecvError::Closed) => return,
+            },
+            () = tokio::time::sleep_until(next_allowed), if dirty => {
+                dirty = false;
+                next_allowed = Instant::now() + LIVE_MIN_INTERVAL;
+                let Ok((w, v)) = watch_view(&state, &token).await else {
+                    // A database hiccup: try again after the interval.
+                    dirty = true;
+                    continue;
+                };
+                watch = w;
+                if v != last {
+                    if tx.send(sse_event(&v)).await.is_err() {
+                        return;
+                    }
+                    last = v;
+                    if settled(&last) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A live stream of the visitor's ticket view as server-sent events: an
+/// event `ticket` with the [`PublicTicket`] JSON at once and after every
+/// change. The stream ends once the ticket is finished and no feedback is
+/// pending. Clients must send `Accept: text/event-stream` (browsers'
+/// `EventSource` does); others get a 406. No authentication: the token is
+/// the credential.
+#[utoipa::path(get, path = "/api/v1/public/tickets/{token}/live", tag = "public",
+    params(("token" = String, Path, description = "The ticket's public token (64 hex characters)")),
+    responses((status = 200, content_type = "text/event-stream", description = "`event: ticket` messages carrying a PublicTicket"),
+              (status = 404, body = crate::error::ErrorBody),
+              (status = 406, body = crate::error::ErrorBody, description = "Accept does not include text/event-stream")))]
+pub async fn live_ticket(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    AppPath(token): AppPath<String>,
+) -> Result<Response> {
+    if !is_public_token(&token) {
+        return Err(AppError::NotFound("ticket"));
+    }
+    // Unknown tokens get a plain 404 rather than a stream.
+    read!(state.db, |c| by_token(c, &token).await)?;
+    // A client that does not ask for an event stream (a plain HTTP client
+    // reading the body to its end) would wait forever: tell it instead.
+    let wants_stream = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("text/event-stream"));
+    if !wants_stream {
+        return Err(AppError::Rejected(
+            axum::http::StatusCode::NOT_ACCEPTABLE,
+            "this is a server-sent event stream: send Accept: text/event-stream, \
+             or read GET /api/v1/public/tickets/{token} once"
+                .into(),
+        ));
+    }
+    if state.shutdown.is_cancelled() {
+        return Err(AppError::shutting_down());
+    }
+    // The session task owns the sender; the response body owns the
+    // receiver. A client that goes away drops the body, which closes the
+    // channel and ends the task; shutdown ends the task, which closes the
+    // channel and ends the body.
+    let (tx, rx) = mpsc::channel::<SseEvent>(4);
+    state.tasks.spawn(live_session(state.clone(), token, tx));
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|e| (Ok::<_, Infallible>(e), rx))
+    });
+    let mut response = Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(LIVE_KEEP_ALIVE))
+        .into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Tells nginx not to buffer the stream.
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
     Ok(response)
 }
 
@@ -386,11 +785,35 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_i18n))
         .routes(routes!(get_public_ticket))
         .routes(routes!(get_public_ticket_qr))
+        .routes(routes!(live_ticket))
+        .routes(routes!(cancel_public_ticket))
+        .routes(routes!(postpone_public_ticket))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn live_streams_wake_for_their_ticket_service_and_desks_only() {
+        let w = Watch {
+            branch_id: 1,
+            ticket_id: 10,
+            service_id: 3,
+        };
+        let ticket = |service: i64| serde_json::json!({ "ticket": { "service_id": service } });
+        let none = serde_json::Value::Null;
+        assert!(w.touches(1, "ticket.called", Some(10), &ticket(3)));
+        // A transfer names the old ticket, whose service was another.
+        assert!(w.touches(1, "ticket.transferred", Some(10), &ticket(4)));
+        assert!(w.touches(1, "ticket.issued", Some(11), &ticket(3)));
+        assert!(!w.touches(1, "ticket.issued", Some(12), &ticket(4)));
+        assert!(w.touches(1, "desk.opened", None, &none));
+        assert!(w.touches(1, "service.updated", None, &serde_json::json!({ "id": 3 })));
+        assert!(!w.touches(1, "service.updated", None, &serde_json::json!({ "id": 4 })));
+        assert!(!w.touches(1, "user.created", None, &none));
+        assert!(!w.touches(2, "ticket.called", Some(10), &ticket(3)));
+    }
 
     #[test]
     fn token_shape() {

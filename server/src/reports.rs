@@ -1,8 +1,10 @@
 //! Manager reports for a period of business days: the KPIs of
 //! [`stats`](crate::stats) per service and desk plus per clerk, arrivals by
 //! hour of day in the branch's timezone, and every out-of-turn call with
-//! its reason; a CSV export (one row per ticket) and two server-drawn SVG
-//! bar charts (arrivals by hour, waits per service against the standard).
+//! its reason; visitors' ratings per service, desk and clerk with their
+//! comments ([`feedback`](crate::feedback)); a CSV export (one row per
+//! ticket, with its rating and comment) and two server-drawn SVG bar charts
+//! (arrivals by hour, waits per service against the standard).
 //!
 //! The period rules (defaults, `to >= from`, at most 366 days, 422 for a
 //! malformed date) are those of [`stats::compute`], which every route here
@@ -107,6 +109,8 @@ pub struct Report {
     pub out_of_turn: Vec<OutOfTurnCall>,
     /// Calls out of turn per clerk, most first.
     pub out_of_turn_by_clerk: Vec<OutOfTurnCount>,
+    /// Visitors' ratings per service, desk and clerk, and their comments.
+    pub feedback: crate::feedback::FeedbackReport,
 }
 
 /// Builds the report.
@@ -209,6 +213,7 @@ pub async fn compute<C: Exec>(
     }
     let mut out_of_turn_by_clerk: Vec<OutOfTurnCount> = counts.into_values().collect();
     out_of_turn_by_clerk.sort_by(|a, b| b.count.cmp(&a.count).then(a.username.cmp(&b.username)));
+    let feedback = crate::feedback::summary(c, branch_id, &stats.from, &stats.to).await?;
 
     Ok(Report {
         branch_id,
@@ -222,6 +227,7 @@ pub async fn compute<C: Exec>(
         arrivals_by_hour,
         out_of_turn,
         out_of_turn_by_clerk,
+        feedback,
     })
 }
 
@@ -272,10 +278,12 @@ struct TicketLine {
     out_of_turn_reason: Option<String>,
     outcome: Option<String>,
     transferred_from: Option<i64>,
+    feedback_rating: Option<i64>,
+    feedback_comment: Option<String>,
 }
 
 /// The CSV header; [`csv_line`] writes the fields in this order.
-pub const CSV_HEADER: &str = "number,service_code,service,priority,status,business_day,issued_at,queued_at,called_at,started_at,finished_at,wait_s,service_s,within_standard,transferred,desk,clerk,out_of_turn_reason,outcome";
+pub const CSV_HEADER: &str = "number,service_code,service,priority,status,business_day,issued_at,queued_at,called_at,started_at,finished_at,wait_s,service_s,within_standard,transferred,desk,clerk,out_of_turn_reason,outcome,feedback_rating,feedback_comment";
 
 /// A CSV field per RFC 4180: quoted when it holds a comma, quote or line
 /// break, quotes doubled. Free text typed by people (names, reasons,
@@ -359,6 +367,8 @@ fn csv_line(t: &TicketLine, tz: chrono_tz::Tz) -> String {
         csv_field(t.username.as_deref().unwrap_or(""), true),
         csv_field(t.out_of_turn_reason.as_deref().unwrap_or(""), true),
         csv_field(t.outcome.as_deref().unwrap_or(""), true),
+        t.feedback_rating.map(|r| r.to_string()).unwrap_or_default(),
+        csv_field(t.feedback_comment.as_deref().unwrap_or(""), true),
     ];
     fields.join(",")
 }
@@ -366,7 +376,8 @@ fn csv_line(t: &TicketLine, tz: chrono_tz::Tz) -> String {
 /// The tickets of a period as CSV (managers): one row per ticket, in issue
 /// order, with its times in the branch's timezone (ISO 8601 with offset),
 /// wait and service seconds, whether it was called within the standard, the
-/// desk, clerk, out-of-turn reason and outcome. A transferred visitor has
+/// desk, clerk, out-of-turn reason and outcome, and the visitor's rating
+/// and comment. A transferred visitor has
 /// one row per service. Lines end with CRLF (RFC 4180).
 #[utoipa::path(get, path = "/api/v1/branches/{id}/reports.csv", tag = "stats",
     params(("id" = i64, Path, description = "Branch id"), StatsQuery),
@@ -397,11 +408,13 @@ pub async fn report_csv(
                 q("select t.number, s.code as service_code, s.name as service_name, s.standard_wait_s,
                           t.priority, t.status, t.business_day, t.issued_at, t.queued_at, t.called_at,
                           t.started_at, t.finished_at, d.name as desk_name, u.username,
-                          t.out_of_turn_reason, t.outcome, t.transferred_from
+                          t.out_of_turn_reason, t.outcome, t.transferred_from,
+                          f.rating as feedback_rating, f.comment as feedback_comment
                    from tickets t
                    join services s on s.id = t.service_id
                    left join desks d on d.id = t.desk_id
                    left join users u on u.id = t.called_by
+                   left join feedback f on f.ticket_id = t.id
                    where t.branch_id = $1 and t.business_day >= $2 and t.business_day <= $3
                    order by t.issued_at, t.id")
                 .bind(branch_id)

@@ -1,6 +1,8 @@
 //! Services: what visitors come for. Each has a short code used as the
 //! ticket prefix, names per language, a service standard (target wait) and
 //! an expected duration used for wait estimates until real times exist.
+//! A service may be bookable: its appointment settings (slot length,
+//! walk-in share) are changed here and used by [`crate::appointments`].
 
 use std::collections::BTreeMap;
 
@@ -43,6 +45,20 @@ pub struct Service {
     pub priority_allowed: bool,
     /// Inactive services issue no tickets.
     pub active: bool,
+    /// Whether visitors may take tickets remotely (the office's public page).
+    pub remote_enabled: bool,
+    /// Remote tickets per business day; null for no cap.
+    pub remote_daily_cap: Option<i64>,
+    /// Percent of the day's tickets kept for walk-ins (see `remote.rs`).
+    pub remote_walk_in_share: i64,
+    /// Whether visitors may book appointments for this service.
+    pub appointments_enabled: bool,
+    /// Appointment slot length in seconds as configured; null means the
+    /// expected duration rounded up to 5 minutes.
+    pub slot_length_s: Option<i64>,
+    /// Percent (0 to 100) of the desks allocated to the service kept for
+    /// walk-ins in every slot.
+    pub walk_in_share: i64,
 }
 
 /// A service row as stored.
@@ -68,6 +84,18 @@ pub struct ServiceRow {
     pub priority_allowed: bool,
     /// Active.
     pub active: bool,
+    /// Remote tickets allowed.
+    pub remote_enabled: bool,
+    /// Remote tickets per day, if capped.
+    pub remote_daily_cap: Option<i64>,
+    /// Walk-in share, percent.
+    pub remote_walk_in_share: i64,
+    /// Bookable.
+    pub appointments_enabled: bool,
+    /// Slot length, null for the default.
+    pub slot_length_s: Option<i64>,
+    /// Walk-in share, percent.
+    pub walk_in_share: i64,
 }
 
 impl ServiceRow {
@@ -84,6 +112,12 @@ impl ServiceRow {
             expected_service_s: self.expected_service_s,
             priority_allowed: self.priority_allowed,
             active: self.active,
+            remote_enabled: self.remote_enabled,
+            remote_daily_cap: self.remote_daily_cap,
+            remote_walk_in_share: self.remote_walk_in_share,
+            appointments_enabled: self.appointments_enabled,
+            slot_length_s: self.slot_length_s,
+            walk_in_share: self.walk_in_share,
         }
     }
 
@@ -117,7 +151,9 @@ async fn with_summary<C: Exec>(c: &mut C, row: &ServiceRow) -> Result<serde_json
 /// # Errors
 /// NotFound.
 pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<ServiceRow> {
-    c.opt(q("select id, branch_id, code, name, names, category, standard_wait_s, expected_service_s, priority_allowed, active
+    c.opt(q("select id, branch_id, code, name, names, category, standard_wait_s, expected_service_s, priority_allowed, active,
+               remote_enabled, remote_daily_cap, remote_walk_in_share,
+               appointments_enabled, slot_length_s, walk_in_share
              from services where id = $1").bind(id))
         .await?
         .ok_or(AppError::NotFound("service"))
@@ -128,7 +164,9 @@ pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<ServiceRow> {
 /// # Errors
 /// Database errors.
 pub async fn list<C: Exec>(c: &mut C, branch_id: i64) -> Result<Vec<ServiceRow>> {
-    Ok(c.all(q("select id, branch_id, code, name, names, category, standard_wait_s, expected_service_s, priority_allowed, active
+    Ok(c.all(q("select id, branch_id, code, name, names, category, standard_wait_s, expected_service_s, priority_allowed, active,
+                  remote_enabled, remote_daily_cap, remote_walk_in_share,
+               appointments_enabled, slot_length_s, walk_in_share
                 from services where branch_id = $1 order by code").bind(branch_id))
         .await?)
 }
@@ -171,6 +209,43 @@ pub struct ServiceUpdate {
     pub priority_allowed: Option<bool>,
     /// Active.
     pub active: Option<bool>,
+    /// Remote tickets allowed (the office's public page).
+    pub remote_enabled: Option<bool>,
+    /// Remote tickets per business day, 1 to 100000; null removes the cap.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub remote_daily_cap: Option<Option<i64>>,
+    /// Percent of the day's tickets kept for walk-ins, 0 to 100.
+    pub remote_walk_in_share: Option<i64>,
+    /// Bookable.
+    pub appointments_enabled: Option<bool>,
+    /// Slot length, 300 to 14400 seconds in whole minutes; null for the
+    /// default (the expected duration rounded up to 5 minutes).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub slot_length_s: Option<Option<i64>>,
+    /// Walk-in share, percent 0 to 100.
+    pub walk_in_share: Option<i64>,
+}
+
+/// Tells an explicit `null` (`Some(None)`) from an absent field (`None`).
+fn present<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+/// Checks a slot length: whole minutes from 5 minutes to 4 hours.
+fn check_slot_length(v: i64) -> Result<i64> {
+    if (300..=14_400).contains(&v) && v % 60 == 0 {
+        Ok(v)
+    } else {
+        Err(AppError::invalid(
+            "slot_length_s must be whole minutes from 300 to 14400 seconds",
+        ))
+    }
 }
 
 fn clean_names(names: &BTreeMap<String, String>) -> Result<String> {
@@ -352,6 +427,29 @@ pub async fn update_service(
         .expected_service_s
         .map(|v| check_seconds("expected_service_s", v, 86_400))
         .transpose()?;
+    if let Some(Some(cap)) = update.remote_daily_cap
+        && !(1..=100_000).contains(&cap)
+    {
+        return Err(AppError::invalid(
+            "remote_daily_cap must be 1 to 100000, or null for no cap",
+        ));
+    }
+    if let Some(share) = update.remote_walk_in_share
+        && !(0..=100).contains(&share)
+    {
+        return Err(AppError::invalid(
+            "remote_walk_in_share must be 0 to 100 (percent)",
+        ));
+    }
+    let slot_length = match update.slot_length_s {
+        Some(Some(v)) => Some(Some(check_slot_length(v)?)),
+        other => other,
+    };
+    if let Some(v) = update.walk_in_share
+        && !(0..=100).contains(&v)
+    {
+        return Err(AppError::invalid("walk_in_share must be 0 to 100 percent"));
+    }
     let actor = who.actor();
     let now = now_ms();
     let branch_id = existing.branch_id;
@@ -379,7 +477,27 @@ pub async fn update_service(
         if let Some(v) = update.active {
             row.active = v;
         }
-        c.run(q("update services set name = $2, names = $3, category = $4, standard_wait_s = $5, expected_service_s = $6, priority_allowed = $7, active = $8 where id = $1")
+        if let Some(v) = update.remote_enabled {
+            row.remote_enabled = v;
+        }
+        if let Some(v) = update.remote_daily_cap {
+            row.remote_daily_cap = v;
+        }
+        if let Some(v) = update.remote_walk_in_share {
+            row.remote_walk_in_share = v;
+        }
+        if let Some(v) = update.appointments_enabled {
+            row.appointments_enabled = v;
+        }
+        if let Some(v) = slot_length {
+            row.slot_length_s = v;
+        }
+        if let Some(v) = update.walk_in_share {
+            row.walk_in_share = v;
+        }
+        c.run(q("update services set name = $2, names = $3, category = $4, standard_wait_s = $5, expected_service_s = $6, priority_allowed = $7, active = $8,
+                   remote_enabled = $9, remote_daily_cap = $10, remote_walk_in_share = $11,
+                   appointments_enabled = $12, slot_length_s = $13, walk_in_share = $14 where id = $1")
             .bind(id)
             .bind(row.name.as_str())
             .bind(row.names.as_str())
@@ -387,7 +505,13 @@ pub async fn update_service(
             .bind(row.standard_wait_s)
             .bind(row.expected_service_s)
             .bind(row.priority_allowed)
-            .bind(row.active))
+            .bind(row.active)
+            .bind(row.remote_enabled)
+            .bind(row.remote_daily_cap)
+            .bind(row.remote_walk_in_share)
+            .bind(row.appointments_enabled)
+            .bind(row.slot_length_s)
+            .bind(row.walk_in_share))
             .await?;
         let payload = with_summary(c, &row).await?;
         events::append(

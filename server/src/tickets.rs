@@ -158,43 +158,72 @@ pub async fn with_estimate<C: Exec>(
     Ok(t)
 }
 
+/// The subqueries that measure a service's load, shared by [`service_load`]
+/// and the issuing statement so that both count the same way: open desks
+/// serving the service (`$1` is the service, `$2` is `true`), and the
+/// average duration of its last 20 finished tickets.
+macro_rules! load_columns {
+    () => {
+        "(select count(*) from desks d join desk_services ds on ds.desk_id = d.id
+            where ds.service_id = $1 and d.status = 'open' and d.active = $2) as open_desks,
+          (select cast(avg(x) as double precision) from (
+            select finished_at - coalesce(started_at, called_at) as x from tickets
+            where service_id = $1 and status = 'done' order by finished_at desc limit 20) s) as avg_ms"
+    };
+}
+
+/// A service's waiting counter and load, as one statement reads them.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+struct LoadRow {
+    waiting: i64,
+    expected_service_s: i64,
+    open_desks: i64,
+    avg_ms: Option<f64>,
+}
+
+impl LoadRow {
+    /// The queue core's view: the recent average, or the expected duration
+    /// until the service has finished tickets.
+    fn load(self) -> ServiceLoad {
+        ServiceLoad {
+            open_desks: u32::try_from(self.open_desks).unwrap_or(u32::MAX),
+            avg_service_s: self
+                .avg_ms
+                .map_or(self.expected_service_s as f64, |ms| ms / 1000.0),
+        }
+    }
+
+    fn summary(self, service_id: i64) -> ServiceSummary {
+        let load = self.load();
+        ServiceSummary {
+            id: service_id,
+            waiting: self.waiting,
+            estimated_wait_s: estimate_wait_s(usize::try_from(self.waiting).unwrap_or(0), load),
+            open_desks: load.open_desks,
+        }
+    }
+}
+
+async fn load_row<C: Exec>(c: &mut C, service_id: i64) -> Result<LoadRow> {
+    Ok(c.one(
+        q(concat!(
+            "select waiting, expected_service_s, ",
+            load_columns!(),
+            " from services where id = $1"
+        ))
+        .bind(service_id)
+        .bind(true),
+    )
+    .await?)
+}
+
 /// Open desks serving a service and its recent average service time (the
 /// last 20 finished tickets; the expected duration until there are any).
 ///
 /// # Errors
-/// Database errors.
+/// Database errors; NotFound for an unknown service.
 pub async fn service_load<C: Exec>(c: &mut C, service_id: i64) -> Result<ServiceLoad> {
-    let (open,): (i64,) = c
-        .one(
-            q(
-                "select count(*) from desks d join desk_services ds on ds.desk_id = d.id
-                where ds.service_id = $1 and d.status = 'open' and d.active = $2",
-            )
-            .bind(service_id)
-            .bind(true),
-        )
-        .await?;
-    let (avg,): (Option<f64>,) = c
-        .one(
-            q("select cast(avg(x) as double precision) from (
-                  select finished_at - coalesce(started_at, called_at) as x from tickets
-                  where service_id = $1 and status = 'done' order by finished_at desc limit 20) s")
-            .bind(service_id),
-        )
-        .await?;
-    let avg_service_s = match avg {
-        Some(ms) => ms / 1000.0,
-        None => {
-            let (expected,): (i64,) = c
-                .one(q("select expected_service_s from services where id = $1").bind(service_id))
-                .await?;
-            expected as f64
-        }
-    };
-    Ok(ServiceLoad {
-        open_desks: u32::try_from(open).unwrap_or(u32::MAX),
-        avg_service_s,
-    })
+    Ok(load_row(c, service_id).await?.load())
 }
 
 /// Moves a service's waiting counter; called wherever a ticket enters or
@@ -227,16 +256,7 @@ pub struct ServiceSummary {
 /// # Errors
 /// Database errors.
 pub async fn service_summary<C: Exec>(c: &mut C, service_id: i64) -> Result<ServiceSummary> {
-    let (waiting,): (i64,) = c
-        .one(q("select waiting from services where id = $1").bind(service_id))
-        .await?;
-    let load = service_load(c, service_id).await?;
-    Ok(ServiceSummary {
-        id: service_id,
-        waiting,
-        estimated_wait_s: estimate_wait_s(usize::try_from(waiting).unwrap_or(0), load),
-        open_desks: load.open_desks,
-    })
+    Ok(load_row(c, service_id).await?.summary(service_id))
 }
 
 /// Request to issue a ticket.
@@ -269,6 +289,21 @@ pub struct Issue {
     pub now: i64,
 }
 
+/// What issuing reads of the service, together with its new waiting count
+/// and its load.
+#[derive(Debug, sqlx::FromRow)]
+struct IssuingService {
+    id: i64,
+    branch_id: i64,
+    code: String,
+    priority_allowed: bool,
+    active: bool,
+    waiting: i64,
+    expected_service_s: i64,
+    open_desks: i64,
+    avg_ms: Option<f64>,
+}
+
 /// Issues a ticket, or returns the ticket issued earlier under the same
 /// idempotency key. Returns whether it was new.
 ///
@@ -276,6 +311,21 @@ pub struct Issue {
 /// Unknown or inactive service, priority not allowed, language not offered,
 /// an idempotency key reused for a different service.
 pub async fn issue<C: Exec>(c: &mut C, out: &mut Outbox, req: Issue) -> Result<(Ticket, bool)> {
+    issue_queued_at(c, out, req, None).await
+}
+
+/// [`issue`] with the time the ticket's queue place counts from, when that
+/// is not now: an appointment checked in at the kiosk queues from its slot
+/// time (appointments.rs).
+///
+/// # Errors
+/// As [`issue`].
+pub async fn issue_queued_at<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    req: Issue,
+    queued_at: Option<i64>,
+) -> Result<(Ticket, bool)> {
     let branch = branches::lock(c, req.branch_id).await?;
     if let Some(key) = &req.idempotency_key {
         let existing: Option<(i64,)> = c
@@ -301,7 +351,20 @@ pub async fn issue<C: Exec>(c: &mut C, out: &mut Outbox, req: Issue) -> Result<(
     if !branch.active {
         return Err(AppError::conflict("this branch is closed for new tickets"));
     }
-    let service = services::get(c, req.request.service_id).await?;
+    // One statement counts the ticket in and reads what the checks below
+    // need; a failed check rolls the whole write back, counter included.
+    let service: IssuingService = c
+        .opt(
+            q(concat!(
+                "update services set waiting = waiting + 1 where id = $1
+                 returning id, branch_id, code, priority_allowed, active, waiting, expected_service_s, ",
+                load_columns!()
+            ))
+            .bind(req.request.service_id)
+            .bind(true),
+        )
+        .await?
+        .ok_or(AppError::NotFound("service"))?;
     if service.branch_id != branch.id {
         return Err(AppError::NotFound("service"));
     }
@@ -341,7 +404,7 @@ pub async fn issue<C: Exec>(c: &mut C, out: &mut Outbox, req: Issue) -> Result<(
     let mut ticket: Ticket = c
         .one(q("insert into tickets (branch_id, service_id, business_day, seq, number, priority, language, status,
                   issued_at, queued_at, idempotency_key, public_token, issued_by_device, updated_at)
-                values ($1, $2, $3, $4, $5, $6, $7, 'waiting', $8, $8, $9, $10, $11, $8)
+                values ($1, $2, $3, $4, $5, $6, $7, 'waiting', $8, $12, $9, $10, $11, $8)
                 returning id, branch_id, service_id, business_day, number, priority, language, status, issued_at, queued_at,
                   called_at, started_at, finished_at, desk_id, called_by, call_count, out_of_turn_reason, outcome,
                   transferred_from, public_token, updated_at")
@@ -355,21 +418,18 @@ pub async fn issue<C: Exec>(c: &mut C, out: &mut Outbox, req: Issue) -> Result<(
             .bind(req.now)
             .bind(req.idempotency_key)
             .bind(token)
-            .bind(req.device_id))
+            .bind(req.device_id)
+            .bind(queued_at.unwrap_or(req.now)))
         .await?;
-    let (waiting,): (i64,) = c
-        .one(
-            q("update services set waiting = waiting + 1 where id = $1 returning waiting")
-                .bind(service.id),
-        )
-        .await?;
-    let load = service_load(c, service.id).await?;
-    let summary = ServiceSummary {
-        id: service.id,
+    let waiting = service.waiting;
+    let loaded = LoadRow {
         waiting,
-        estimated_wait_s: estimate_wait_s(usize::try_from(waiting).unwrap_or(0), load),
-        open_desks: load.open_desks,
+        expected_service_s: service.expected_service_s,
+        open_desks: service.open_desks,
+        avg_ms: service.avg_ms,
     };
+    let load = loaded.load();
+    let summary = loaded.summary(service.id);
     record_with(
         c,
         out,
@@ -382,7 +442,7 @@ pub async fn issue<C: Exec>(c: &mut C, out: &mut Outbox, req: Issue) -> Result<(
         Some(summary),
     )
     .await?;
-    if priority == Priority::Normal {
+    if priority == Priority::Normal && queued_at.is_none() {
         // The newest normal ticket stands behind every other waiting ticket
         // of its service: no need to count them one by one.
         let ahead = (waiting - 1).max(0);
@@ -396,7 +456,7 @@ pub async fn issue<C: Exec>(c: &mut C, out: &mut Outbox, req: Issue) -> Result<(
 
 /// Appends a ticket event whose payload is the ticket plus `extra` fields.
 #[allow(clippy::too_many_arguments)]
-async fn record<C: Exec>(
+pub(crate) async fn record<C: Exec>(
     c: &mut C,
     out: &mut Outbox,
     ticket: &Ticket,

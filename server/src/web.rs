@@ -1,6 +1,7 @@
 //! The web pages, embedded in the binary: plain HTML, CSS and JavaScript
 //! modules with no build step. `web/` holds the shared modules and the
-//! staff pages, `display/` the waiting-room TV page, `kiosk/web/` the
+//! staff pages and the public ones (`web/ticket/`, the booking page
+//! `web/book/`), `display/` the waiting-room TV page, `kiosk/web/` the
 //! kiosk's touch page.
 //!
 //! Files are served with an ETag and `Cache-Control: no-cache`, so a TV

@@ -69,12 +69,17 @@ async fn public_view(backend: Backend) {
             "branch_id",
             "branch_name",
             "called_at",
+            "can_cancel",
+            "can_postpone",
             "desk_name",
             "estimated_wait_s",
+            "feedback",
+            "feedback_rating",
             "language",
             "languages",
             "number",
             "position",
+            "postponed",
             "service_name",
             "status"
         ]

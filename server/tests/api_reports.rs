@@ -258,7 +258,7 @@ async fn csv_export(backend: Backend) {
     assert!(b1.starts_with("B001,B,"), "{b1}");
     assert!(b1.contains(",no_show,"), "{b1}");
     assert!(
-        b1.ends_with(",\"Needs \"\"urgent\"\" help, with a comma\","),
+        b1.ends_with(",\"Needs \"\"urgent\"\" help, with a comma\",,,"),
         "the reason is quoted with doubled quotes: {b1}"
     );
     assert!(lines[4].starts_with("C001,C,"));

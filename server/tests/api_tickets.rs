@@ -1469,13 +1469,17 @@ async fn openapi_health_metrics(backend: Backend) {
     );
     // Each documented operation is served: without a token it is refused
     // (401 or a body error), never "no such route".
-    // A second ticket, whose public token fills the `{token}` routes.
-    let issued = app.issue(&office, office.services[0], "normal").await;
+    // A second ticket, whose public token fills the `{token}` routes (in
+    // service C: the visitor's cancel route cancels it).
+    let issued = app.issue(&office, office.services[2], "normal").await;
     let public_token = issued["public_token"].as_str().unwrap().to_owned();
+    // A booking, whose confirmation code fills the `{code}` routes.
+    let code = app.book_any(&office, json!({})).await;
     for (method, path) in &documented {
         let concrete = path
             .replace("{id}", &office.branch_id.to_string())
-            .replace("{token}", &public_token);
+            .replace("{token}", &public_token)
+            .replace("{code}", &code);
         let (s, body) = app
             .send(
                 Method::from_bytes(method.as_bytes()).unwrap(),
@@ -1510,7 +1514,7 @@ async fn openapi_health_metrics(backend: Backend) {
         "{metrics}"
     );
     let line = format!(
-        "waitwell_queue_length{{branch=\"{}\",service=\"A\"}} 2",
+        "waitwell_queue_length{{branch=\"{}\",service=\"A\"}} 1",
         office.branch_id
     );
     assert!(metrics.lines().any(|l| l == line), "no {line} in {metrics}");

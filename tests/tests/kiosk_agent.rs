@@ -4,7 +4,8 @@
 //!
 //! - tickets issued with the kiosk's token are printed once, in the
 //!   ticket's language, across a dropped connection (events replayed with
-//!   `since`) and an agent restart (state file);
+//!   `since`), an agent restart (state file) and a ticket issued while
+//!   the agent was down;
 //! - a printer out of paper is reported as `paper_out`, an unreachable one
 //!   as `offline`, and the job prints once the printer is back.
 
@@ -351,21 +352,36 @@ async fn prints_each_ticket_once_across_reconnects_and_restarts() -> anyhow::Res
         "{text}"
     );
 
-    // Restart the agent with the same state file: nothing is reprinted.
+    // Stop the agent; a ticket issued while it is down is printed when it
+    // starts again with the same state file (resumed from the saved seq,
+    // in Polish from the branch read over REST), and nothing is reprinted.
     agent.stop().await;
-    let agent = Agent::start(config(&proxy.base, &office.kiosk, printer.port, &dir));
-    tokio::time::sleep(Duration::from_secs(2)).await;
     let third = issue(&api, &office.kiosk, branch, service, "pl").await;
-    eventually("the third ticket", || async { printer.prints().len() >= 3 }).await;
+    let agent = Agent::start(config(&proxy.base, &office.kiosk, printer.port, &dir));
+    eventually("the ticket issued while the agent was down", || async {
+        printer.prints().len() >= 3
+    })
+    .await;
+    let text = text_of(&printer.prints()[2]);
+    assert!(text.contains(third["number"].as_str().unwrap()), "{text}");
+    assert!(
+        text.contains("Paszporty") && text.contains("E2E Office"),
+        "{text}"
+    );
+    let fourth = issue(&api, &office.kiosk, branch, service, "pl").await;
+    eventually("the fourth ticket", || async {
+        printer.prints().len() >= 4
+    })
+    .await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let prints = printer.prints();
-    assert_eq!(prints.len(), 3, "each ticket printed exactly once");
-    assert!(text_of(&prints[2]).contains(third["number"].as_str().unwrap()));
+    assert_eq!(prints.len(), 4, "each ticket printed exactly once");
+    assert!(text_of(&prints[3]).contains(fourth["number"].as_str().unwrap()));
 
     // Tickets issued by staff (not this kiosk) are not print jobs.
     issue(&api, &office.admin, branch, service, "en").await;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(printer.prints().len(), 3);
+    assert_eq!(printer.prints().len(), 4);
 
     agent.stop().await;
     drop(server);

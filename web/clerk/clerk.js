@@ -12,6 +12,7 @@
 
 import { LiveConnection } from '/common/live.js';
 import { api, login, logout, duration } from '/common/api.js';
+import { renderAppointments } from './appointments.js';
 
 const TOKEN_KEY = 'waitwell.clerk.token';
 const DESK_KEY = 'waitwell.clerk.desk';
@@ -223,6 +224,31 @@ function useDesk(deskId) {
   render();
   refreshQueueSoon();
   refreshStatsSoon();
+  refreshAppointments();
+}
+
+/** Checks in a booked visitor who came to the desk; says which ticket they got. */
+async function checkInAppointment(a) {
+  try {
+    const r = await call('POST', `/api/v1/branches/${app.branchId}/appointments/check-in`, { code: a.code });
+    alertMessage('');
+    notice(r.outcome === 'walk_in'
+      ? `${a.time} appointment is late: ${r.ticket.number} is a regular ticket.`
+      : `${a.time} appointment checked in: ${r.ticket.number}.`);
+  } catch (err) {
+    if (err.status !== 401) alertMessage(`Could not check in: ${err.message}`);
+  }
+  refreshAppointments();
+}
+
+/** Today's appointments of the branch; a failure keeps the last list. */
+async function refreshAppointments() {
+  if (!app.token || app.branchId == null) return;
+  try {
+    renderAppointments(await call('GET', `/api/v1/branches/${app.branchId}/appointments`), checkInAppointment);
+  } catch {
+    // A list shown a minute late is fine; the next event or tick retries.
+  }
 }
 
 async function signOut() {
@@ -265,6 +291,7 @@ function onLiveState(state, msg) {
   const mine = msg.type === 'snapshot' || msg.desk_id === app.deskId
     || (msg.data && msg.data.ticket && msg.data.ticket.called_by === (app.user && app.user.id));
   if (mine) refreshStatsSoon();
+  if (msg.type && msg.type.startsWith('appointment.')) refreshAppointments();
 }
 
 const currentDesk = () => app.state && app.state.desks.get(app.deskId);
@@ -719,6 +746,7 @@ function bindUi() {
   setInterval(tick, 1000);
   setInterval(() => {
     if (app.deskId != null && app.token) refreshQueueSoon();
+    if (app.deskId != null) refreshAppointments();
   }, QUEUE_REFRESH_MS);
 }
 

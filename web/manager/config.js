@@ -117,6 +117,11 @@ function renderServices(list) {
     el('td', {}, field({ name: 'expected', type: 'number', min: '1', step: 'any', value: minutes(s.expected_service_s), class: 'num', 'aria-label': `Expected duration of ${s.code}, minutes` })),
     el('td', { class: 'c' }, check('priority', s.priority_allowed, `Priority allowed for ${s.code}`)),
     el('td', { class: 'c' }, check('active', s.active, `${s.code} active`)),
+    // Remote tickets (the office's public page, /office/?branch=ID): on/off,
+    // a daily cap (empty for none) and the share kept for walk-ins.
+    el('td', { class: 'c' }, check('remote', s.remote_enabled, `Remote tickets for ${s.code}`)),
+    el('td', {}, field({ name: 'remote-cap', type: 'number', min: '1', max: '100000', step: '1', value: s.remote_daily_cap == null ? '' : String(s.remote_daily_cap), class: 'num', placeholder: 'none', 'aria-label': `Remote tickets per day for ${s.code}` })),
+    el('td', {}, field({ name: 'walk-in', type: 'number', min: '0', max: '100', step: '1', value: String(s.remote_walk_in_share ?? 0), class: 'num', 'aria-label': `Share kept for walk-ins for ${s.code}, percent` })),
     el('td', {}, el('button', { type: 'button', class: 'small', text: 'Save', onclick: (ev) => saveService(s, ev.target.closest('tr')) })))));
 }
 
@@ -137,6 +142,9 @@ async function saveService(s, row) {
     expected_service_s: seconds(v('expected').value),
     priority_allowed: v('priority').checked,
     active: v('active').checked,
+    remote_enabled: v('remote').checked,
+    remote_daily_cap: v('remote-cap').value.trim() === '' ? null : Number(v('remote-cap').value),
+    remote_walk_in_share: Number(v('walk-in').value || 0),
   };
   const saved = await attempt(`Saving ${s.code}`, () => call('PATCH', `/api/v1/services/${s.id}`, body));
   if (saved) notice(`Service ${saved.code} saved.`);

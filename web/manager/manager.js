@@ -1,9 +1,10 @@
 // The manager console: sign in (managers, or admins who choose a branch),
-// then four sections on tabs:
+// then five sections on tabs:
 //   Monitor (monitor.js)       live queues, desks and alerts
 //   Allocation (allocation.js) the desk × service weight matrix
 //   Configuration (config.js)  branch, services, desks, users, devices
 //   Reports (reports.js)       KPIs, charts, CSV, calls out of turn
+//   Appointments (appointments.js) the day's bookings, opening hours, bookable services
 //
 // One LiveConnection (the shared /common/live.js) per branch feeds the
 // monitor on every message; the other sections read the REST API when
@@ -16,6 +17,7 @@ import * as monitor from './monitor.js';
 import * as allocation from './allocation.js';
 import * as config from './config.js';
 import * as reports from './reports.js';
+import * as appointments from './appointments.js';
 
 const TOKEN_KEY = 'waitwell.manager.token';
 const BRANCH_KEY = 'waitwell.manager.branch';
@@ -25,6 +27,7 @@ const sections = {
   'allocation-panel': allocation,
   'config-panel': config,
   'reports-panel': reports,
+  'appointments-panel': appointments,
 };
 
 const app = { live: null, tab: 'monitor' };

@@ -1,6 +1,6 @@
 // Reports for a chosen period of business days: the KPIs per service,
-// desk and clerk, the two server-drawn SVG charts, the calls out of turn,
-// and the CSV export.
+// desk and clerk, the two server-drawn SVG charts, visitors' ratings and
+// comments, the calls out of turn, and the CSV export.
 //
 // The charts and the CSV need the bearer token, which an <img src> or a
 // plain link cannot send, so they are fetched and handed to the browser as
@@ -16,7 +16,7 @@ export function reset() {
   r.loaded = false;
   for (const u of r.urls) URL.revokeObjectURL(u);
   r.urls = [];
-  for (const id of ['report-kpis', 'report-chart', 'report-waits-chart', 'report-services', 'report-desks', 'report-clerks', 'report-oot', 'report-oot-counts']) {
+  for (const id of ['report-kpis', 'report-chart', 'report-waits-chart', 'report-services', 'report-desks', 'report-clerks', 'report-oot', 'report-oot-counts', 'report-feedback']) {
     $(id).replaceChildren();
   }
   $('report-from').value = '';
@@ -81,6 +81,7 @@ async function load() {
   renderKpis(report);
   renderTables(report);
   renderOutOfTurn(report);
+  renderFeedback(report.feedback);
   await Promise.all([
     chart('report-chart', `${base()}/arrivals.svg?${q}`, `Tickets issued per hour of day, ${report.from} to ${report.to}`),
     chart('report-waits-chart', `${base()}/waits.svg?${q}`, `Average and 90th-percentile wait per service against the standard, ${report.from} to ${report.to}`),
@@ -173,4 +174,46 @@ function renderOutOfTurn(report) {
     el('td', { class: 'reason', text: c.reason }))));
   if (!report.out_of_turn.length) body.append(el('tr', {}, el('td', { colspan: '6', class: 'hint', text: 'No calls out of turn in this period.' })));
   $('report-oot').replaceChildren(head, body);
+}
+
+const stars = (avg) => (avg == null ? '–' : avg.toFixed(2));
+
+function feedbackTable(caption, first, groups, label) {
+  const head = el('thead', {}, el('tr', {},
+    el('th', { scope: 'col', text: first }),
+    ...['Ratings', 'Average', '1', '2', '3', '4', '5'].map((h) => el('th', { scope: 'col', class: 'n', text: h }))));
+  const body = el('tbody', {}, ...groups.map((g) => el('tr', {},
+    el('th', { scope: 'row', text: label(g) }),
+    el('td', { class: 'n', text: String(g.responses) }),
+    el('td', { class: 'n avg', text: stars(g.avg_rating) }),
+    ...g.counts.map((n) => el('td', { class: 'n', text: String(n) })))));
+  return el('div', { class: 'scroll-x' }, el('table', { class: 'grid kpi-table feedback-table' }, el('caption', { text: caption }), head, body));
+}
+
+function renderFeedback(fb) {
+  const box = $('report-feedback');
+  if (!fb || !fb.total.responses) {
+    box.replaceChildren(el('p', { class: 'hint', text: 'No ratings in this period.' }));
+    return;
+  }
+  const total = el('dl', { class: 'kpi-list' },
+    el('div', { class: 'kpi' }, el('dt', { text: 'Ratings' }), el('dd', { text: String(fb.total.responses) })),
+    el('div', { class: 'kpi' }, el('dt', { text: 'Average rating' }), el('dd', { text: `${stars(fb.total.avg_rating)} / 5` })));
+  const comments = el('table', { class: 'grid feedback-comments' },
+    el('caption', { text: 'Comments, newest first' }),
+    el('thead', {}, el('tr', {}, ...['Time', 'Ticket', 'Service', 'Desk', 'Clerk', 'Rating', 'Comment'].map((h) => el('th', { scope: 'col', text: h })))),
+    el('tbody', {}, ...fb.comments.map((c) => el('tr', {},
+      el('td', { text: clock(c.created_at) }),
+      el('td', { class: 'ticket-number', text: c.number }),
+      el('td', { text: c.service_code }),
+      el('td', { text: c.desk_name || '' }),
+      el('td', { text: c.username || '' }),
+      el('td', { class: 'n', text: String(c.rating) }),
+      el('td', { class: 'comment', text: c.comment })))));
+  if (!fb.comments.length) comments.tBodies[0].append(el('tr', {}, el('td', { colspan: '7', class: 'hint', text: 'No comments in this period.' })));
+  box.replaceChildren(total,
+    feedbackTable('By service', 'Service', fb.services, (g) => `${g.code} · ${g.name}`),
+    feedbackTable('By desk', 'Desk', fb.desks, (g) => g.name),
+    feedbackTable('By clerk', 'Clerk', fb.clerks, (g) => g.name),
+    el('div', { class: 'scroll-x' }, comments));
 }

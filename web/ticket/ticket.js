@@ -1,20 +1,24 @@
 // The visitor's public ticket page, /ticket/?t=TOKEN (the QR code printed on
 // the ticket and shown at the kiosk). Shows the number, the status, the
-// people ahead and the estimated wait, and, once called, the desk to go to,
-// in the ticket's language with a switcher to the branch's other languages.
+// people ahead and the estimated wait, and, once called, the desk to go to
+// (with a vibration, a chime and a spoken line where the phone allows), in
+// the ticket's language with a switcher to the branch's other languages.
+// While waiting the visitor may cancel, or postpone once; when the visit is
+// done, the page asks for a rating from 1 to 5 and an optional comment.
 //
-// Why polling and not the live websocket: the branch stream carries every
-// ticket and desk of the office and needs a staff or device token, which a
-// visitor's phone must never hold. The public view
-// (GET /api/v1/public/tickets/{token}) returns only this ticket, so the page
-// asks for it every 3 s: cheap for the server, and a few seconds are fine for
-// someone sitting in the waiting room who also watches the screens. Polling
-// stops once the ticket is finished.
+// Updates come from the ticket's own live stream
+// (GET /api/v1/public/tickets/{token}/live, server-sent events carrying
+// only this ticket's view; the branch websocket needs a staff or device
+// token a phone must never hold). While the stream cannot connect, the page
+// polls the same view every 3 s and tries the stream again with a growing
+// pause. `document.body.dataset.transport` says which is in use. Both stop
+// once the ticket is finished and no feedback is pending.
 //
 // Texts come from web/ticket/i18n/{lang}.ftl, formatted by the server with
 // the numbers shown (GET /api/v1/i18n/ticket/{lang}?ahead=N&wait_min=M).
 
 const POLL_MS = 3000;
+const LIVE_RETRY_MS = [2000, 5000, 15000, 30000, 60000];
 const LANG_KEY = 'waitwell.ticket.lang';
 const FINAL = ['done', 'no_show', 'cancelled', 'expired'];
 
@@ -27,8 +31,11 @@ const state = {
   texts: null, // {id: text} for lang and the current numbers
   textsKey: '',
   available: new Map(), // lang -> language name, or null when no file
-  timer: null,
-  lastStatus: null,
+  timer: null, // next poll, while polling
+  source: null, // the EventSource, while open
+  failures: 0, // live connection failures in a row
+  audio: null, // AudioContext, once created
+  notFound: false,
 };
 
 function storedLang() {
@@ -133,33 +140,262 @@ async function render() {
   $('loading').hidden = true;
   $('keep-open').hidden = FINAL.includes(v.status);
   document.title = atDesk ? `${v.number} → ${v.desk_name}` : `${v.number} – ${v.branch_name}`;
-  if (v.status === 'called' && state.lastStatus && state.lastStatus !== 'called' && navigator.vibrate) {
-    navigator.vibrate([300, 150, 300]);
-  }
-  state.lastStatus = v.status;
+  renderActions(v);
+  renderFeedback(v);
 }
 
-async function poll() {
+/** A finished ticket with no feedback pending: nothing will change. */
+function settled(v) {
+  return !!v && FINAL.includes(v.status) && v.feedback !== 'open';
+}
+
+// ---------- actions: postpone, cancel ----------
+
+let pendingAction = null;
+
+function renderActions(v) {
+  const open = !FINAL.includes(v.status);
+  $('actions').hidden = !open || !(v.can_cancel || v.can_postpone);
+  $('postpone').hidden = !v.can_postpone;
+  $('cancel').hidden = !v.can_cancel;
+  $('postponed-note').hidden = !(v.postponed && v.status === 'waiting');
+  if (!open || (pendingAction === 'postpone' && !v.can_postpone) || (pendingAction === 'cancel' && !v.can_cancel)) {
+    closeConfirm();
+  }
+  $('sound').hidden = !open;
+}
+
+function askConfirm(action) {
+  pendingAction = action;
+  $('confirm-text').textContent = t(`confirm-${action}`) || '';
+  $('confirm-yes').textContent = t(`confirm-${action}-yes`) || action;
+  $('confirm').hidden = false;
+  $('action-message').textContent = '';
+  $('confirm-yes').focus();
+}
+
+function closeConfirm() {
+  pendingAction = null;
+  $('confirm').hidden = true;
+}
+
+async function runAction() {
+  const action = pendingAction;
+  if (!action) return;
+  $('confirm-yes').disabled = true;
+  try {
+    const res = await fetch(`/api/v1/public/tickets/${encodeURIComponent(token)}/${action}`, { method: 'POST' });
+    const body = await res.json().catch(() => null);
+    closeConfirm();
+    if (res.ok) {
+      $('action-message').textContent = action === 'postpone' ? t('postpone-done') || '' : '';
+      await apply(body);
+    } else if (res.status === 409 && action === 'postpone') {
+      $('action-message').textContent = t('postpone-refused') || (body && body.message) || '';
+      refreshOnce();
+    } else {
+      $('action-message').textContent = t('action-failed') || (body && body.message) || '';
+      refreshOnce();
+    }
+  } catch (e) {
+    $('action-message').textContent = t('action-failed') || '';
+  } finally {
+    $('confirm-yes').disabled = false;
+  }
+}
+
+// ---------- the call: vibration, chime, spoken line ----------
+
+function audioContext() {
+  const AC = window.AudioContext || window.webkitAudioContext;
+  if (!AC) return null;
+  if (!state.audio) state.audio = new AC();
+  if (state.audio.state === 'suspended' && state.audio.resume) state.audio.resume().catch(() => {});
+  return state.audio;
+}
+
+/** Two short tones (a doorbell), drawn with WebAudio: no sound file. */
+function chime() {
+  const ctx = audioContext();
+  if (!ctx) return;
+  const now = ctx.currentTime || 0;
+  [[880, 0], [660, 0.35]].forEach(([freq, at]) => {
+    const osc = ctx.createOscillator();
+    const gain = ctx.createGain();
+    osc.frequency.value = freq;
+    gain.gain.setValueAtTime(0.0001, now + at);
+    gain.gain.exponentialRampToValueAtTime(0.4, now + at + 0.03);
+    gain.gain.exponentialRampToValueAtTime(0.0001, now + at + 0.5);
+    osc.connect(gain);
+    gain.connect(ctx.destination);
+    osc.start(now + at);
+    osc.stop(now + at + 0.55);
+  });
+}
+
+function speak(text) {
+  if (!window.speechSynthesis || !window.SpeechSynthesisUtterance) return;
+  const u = new SpeechSynthesisUtterance(text);
+  u.lang = state.lang || 'en';
+  window.speechSynthesis.cancel();
+  window.speechSynthesis.speak(u);
+}
+
+/** Phones allow vibration and sound only after a touch on the page; each
+ *  of the three is tried on its own so one refusal does not stop the others. */
+function alertCalled(v) {
+  try { if (navigator.vibrate) navigator.vibrate([400, 200, 400, 200, 800]); } catch (e) { /* not allowed */ }
+  try { chime(); } catch (e) { /* no audio */ }
+  try { setTimeout(() => speak(`${t('announce') || ''} ${v.desk_name || ''}. ${v.number}`.trim()), 900); } catch (e) { /* no voice */ }
+}
+
+// ---------- feedback ----------
+
+function renderFeedback(v) {
+  $('feedback').hidden = v.feedback !== 'open';
+  $('feedback-thanks').hidden = v.feedback !== 'given';
+}
+
+async function sendFeedback(ev) {
+  ev.preventDefault();
+  const chosen = document.querySelector('input[name="rating"]:checked');
+  if (!chosen) {
+    $('feedback-error').textContent = t('feedback-choose') || 'Please choose from 1 to 5 stars.';
+    return;
+  }
+  $('feedback-error').textContent = '';
+  const comment = $('comment').value.trim();
+  const body = { rating: Number(chosen.value) };
+  if (comment) body.comment = comment;
+  const submit = $('feedback').querySelector('button[type="submit"]');
+  submit.disabled = true;
+  try {
+    const res = await fetch(`/api/v1/public/tickets/${encodeURIComponent(token)}/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (res.ok || res.status === 409) {
+      // 409: already rated (e.g. at the exit tablet): the view says so.
+      await apply({ ...state.view, feedback: 'given', feedback_rating: res.ok ? body.rating : state.view.feedback_rating });
+      refreshOnce();
+    } else {
+      const err = await res.json().catch(() => null);
+      $('feedback-error').textContent = (err && err.message) || t('action-failed') || '';
+    }
+  } catch (e) {
+    $('feedback-error').textContent = t('action-failed') || '';
+  } finally {
+    submit.disabled = false;
+  }
+}
+
+// ---------- updates: live stream, polling as the fallback ----------
+
+function setTransport(kind) {
+  document.body.dataset.transport = kind;
+}
+
+/** Takes a new view: alerts on a call (and a recall), then renders. */
+async function apply(v) {
+  const before = state.view;
+  state.view = v;
+  if (v.status === 'called' && before && (before.status !== 'called' || before.called_at !== v.called_at)) {
+    alertCalled(v);
+  }
+  await render();
+  if (settled(v)) stopUpdates();
+}
+
+function showNotFound() {
+  state.notFound = true;
+  $('loading').hidden = true;
+  $('ticket').hidden = true;
+  $('actions').hidden = true;
+  $('not-found').hidden = false;
+  document.body.dataset.status = 'not-found';
+  stopUpdates();
+}
+
+function stopUpdates() {
+  if (state.source) {
+    state.source.close();
+    state.source = null;
+  }
+  clearTimeout(state.timer);
+  state.timer = null;
+  $('keep-open').hidden = true;
+}
+
+/** One read of the view, e.g. after an action. */
+async function refreshOnce() {
   try {
     const r = await getJson(`/api/v1/public/tickets/${encodeURIComponent(token)}`);
     $('offline').hidden = true;
-    if (r.missing) {
-      $('loading').hidden = true;
-      $('ticket').hidden = true;
-      $('not-found').hidden = false;
-      document.body.dataset.status = 'not-found';
-      return; // an unknown token stays unknown
-    }
-    state.view = r.body;
-    await render();
-    if (FINAL.includes(state.view.status)) return;
+    if (r.missing) return showNotFound();
+    await apply(r.body);
   } catch (e) {
     $('offline').hidden = false;
   }
-  state.timer = setTimeout(poll, POLL_MS);
+}
+
+async function poll() {
+  state.timer = null;
+  await refreshOnce();
+  if (!state.notFound && !settled(state.view) && !state.source) {
+    state.timer = setTimeout(poll, POLL_MS);
+  }
+}
+
+function connectLive() {
+  if (state.notFound || settled(state.view)) return;
+  if (!window.EventSource) {
+    setTransport('poll');
+    poll();
+    return;
+  }
+  const source = new EventSource(`/api/v1/public/tickets/${encodeURIComponent(token)}/live`);
+  state.source = source;
+  source.addEventListener('ticket', (ev) => {
+    state.failures = 0;
+    setTransport('live');
+    clearTimeout(state.timer);
+    state.timer = null;
+    $('offline').hidden = true;
+    apply(JSON.parse(ev.data));
+  });
+  source.addEventListener('error', () => {
+    // The server ends the stream of a settled ticket; anything else is a
+    // lost or refused connection: poll meanwhile and try again later.
+    source.close();
+    if (state.source !== source) return;
+    state.source = null;
+    if (state.notFound || settled(state.view)) return;
+    setTransport('poll');
+    if (!state.timer) poll();
+    const pause = LIVE_RETRY_MS[Math.min(state.failures, LIVE_RETRY_MS.length - 1)];
+    state.failures += 1;
+    setTimeout(connectLive, pause);
+  });
+}
+
+function bindControls() {
+  $('postpone').addEventListener('click', () => askConfirm('postpone'));
+  $('cancel').addEventListener('click', () => askConfirm('cancel'));
+  $('confirm-no').addEventListener('click', closeConfirm);
+  $('confirm-yes').addEventListener('click', runAction);
+  $('feedback').addEventListener('submit', sendFeedback);
+  // Browsers play sound only after a touch: this button is that touch.
+  $('sound').addEventListener('click', () => {
+    audioContext();
+    $('sound').setAttribute('aria-pressed', 'true');
+    $('sound').dataset.i18n = 'sound-is-on';
+    $('sound').textContent = t('sound-is-on') || $('sound').textContent;
+  });
 }
 
 async function start() {
+  bindControls();
   // Texts for "loading" and "not found" before the ticket says its language.
   state.lang = storedLang() || (navigator.language || 'en').split('-')[0];
   try {
@@ -170,7 +406,14 @@ async function start() {
     applyTexts();
   } catch (e) { /* keep the HTML's English */ }
   state.lang = null; // decided from the ticket
-  poll();
+  // The first view by a plain read (an unknown token is a 404 here, which
+  // an EventSource cannot tell from a network error), then the stream.
+  await refreshOnce();
+  if (!state.view && !state.notFound) {
+    setTransport('poll');
+    poll();
+  }
+  connectLive();
 }
 
 start();

@@ -34,3 +34,11 @@ scan = Scan for at følge din plads i køen på din telefon
 done = Færdig
 not-set-up-title = Denne kiosk er ikke sat op endnu
 not-set-up-text = Åbn siden med kioskens token: /kiosk/?token=…
+appointment-button = Jeg har en tid
+appointment-title = Tjek ind til din aftale
+appointment-prompt = Skriv koden fra din bekræftelse, eller scan dens QR-kode.
+check-in = Tjek ind
+checking-in = Tjekker dig ind…
+check-in-error = Beklager, vi kunne ikke tjekke dig ind
+appointment-mark = Aftale
+appointment-late = Du er for sent på den: du bliver betjent som almindelig besøgende.

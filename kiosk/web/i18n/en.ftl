@@ -36,3 +36,11 @@ scan = Scan to follow your place in the queue on your phone
 done = Done
 not-set-up-title = This kiosk is not set up yet
 not-set-up-text = Open this page with its kiosk token: /kiosk/?token=…
+appointment-button = I have an appointment
+appointment-title = Check in for your appointment
+appointment-prompt = Type the code from your booking confirmation, or scan its QR code.
+check-in = Check in
+checking-in = Checking you in…
+check-in-error = Sorry, we could not check you in
+appointment-mark = Appointment
+appointment-late = You are late: you will be served as a regular visitor.

@@ -40,3 +40,11 @@ scan = Zeskanuj, aby śledzić swoje miejsce w kolejce na telefonie
 done = Gotowe
 not-set-up-title = Ten kiosk nie jest jeszcze skonfigurowany
 not-set-up-text = Otwórz tę stronę z tokenem kiosku: /kiosk/?token=…
+appointment-button = Mam umówioną wizytę
+appointment-title = Zgłoś przybycie na umówioną wizytę
+appointment-prompt = Wpisz kod z potwierdzenia rezerwacji albo zeskanuj jego kod QR.
+check-in = Zgłoś przybycie
+checking-in = Trwa zgłaszanie…
+check-in-error = Niestety nie udało się zgłosić przybycia
+appointment-mark = Wizyta umówiona
+appointment-late = Spóźnienie: zostaniesz obsłużony jak osoba bez rezerwacji.

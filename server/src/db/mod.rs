@@ -146,7 +146,8 @@ impl Db {
                     .context("opening SQLite read connections")?;
                 Backend::Sqlite {
                     read,
-                    writer: Writer::start(conn, hub.clone()),
+                    writer: Writer::start(conn, hub.clone())
+                        .context("starting the SQLite writer thread")?,
                 }
             }
             Kind::Postgres => {

@@ -9,6 +9,12 @@
 //! fails rolls back to its savepoint and leaves the others in the batch
 //! untouched; a failed commit fails every write of the batch, none of which
 //! was acknowledged.
+//!
+//! The task runs on a thread of its own with a single-threaded runtime. A
+//! write is a chain of statements, each a round trip to SQLite's connection
+//! thread; on the server's shared runtime every step of that chain would
+//! queue behind the HTTP and websocket tasks, and the whole server's write
+//! throughput is that chain's length. Here nothing else waits in line.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Mutex;
@@ -17,7 +23,6 @@ use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 use sqlx::{Connection as _, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
 
 use crate::error::AppError;
 use crate::events::{Hub, Outbox};
@@ -31,8 +36,8 @@ pub struct Writer {
     /// Queue of writes. The server's handlers send; the writer task receives.
     /// The task ends when [`Writer::stop`] drops the last sender.
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
-    /// The writer task, awaited by [`Writer::stop`].
-    task: Mutex<Option<JoinHandle<()>>>,
+    /// Fires when the writer thread has finished; awaited by [`Writer::stop`].
+    done: Mutex<Option<oneshot::Receiver<()>>>,
 }
 
 type RunFn = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Finished> + Send>;
@@ -51,14 +56,26 @@ struct Finished {
 }
 
 impl Writer {
-    /// Starts the writer task on `conn`, publishing committed events to `hub`.
-    pub fn start(conn: SqliteConnection, hub: Hub) -> Writer {
+    /// Starts the writer thread on `conn`, publishing committed events to `hub`.
+    ///
+    /// # Errors
+    /// The thread or its runtime could not be started.
+    pub fn start(conn: SqliteConnection, hub: Hub) -> std::io::Result<Writer> {
         let (tx, rx) = mpsc::channel(MAX_BATCH * 4);
-        let task = tokio::spawn(run(conn, rx, hub));
-        Writer {
+        let (done_tx, done_rx) = oneshot::channel();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        std::thread::Builder::new()
+            .name("waitwell-writer".into())
+            .spawn(move || {
+                runtime.block_on(run(conn, rx, hub));
+                let _ = done_tx.send(());
+            })?;
+        Ok(Writer {
             jobs: Mutex::new(Some(tx)),
-            task: Mutex::new(Some(task)),
-        }
+            done: Mutex::new(Some(done_rx)),
+        })
     }
 
     /// Runs `f` as part of the next batch and returns its value after the
@@ -119,9 +136,9 @@ impl Writer {
     /// Lets queued writes finish, then ends the writer task.
     pub async fn stop(&self) {
         drop(self.jobs.lock().expect("writer lock poisoned").take());
-        let task = self.task.lock().expect("writer lock poisoned").take();
-        if let Some(task) = task {
-            let _ = task.await;
+        let done = self.done.lock().expect("writer lock poisoned").take();
+        if let Some(done) = done {
+            let _ = done.await;
         }
     }
 }

@@ -399,6 +399,64 @@ impl TestApp {
 
 /// Helpers added for the API tests.
 impl TestApp {
+    /// Opens every day around the clock for bookings of the office's first
+    /// service with no walk-in share, books the first slot of the last
+    /// bookable day (with the `extra` fields, e.g. contact details) and
+    /// returns the confirmation code.
+    pub async fn book_any(&self, office: &Office, extra: Value) -> String {
+        let day = json!([["00:00", "23:59"]]);
+        let hours = json!({ "mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": day, "sun": day });
+        let b = office.branch_id;
+        let (s, r) = self
+            .patch(
+                &office.manager,
+                &format!("/api/v1/branches/{b}"),
+                json!({ "appointments": { "opening_hours": hours } }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        let a = office.services[0];
+        let (s, r) = self
+            .patch(
+                &office.manager,
+                &format!("/api/v1/services/{a}"),
+                json!({ "appointments_enabled": true, "walk_in_share": 0 }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        let (_, info) = self
+            .send(
+                Method::GET,
+                None,
+                &format!("/api/v1/public/branches/{b}/booking"),
+                None,
+            )
+            .await;
+        let day = info["last_day"].as_str().unwrap();
+        let (s, slots) = self
+            .send(
+                Method::GET,
+                None,
+                &format!("/api/v1/public/branches/{b}/slots?service_id={a}&day={day}"),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{slots}");
+        let mut body = json!({ "service_id": a, "start": slots[0]["start"] });
+        if let (Some(map), Value::Object(extra)) = (body.as_object_mut(), extra) {
+            map.extend(extra);
+        }
+        let (s, booked) = self
+            .send(
+                Method::POST,
+                None,
+                &format!("/api/v1/public/branches/{b}/appointments"),
+                Some(body),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{booked}");
+        booked["code"].as_str().unwrap().to_owned()
+    }
     /// Sends a request with extra headers and a raw body (content type,
     /// bytes); returns status, response headers and the body text.
     pub async fn send_raw(

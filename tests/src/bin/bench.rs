@@ -47,6 +47,10 @@ struct Args {
     /// Use the debug build of the server (faster to build, slower to run).
     #[arg(long)]
     debug: bool,
+    /// Benchmark this server binary instead of building one, e.g. to
+    /// compare two builds on the same machine minutes apart.
+    #[arg(long)]
+    server_bin: Option<std::path::PathBuf>,
 }
 
 /// Latency summary in milliseconds.
@@ -546,7 +550,10 @@ async fn growth(
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let _ = rlimit::increase_nofile_limit(u64::MAX);
-    let bin = e2e::build_binary(!args.debug);
+    let bin = match &args.server_bin {
+        Some(path) => path.clone(),
+        None => e2e::build_binary(!args.debug),
+    };
     let clients = if args.quick {
         args.clients.min(200)
     } else {

@@ -1,0 +1,47 @@
+// The clerk console's list of today's appointments: time, service, status
+// and, once checked in, the ticket number, so a clerk can tell a booked
+// visitor where they stand. clerk.js fetches
+// GET /api/v1/branches/{id}/appointments (today by default) when the desk
+// is chosen, on every appointment.* live event and once a minute.
+// A booked visitor who came to the desk instead of the kiosk is checked in
+// with the row's button (the same check-in as the kiosk's, by staff).
+
+const STATUS = {
+  booked: 'booked',
+  cancelled: 'cancelled',
+  checked_in: 'checked in',
+};
+
+/**
+ * Replaces the list with `rows` (the API's staff view, by time).
+ * `onCheckIn(row)` is called by a booked row's "Check in" button.
+ */
+export function renderAppointments(rows, onCheckIn) {
+  const list = document.getElementById('appointments-list');
+  list.replaceChildren();
+  for (const a of rows) {
+    const li = document.createElement('li');
+    li.dataset.status = a.status;
+    li.dataset.code = a.code;
+    const time = document.createElement('strong');
+    time.textContent = a.time;
+    const status = document.createElement('span');
+    status.className = 'status';
+    status.textContent = a.ticket_number ? `${STATUS[a.status] || a.status} · ${a.ticket_number}` : STATUS[a.status] || a.status;
+    li.append(time, ` ${a.service_code} ${a.service_name} `, status);
+    if (a.status === 'booked' && onCheckIn) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'quiet check-in';
+      b.textContent = 'Check in';
+      b.setAttribute('aria-label', `Check in the ${a.time} appointment`);
+      b.addEventListener('click', () => {
+        b.disabled = true;
+        onCheckIn(a).finally(() => { b.disabled = false; });
+      });
+      li.append(' ', b);
+    }
+    list.append(li);
+  }
+  document.getElementById('appointments-empty').hidden = rows.length > 0;
+}
