@@ -4,9 +4,10 @@
 //! clerk's own figures (the tickets they called), which the clerk console
 //! shows as "today".
 //!
-//! Computed from the tickets table over the period's issue times (an
-//! indexed range scan), in one pass in Rust: percentiles need the values,
-//! and the same code serves both backends.
+//! Computed from the tickets table over the period's business days (an
+//! indexed range scan): the database counts tickets per service and desk,
+//! and only called tickets come back one by one, because percentiles need
+//! their times. The same statements serve both backends.
 
 use std::collections::BTreeMap;
 
@@ -106,17 +107,89 @@ pub struct Stats {
     pub desks: Vec<DeskKpis>,
 }
 
+/// Ticket counts of one (service, desk) pair in the period, counted by the
+/// database: most of a busy day's tickets need nothing but counting.
 #[derive(sqlx::FromRow)]
-struct Row {
+struct CountRow {
     service_id: i64,
     desk_id: Option<i64>,
-    status: String,
-    queued_at: i64,
-    called_at: Option<i64>,
-    started_at: Option<i64>,
-    finished_at: Option<i64>,
-    transferred_from: Option<i64>,
-    out_of_turn_reason: Option<String>,
+    issued: i64,
+    served: i64,
+    no_shows: i64,
+    cancelled: i64,
+    expired: i64,
+    out_of_turn: i64,
+}
+
+/// The times of one called ticket, for averages and percentiles: the wait
+/// (absent on a transfer's second leg, whose wait was counted in the first
+/// service) and the service time (only for tickets finished as done).
+#[derive(sqlx::FromRow)]
+struct TimeRow {
+    service_id: i64,
+    desk_id: Option<i64>,
+    wait_ms: Option<i64>,
+    service_ms: Option<i64>,
+}
+
+/// The period's tickets of a branch, optionally only those one user called.
+/// Both statements stay on the (branch_id, business_day) index; only called
+/// tickets come back one by one.
+async fn load<C: Exec>(
+    c: &mut C,
+    branch_id: i64,
+    (from, to): (NaiveDate, NaiveDate),
+    called_by: Option<i64>,
+) -> Result<(Vec<CountRow>, Vec<TimeRow>)> {
+    // `called_by` is the clerk of the last call, so a ticket recalled or
+    // called back from park by someone else counts for them.
+    macro_rules! counts {
+        ($user:literal) => {
+            concat!(
+                "select service_id, desk_id, count(*) as issued,
+                        sum(case when status = 'done' then 1 else 0 end) as served,
+                        sum(case when status = 'no_show' then 1 else 0 end) as no_shows,
+                        sum(case when status = 'cancelled' then 1 else 0 end) as cancelled,
+                        sum(case when status = 'expired' then 1 else 0 end) as expired,
+                        sum(case when out_of_turn_reason is not null then 1 else 0 end) as out_of_turn
+                 from tickets
+                 where branch_id = $1 and business_day >= $2 and business_day <= $3",
+                $user,
+                " group by service_id, desk_id"
+            )
+        };
+    }
+    macro_rules! times {
+        ($user:literal) => {
+            concat!(
+                "select service_id, desk_id,
+                        case when transferred_from is null then called_at - queued_at end as wait_ms,
+                        case when status = 'done' and finished_at is not null
+                             then finished_at - coalesce(started_at, called_at) end as service_ms
+                 from tickets
+                 where branch_id = $1 and business_day >= $2 and business_day <= $3
+                   and called_at is not null",
+                $user
+            )
+        };
+    }
+    let (counts_sql, times_sql) = match called_by {
+        Some(_) => (
+            counts!(" and called_by = $4"),
+            times!(" and called_by = $4"),
+        ),
+        None => (counts!(""), times!("")),
+    };
+    let bind = |sql: &'static str| {
+        let query = q(sql).bind(branch_id).bind(fmt(from)).bind(fmt(to));
+        match called_by {
+            Some(user) => query.bind(user),
+            None => query,
+        }
+    };
+    let counts: Vec<CountRow> = c.all(bind(counts_sql)).await?;
+    let times: Vec<TimeRow> = c.all(bind(times_sql)).await?;
+    Ok((counts, times))
 }
 
 #[derive(Default)]
@@ -129,35 +202,27 @@ struct Acc {
 }
 
 impl Acc {
-    fn add(&mut self, r: &Row, standard_s: i64) {
-        self.kpis.issued += 1;
-        match r.status.as_str() {
-            "done" => self.kpis.served += 1,
-            "no_show" => self.kpis.no_shows += 1,
-            "cancelled" => self.kpis.cancelled += 1,
-            "expired" => self.kpis.expired += 1,
-            _ => {}
-        }
-        if r.out_of_turn_reason.is_some() {
-            self.kpis.out_of_turn += 1;
-        }
-        // A transferred visitor's wait was counted in the first service; the
-        // second leg keeps the original issue time for ordering, which is
-        // not a wait in this queue.
-        if let (Some(called), None) = (r.called_at, r.transferred_from) {
-            let wait_s = (called - r.queued_at).max(0) as f64 / 1000.0;
+    fn count(&mut self, r: &CountRow) {
+        let k = &mut self.kpis;
+        k.issued += r.issued;
+        k.served += r.served;
+        k.no_shows += r.no_shows;
+        k.cancelled += r.cancelled;
+        k.expired += r.expired;
+        k.out_of_turn += r.out_of_turn;
+    }
+
+    fn time(&mut self, r: &TimeRow, standard_s: i64) {
+        if let Some(wait_ms) = r.wait_ms {
+            let wait_s = wait_ms.max(0) as f64 / 1000.0;
             self.waits.push(wait_s);
             self.called += 1;
             if wait_s <= standard_s as f64 {
                 self.within += 1;
             }
         }
-        if let (true, Some(end), Some(begin)) = (
-            r.status == "done",
-            r.finished_at,
-            r.started_at.or(r.called_at),
-        ) {
-            self.services.push((end - begin).max(0) as f64 / 1000.0);
+        if let Some(service_ms) = r.service_ms {
+            self.services.push(service_ms.max(0) as f64 / 1000.0);
         }
     }
 
@@ -241,13 +306,7 @@ pub async fn compute<C: Exec>(
     let desks: Vec<(i64, String)> = c
         .all(q("select id, name from desks where branch_id = $1 order by name").bind(branch_id))
         .await?;
-    let rows: Vec<Row> = c
-        .all(q("select service_id, desk_id, status, queued_at, called_at, started_at, finished_at, transferred_from, out_of_turn_reason
-                from tickets where branch_id = $1 and business_day >= $2 and business_day <= $3")
-            .bind(branch_id)
-            .bind(fmt(from_day))
-            .bind(fmt(to_day)))
-        .await?;
+    let (counts, times) = load(c, branch_id, (from_day, to_day), None).await?;
     let standard: BTreeMap<i64, i64> = service_rows
         .iter()
         .map(|s| (s.id, s.standard_wait_s))
@@ -255,12 +314,19 @@ pub async fn compute<C: Exec>(
     let mut total = Acc::default();
     let mut by_service: BTreeMap<i64, Acc> = BTreeMap::new();
     let mut by_desk: BTreeMap<i64, Acc> = BTreeMap::new();
-    for r in &rows {
-        let std_s = standard.get(&r.service_id).copied().unwrap_or(i64::MAX);
-        total.add(r, std_s);
-        by_service.entry(r.service_id).or_default().add(r, std_s);
+    for r in &counts {
+        total.count(r);
+        by_service.entry(r.service_id).or_default().count(r);
         if let Some(d) = r.desk_id {
-            by_desk.entry(d).or_default().add(r, std_s);
+            by_desk.entry(d).or_default().count(r);
+        }
+    }
+    for r in &times {
+        let std_s = standard.get(&r.service_id).copied().unwrap_or(i64::MAX);
+        total.time(r, std_s);
+        by_service.entry(r.service_id).or_default().time(r, std_s);
+        if let Some(d) = r.desk_id {
+            by_desk.entry(d).or_default().time(r, std_s);
         }
     }
     Ok(Stats {
@@ -357,20 +423,13 @@ pub async fn compute_for_user<C: Exec>(
         .iter()
         .map(|s| (s.id, s.standard_wait_s))
         .collect();
-    // `called_by` is the clerk of the last call, so a ticket recalled or
-    // called back from park by someone else counts for them; the day range
-    // keeps the scan on the (branch_id, business_day) index.
-    let rows: Vec<Row> = c
-        .all(q("select service_id, desk_id, status, queued_at, called_at, started_at, finished_at, transferred_from, out_of_turn_reason
-                from tickets where branch_id = $1 and business_day >= $2 and business_day <= $3 and called_by = $4")
-            .bind(branch_id)
-            .bind(fmt(from_day))
-            .bind(fmt(to_day))
-            .bind(user.id))
-        .await?;
+    let (counts, times) = load(c, branch_id, (from_day, to_day), Some(user.id)).await?;
     let mut acc = Acc::default();
-    for r in &rows {
-        acc.add(r, standard.get(&r.service_id).copied().unwrap_or(i64::MAX));
+    for r in &counts {
+        acc.count(r);
+    }
+    for r in &times {
+        acc.time(r, standard.get(&r.service_id).copied().unwrap_or(i64::MAX));
     }
     Ok(UserStats {
         user_id: user.id,
