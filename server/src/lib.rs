@@ -125,6 +125,14 @@ pub async fn run(
     start_background(&state);
     let token = state.shutdown.clone();
     let app = app::router(state.clone());
+    // Live messages are small and must leave at once: without TCP_NODELAY a
+    // message written while the previous one is unacknowledged waits for
+    // the peer's delayed ACK (up to 40 ms).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "setting TCP_NODELAY");
+        }
+    });
     let serve = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
