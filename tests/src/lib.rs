@@ -231,6 +231,12 @@ impl Server {
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
     }
 
+    /// CPU time the server has used so far (user + system), in milliseconds
+    /// (Linux, from /proc; resolution one clock tick).
+    pub fn cpu_ms(&self) -> Option<f64> {
+        cpu_ms_of(&format!("/proc/{}/stat", self.pid()?))
+    }
+
     /// Takes the server's standard output (once).
     pub fn stdout(&mut self) -> Option<tokio::process::ChildStdout> {
         self.child.stdout.take()
@@ -462,4 +468,17 @@ pub async fn audit_verify(db_url: &str) -> anyhow::Result<(bool, String)> {
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
     ))
+}
+
+/// CPU time (user + system) of the process whose `/proc/…/stat` is at
+/// `path`, in milliseconds. Linux reports it in clock ticks, 100 per second
+/// on every mainstream configuration.
+pub fn cpu_ms_of(path: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(path).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 here.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 * 10.0)
 }

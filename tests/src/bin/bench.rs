@@ -248,15 +248,18 @@ async fn live(
     // Each client reads until it has seen `calls` ticket.called events and
     // reports when each arrived.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(i64, Instant)>();
+    let messages = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut readers = Vec::new();
     for mut ws in sockets {
         let tx = tx.clone();
+        let messages = messages.clone();
         readers.push(tokio::spawn(async move {
             let mut seen = 0;
             while seen < calls {
                 match tokio::time::timeout(Duration::from_secs(30), ws.next()).await {
                     Ok(Some(Ok(Message::Text(t)))) => {
                         let at = Instant::now();
+                        messages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         if t.contains("\"type\":\"ticket.called\"") {
                             let v: Value = serde_json::from_str(&t).unwrap_or_default();
                             let _ = tx.send((v["ticket_id"].as_i64().unwrap_or_default(), at));
@@ -271,6 +274,8 @@ async fn live(
         }));
     }
     drop(tx);
+    let server_cpu_before = server.cpu_ms().unwrap_or(0.0);
+    let bench_cpu_before = e2e::cpu_ms_of("/proc/self/stat").unwrap_or(0.0);
     for _ in 0..calls {
         api.post_ok(
             &office.kiosk,
@@ -313,12 +318,21 @@ async fn live(
     for r in readers {
         sockets.push(r.await?);
     }
+    // CPU per delivered message on each side: with every client on this
+    // machine, the last client of a call cannot hear it before roughly
+    // clients × (server + client cost) / cores.
+    let server_cpu_ms = server.cpu_ms().unwrap_or(0.0) - server_cpu_before;
+    let bench_cpu_ms = e2e::cpu_ms_of("/proc/self/stat").unwrap_or(0.0) - bench_cpu_before;
     let expected = clients * calls;
     let received = lat.len();
     drop(sockets);
     let (p50, p99, max) = summary(lat);
     let per_conn_kib = connected_kib.saturating_sub(idle_kib) as f64 / clients as f64;
-    let memory = json!({ "rss_idle_kib": idle_kib, "rss_with_clients_kib": connected_kib, "per_connection_kib": per_conn_kib, "clients": clients });
+    let messages = messages.load(std::sync::atomic::Ordering::Relaxed).max(1) as f64;
+    let server_us = server_cpu_ms * 1000.0 / messages;
+    let bench_us = bench_cpu_ms * 1000.0 / messages;
+    let memory = json!({ "rss_idle_kib": idle_kib, "rss_with_clients_kib": connected_kib, "per_connection_kib": per_conn_kib, "clients": clients,
+                         "server_cpu_us_per_message": server_us, "client_cpu_us_per_message": bench_us });
     Ok((
         Row {
             name: format!("call → {clients} live clients"),
@@ -328,7 +342,7 @@ async fn live(
             p99,
             max,
             note: format!(
-                "{received}/{expected} deliveries; RSS {idle_kib} KiB idle, {connected_kib} KiB connected ({per_conn_kib:.1} KiB/connection)"
+                "{received}/{expected} deliveries; RSS {idle_kib} KiB idle, {connected_kib} KiB connected ({per_conn_kib:.1} KiB/connection); CPU per message: server {server_us:.1} µs, clients {bench_us:.1} µs"
             ),
         },
         memory,
