@@ -841,9 +841,12 @@ pub async fn desk_step<C: Exec>(
     let result = if let Some(service) = target {
         let token = crate::auth::new_token("");
         let (new_id,): (i64,) = c
+            // The new leg keeps the visitor's postponement: postponing is
+            // once per visit, not once per queue.
             .one(q("insert into tickets (branch_id, service_id, business_day, seq, number, priority, language, status,
-                      issued_at, queued_at, transferred_from, public_token, updated_at)
-                    values ($1, $2, $3, null, $4, $5, $6, 'waiting', $7, $7, $8, $9, $10) returning id")
+                      issued_at, queued_at, transferred_from, public_token, updated_at, postpone_count)
+                    values ($1, $2, $3, null, $4, $5, $6, 'waiting', $7, $7, $8, $9, $10,
+                            (select postpone_count from tickets where id = $8)) returning id")
                 .bind(branch.id)
                 .bind(service.id)
                 .bind(ticket.business_day.as_str())

@@ -146,6 +146,35 @@ async fn postpone_once(backend: Backend) {
     let (_, v3) = public(&app, &token(&t3)).await;
     assert_eq!(v3["position"], 0);
 
+    // A transfer starts a new leg in another queue; the visitor's token
+    // follows it, and the one postponement is spent for the whole visit.
+    let desk = format!("/api/v1/desks/{}", office.desks[0]);
+    for expected in ["A003", "B001", "A001"] {
+        let (s, v) = app
+            .post(&office.clerks[0], &format!("{desk}/finish"), json!({}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = app
+            .post_empty(&office.clerks[0], &format!("{desk}/call-next"))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["number"], expected);
+    }
+    let (s, v) = app
+        .post(
+            &office.clerks[0],
+            &format!("{desk}/transfer"),
+            json!({ "service_id": office.services[1] }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, v) = public(&app, &token(&t1)).await;
+    assert_eq!(v["status"], "waiting", "{v}");
+    assert_eq!(v["postponed"], true, "{v}");
+    assert_eq!(v["can_postpone"], false, "{v}");
+    let (s, e) = act(&app, &token(&t1), "postpone").await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+
     for bad in ["nope", &"0".repeat(64), &"A".repeat(64)] {
         let (s, e) = act(&app, bad, "postpone").await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{bad}: {e}");
