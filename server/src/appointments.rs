@@ -28,7 +28,8 @@
 //!   policy does the rest). Later than that the branch's [`LatePolicy`]
 //!   applies: `walk_in` issues a normal ticket queued from now, `refuse`
 //!   issues nothing. A booking checks in once; a second check-in returns the
-//!   same ticket.
+//!   same ticket. A booking nobody checked in becomes `missed` when its day
+//!   is over ([`mark_missed`], run by the day-end job).
 //! * Contact phone and e-mail are personal data: kept in their own nullable
 //!   columns (a retention job may clear them), shown to staff, never put
 //!   into events.
@@ -833,6 +834,11 @@ pub(crate) async fn cancel<C: Exec>(
                 "this appointment is checked in and has a ticket",
             ));
         }
+        "missed" => {
+            return Err(AppError::conflict(
+                "this appointment is over: nobody checked in on its day",
+            ));
+        }
         _ => {}
     }
     if row.slot_end <= now {
@@ -856,6 +862,44 @@ pub(crate) async fn cancel<C: Exec>(
     )
     .await?;
     Ok(row)
+}
+
+/// Marks as `missed` every booking of an earlier business day in a branch
+/// that nobody checked in, so the day's list, the visitor's page and the
+/// event log say what happened. Returns how many were marked (at most 1,000
+/// a call; the caller repeats while it gets 1,000).
+///
+/// # Errors
+/// Database errors.
+pub(crate) async fn mark_missed<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    branch_id: i64,
+    now: i64,
+) -> Result<usize> {
+    let branch = branches::lock(c, branch_id).await?;
+    let today = branch.business_day(now);
+    let stale: Vec<(i64,)> = c
+        .all(
+            q(
+                "select id from appointments where branch_id = $1 and business_day < $2
+               and status = 'booked' order by id limit 1000",
+            )
+            .bind(branch_id)
+            .bind(today.as_str()),
+        )
+        .await?;
+    for (id,) in &stale {
+        c.run(
+            q("update appointments set status = 'missed', updated_at = $2 where id = $1")
+                .bind(*id)
+                .bind(now),
+        )
+        .await?;
+        let row = by_id(c, *id).await?;
+        append(c, out, &row, "appointment.missed", Actor::System, now, None).await?;
+    }
+    Ok(stale.len())
 }
 
 /// How a check-in went.
@@ -952,8 +996,14 @@ pub(crate) async fn check_in<C: Exec>(
         let ticket = tickets::with_estimate(c, &branch.policy(), ticket).await?;
         return Ok((row, ticket, CheckInOutcome::Again));
     }
-    if row.status == "cancelled" {
-        return Err(AppError::conflict("this appointment was cancelled"));
+    match row.status.as_str() {
+        "cancelled" => return Err(AppError::conflict("this appointment was cancelled")),
+        "missed" => {
+            return Err(AppError::conflict(
+                "this appointment was missed: its day is over",
+            ));
+        }
+        _ => {}
     }
     let today = branch.business_day(now);
     if row.business_day != today {

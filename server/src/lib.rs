@@ -174,8 +174,9 @@ pub fn start_background(state: &AppState) {
     });
 }
 
-/// Expires open tickets of past business days in every branch. Returns how
-/// many expired.
+/// Expires open tickets of past business days in every branch, and marks
+/// that days' bookings nobody checked in as missed. Returns how many
+/// tickets expired.
 ///
 /// # Errors
 /// Database errors.
@@ -189,6 +190,14 @@ pub async fn expire_all(db: &Db, now: i64) -> error::Result<usize> {
                 tickets::expire_old(c, out, id, now).await
             })?;
             total += n;
+            if n < 1000 {
+                break;
+            }
+        }
+        loop {
+            let n = write!(db, |c, out| async move {
+                appointments::mark_missed(c, out, id, now).await
+            })?;
             if n < 1000 {
                 break;
             }

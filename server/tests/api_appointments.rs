@@ -898,6 +898,80 @@ async fn page_and_openapi(backend: Backend) {
     app.stop().await;
 }
 
+/// After the day of a booking, the day-end job marks it missed unless it
+/// was checked in or cancelled: once, with an event, and it can no longer
+/// be cancelled.
+async fn missed_after_the_day(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let office = app.office(2).await;
+    let a = setup(&app, &office, 0, 50).await;
+    let kept = book_tomorrow(&app, &office, a).await;
+    let cancelled = book_tomorrow(&app, &office, a).await;
+    let code = kept["code"].as_str().unwrap();
+    let gone = cancelled["code"].as_str().unwrap();
+    let (s, _) = public_post(
+        &app,
+        &format!("/api/v1/public/appointments/{gone}/cancel"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+
+    // Tomorrow itself is not over yet: nothing changes.
+    let now = waitwell_server::now_ms();
+    waitwell_server::expire_all(&app.state.db, now + 86_400_000)
+        .await
+        .unwrap();
+    let (_, v) = public_get(&app, &format!("/api/v1/public/appointments/{code}")).await;
+    assert_eq!(v["status"], "booked", "{v}");
+
+    // Two days on, the booking's day is past.
+    let later = now + 2 * 86_400_000 + 3_600_000;
+    waitwell_server::expire_all(&app.state.db, later)
+        .await
+        .unwrap();
+    let (_, v) = public_get(&app, &format!("/api/v1/public/appointments/{code}")).await;
+    assert_eq!(v["status"], "missed", "{v}");
+    let (_, v) = public_get(&app, &format!("/api/v1/public/appointments/{gone}")).await;
+    assert_eq!(v["status"], "cancelled", "{v}");
+    let missed = |events: &[(String, String)]| {
+        events
+            .iter()
+            .filter(|(kind, _)| kind == "appointment.missed")
+            .count()
+    };
+    let events = payloads(&app, office.branch_id).await;
+    assert_eq!(missed(&events), 1);
+    let (_, payload) = events
+        .iter()
+        .find(|(kind, _)| kind == "appointment.missed")
+        .unwrap();
+    assert!(payload.contains("\"status\":\"missed\""), "{payload}");
+
+    // Once only, and a missed booking cannot be cancelled any more.
+    waitwell_server::expire_all(&app.state.db, later + 60_000)
+        .await
+        .unwrap();
+    assert_eq!(missed(&payloads(&app, office.branch_id).await), 1);
+    let (s, e) = public_post(
+        &app,
+        &format!("/api/v1/public/appointments/{code}/cancel"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert!(
+        e["message"].as_str().unwrap().contains("nobody checked in"),
+        "{e}"
+    );
+    let (s, e) = check_in(&app, &office.kiosk, &office, code).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert!(e["message"].as_str().unwrap().contains("missed"), "{e}");
+    let report = app.verify_chain(office.branch_id).await;
+    assert_eq!(report.broken, None);
+    app.stop().await;
+}
+
 backend_tests!(
     settings,
     slots_and_capacity,
@@ -908,4 +982,5 @@ backend_tests!(
     queue_place,
     late_rules,
     page_and_openapi,
+    missed_after_the_day,
 );

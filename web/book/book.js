@@ -131,6 +131,7 @@ const STATUS_TEXT = {
   booked: 'Booked',
   cancelled: 'Cancelled',
   checked_in: 'Checked in',
+  missed: 'Missed (nobody checked in)',
 };
 
 function renderBooking(b) {

@@ -10,6 +10,7 @@ const STATUS = {
   booked: 'booked',
   cancelled: 'cancelled',
   checked_in: 'checked in',
+  missed: 'missed',
 };
 
 /**

@@ -11,7 +11,7 @@
 import { $, ctx, call, items, el, notice, attempt } from './util.js';
 
 const DAYS = [['mon', 'Monday'], ['tue', 'Tuesday'], ['wed', 'Wednesday'], ['thu', 'Thursday'], ['fri', 'Friday'], ['sat', 'Saturday'], ['sun', 'Sunday']];
-const STATUS = { booked: 'booked', cancelled: 'cancelled', checked_in: 'checked in' };
+const STATUS = { booked: 'booked', cancelled: 'cancelled', checked_in: 'checked in', missed: 'missed' };
 
 const a = { loaded: false };
 
