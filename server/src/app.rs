@@ -44,6 +44,8 @@ pub struct AppState {
     pub limiter: Arc<LoginLimiter>,
     /// Remote-ticket rate limits per client (see `remote.rs`).
     pub remote_limiter: Arc<crate::remote::RemoteLimiter>,
+    /// Booking rate limits per client (see `appointments.rs`).
+    pub booking_limiter: Arc<crate::remote::RemoteLimiter>,
     /// Cancelled when the server begins shutting down; long-lived tasks
     /// (websockets, background jobs) watch it and end.
     pub shutdown: CancellationToken,
@@ -56,12 +58,14 @@ impl AppState {
     pub fn new(config: Config, db: Db) -> AppState {
         let limiter = LoginLimiter::new(config.login_attempts_per_minute);
         let remote_limiter = crate::remote::RemoteLimiter::new(config.remote_tickets_per_minute);
+        let booking_limiter = crate::remote::RemoteLimiter::new(config.bookings_per_minute);
         AppState {
             db,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
             limiter: Arc::new(limiter),
             remote_limiter: Arc::new(remote_limiter),
+            booking_limiter: Arc::new(booking_limiter),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
         }

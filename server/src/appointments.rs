@@ -38,7 +38,7 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Timelike};
 use rand::Rng as _;
@@ -49,13 +49,13 @@ use utoipa_axum::routes;
 use waitwell_queue::{Priority, parse_timezone};
 
 use crate::app::AppState;
-use crate::auth::Principal;
+use crate::auth::{ClientAddr, Principal};
 use crate::branches::{self, BranchRow};
 use crate::db::{Exec, q, read, write};
 use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
 use crate::events::{self, Actor, NewEvent, Outbox};
 use crate::now_ms;
-use crate::remote::{clean_email, clean_phone};
+use crate::remote::{clean_email, clean_phone, client_ip};
 use crate::services::{self, ServiceRow};
 use crate::tickets::{self, Issue, IssueRequest, Ticket};
 
@@ -1206,10 +1206,13 @@ pub async fn get_slots(
     params(("id" = i64, Path, description = "Branch id")),
     responses((status = 201, body = PublicAppointment), (status = 404, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody, description = "Slot full or service not bookable"),
-              (status = 422, body = crate::error::ErrorBody)))]
+              (status = 422, body = crate::error::ErrorBody),
+              (status = 429, body = crate::error::ErrorBody, description = "Too many bookings from this client; see Retry-After")))]
 pub async fn book_appointment(
     State(state): State<AppState>,
+    ClientAddr(peer): ClientAddr,
     AppPath(branch_id): AppPath<i64>,
+    headers: HeaderMap,
     AppJson(mut req): AppJson<BookRequest>,
 ) -> Result<(StatusCode, AppJson<PublicAppointment>)> {
     req.contact_phone = req
@@ -1224,6 +1227,11 @@ pub async fn book_appointment(
         .map(clean_email)
         .transpose()?
         .flatten();
+    // Counted after the cheap checks, like remote tickets: one address
+    // cannot block a day's slots by booking them all.
+    state
+        .booking_limiter
+        .check(client_ip(peer, &headers, state.config.trust_forwarded_for))?;
     let now = now_ms();
     let row = write!(state.db, |c, out| async move {
         book(c, out, branch_id, req, now).await

@@ -48,6 +48,9 @@ pub struct Settings {
     /// Remote tickets one client address may take per minute [default: 5].
     #[arg(long, env = "WAITWELL_REMOTE_TICKETS_PER_MINUTE", global = true)]
     pub remote_tickets_per_minute: Option<u32>,
+    /// Appointments one client address may book per minute [default: 10].
+    #[arg(long, env = "WAITWELL_BOOKINGS_PER_MINUTE", global = true)]
+    pub bookings_per_minute: Option<u32>,
     /// Behind a reverse proxy: take the client address for rate limits from
     /// the last entry of X-Forwarded-For (the one the proxy added) [default: false].
     #[arg(long, env = "WAITWELL_TRUST_FORWARDED_FOR", global = true)]
@@ -66,6 +69,7 @@ struct FileSettings {
     public_url: Option<String>,
     contact_retention_days: Option<u32>,
     remote_tickets_per_minute: Option<u32>,
+    bookings_per_minute: Option<u32>,
     trust_forwarded_for: Option<bool>,
 }
 
@@ -88,6 +92,8 @@ pub struct Config {
     pub contact_retention_days: u32,
     /// Remote tickets per client address per minute; see `remote.rs`.
     pub remote_tickets_per_minute: u32,
+    /// Bookings per client address per minute; see `appointments.rs`.
+    pub bookings_per_minute: u32,
     /// Whether X-Forwarded-For names the client (behind a reverse proxy).
     pub trust_forwarded_for: bool,
     /// Webhook retry back-off: the first delay, doubled per failure up to
@@ -114,6 +120,7 @@ impl std::fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("contact_retention_days", &self.contact_retention_days)
             .field("remote_tickets_per_minute", &self.remote_tickets_per_minute)
+            .field("bookings_per_minute", &self.bookings_per_minute)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("webhook_retry_base_ms", &self.webhook_retry_base_ms)
             .field("webhook_retry_max_ms", &self.webhook_retry_max_ms)
@@ -139,6 +146,9 @@ impl Config {
             public_url: "http://127.0.0.1".into(),
             contact_retention_days: 30,
             remote_tickets_per_minute: 5,
+            // Tests book many slots from one address; the limit's own test
+            // lowers this.
+            bookings_per_minute: 1_000,
             trust_forwarded_for: false,
             webhook_retry_base_ms: 1_000,
             webhook_retry_max_ms: 600_000,
@@ -222,6 +232,13 @@ impl Settings {
                 "WAITWELL_REMOTE_TICKETS_PER_MINUTE must be 1 to 10000, got {remote_tickets_per_minute}"
             );
         }
+        let bookings_per_minute = self
+            .bookings_per_minute
+            .or(file.bookings_per_minute)
+            .unwrap_or(10);
+        if !(1..=10_000).contains(&bookings_per_minute) {
+            bail!("WAITWELL_BOOKINGS_PER_MINUTE must be 1 to 10000, got {bookings_per_minute}");
+        }
         let trust_forwarded_for = self
             .trust_forwarded_for
             .or(file.trust_forwarded_for)
@@ -235,6 +252,7 @@ impl Settings {
             public_url: public_url.trim_end_matches('/').to_owned(),
             contact_retention_days,
             remote_tickets_per_minute,
+            bookings_per_minute,
             trust_forwarded_for,
             webhook_retry_base_ms: 1_000,
             webhook_retry_max_ms: 600_000,
@@ -256,6 +274,7 @@ mod tests {
         assert_eq!(c.public_url, "http://127.0.0.1:8080");
         assert_eq!(c.contact_retention_days, 30);
         assert_eq!(c.remote_tickets_per_minute, 5);
+        assert_eq!(c.bookings_per_minute, 10);
         assert!(!c.trust_forwarded_for);
     }
 
@@ -303,6 +322,13 @@ mod tests {
                 ..Default::default()
             })
             .contains("WAITWELL_REMOTE_TICKETS_PER_MINUTE")
+        );
+        assert!(
+            bad(Settings {
+                bookings_per_minute: Some(0),
+                ..Default::default()
+            })
+            .contains("WAITWELL_BOOKINGS_PER_MINUTE")
         );
     }
 

@@ -168,6 +168,7 @@ pub fn start_background(state: &AppState) {
                     }
                     s.limiter.shrink();
                     s.remote_limiter.shrink();
+                    s.booking_limiter.shrink();
                 }
             }
         }

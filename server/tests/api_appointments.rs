@@ -11,9 +11,10 @@
 
 mod common;
 
-use common::{Backend, Office, TestApp, assert_error};
+use common::{ADMIN_PASSWORD, Backend, Office, TestApp, TestDb, assert_error};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use waitwell_server::config::Config;
 use waitwell_server::db::{Exec as _, q, read, write};
 use waitwell_server::error::AppError;
 
@@ -972,6 +973,63 @@ async fn missed_after_the_day(backend: Backend) {
     app.stop().await;
 }
 
+/// One client address may book `bookings_per_minute` slots a minute; the
+/// next attempt is a 429 with Retry-After that books nothing, and a
+/// rejected booking (bad phone) does not count.
+async fn booking_rate_limited(backend: Backend) {
+    let db = TestDb::create(&backend).await;
+    let mut config = Config::for_tests(&db.url);
+    config.admin_password = Some(ADMIN_PASSWORD.into());
+    config.bookings_per_minute = 2;
+    let app = TestApp::spawn_with(config, Some(db)).await;
+    let office = app.office(2).await;
+    let a = setup(&app, &office, 0, 0).await;
+    let day = tomorrow(&app, &office).await;
+    let list = slots(&app, &office, a, &day).await;
+    let (s, e) = book(
+        &app,
+        &office,
+        json!({ "service_id": a, "start": list[0]["start"], "phone": "12" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    for slot in &list[..2] {
+        let (s, b) = book(
+            &app,
+            &office,
+            json!({ "service_id": a, "start": slot["start"] }),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    let before = app.event_count(office.branch_id).await;
+    let (s, headers, body) = app
+        .send_raw(
+            Method::POST,
+            None,
+            &format!("/api/v1/public/branches/{}/appointments", office.branch_id),
+            &[],
+            Some((
+                "application/json",
+                json!({ "service_id": a, "start": list[2]["start"] })
+                    .to_string()
+                    .into_bytes(),
+            )),
+        )
+        .await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_error(&body, "rate_limited");
+    let retry: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert_eq!(app.event_count(office.branch_id).await, before);
+    assert_eq!(
+        slots(&app, &office, a, &day).await[2]["available"],
+        list[2]["available"]
+    );
+    app.stop().await;
+}
+
 backend_tests!(
     settings,
     slots_and_capacity,
@@ -983,4 +1041,5 @@ backend_tests!(
     late_rules,
     page_and_openapi,
     missed_after_the_day,
+    booking_rate_limited,
 );
