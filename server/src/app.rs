@@ -46,6 +46,8 @@ pub struct AppState {
     pub remote_limiter: Arc<crate::remote::RemoteLimiter>,
     /// Booking rate limits per client (see `appointments.rs`).
     pub booking_limiter: Arc<crate::remote::RemoteLimiter>,
+    /// Open live streams of visitors' ticket pages (see `public.rs`).
+    pub ticket_streams: Arc<crate::public::TicketStreams>,
     /// Cancelled when the server begins shutting down; long-lived tasks
     /// (websockets, background jobs) watch it and end.
     pub shutdown: CancellationToken,
@@ -66,6 +68,7 @@ impl AppState {
             limiter: Arc::new(limiter),
             remote_limiter: Arc::new(remote_limiter),
             booking_limiter: Arc::new(booking_limiter),
+            ticket_streams: Arc::default(),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
         }

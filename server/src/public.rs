@@ -41,6 +41,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use axum::extract::State;
@@ -400,6 +401,85 @@ pub const LIVE_MIN_INTERVAL: Duration = Duration::from_millis(400);
 /// How often a live stream sends a keep-alive comment.
 pub const LIVE_KEEP_ALIVE: Duration = Duration::from_secs(15);
 
+/// Streams one ticket may have open at once: a visitor's phone, a second
+/// tab, a companion's phone. The token is a credential anyone holding it
+/// can use, so without a cap one link could hold any number of server tasks.
+pub const STREAMS_PER_TICKET: usize = 4;
+/// Ticket streams one server process holds at most.
+pub const STREAMS_TOTAL: usize = 20_000;
+
+/// Open ticket streams, per ticket token and in all. Lives in
+/// [`AppState`]; each stream holds a [`StreamSlot`] until it ends.
+#[derive(Debug, Default)]
+pub struct TicketStreams {
+    open: Mutex<OpenStreams>,
+}
+
+#[derive(Debug, Default)]
+struct OpenStreams {
+    per_token: HashMap<String, usize>,
+    total: usize,
+}
+
+impl TicketStreams {
+    fn open(&self) -> MutexGuard<'_, OpenStreams> {
+        // A panic elsewhere while holding the lock leaves counts that are
+        // still consistent (every change is one statement).
+        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Takes a place for one more stream of `token`.
+    ///
+    /// # Errors
+    /// TooManyRequests when the ticket already has
+    /// [`STREAMS_PER_TICKET`] streams; Unavailable when the process holds
+    /// [`STREAMS_TOTAL`].
+    pub fn admit(self: &Arc<Self>, token: &str) -> Result<StreamSlot> {
+        let mut open = self.open();
+        if open.total >= STREAMS_TOTAL {
+            return Err(AppError::Rejected(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "too many live ticket streams on this server; the page polls instead".into(),
+            ));
+        }
+        let n = open.per_token.entry(token.to_owned()).or_default();
+        if *n >= STREAMS_PER_TICKET {
+            return Err(AppError::TooManyRequests(LIVE_KEEP_ALIVE.as_secs()));
+        }
+        *n += 1;
+        open.total += 1;
+        Ok(StreamSlot {
+            streams: Arc::clone(self),
+            token: token.to_owned(),
+        })
+    }
+
+    /// Streams open for `token`.
+    pub fn count(&self, token: &str) -> usize {
+        self.open().per_token.get(token).copied().unwrap_or(0)
+    }
+}
+
+/// One open stream's place in [`TicketStreams`], given back on drop.
+#[derive(Debug)]
+pub struct StreamSlot {
+    streams: Arc<TicketStreams>,
+    token: String,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.streams.open();
+        open.total = open.total.saturating_sub(1);
+        if let Some(n) = open.per_token.get_mut(&self.token) {
+            *n -= 1;
+            if *n == 0 {
+                open.per_token.remove(&self.token);
+            }
+        }
+    }
+}
+
 /// What a live stream watches: the ticket it shows (after transfers) and
 /// that ticket's service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -473,7 +553,12 @@ fn sse_event(v: &PublicTicket) -> SseEvent {
 /// falls in between), then recomputes on relevant events, coalesced. Ends
 /// when the client goes away (the channel closes), at shutdown, or once
 /// the ticket is settled.
-async fn live_session(state: AppState, token: String, tx: mpsc::Sender<SseEvent>) {
+async fn live_session(
+    state: AppState,
+    token: String,
+    tx: mpsc::Sender<SseEvent>,
+    _slot: StreamSlot,
+) {
     let mut rx = state.db.hub().subscribe();
     let Ok((mut watch, mut last)) = watch_view(&state, &token).await else {
         return;
@@ -526,7 +611,9 @@ async fn live_session(state: AppState, token: String, tx: mpsc::Sender<SseEvent>
     params(("token" = String, Path, description = "The ticket's public token (64 hex characters)")),
     responses((status = 200, content_type = "text/event-stream", description = "`event: ticket` messages carrying a PublicTicket"),
               (status = 404, body = crate::error::ErrorBody),
-              (status = 406, body = crate::error::ErrorBody, description = "Accept does not include text/event-stream")))]
+              (status = 406, body = crate::error::ErrorBody, description = "Accept does not include text/event-stream"),
+              (status = 429, body = crate::error::ErrorBody, description = "The ticket already has its most streams open"),
+              (status = 503, body = crate::error::ErrorBody, description = "The server holds its most ticket streams")))]
 pub async fn live_ticket(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
@@ -559,8 +646,11 @@ pub async fn live_ticket(
     // receiver. A client that goes away drops the body, which closes the
     // channel and ends the task; shutdown ends the task, which closes the
     // channel and ends the body.
+    let slot = state.ticket_streams.admit(&token)?;
     let (tx, rx) = mpsc::channel::<SseEvent>(4);
-    state.tasks.spawn(live_session(state.clone(), token, tx));
+    state
+        .tasks
+        .spawn(live_session(state.clone(), token, tx, slot));
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|e| (Ok::<_, Infallible>(e), rx))
     });

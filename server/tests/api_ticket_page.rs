@@ -305,6 +305,48 @@ impl Sse {
 
 /// The live stream sends the view at once, pushes the call with the desk,
 /// and ends once the ticket is done and rated.
+/// A ticket may have `STREAMS_PER_TICKET` live streams open; one more is a
+/// 429 (the page polls instead), and a closed stream frees its place.
+async fn live_streams_capped_per_ticket(backend: Backend) {
+    use waitwell_server::public::STREAMS_PER_TICKET;
+    let app = TestApp::spawn(backend).await;
+    let office = app.office(1).await;
+    let t = app.issue(&office, office.services[0], "normal").await;
+    let other = app.issue(&office, office.services[0], "normal").await;
+    let mut open = Vec::new();
+    for _ in 0..STREAMS_PER_TICKET {
+        let mut sse = Sse::open(&app, &token(&t)).await;
+        assert_eq!(sse.next().await.unwrap()["number"], "A001");
+        open.push(sse);
+    }
+    let url = app.url(&format!("/api/v1/public/tickets/{}/live", token(&t)));
+    let refused = app
+        .client
+        .get(&url)
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key("retry-after"));
+    // Another ticket is not affected.
+    let mut sse = Sse::open(&app, &token(&other)).await;
+    assert_eq!(sse.next().await.unwrap()["number"], "A002");
+    // Closing one stream frees its place once the server notices.
+    drop(open.pop());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while app.state.ticket_streams.count(&token(&t)) >= STREAMS_PER_TICKET {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the place was not freed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut again = Sse::open(&app, &token(&t)).await;
+    assert_eq!(again.next().await.unwrap()["number"], "A001");
+    app.stop().await;
+}
+
 async fn live_stream(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let office = app.office(1).await;
@@ -411,5 +453,6 @@ backend_tests!(
     postpone_once,
     visitor_cancel,
     live_stream,
-    live_stream_ends_at_shutdown
+    live_stream_ends_at_shutdown,
+    live_streams_capped_per_ticket,
 );
