@@ -106,7 +106,7 @@ pub struct Stats {
     pub desks: Vec<DeskKpis>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct Row {
     service_id: i64,
     desk_id: Option<i64>,
