@@ -45,6 +45,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// which lends it to one write at a time.
 pub struct WriteConn {
     conn: Connection,
+    /// Column names of each query's result, by the address of its SQL text
+    /// (queries are `&'static str`), worked out once per statement.
+    columns: HashMap<(usize, usize), Box<[String]>>,
 }
 
 impl fmt::Debug for WriteConn {
@@ -91,7 +94,10 @@ impl WriteConn {
         )
         .map_err(to_sqlx)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        Ok(WriteConn { conn })
+        Ok(WriteConn {
+            conn,
+            columns: HashMap::new(),
+        })
     }
 
     /// Runs a statement that takes no arguments and returns no rows, such as
@@ -123,7 +129,10 @@ impl WriteConn {
     fn fetch<T: Record>(&mut self, q: Q, limit: usize) -> sqlx::Result<Vec<T>> {
         let mut stmt = self.conn.prepare_cached(q.sql).map_err(to_sqlx)?;
         bind(&mut stmt, q.sql, &q.args)?;
-        let columns = column_names(&stmt);
+        let columns = self
+            .columns
+            .entry((q.sql.as_ptr() as usize, q.sql.len()))
+            .or_insert_with(|| column_names(&stmt));
         let mut rows = stmt.raw_query();
         let mut out = Vec::new();
         // Stopping early is safe for `insert/update ... returning`: SQLite
@@ -131,7 +140,7 @@ impl WriteConn {
         while out.len() < limit {
             match rows.next().map_err(to_sqlx)? {
                 Some(row) => out.push(
-                    serde_rusqlite::from_row_with_columns::<T>(row, &columns)
+                    serde_rusqlite::from_row_with_columns::<T>(row, columns)
                         .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
                 ),
                 None => break,
@@ -195,7 +204,7 @@ fn bind(stmt: &mut Statement<'_>, sql: &str, args: &[Arg]) -> sqlx::Result<()> {
 /// The statement's column names for decoding rows by name. A name that occurs
 /// more than once (`select t.*, s.id ...`) decodes from its last occurrence,
 /// as with sqlx; the earlier ones are renamed out of the way.
-fn column_names(stmt: &Statement<'_>) -> Vec<String> {
+fn column_names(stmt: &Statement<'_>) -> Box<[String]> {
     let names = stmt.column_names();
     let mut last: HashMap<&str, usize> = HashMap::with_capacity(names.len());
     for (i, &name) in names.iter().enumerate() {
