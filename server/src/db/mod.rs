@@ -306,3 +306,19 @@ macro_rules! __db_write {
     }};
 }
 pub use crate::__db_write as write;
+
+#[cfg(test)]
+mod tests {
+    use super::is_in_memory;
+
+    #[test]
+    fn recognises_in_memory_sqlite_urls() {
+        assert!(is_in_memory("sqlite::memory:"));
+        assert!(is_in_memory("sqlite://:memory:"));
+        assert!(is_in_memory("sqlite://scratch.db?mode=memory"));
+        assert!(is_in_memory("sqlite://x.db?cache=shared&mode=memory"));
+        assert!(!is_in_memory("sqlite://waitwell.db"));
+        assert!(!is_in_memory("sqlite:///var/lib/waitwell/memory.db"));
+        assert!(!is_in_memory("sqlite://waitwell.db?mode=rwc"));
+    }
+}
