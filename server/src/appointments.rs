@@ -452,7 +452,7 @@ pub async fn slots<C: Exec>(
 }
 
 /// An appointment row with its service and ticket.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct Row {
     id: i64,
     branch_id: i64,

@@ -281,14 +281,14 @@ pub fn validate_password(password: &str) -> Result<()> {
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct SessionRow {
     user_id: i64,
     role: String,
     branch_id: Option<i64>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct DeviceRow {
     id: i64,
     kind: String,
@@ -456,7 +456,7 @@ pub struct LoginResponse {
     pub user: crate::users::User,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct Credentials {
     id: i64,
     password_hash: String,

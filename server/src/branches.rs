@@ -89,7 +89,7 @@ impl From<PolicyConfig> for PolicySettings {
 }
 
 /// A branch row as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct BranchRow {
     /// Id.
     pub id: i64,

@@ -24,7 +24,7 @@ use crate::services;
 use crate::tickets::{self, DeskActor, DeskStep, Ticket};
 
 /// A desk as stored and shown.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, serde::Deserialize, ToSchema)]
 pub struct DeskRow {
     /// Id.
     pub id: i64,

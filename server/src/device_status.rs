@@ -91,7 +91,7 @@ pub struct DeviceStatus {
     pub status_since: Option<i64>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct DeviceLine {
     id: i64,
     branch_id: i64,

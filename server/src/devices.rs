@@ -19,7 +19,7 @@ use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;
 
 /// A device.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, serde::Deserialize, ToSchema)]
 pub struct Device {
     /// Id.
     pub id: i64,

@@ -38,7 +38,9 @@ impl Actor {
 }
 
 /// One committed change, as stored and as sent to live clients.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Serialize, sqlx::FromRow, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct Event {
     /// Branch whose log this is.
     pub branch_id: i64,
@@ -53,7 +55,8 @@ pub struct Event {
     /// The desk concerned, if any.
     pub desk_id: Option<i64>,
     /// JSON text of what changed (usually the object after the change).
-    #[serde(skip)]
+    /// Not part of the JSON form, but read from the row.
+    #[serde(skip_serializing)]
     pub payload: String,
     /// `user:ID`, `device:ID` or `system`.
     pub actor: String,

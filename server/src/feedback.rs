@@ -71,7 +71,7 @@ pub struct TabletFeedbackRequest {
 }
 
 /// A rating as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, serde::Deserialize, ToSchema)]
 pub struct Feedback {
     /// Id.
     pub id: i64,
@@ -391,7 +391,7 @@ pub struct FeedbackGroup {
 }
 
 /// One comment, for the manager.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, serde::Deserialize, ToSchema)]
 pub struct FeedbackComment {
     /// Ticket number.
     pub number: String,
@@ -424,7 +424,7 @@ pub struct FeedbackReport {
     pub comments: Vec<FeedbackComment>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct RatingRow {
     rating: i64,
     service_id: i64,

@@ -48,7 +48,7 @@ pub struct ClerkKpis {
 }
 
 /// One call out of turn.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, serde::Deserialize, ToSchema)]
 pub struct OutOfTurnCall {
     /// Ticket.
     pub ticket_id: i64,
@@ -259,7 +259,7 @@ pub async fn report(
 // ---------- CSV ----------
 
 /// One ticket as exported.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 struct TicketLine {
     number: String,
     service_code: String,

@@ -62,7 +62,7 @@ pub struct Service {
 }
 
 /// A service row as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct ServiceRow {
     /// Id.
     pub id: i64,

@@ -109,7 +109,7 @@ pub struct Stats {
 
 /// Ticket counts of one (service, desk) pair in the period, counted by the
 /// database: most of a busy day's tickets need nothing but counting.
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct CountRow {
     service_id: i64,
     desk_id: Option<i64>,
@@ -124,7 +124,7 @@ struct CountRow {
 /// The times of one called ticket, for averages and percentiles: the wait
 /// (absent on a transfer's second leg, whose wait was counted in the first
 /// service) and the service time (only for tickets finished as done).
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct TimeRow {
     service_id: i64,
     desk_id: Option<i64>,

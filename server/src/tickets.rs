@@ -30,7 +30,7 @@ use crate::now_ms;
 use crate::services;
 
 /// A ticket.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, serde::Deserialize, ToSchema)]
 pub struct Ticket {
     /// Id.
     pub id: i64,
@@ -75,6 +75,8 @@ pub struct Ticket {
     /// Last change.
     pub updated_at: i64,
     /// People ahead in the service's queue (waiting tickets only).
+    /// Computed, not stored: no row has this column, so both decoders leave
+    /// it `None` (`sqlx(skip)`; serde fills in a missing `Option`).
     #[sqlx(skip)]
     pub position: Option<i64>,
     /// Estimated seconds until called (waiting tickets only).
@@ -173,7 +175,7 @@ macro_rules! load_columns {
 }
 
 /// A service's waiting counter and load, as one statement reads them.
-#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+#[derive(Debug, Clone, Copy, sqlx::FromRow, serde::Deserialize)]
 struct LoadRow {
     waiting: i64,
     expected_service_s: i64,
@@ -291,7 +293,7 @@ pub struct Issue {
 
 /// What issuing reads of the service, together with its new waiting count
 /// and its load.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 struct IssuingService {
     id: i64,
     branch_id: i64,
@@ -1143,7 +1145,7 @@ pub struct QueueView {
     pub services: Vec<ServiceQueue>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct WaitingRow {
     id: i64,
     service_id: i64,

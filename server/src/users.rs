@@ -20,7 +20,7 @@ use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;
 
 /// A user (never with the password hash).
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, serde::Deserialize, ToSchema)]
 pub struct User {
     /// Id.
     pub id: i64,

@@ -89,7 +89,7 @@ pub struct Webhook {
 }
 
 /// A webhook row as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct WebhookRow {
     id: i64,
     branch_id: i64,
@@ -437,10 +437,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
 // ---------------------------------------------------------------- delivery
 
 /// An event row as delivery reads it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 struct EventRow {
     seq: i64,
     #[sqlx(rename = "type")]
+    #[serde(rename = "type")]
     kind: String,
     ticket_id: Option<i64>,
     payload: String,
@@ -448,7 +449,7 @@ struct EventRow {
 }
 
 /// What delivery adds about a ticket, read at delivery time.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 struct TicketExtra {
     channel: String,
     public_token: String,

@@ -232,3 +232,57 @@ backend_tests!(
     failed_writes_leave_no_trace_in_batches,
     hub_publishes_committed_events_in_order,
 );
+
+/// SQLite only (on PostgreSQL a write runs in the caller's task, where a
+/// panic is the handler's): a write that panics halfway is rolled back to
+/// its savepoint and answered with an error, the writes batched with it
+/// commit, and the writer carries on.
+#[tokio::test]
+async fn sqlite_panicking_write_is_rolled_back() {
+    let (state, db) = open(&Backend::Sqlite).await;
+    let b = branch(&state).await;
+    let mut tasks = Vec::new();
+    for i in 0..40_i64 {
+        let store = state.db.clone();
+        tasks.push(tokio::spawn(async move {
+            write!(store, |c, _out| async move {
+                c.run(q("insert into desks (branch_id, name, status, active, created_at) values ($1, $2, 'closed', $3, 0)")
+                    .bind(b)
+                    .bind(format!("Desk {i}"))
+                    .bind(true))
+                    .await?;
+                assert!(i % 4 != 0, "write {i} fails after its insert");
+                Ok(())
+            })
+        }));
+    }
+    let mut failed = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(()) => {}
+            Err(AppError::Internal(_)) => failed += 1,
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(failed, 10);
+    let count = || async {
+        read!(state.db, |c| c
+            .one::<(i64,)>(q("select count(*) from desks"))
+            .await
+            .map_err(AppError::from))
+        .unwrap()
+        .0
+    };
+    assert_eq!(count().await, 30);
+    // The writer still takes writes.
+    let n: u64 = write!(state.db, |c, _out| async move {
+        Ok(
+            c.run(q("update desks set name = name || '.' where branch_id = $1").bind(b))
+                .await?,
+        )
+    })
+    .unwrap();
+    assert_eq!(n, 30);
+    state.db.close().await;
+    db.drop_db().await;
+}

@@ -2,13 +2,17 @@
 //!
 //! Waitwell's SQL is written once, with `$1` placeholders that SQLite and
 //! PostgreSQL both understand. Functions that run it are generic over
-//! [`Exec`], which is implemented for `SqliteConnection` and `PgConnection`;
-//! rows decode through `#[derive(sqlx::FromRow)]`, which is itself generic
-//! over the backend. Arguments travel as [`Arg`] values because a generic
-//! function cannot name a backend's `Encode` impls.
+//! [`Exec`], which is implemented for sqlx's `SqliteConnection` and
+//! `PgConnection` and for the SQLite writer's own connection
+//! ([`WriteConn`](super::WriteConn)). Rows decode through
+//! `#[derive(sqlx::FromRow)]`, which is itself generic over the two sqlx
+//! backends, and through `#[derive(serde::Deserialize)]` on the writer's
+//! connection (see [`Record`]). Arguments travel as [`Arg`] values because a
+//! generic function cannot name a backend's `Encode` impls.
 
 use std::future::Future;
 
+use serde::de::DeserializeOwned;
 use sqlx::{FromRow, PgConnection, SqliteConnection, postgres::PgRow, sqlite::SqliteRow};
 
 /// A bound query argument.
@@ -69,8 +73,8 @@ impl From<Option<&str>> for Arg {
 /// A query: static SQL text and its arguments, built like `sqlx::query`.
 #[derive(Debug, Clone)]
 pub struct Q {
-    sql: &'static str,
-    args: Vec<Arg>,
+    pub(super) sql: &'static str,
+    pub(super) args: Vec<Arg>,
 }
 
 /// Starts a query.
@@ -90,13 +94,32 @@ impl Q {
     }
 }
 
-/// A row type that decodes on both backends.
+/// A row type that decodes on every connection: sqlx's two backends
+/// (`#[derive(sqlx::FromRow)]`) and the SQLite writer's connection
+/// (`#[derive(serde::Deserialize)]`, a struct by column name, a tuple by
+/// position).
+///
+/// The two derives must agree on the column names: a field with
+/// `#[sqlx(rename = "type")]` also needs `#[serde(rename = "type")]`. A field
+/// with `#[sqlx(skip)]` must be an `Option` (serde fills in `None` when the
+/// row has no such column) or carry `#[serde(skip)]`, which also leaves it
+/// out of the JSON form.
 pub trait Record:
-    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
+    for<'r> FromRow<'r, SqliteRow>
+    + for<'r> FromRow<'r, PgRow>
+    + DeserializeOwned
+    + Send
+    + Unpin
+    + 'static
 {
 }
 impl<T> Record for T where
-    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
+    T: for<'r> FromRow<'r, SqliteRow>
+        + for<'r> FromRow<'r, PgRow>
+        + DeserializeOwned
+        + Send
+        + Unpin
+        + 'static
 {
 }
 

@@ -14,6 +14,7 @@
 
 mod exec;
 pub mod pg_listener;
+mod write_conn;
 pub mod writer;
 
 use std::str::FromStr;
@@ -30,6 +31,7 @@ use sqlx::sqlite::{
 use sqlx::{Connection as _, PgConnection};
 
 pub use exec::{Arg, Exec, Q, Record, q};
+pub use write_conn::WriteConn;
 pub use writer::Writer;
 
 use crate::error::AppError;
@@ -95,6 +97,15 @@ impl Kind {
     }
 }
 
+/// Whether a SQLite URL names an in-memory database: `sqlite::memory:`,
+/// `sqlite://:memory:` or `?mode=memory` (the forms sqlx opens in memory,
+/// with a shared cache so that every connection sees the same database).
+fn is_in_memory(url: &str) -> bool {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (database, params) = rest.split_once('?').unwrap_or((rest, ""));
+    database == ":memory:" || params.split('&').any(|p| p == "mode=memory")
+}
+
 /// A database URL with any password replaced by `***`, for messages and logs.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -139,16 +150,26 @@ impl Db {
                     .run(&mut conn)
                     .await
                     .context("running SQLite migrations")?;
+                // The writer opens a connection of its own, with the same
+                // settings (see write_conn.rs), on its own thread.
+                let target = writer::Target {
+                    filename: options.get_filename().to_owned(),
+                    in_memory: is_in_memory(url),
+                };
                 let read = SqlitePoolOptions::new()
                     .max_connections(4)
                     .connect_with(options.read_only(true))
                     .await
                     .context("opening SQLite read connections")?;
-                Backend::Sqlite {
-                    read,
-                    writer: Writer::start(conn, hub.clone())
-                        .context("starting the SQLite writer thread")?,
+                let writer = Writer::start(target, hub.clone())
+                    .await
+                    .context("starting the SQLite writer")?;
+                // Closed only now: an in-memory database lives as long as
+                // one connection to it is open.
+                if let Err(e) = conn.close().await {
+                    tracing::warn!(error = %e, "closing the SQLite migration connection");
                 }
+                Backend::Sqlite { read, writer }
             }
             Kind::Postgres => {
                 let options = PgConnectOptions::from_str(url)
@@ -285,3 +306,19 @@ macro_rules! __db_write {
     }};
 }
 pub use crate::__db_write as write;
+
+#[cfg(test)]
+mod tests {
+    use super::is_in_memory;
+
+    #[test]
+    fn recognises_in_memory_sqlite_urls() {
+        assert!(is_in_memory("sqlite::memory:"));
+        assert!(is_in_memory("sqlite://:memory:"));
+        assert!(is_in_memory("sqlite://scratch.db?mode=memory"));
+        assert!(is_in_memory("sqlite://x.db?cache=shared&mode=memory"));
+        assert!(!is_in_memory("sqlite://waitwell.db"));
+        assert!(!is_in_memory("sqlite:///var/lib/waitwell/memory.db"));
+        assert!(!is_in_memory("sqlite://waitwell.db?mode=rwc"));
+    }
+}

@@ -10,20 +10,25 @@
 //! untouched; a failed commit fails every write of the batch, none of which
 //! was acknowledged.
 //!
-//! The task runs on a thread of its own with a single-threaded runtime. A
-//! write is a chain of statements, each a round trip to SQLite's connection
-//! thread; on the server's shared runtime every step of that chain would
-//! queue behind the HTTP and websocket tasks, and the whole server's write
-//! throughput is that chain's length. Here nothing else waits in line.
+//! The task runs on a thread of its own with a single-threaded runtime, and
+//! that thread owns the connection: a synchronous SQLite handle
+//! ([`WriteConn`]) rather than a sqlx connection. A write is a chain of
+//! statements (about nine for a ticket); through sqlx each would be a round
+//! trip to the connection's worker thread, two thread wake-ups per statement,
+//! and the whole server's write throughput would be that chain's length.
+//! Here each statement runs where the write runs, without a hand-off, and
+//! only the batch's arrival and its answers cross threads.
 
 use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
 use std::sync::Mutex;
 
+use anyhow::Context as _;
 use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
-use sqlx::{Connection as _, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
+use super::WriteConn;
 use crate::error::AppError;
 use crate::events::{Hub, Outbox};
 
@@ -40,7 +45,7 @@ pub struct Writer {
     done: Mutex<Option<oneshot::Receiver<()>>>,
 }
 
-type RunFn = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Finished> + Send>;
+type RunFn = Box<dyn for<'c> FnOnce(&'c mut WriteConn) -> BoxFuture<'c, Finished> + Send>;
 
 /// One write waiting for the writer.
 struct Job {
@@ -55,23 +60,47 @@ struct Finished {
     reply: Box<dyn FnOnce(Option<String>) + Send>,
 }
 
+/// Which database the writer opens.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// A file path, or a `file:` URI.
+    pub filename: PathBuf,
+    /// A shared in-memory database (`sqlite::memory:`) rather than a file.
+    pub in_memory: bool,
+}
+
 impl Writer {
-    /// Starts the writer thread on `conn`, publishing committed events to `hub`.
+    /// Starts the writer thread, which opens its own connection to `target`
+    /// (migrations must have run), publishing committed events to `hub`.
     ///
     /// # Errors
-    /// The thread or its runtime could not be started.
-    pub fn start(conn: SqliteConnection, hub: Hub) -> std::io::Result<Writer> {
+    /// The thread or its runtime could not be started, or the database could
+    /// not be opened.
+    pub async fn start(target: Target, hub: Hub) -> anyhow::Result<Writer> {
         let (tx, rx) = mpsc::channel(MAX_BATCH * 4);
         let (done_tx, done_rx) = oneshot::channel();
+        let (opened_tx, opened_rx) = oneshot::channel();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
         std::thread::Builder::new()
             .name("waitwell-writer".into())
             .spawn(move || {
+                let conn = match WriteConn::open(&target.filename, target.in_memory) {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        let _ = opened_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let _ = opened_tx.send(Ok(()));
                 runtime.block_on(run(conn, rx, hub));
                 let _ = done_tx.send(());
             })?;
+        opened_rx
+            .await
+            .context("the writer thread ended while opening the database")?
+            .context("opening the SQLite writer connection")?;
         Ok(Writer {
             jobs: Mutex::new(Some(tx)),
             done: Mutex::new(Some(done_rx)),
@@ -86,15 +115,12 @@ impl Writer {
     pub async fn submit<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(
-                &'c mut SqliteConnection,
-                &'c mut Outbox,
-            ) -> BoxFuture<'c, Result<T, AppError>>
+        F: for<'c> FnOnce(&'c mut WriteConn, &'c mut Outbox) -> BoxFuture<'c, Result<T, AppError>>
             + Send
             + 'static,
     {
         let (tx, rx) = oneshot::channel::<Result<T, AppError>>();
-        let run: RunFn = Box::new(move |conn: &mut SqliteConnection| {
+        let run: RunFn = Box::new(move |conn: &mut WriteConn| {
             Box::pin(async move {
                 let mut events = Outbox::default();
                 let result = AssertUnwindSafe(f(conn, &mut events))
@@ -143,33 +169,35 @@ impl Writer {
     }
 }
 
-async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>, hub: Hub) {
+async fn run(mut conn: WriteConn, mut rx: mpsc::Receiver<Job>, hub: Hub) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         run_batch(&mut conn, batch.drain(..), &hub).await;
     }
-    if let Err(e) = conn.close().await {
+    if let Err(e) = conn.close() {
         tracing::warn!(error = %e, "closing the SQLite writer connection");
     }
 }
 
-async fn run_batch(conn: &mut SqliteConnection, jobs: impl Iterator<Item = Job>, hub: &Hub) {
+async fn run_batch(conn: &mut WriteConn, jobs: impl Iterator<Item = Job>, hub: &Hub) {
     let mut finished = Vec::new();
     let outcome: Result<(), sqlx::Error> = async {
-        let mut tx = conn.begin().await?;
+        // IMMEDIATE: take the write lock now, waiting (busy timeout) for
+        // another process that holds it, rather than fail later halfway
+        // through the batch when a read would turn into a write.
+        conn.execute("begin immediate")?;
         for job in jobs {
-            // A nested transaction is a SAVEPOINT: a failed write undoes
+            // Each write in a savepoint of its own: a failed write undoes
             // only its own statements.
-            let mut savepoint = tx.begin().await?;
-            let done = (job.run)(&mut savepoint).await;
-            if done.ok {
-                savepoint.commit().await?;
-            } else {
-                savepoint.rollback().await?;
+            conn.execute("savepoint write")?;
+            let done = (job.run)(conn).await;
+            if !done.ok {
+                conn.execute("rollback to write")?;
             }
+            conn.execute("release write")?;
             finished.push(done);
         }
-        tx.commit().await
+        conn.execute("commit")
     }
     .await;
     match outcome {
@@ -183,6 +211,13 @@ async fn run_batch(conn: &mut SqliteConnection, jobs: impl Iterator<Item = Job>,
         }
         Err(e) => {
             tracing::error!(error = %e, "SQLite batch failed; every write in it was rolled back");
+            // A failed statement may have ended the transaction already
+            // (SQLite rolls back on some errors); otherwise end it here.
+            if !conn.is_autocommit()
+                && let Err(e) = conn.execute("rollback")
+            {
+                tracing::error!(error = %e, "rolling back a failed SQLite batch");
+            }
             let message = e.to_string();
             for done in finished {
                 (done.reply)(Some(message.clone()));
