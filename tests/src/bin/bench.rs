@@ -523,7 +523,37 @@ async fn growth(
     })
     .await?;
     rows.push(Row {
-        name: format!("stats (today), {history} history"),
+        name: format!("stats (today, {waiting} tickets), {history} history"),
+        count: 50,
+        per_s: None,
+        p50,
+        p99,
+        max,
+        note: String::new(),
+    });
+    // A day of the history: an office's ordinary day (the history spreads
+    // over a year), every ticket called and finished.
+    let past_day = format_day(chrono_like_now_ms() - 10 * 86_400_000);
+    let (p50, p99, max) = timed(50, || {
+        let api = api.clone();
+        let manager = manager.clone();
+        let path = format!("/api/v1/branches/{branch}/stats?from={past_day}&to={past_day}");
+        async move {
+            let (s, body) = api
+                .send(reqwest::Method::GET, Some(&manager), &path, None)
+                .await?;
+            if s != StatusCode::OK || body["total"]["issued"].as_i64().unwrap_or(0) == 0 {
+                bail!("stats of a past day: {s} {body}");
+            }
+            Ok(())
+        }
+    })
+    .await?;
+    rows.push(Row {
+        name: format!(
+            "stats (a past day, ~{} tickets), {history} history",
+            history / 365
+        ),
         count: 50,
         per_s: None,
         p50,
