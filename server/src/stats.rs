@@ -118,27 +118,38 @@ struct CountRow {
     no_shows: i64,
     cancelled: i64,
     expired: i64,
-    /// Filled in from a second statement (see [`load`]).
+    /// Counted by a statement of its own (see [`load`]).
     #[sqlx(default)]
     #[serde(default)]
     out_of_turn: i64,
 }
 
-/// The times of one called ticket, for averages and percentiles: the wait
-/// (absent on a transfer's second leg, whose wait was counted in the first
-/// service) and the service time (only for tickets finished as done).
+/// The times of the called tickets of one (service, desk) pair, as
+/// comma-separated milliseconds: the waits (left out on a transfer's second
+/// leg, whose wait was counted in the first service) and the service times
+/// (only of tickets finished as done).
 #[derive(sqlx::FromRow, serde::Deserialize)]
 struct TimeRow {
     service_id: i64,
     desk_id: Option<i64>,
-    wait_ms: Option<i64>,
-    service_ms: Option<i64>,
+    waits: Option<String>,
+    service_times: Option<String>,
+}
+
+/// The numbers of a comma-separated list; anything else is skipped (the
+/// database wrote the list, so there is nothing else).
+fn millis(list: Option<&str>) -> impl Iterator<Item = i64> + '_ {
+    list.unwrap_or("")
+        .split(',')
+        .filter_map(|v| v.trim().parse::<i64>().ok())
 }
 
 /// The period's tickets of a branch, optionally only those one user called.
 /// The counts come from the day index alone; called and out-of-turn
 /// tickets are found through partial indexes (migration 0005), so a day
-/// full of waiting tickets costs an index scan, not a read of every row.
+/// full of waiting tickets costs an index scan, not a read of every row,
+/// and every statement answers with a row per service and desk (per day
+/// for the counts), not per ticket.
 async fn load<C: Exec>(
     c: &mut C,
     branch_id: i64,
@@ -158,7 +169,9 @@ async fn load<C: Exec>(
                  from tickets
                  where branch_id = $1 and business_day >= $2 and business_day <= $3",
                 $user,
-                " group by service_id, desk_id"
+                // In the day index's order, so no sort: one row per day,
+                // service and desk, summed in Rust.
+                " group by business_day, service_id, desk_id"
             )
         };
     }
@@ -174,17 +187,24 @@ async fn load<C: Exec>(
             )
         };
     }
+    // Percentiles need every time, but a row per called ticket is a
+    // hand-over per row on the read connection: each (service, desk) sends
+    // its times as one comma-separated list instead (`string_agg`, which
+    // SQLite has since 3.44; NULLs are left out).
     macro_rules! times {
         ($user:literal) => {
             concat!(
                 "select service_id, desk_id,
-                        case when transferred_from is null then called_at - queued_at end as wait_ms,
-                        case when status = 'done' and finished_at is not null
-                             then finished_at - coalesce(started_at, called_at) end as service_ms
+                        string_agg(cast(case when transferred_from is null
+                                             then called_at - queued_at end as text), ',') as waits,
+                        string_agg(cast(case when status = 'done' and finished_at is not null
+                                             then finished_at - coalesce(started_at, called_at) end as text), ',')
+                          as service_times
                  from tickets
                  where branch_id = $1 and business_day >= $2 and business_day <= $3
                    and called_at is not null",
-                $user
+                $user,
+                " group by service_id, desk_id"
             )
         };
     }
@@ -205,15 +225,21 @@ async fn load<C: Exec>(
     };
     let mut counts: Vec<CountRow> = c.all(bind(counts_sql)).await?;
     let out_of_turn: Vec<(i64, Option<i64>, i64)> = c.all(bind(out_of_turn_sql)).await?;
-    for (service_id, desk_id, n) in out_of_turn {
-        // Every out-of-turn ticket is also counted in `counts`.
-        if let Some(row) = counts
-            .iter_mut()
-            .find(|r| r.service_id == service_id && r.desk_id == desk_id)
-        {
-            row.out_of_turn = n;
-        }
-    }
+    // Added as rows of their own: [`Acc::count`] sums every field.
+    counts.extend(
+        out_of_turn
+            .into_iter()
+            .map(|(service_id, desk_id, n)| CountRow {
+                service_id,
+                desk_id,
+                issued: 0,
+                served: 0,
+                no_shows: 0,
+                cancelled: 0,
+                expired: 0,
+                out_of_turn: n,
+            }),
+    );
     let times: Vec<TimeRow> = c.all(bind(times_sql)).await?;
     Ok((counts, times))
 }
@@ -239,7 +265,7 @@ impl Acc {
     }
 
     fn time(&mut self, r: &TimeRow, standard_s: i64) {
-        if let Some(wait_ms) = r.wait_ms {
+        for wait_ms in millis(r.waits.as_deref()) {
             let wait_s = wait_ms.max(0) as f64 / 1000.0;
             self.waits.push(wait_s);
             self.called += 1;
@@ -247,7 +273,7 @@ impl Acc {
                 self.within += 1;
             }
         }
-        if let Some(service_ms) = r.service_ms {
+        for service_ms in millis(r.service_times.as_deref()) {
             self.services.push(service_ms.max(0) as f64 / 1000.0);
         }
     }

@@ -1185,6 +1185,40 @@ async fn stats_kpis(backend: Backend) {
     assert_eq!(s, StatusCode::OK, "{old}");
     assert_eq!(old["total"]["issued"], 0);
 
+    // A period of two days adds up both; the out-of-turn call (B001) moved
+    // to yesterday leaves today's figures and stays in the period's.
+    let yesterday = (chrono::NaiveDate::parse_from_str(&today, "%Y-%m-%d").unwrap()
+        - chrono::Duration::days(1))
+    .format("%Y-%m-%d")
+    .to_string();
+    let (b1_id, day) = (b1["id"].as_i64().unwrap(), yesterday.clone());
+    let db = &app.state.db;
+    let moved: Result<(), AppError> = async {
+        write!(db, |c, _out| async move {
+            c.run(
+                q("update tickets set business_day = $2 where id = $1")
+                    .bind(b1_id)
+                    .bind(day),
+            )
+            .await?;
+            Ok(())
+        })
+    }
+    .await;
+    moved.unwrap();
+    let (_, today_only) = app.get(&office.manager, &path).await;
+    assert_eq!(today_only["total"]["issued"], 4, "{today_only}");
+    assert_eq!(today_only["total"]["out_of_turn"], 0, "{today_only}");
+    let (s, both) = app
+        .get(
+            &office.manager,
+            &format!("{path}?from={yesterday}&to={today}"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{both}");
+    assert_eq!(both["total"], st["total"]);
+    assert_eq!(both["desks"][0]["issued"], 4, "{both}");
+
     for bad in [
         "?from=2026-13-01",
         "?from=yesterday",
