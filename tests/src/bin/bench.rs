@@ -350,7 +350,7 @@ async fn live(
 }
 
 /// Adds `count` tickets directly in the database: waiting ones for today,
-/// or finished ones spread over the past year (history).
+/// or finished ones spread evenly over the past year (history), day by day.
 async fn bulk_tickets(
     db_url: &str,
     branch: i64,
@@ -368,7 +368,13 @@ async fn bulk_tickets(
                 let mut tx = $conn.begin().await?;
                 for i in done..(done + 10_000).min(count) {
                     let i64i = i as i64;
-                    let (day_offset, status) = if history { (1 + i64i % 365, "done") } else { (0, "waiting") };
+                    // History is written in the order it happened, oldest
+                    // day first, as a real office's table grows.
+                    let (day_offset, status) = if history {
+                        (365 - i64i * 365 / count as i64, "done")
+                    } else {
+                        (0, "waiting")
+                    };
                     let at = now - day_offset * day_ms - (i64i % 1000);
                     let day = format_day(at);
                     sqlx::query(
