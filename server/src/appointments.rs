@@ -877,26 +877,22 @@ pub(crate) async fn mark_missed<C: Exec>(
     branch_id: i64,
     now: i64,
 ) -> Result<usize> {
-    let branch = branches::lock(c, branch_id).await?;
-    let today = branch.business_day(now);
-    let stale: Vec<(i64,)> = c
-        .all(
-            q(
-                "select id from appointments where branch_id = $1 and business_day < $2
-               and status = 'booked' order by id limit 1000",
-            )
-            .bind(branch_id)
-            .bind(today.as_str()),
-        )
-        .await?;
-    for (id,) in &stale {
+    let stale = branches::past_day_ids(
+        c,
+        branch_id,
+        now,
+        "select id from appointments where branch_id = $1 and business_day < $2
+         and status = 'booked' order by id limit 1000",
+    )
+    .await?;
+    for &id in &stale {
         c.run(
             q("update appointments set status = 'missed', updated_at = $2 where id = $1")
-                .bind(*id)
+                .bind(id)
                 .bind(now),
         )
         .await?;
-        let row = by_id(c, *id).await?;
+        let row = by_id(c, id).await?;
         append(c, out, &row, "appointment.missed", Actor::System, now, None).await?;
     }
     Ok(stale.len())

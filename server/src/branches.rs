@@ -205,6 +205,29 @@ pub async fn lock<C: Exec>(c: &mut C, branch_id: i64) -> Result<BranchRow> {
         .ok_or(AppError::NotFound("branch"))
 }
 
+/// How many rows one day-end step handles; the job repeats while a step
+/// handles this many, so no transaction grows with a backlog.
+pub const DAY_END_BATCH: usize = 1000;
+
+/// Locks a branch and returns the ids `sql` selects for it among earlier
+/// business days: `sql` gets the branch as `$1` and today's business day as
+/// `$2`, and should select at most [`DAY_END_BATCH`] ids. The day-end job's
+/// first step for tickets and bookings alike.
+///
+/// # Errors
+/// NotFound for an unknown branch; database errors.
+pub async fn past_day_ids<C: Exec>(
+    c: &mut C,
+    branch_id: i64,
+    now: i64,
+    sql: &'static str,
+) -> Result<Vec<i64>> {
+    let branch = lock(c, branch_id).await?;
+    let today = branch.business_day(now);
+    let ids: Vec<(i64,)> = c.all(q(sql).bind(branch_id).bind(today.as_str())).await?;
+    Ok(ids.into_iter().map(|(id,)| id).collect())
+}
+
 /// Reads a branch.
 ///
 /// # Errors

@@ -191,7 +191,7 @@ pub async fn expire_all(db: &Db, now: i64) -> error::Result<usize> {
                 tickets::expire_old(c, out, id, now).await
             })?;
             total += n;
-            if n < 1000 {
+            if n < branches::DAY_END_BATCH {
                 break;
             }
         }
@@ -199,7 +199,7 @@ pub async fn expire_all(db: &Db, now: i64) -> error::Result<usize> {
             let n = write!(db, |c, out| async move {
                 appointments::mark_missed(c, out, id, now).await
             })?;
-            if n < 1000 {
+            if n < branches::DAY_END_BATCH {
                 break;
             }
         }

@@ -938,35 +938,29 @@ pub async fn expire_old<C: Exec>(
     branch_id: i64,
     now: i64,
 ) -> Result<usize> {
-    let branch = branches::lock(c, branch_id).await?;
-    let today = branch.business_day(now);
-    let stale: Vec<(i64,)> = c
-        .all(
-            q(
-                "select id from tickets where branch_id = $1 and business_day < $2
-                and status in ('waiting', 'parked', 'called', 'serving') order by id limit 1000",
-            )
-            .bind(branch_id)
-            .bind(today.as_str()),
-        )
-        .await?;
-    for (id,) in &stale {
-        let t = get(c, *id).await?;
+    let stale = branches::past_day_ids(
+        c,
+        branch_id,
+        now,
+        "select id from tickets where branch_id = $1 and business_day < $2
+         and status in ('waiting', 'parked', 'called', 'serving') order by id limit 1000",
+    )
+    .await?;
+    for &id in &stale {
+        let t = get(c, id).await?;
         transition(t.status()?, TicketAction::Expire)?;
         c.run(
             q("update tickets set status = 'expired', updated_at = $2 where id = $1")
-                .bind(*id)
+                .bind(id)
                 .bind(now),
         )
         .await?;
         if t.status == TicketStatus::Waiting.as_str() {
             adjust_waiting(c, t.service_id, -1).await?;
         }
-        c.run(
-            q("update desks set current_ticket_id = null where current_ticket_id = $1").bind(*id),
-        )
-        .await?;
-        let after = get(c, *id).await?;
+        c.run(q("update desks set current_ticket_id = null where current_ticket_id = $1").bind(id))
+            .await?;
+        let after = get(c, id).await?;
         record(
             c,
             out,
