@@ -622,7 +622,7 @@ pub fn normalize_code(input: &str) -> Option<String> {
 pub struct PublicAppointment {
     /// Confirmation code, to type or scan at the kiosk.
     pub code: String,
-    /// booked, cancelled or checked_in.
+    /// booked, cancelled, checked_in, or missed (its day is over and nobody checked in).
     pub status: String,
     /// Office.
     pub branch_id: i64,
@@ -659,7 +659,7 @@ pub struct StaffAppointment {
     pub id: i64,
     /// Confirmation code.
     pub code: String,
-    /// booked, cancelled or checked_in.
+    /// booked, cancelled, checked_in, or missed (its day is over and nobody checked in).
     pub status: String,
     /// Service.
     pub service_id: i64,

@@ -249,12 +249,9 @@ pub async fn give<C: Exec>(
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn public_feedback(
     State(state): State<AppState>,
-    AppPath(token): AppPath<String>,
+    public::TicketToken(token): public::TicketToken,
     AppJson(request): AppJson<FeedbackRequest>,
 ) -> Result<(StatusCode, AppJson<Feedback>)> {
-    if !public::is_public_token(&token) {
-        return Err(AppError::NotFound("ticket"));
-    }
     let (rating, comment) = validate(request.rating, request.comment)?;
     let now = now_ms();
     let row = write!(state.db, |c, out| async move {

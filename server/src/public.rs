@@ -87,6 +87,25 @@ pub fn is_public_token(token: &str) -> bool {
             .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
+/// A public token taken from the request path and checked for shape: a
+/// malformed one is the same 404 as an unknown one, before any database
+/// work.
+#[derive(Debug, Clone)]
+pub struct TicketToken(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for TicketToken {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self> {
+        let AppPath(token) = AppPath::<String>::from_request_parts(parts, state).await?;
+        if is_public_token(&token) {
+            Ok(TicketToken(token))
+        } else {
+            Err(AppError::NotFound("ticket"))
+        }
+    }
+}
+
 /// A ticket as its visitor sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct PublicTicket {
@@ -220,11 +239,8 @@ async fn view_of<C: Exec>(c: &mut C, t: Ticket, now: i64) -> Result<PublicTicket
     responses((status = 200, body = PublicTicket), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_public_ticket(
     State(state): State<AppState>,
-    AppPath(token): AppPath<String>,
+    TicketToken(token): TicketToken,
 ) -> Result<Response> {
-    if !is_public_token(&token) {
-        return Err(AppError::NotFound("ticket"));
-    }
     let v = read!(state.db, |c| view(c, &token).await)?;
     let mut response = AppJson(v).into_response();
     // Visitors' phones poll; nothing in between should keep a stale copy.
@@ -364,11 +380,8 @@ pub async fn visitor_postpone<C: Exec>(
               (status = 409, body = crate::error::ErrorBody, description = "The ticket can no longer be cancelled")))]
 pub async fn cancel_public_ticket(
     State(state): State<AppState>,
-    AppPath(token): AppPath<String>,
+    TicketToken(token): TicketToken,
 ) -> Result<AppJson<PublicTicket>> {
-    if !is_public_token(&token) {
-        return Err(AppError::NotFound("ticket"));
-    }
     let now = now_ms();
     let v = write!(state.db, |c, out| async move {
         visitor_cancel(c, out, &token, now).await
@@ -384,11 +397,8 @@ pub async fn cancel_public_ticket(
               (status = 409, body = crate::error::ErrorBody, description = "Not waiting, or already postponed once")))]
 pub async fn postpone_public_ticket(
     State(state): State<AppState>,
-    AppPath(token): AppPath<String>,
+    TicketToken(token): TicketToken,
 ) -> Result<AppJson<PublicTicket>> {
-    if !is_public_token(&token) {
-        return Err(AppError::NotFound("ticket"));
-    }
     let now = now_ms();
     let v = write!(state.db, |c, out| async move {
         visitor_postpone(c, out, &token, now).await
@@ -617,11 +627,8 @@ async fn live_session(
 pub async fn live_ticket(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
-    AppPath(token): AppPath<String>,
+    TicketToken(token): TicketToken,
 ) -> Result<Response> {
-    if !is_public_token(&token) {
-        return Err(AppError::NotFound("ticket"));
-    }
     // Unknown tokens get a plain 404 rather than a stream.
     read!(state.db, |c| by_token(c, &token).await)?;
     // A client that does not ask for an event stream (a plain HTTP client
@@ -692,11 +699,8 @@ pub fn qr_svg(data: &str) -> Result<String> {
     responses((status = 200, content_type = "image/svg+xml", description = "QR code"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_public_ticket_qr(
     State(state): State<AppState>,
-    AppPath(token): AppPath<String>,
+    TicketToken(token): TicketToken,
 ) -> Result<Response> {
-    if !is_public_token(&token) {
-        return Err(AppError::NotFound("ticket"));
-    }
     let exists: Option<(i64,)> = read!(state.db, |c| c
         .opt(q("select id from tickets where public_token = $1").bind(token.as_str()))
         .await
