@@ -4,10 +4,11 @@
 //! clerk's own figures (the tickets they called), which the clerk console
 //! shows as "today".
 //!
-//! Computed from the tickets table over the period's business days (an
-//! indexed range scan): the database counts tickets per service and desk,
-//! and only called tickets come back one by one, because percentiles need
-//! their times. The same statements serve both backends.
+//! Computed from the tickets table over the period's business days by two
+//! indexed statements: the database counts tickets per service and desk,
+//! and sends the called tickets' times as one list per service and desk,
+//! because percentiles need every value. The same statements serve both
+//! backends.
 
 use std::collections::BTreeMap;
 
@@ -118,20 +119,18 @@ struct CountRow {
     no_shows: i64,
     cancelled: i64,
     expired: i64,
-    /// Counted by a statement of its own (see [`load`]).
-    #[sqlx(default)]
-    #[serde(default)]
-    out_of_turn: i64,
 }
 
-/// The times of the called tickets of one (service, desk) pair, as
-/// comma-separated milliseconds: the waits (left out on a transfer's second
-/// leg, whose wait was counted in the first service) and the service times
-/// (only of tickets finished as done).
+/// The called tickets of one (service, desk) pair: how many were called out
+/// of turn (only a call sets a reason), and their times as comma-separated
+/// milliseconds: the waits (left out on a transfer's second leg, whose wait
+/// was counted in the first service) and the service times (only of
+/// tickets finished as done).
 #[derive(sqlx::FromRow, serde::Deserialize)]
-struct TimeRow {
+struct CalledRow {
     service_id: i64,
     desk_id: Option<i64>,
+    out_of_turn: i64,
     waits: Option<String>,
     service_times: Option<String>,
 }
@@ -145,8 +144,8 @@ fn millis(list: Option<&str>) -> impl Iterator<Item = i64> + '_ {
 }
 
 /// The period's tickets of a branch, optionally only those one user called.
-/// The counts come from the day index alone; called and out-of-turn
-/// tickets are found through partial indexes (migration 0005), so a day
+/// The counts come from the day index alone; called tickets are found
+/// through a partial index (migration 0005), so a day
 /// full of waiting tickets costs an index scan, not a read of every row,
 /// and every statement answers with a row per service and desk (per day
 /// for the counts), not per ticket.
@@ -155,7 +154,7 @@ async fn load<C: Exec>(
     branch_id: i64,
     (from, to): (NaiveDate, NaiveDate),
     called_by: Option<i64>,
-) -> Result<(Vec<CountRow>, Vec<TimeRow>)> {
+) -> Result<(Vec<CountRow>, Vec<CalledRow>)> {
     // `called_by` is the clerk of the last call, so a ticket recalled or
     // called back from park by someone else counts for them.
     macro_rules! counts {
@@ -175,26 +174,15 @@ async fn load<C: Exec>(
             )
         };
     }
-    macro_rules! out_of_turn {
-        ($user:literal) => {
-            concat!(
-                "select service_id, desk_id, count(*) as n
-                 from tickets
-                 where branch_id = $1 and business_day >= $2 and business_day <= $3
-                   and out_of_turn_reason is not null",
-                $user,
-                " group by service_id, desk_id"
-            )
-        };
-    }
     // Percentiles need every time, but a row per called ticket is a
     // hand-over per row on the read connection: each (service, desk) sends
     // its times as one comma-separated list instead (`string_agg`, which
     // SQLite has since 3.44; NULLs are left out).
-    macro_rules! times {
+    macro_rules! called {
         ($user:literal) => {
             concat!(
                 "select service_id, desk_id,
+                        sum(case when out_of_turn_reason is not null then 1 else 0 end) as out_of_turn,
                         string_agg(cast(case when transferred_from is null
                                              then called_at - queued_at end as text), ',') as waits,
                         string_agg(cast(case when status = 'done' and finished_at is not null
@@ -208,13 +196,12 @@ async fn load<C: Exec>(
             )
         };
     }
-    let (counts_sql, out_of_turn_sql, times_sql) = match called_by {
+    let (counts_sql, called_sql) = match called_by {
         Some(_) => (
             counts!(" and called_by = $4"),
-            out_of_turn!(" and called_by = $4"),
-            times!(" and called_by = $4"),
+            called!(" and called_by = $4"),
         ),
-        None => (counts!(""), out_of_turn!(""), times!("")),
+        None => (counts!(""), called!("")),
     };
     let bind = |sql: &'static str| {
         let query = q(sql).bind(branch_id).bind(fmt(from)).bind(fmt(to));
@@ -223,25 +210,9 @@ async fn load<C: Exec>(
             None => query,
         }
     };
-    let mut counts: Vec<CountRow> = c.all(bind(counts_sql)).await?;
-    let out_of_turn: Vec<(i64, Option<i64>, i64)> = c.all(bind(out_of_turn_sql)).await?;
-    // Added as rows of their own: [`Acc::count`] sums every field.
-    counts.extend(
-        out_of_turn
-            .into_iter()
-            .map(|(service_id, desk_id, n)| CountRow {
-                service_id,
-                desk_id,
-                issued: 0,
-                served: 0,
-                no_shows: 0,
-                cancelled: 0,
-                expired: 0,
-                out_of_turn: n,
-            }),
-    );
-    let times: Vec<TimeRow> = c.all(bind(times_sql)).await?;
-    Ok((counts, times))
+    let counts: Vec<CountRow> = c.all(bind(counts_sql)).await?;
+    let called: Vec<CalledRow> = c.all(bind(called_sql)).await?;
+    Ok((counts, called))
 }
 
 #[derive(Default)]
@@ -261,10 +232,10 @@ impl Acc {
         k.no_shows += r.no_shows;
         k.cancelled += r.cancelled;
         k.expired += r.expired;
-        k.out_of_turn += r.out_of_turn;
     }
 
-    fn time(&mut self, r: &TimeRow, standard_s: i64) {
+    fn called(&mut self, r: &CalledRow, standard_s: i64) {
+        self.kpis.out_of_turn += r.out_of_turn;
         for wait_ms in millis(r.waits.as_deref()) {
             let wait_s = wait_ms.max(0) as f64 / 1000.0;
             self.waits.push(wait_s);
@@ -358,7 +329,7 @@ pub async fn compute<C: Exec>(
     let desks: Vec<(i64, String)> = c
         .all(q("select id, name from desks where branch_id = $1 order by name").bind(branch_id))
         .await?;
-    let (counts, times) = load(c, branch_id, (from_day, to_day), None).await?;
+    let (counts, called) = load(c, branch_id, (from_day, to_day), None).await?;
     let standard: BTreeMap<i64, i64> = service_rows
         .iter()
         .map(|s| (s.id, s.standard_wait_s))
@@ -373,12 +344,12 @@ pub async fn compute<C: Exec>(
             by_desk.entry(d).or_default().count(r);
         }
     }
-    for r in &times {
+    for r in &called {
         let std_s = standard.get(&r.service_id).copied().unwrap_or(i64::MAX);
-        total.time(r, std_s);
-        by_service.entry(r.service_id).or_default().time(r, std_s);
+        total.called(r, std_s);
+        by_service.entry(r.service_id).or_default().called(r, std_s);
         if let Some(d) = r.desk_id {
-            by_desk.entry(d).or_default().time(r, std_s);
+            by_desk.entry(d).or_default().called(r, std_s);
         }
     }
     Ok(Stats {
@@ -475,13 +446,13 @@ pub async fn compute_for_user<C: Exec>(
         .iter()
         .map(|s| (s.id, s.standard_wait_s))
         .collect();
-    let (counts, times) = load(c, branch_id, (from_day, to_day), Some(user.id)).await?;
+    let (counts, called) = load(c, branch_id, (from_day, to_day), Some(user.id)).await?;
     let mut acc = Acc::default();
     for r in &counts {
         acc.count(r);
     }
-    for r in &times {
-        acc.time(r, standard.get(&r.service_id).copied().unwrap_or(i64::MAX));
+    for r in &called {
+        acc.called(r, standard.get(&r.service_id).copied().unwrap_or(i64::MAX));
     }
     Ok(UserStats {
         user_id: user.id,
