@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::db::{Exec, q, read, write};
+use crate::db::{Exec, lookup, q, read, write};
 use crate::error::{AppError, AppJson, Result};
 use crate::events::Actor;
 use crate::now_ms;
@@ -369,7 +369,8 @@ impl FromRequestParts<AppState> for Principal {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         let token = bearer_token(parts).ok_or(AppError::Unauthorized)?;
         let now = now_ms();
-        read!(state.db, |c| authenticate(c, &token, now).await)
+        // Every request comes through here: a point read by token hash.
+        lookup!(state.db, |c| authenticate(c, &token, now).await)
     }
 }
 

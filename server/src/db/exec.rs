@@ -4,7 +4,7 @@
 //! PostgreSQL both understand. Functions that run it are generic over
 //! [`Exec`], which is implemented for sqlx's `SqliteConnection` and
 //! `PgConnection` and for the SQLite writer's own connection
-//! ([`WriteConn`](super::WriteConn)). Rows decode through
+//! ([`SyncConn`](super::SyncConn)). Rows decode through
 //! `#[derive(sqlx::FromRow)]`, which is itself generic over the two sqlx
 //! backends, and through `#[derive(serde::Deserialize)]` on the writer's
 //! connection (see [`Record`]). Arguments travel as [`Arg`] values because a

@@ -2,6 +2,8 @@
 //! the embedded migrations and gives the rest of the server two ways in.
 //!
 //! * [`read!`] runs a block on a pooled read connection.
+//! * [`lookup!`] runs a short point read (a bearer token); on SQLite in the
+//!   calling thread ([`lookups`]).
 //! * [`write!`] runs a block as one atomic write. On SQLite every write goes
 //!   through a single writer task that commits concurrent writes together
 //!   (group commit, [`writer`]); on PostgreSQL each write is its own
@@ -13,8 +15,9 @@
 //! [`Exec`], so each statement is written once for both backends.
 
 mod exec;
+pub mod lookups;
 pub mod pg_listener;
-mod write_conn;
+mod sync_conn;
 pub mod writer;
 
 use std::str::FromStr;
@@ -31,7 +34,8 @@ use sqlx::sqlite::{
 use sqlx::{Connection as _, PgConnection};
 
 pub use exec::{Arg, Exec, Q, Record, q};
-pub use write_conn::WriteConn;
+pub use lookups::Lookups;
+pub use sync_conn::SyncConn;
 pub use writer::Writer;
 
 use crate::error::AppError;
@@ -56,6 +60,10 @@ pub enum Backend {
     Sqlite {
         /// Read-only connections.
         read: SqlitePool,
+        /// Read-only connections for point reads in the calling thread;
+        /// `None` for an in-memory database, whose shared cache makes a
+        /// reader wait on table locks that only sqlx's driver waits out.
+        lookups: Option<Lookups>,
         /// The single writer; see [`writer`].
         writer: Writer,
     },
@@ -151,7 +159,7 @@ impl Db {
                     .await
                     .context("running SQLite migrations")?;
                 // The writer opens a connection of its own, with the same
-                // settings (see write_conn.rs), on its own thread.
+                // settings (see sync_conn.rs), on its own thread.
                 let target = writer::Target {
                     filename: options.get_filename().to_owned(),
                     in_memory: is_in_memory(url),
@@ -161,6 +169,7 @@ impl Db {
                     .connect_with(options.read_only(true))
                     .await
                     .context("opening SQLite read connections")?;
+                let lookups = (!target.in_memory).then(|| Lookups::new(target.filename.clone()));
                 let writer = Writer::start(target, hub.clone())
                     .await
                     .context("starting the SQLite writer")?;
@@ -169,7 +178,11 @@ impl Db {
                 if let Err(e) = conn.close().await {
                     tracing::warn!(error = %e, "closing the SQLite migration connection");
                 }
-                Backend::Sqlite { read, writer }
+                Backend::Sqlite {
+                    read,
+                    lookups,
+                    writer,
+                }
             }
             Kind::Postgres => {
                 let options = PgConnectOptions::from_str(url)
@@ -217,7 +230,7 @@ impl Db {
     /// Finishes queued writes and closes every connection.
     pub async fn close(&self) {
         match &*self.backend {
-            Backend::Sqlite { read, writer } => {
+            Backend::Sqlite { read, writer, .. } => {
                 writer.stop().await;
                 read.close().await;
             }
@@ -282,6 +295,31 @@ macro_rules! __db_read {
     }};
 }
 pub use crate::__db_read as read;
+
+/// Runs a short point read: `lookup!(db, |c| some_query(c).await)`, like
+/// [`read!`]. On a SQLite file it runs in the calling thread on a
+/// connection of [`Lookups`]; elsewhere it is [`read!`]. Only for reads of
+/// a few rows through an index: a longer read would hold up the thread.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __db_lookup {
+    ($db:expr, |$c:ident| $body:expr) => {{
+        match $db.backend() {
+            $crate::db::Backend::Sqlite {
+                lookups: Some(lookups),
+                ..
+            } => match lookups.take() {
+                Ok(mut conn) => {
+                    let $c: &mut $crate::db::SyncConn = &mut conn;
+                    $body
+                }
+                Err(e) => Err($crate::error::AppError::from(e).into()),
+            },
+            _ => $crate::db::read!($db, |$c| $body),
+        }
+    }};
+}
+pub use crate::__db_lookup as lookup;
 
 /// Runs an async block as one atomic write:
 /// `write!(db, |c, out| async move { ...; Ok(value) })`, where

@@ -12,7 +12,7 @@
 //!
 //! The task runs on a thread of its own with a single-threaded runtime, and
 //! that thread owns the connection: a synchronous SQLite handle
-//! ([`WriteConn`]) rather than a sqlx connection. A write is a chain of
+//! ([`SyncConn`]) rather than a sqlx connection. A write is a chain of
 //! statements (about nine for a ticket); through sqlx each would be a round
 //! trip to the connection's worker thread, two thread wake-ups per statement,
 //! and the whole server's write throughput would be that chain's length.
@@ -28,7 +28,7 @@ use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 
-use super::WriteConn;
+use super::SyncConn;
 use crate::error::AppError;
 use crate::events::{Hub, Outbox};
 
@@ -45,7 +45,7 @@ pub struct Writer {
     done: Mutex<Option<oneshot::Receiver<()>>>,
 }
 
-type RunFn = Box<dyn for<'c> FnOnce(&'c mut WriteConn) -> BoxFuture<'c, Finished> + Send>;
+type RunFn = Box<dyn for<'c> FnOnce(&'c mut SyncConn) -> BoxFuture<'c, Finished> + Send>;
 
 /// One write waiting for the writer.
 struct Job {
@@ -86,7 +86,7 @@ impl Writer {
         std::thread::Builder::new()
             .name("waitwell-writer".into())
             .spawn(move || {
-                let conn = match WriteConn::open(&target.filename, target.in_memory) {
+                let conn = match SyncConn::open(&target.filename, target.in_memory) {
                     Ok(conn) => conn,
                     Err(e) => {
                         let _ = opened_tx.send(Err(e));
@@ -115,12 +115,12 @@ impl Writer {
     pub async fn submit<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut WriteConn, &'c mut Outbox) -> BoxFuture<'c, Result<T, AppError>>
+        F: for<'c> FnOnce(&'c mut SyncConn, &'c mut Outbox) -> BoxFuture<'c, Result<T, AppError>>
             + Send
             + 'static,
     {
         let (tx, rx) = oneshot::channel::<Result<T, AppError>>();
-        let run: RunFn = Box::new(move |conn: &mut WriteConn| {
+        let run: RunFn = Box::new(move |conn: &mut SyncConn| {
             Box::pin(async move {
                 let mut events = Outbox::default();
                 let result = AssertUnwindSafe(f(conn, &mut events))
@@ -169,7 +169,7 @@ impl Writer {
     }
 }
 
-async fn run(mut conn: WriteConn, mut rx: mpsc::Receiver<Job>, hub: Hub) {
+async fn run(mut conn: SyncConn, mut rx: mpsc::Receiver<Job>, hub: Hub) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         run_batch(&mut conn, batch.drain(..), &hub).await;
@@ -179,7 +179,7 @@ async fn run(mut conn: WriteConn, mut rx: mpsc::Receiver<Job>, hub: Hub) {
     }
 }
 
-async fn run_batch(conn: &mut WriteConn, jobs: impl Iterator<Item = Job>, hub: &Hub) {
+async fn run_batch(conn: &mut SyncConn, jobs: impl Iterator<Item = Job>, hub: &Hub) {
     let mut finished = Vec::new();
     let outcome: Result<(), sqlx::Error> = async {
         // IMMEDIATE: take the write lock now, waiting (busy timeout) for

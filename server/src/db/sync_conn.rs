@@ -1,5 +1,6 @@
-//! The SQLite writer's own connection: a synchronous `rusqlite` handle that
-//! lives on the writer thread.
+//! A synchronous SQLite connection (`rusqlite`): the writer's own, which
+//! lives on the writer thread, and the read-only ones of [`Lookups`](super::Lookups),
+//! which answer short point reads (a bearer token) in the calling thread.
 //!
 //! sqlx runs each SQLite connection on a worker thread of its own and every
 //! statement is a round trip to it: the caller sends the statement, the
@@ -41,22 +42,23 @@ const STATEMENT_CACHE: usize = 512;
 /// fails with "database is locked" (the same as the sqlx connections).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The writer's connection. Not shared: it belongs to the writer thread,
-/// which lends it to one write at a time.
-pub struct WriteConn {
+/// A synchronous connection. Not shared: the writer's belongs to the writer
+/// thread, which lends it to one write at a time; a lookup connection is
+/// taken from its pool for one read.
+pub struct SyncConn {
     conn: Connection,
     /// Column names of each query's result, by the address of its SQL text
     /// (queries are `&'static str`), worked out once per statement.
     columns: HashMap<(usize, usize), Box<[String]>>,
 }
 
-impl fmt::Debug for WriteConn {
+impl fmt::Debug for SyncConn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WriteConn").finish_non_exhaustive()
+        f.debug_struct("SyncConn").finish_non_exhaustive()
     }
 }
 
-impl WriteConn {
+impl SyncConn {
     /// Opens `filename` (a path, or a `file:` URI) read-write, with the same
     /// settings as the server's sqlx connections: WAL, `synchronous=FULL`,
     /// foreign keys enforced, a 5 s busy timeout. `in_memory` opens a shared
@@ -64,7 +66,7 @@ impl WriteConn {
     ///
     /// # Errors
     /// The database cannot be opened or a setting refused.
-    pub fn open(filename: &Path, in_memory: bool) -> sqlx::Result<WriteConn> {
+    pub fn open(filename: &Path, in_memory: bool) -> sqlx::Result<SyncConn> {
         let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_URI
@@ -93,11 +95,30 @@ impl WriteConn {
              pragma temp_store = memory;",
         )
         .map_err(to_sqlx)?;
+        Ok(SyncConn::new(conn))
+    }
+
+    /// Opens an existing database file read-only, for lookups. Reads in WAL
+    /// mode see the last commit and never wait for the writer.
+    ///
+    /// # Errors
+    /// The database cannot be opened.
+    pub fn open_read_only(filename: &Path) -> sqlx::Result<SyncConn> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_PRIVATE_CACHE;
+        let conn = Connection::open_with_flags(filename, flags).map_err(to_sqlx)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(to_sqlx)?;
+        Ok(SyncConn::new(conn))
+    }
+
+    fn new(conn: Connection) -> SyncConn {
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        Ok(WriteConn {
+        SyncConn {
             conn,
             columns: HashMap::new(),
-        })
+        }
     }
 
     /// Runs a statement that takes no arguments and returns no rows, such as
@@ -109,6 +130,32 @@ impl WriteConn {
         let mut stmt = self.conn.prepare_cached(sql).map_err(to_sqlx)?;
         stmt.raw_execute().map_err(to_sqlx)?;
         Ok(())
+    }
+
+    /// Stops this connection from checkpointing the WAL itself after its
+    /// commits (SQLite's default, every 1,000 pages), for a writer whose
+    /// checkpoints run elsewhere.
+    ///
+    /// # Errors
+    /// What SQLite reports.
+    pub fn disable_auto_checkpoint(&mut self) -> sqlx::Result<()> {
+        self.conn
+            .execute_batch("pragma wal_autocheckpoint = 0")
+            .map_err(to_sqlx)
+    }
+
+    /// Copies what it can of the WAL into the database file without waiting
+    /// for readers or blocking the writer (a passive checkpoint). Returns
+    /// the frames in the WAL and how many of them are now in the database.
+    ///
+    /// # Errors
+    /// What SQLite reports.
+    pub fn checkpoint(&mut self) -> sqlx::Result<(i64, i64)> {
+        self.conn
+            .query_row("pragma wal_checkpoint(passive)", [], |row| {
+                Ok((row.get(1)?, row.get(2)?))
+            })
+            .map_err(to_sqlx)
     }
 
     /// Whether no transaction is open (SQLite's autocommit mode), e.g. after
@@ -223,7 +270,7 @@ fn column_names(stmt: &Statement<'_>) -> Box<[String]> {
         .collect()
 }
 
-impl Exec for WriteConn {
+impl Exec for SyncConn {
     const KIND: Kind = Kind::Sqlite;
 
     fn all<T: Record>(&mut self, q: Q) -> impl Future<Output = sqlx::Result<Vec<T>>> + Send {
@@ -334,11 +381,11 @@ mod tests {
     /// The writer connection's futures are finished when returned.
     fn now<F: Future>(f: F) -> F::Output {
         f.now_or_never()
-            .expect("a WriteConn future completes at once")
+            .expect("a SyncConn future completes at once")
     }
 
-    fn conn() -> WriteConn {
-        let mut c = WriteConn::open(Path::new(":memory:"), false).unwrap();
+    fn conn() -> SyncConn {
+        let mut c = SyncConn::open(Path::new(":memory:"), false).unwrap();
         c.execute(
             "create table t (id integer primary key, kind text not null unique,
                              note text, flag integer not null, ratio real)",
