@@ -400,7 +400,7 @@ pub async fn issue_queued_at<C: Exec>(
             .bind(day.as_str()))
         .await?;
     let number = format_number(&service.code, u32::try_from(seq).unwrap_or(u32::MAX));
-    let token = crate::auth::new_token("");
+    let token = crate::public::new_public_token(req.now);
     // One statement inserts and returns the row; the hot path of the
     // server is kept to as few statements as it can be.
     let mut ticket: Ticket = c
@@ -841,7 +841,7 @@ pub async fn desk_step<C: Exec>(
     let after = get(c, ticket.id).await?;
     let mut extra = serde_json::json!({ "desk": { "id": desk.id, "name": desk.name } });
     let result = if let Some(service) = target {
-        let token = crate::auth::new_token("");
+        let token = crate::public::new_public_token(now);
         let (new_id,): (i64,) = c
             // The new leg keeps the visitor's postponement: postponing is
             // once per visit, not once per queue.
