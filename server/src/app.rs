@@ -31,9 +31,23 @@ use crate::error::{AppError, Result};
 /// Largest request body accepted. Every API body is a small JSON document.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Shared state of the server; cheap to clone (axum clones it per request).
+/// Shared state of the server. axum clones it for every request and every
+/// extractor that asks, so it is one `Arc`: a single reference count to
+/// bump, where cloning the fields one by one would touch a dozen counters
+/// (and a lock, for the cancellation token) shared by every thread.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+pub struct Shared {
     /// Storage.
     pub db: Db,
     /// Settings.
@@ -61,7 +75,7 @@ impl AppState {
         let limiter = LoginLimiter::new(config.login_attempts_per_minute);
         let remote_limiter = crate::remote::RemoteLimiter::new(config.remote_tickets_per_minute);
         let booking_limiter = crate::remote::RemoteLimiter::new(config.bookings_per_minute);
-        AppState {
+        AppState(Arc::new(Shared {
             db,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
@@ -71,7 +85,7 @@ impl AppState {
             ticket_streams: Arc::default(),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
-        }
+        }))
     }
 }
 

@@ -80,11 +80,14 @@ impl Row {
 }
 
 async fn issuance(
+    server: &Server,
     api: &Api,
     office: &e2e::Office,
     clients: usize,
     seconds: u64,
 ) -> anyhow::Result<Row> {
+    let server_cpu_before = server.cpu_ms().unwrap_or(0.0);
+    let bench_cpu_before = e2e::cpu_ms_of("/proc/self/stat").unwrap_or(0.0);
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -122,6 +125,10 @@ async fn issuance(
         all.extend(t.await??);
     }
     let elapsed = started.elapsed().as_secs_f64();
+    // CPU per ticket, less noisy than throughput on a shared machine.
+    let server_cpu_ms = server.cpu_ms().unwrap_or(0.0) - server_cpu_before;
+    let bench_cpu_ms = e2e::cpu_ms_of("/proc/self/stat").unwrap_or(0.0) - bench_cpu_before;
+    let per_ticket_us = |ms: f64| ms * 1000.0 / all.len().max(1) as f64;
     let (p50, p99, max) = summary(all.clone());
     Ok(Row {
         name: format!("issue ticket, {clients} clients"),
@@ -130,7 +137,11 @@ async fn issuance(
         p50,
         p99,
         max,
-        note: String::new(),
+        note: format!(
+            "CPU per ticket: server {:.0} µs, clients {:.0} µs",
+            per_ticket_us(server_cpu_ms),
+            per_ticket_us(bench_cpu_ms)
+        ),
     })
 }
 
@@ -647,7 +658,7 @@ async fn main() -> anyhow::Result<()> {
     let office = e2e::office(&api, &["A", "B", "C", "D"], 16).await?;
     let mut rows = Vec::new();
     for c in [1, 8, 64] {
-        rows.push(issuance(&api, &office, c, seconds).await?);
+        rows.push(issuance(&server, &api, &office, c, seconds).await?);
         println!(
             "  {}",
             rows.last().map(|r| r.name.as_str()).unwrap_or_default()
