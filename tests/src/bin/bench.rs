@@ -41,6 +41,10 @@ struct Args {
     /// Skip the growth runs (100,000 waiting, 1,000,000 history).
     #[arg(long)]
     skip_growth: bool,
+    /// Only the issuance loads, e.g. to compare two builds (with
+    /// `--server-bin`) run after run.
+    #[arg(long)]
+    issuance_only: bool,
     /// Where to write the JSON results.
     #[arg(long, default_value = "bench.json")]
     out: String,
@@ -664,6 +668,12 @@ async fn main() -> anyhow::Result<()> {
             rows.last().map(|r| r.name.as_str()).unwrap_or_default()
         );
     }
+    if args.issuance_only {
+        server.terminate().await?;
+        db.remove().await;
+        print_rows(&rows);
+        return Ok(());
+    }
     rows.push(call_next(&api, &office).await?);
     println!(
         "  {}",
@@ -720,6 +730,16 @@ async fn main() -> anyhow::Result<()> {
         db.remove().await;
     }
 
+    print_rows(&rows);
+    let out = json!({ "backend": backend, "release": !args.debug, "rows": rows.iter().map(Row::json).collect::<Vec<_>>(), "memory": memory });
+    std::fs::write(&args.out, serde_json::to_string_pretty(&out)?)
+        .with_context(|| format!("writing {}", args.out))?;
+    println!("results written to {}", args.out);
+    Ok(())
+}
+
+/// Prints the table of results and each row's note.
+fn print_rows(rows: &[Row]) {
     println!();
     println!(
         "| {:<52} | {:>8} | {:>9} | {:>8} | {:>8} | {:>8} |",
@@ -729,7 +749,7 @@ async fn main() -> anyhow::Result<()> {
         "|{:-<54}|{:->10}|{:->11}|{:->10}|{:->10}|{:->10}|",
         "", "", "", "", "", ""
     );
-    for r in &rows {
+    for r in rows {
         let per_s = r
             .per_s
             .map_or_else(|| "—".to_owned(), |p| format!("{p:.0}"));
@@ -741,9 +761,4 @@ async fn main() -> anyhow::Result<()> {
     for r in rows.iter().filter(|r| !r.note.is_empty()) {
         println!("  {}: {}", r.name, r.note);
     }
-    let out = json!({ "backend": backend, "release": !args.debug, "rows": rows.iter().map(Row::json).collect::<Vec<_>>(), "memory": memory });
-    std::fs::write(&args.out, serde_json::to_string_pretty(&out)?)
-        .with_context(|| format!("writing {}", args.out))?;
-    println!("results written to {}", args.out);
-    Ok(())
 }
