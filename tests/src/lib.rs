@@ -453,6 +453,25 @@ pub async fn office(api: &Api, codes: &[&str], desks: usize) -> anyhow::Result<O
     })
 }
 
+/// Registers a display device in the office's branch and returns its token.
+///
+/// # Errors
+/// Transport errors or a refused request.
+pub async fn display_token(api: &Api, office: &Office) -> anyhow::Result<String> {
+    let device = api
+        .post_ok(
+            &office.admin,
+            &format!("/api/v1/branches/{}/devices", office.branch),
+            json!({ "kind": "display", "name": "TV" }),
+            StatusCode::CREATED,
+        )
+        .await?;
+    device["token"]
+        .as_str()
+        .map(str::to_owned)
+        .context("display token")
+}
+
 /// Runs `waitwell audit verify` on a database; returns (success, stdout).
 ///
 /// # Errors

@@ -15,18 +15,7 @@ async fn stalled_live_client_is_cut_off_and_memory_stays_bounded() {
     let server = Server::start(&db.url, &[]).await.unwrap();
     let api = Api::new(&server.base);
     let office = e2e::office(&api, &["A"], 1).await.unwrap();
-    let display = api
-        .post_ok(
-            &office.admin,
-            &format!("/api/v1/branches/{}/devices", office.branch),
-            json!({ "kind": "display", "name": "TV" }),
-            StatusCode::CREATED,
-        )
-        .await
-        .unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let display = e2e::display_token(&api, &office).await.unwrap();
     let url = format!(
         "{}/api/v1/branches/{}/live?token={display}",
         server.base.replacen("http", "ws", 1),

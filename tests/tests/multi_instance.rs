@@ -150,18 +150,7 @@ async fn live_across_instances_and_failover() {
     let api_a = Api::new(&a.base);
     let api_b = Api::new(&b.base);
     let office = e2e::office(&api_a, &["A", "B"], 2).await.unwrap();
-    let display = api_a
-        .post_ok(
-            &office.admin,
-            &format!("/api/v1/branches/{}/devices", office.branch),
-            json!({ "kind": "display", "name": "TV" }),
-            StatusCode::CREATED,
-        )
-        .await
-        .unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let display = e2e::display_token(&api_a, &office).await.unwrap();
 
     async fn until(
         client: &mut LiveClient,

@@ -132,32 +132,6 @@ impl SyncConn {
         Ok(())
     }
 
-    /// Stops this connection from checkpointing the WAL itself after its
-    /// commits (SQLite's default, every 1,000 pages), for a writer whose
-    /// checkpoints run elsewhere.
-    ///
-    /// # Errors
-    /// What SQLite reports.
-    pub fn disable_auto_checkpoint(&mut self) -> sqlx::Result<()> {
-        self.conn
-            .execute_batch("pragma wal_autocheckpoint = 0")
-            .map_err(to_sqlx)
-    }
-
-    /// Copies what it can of the WAL into the database file without waiting
-    /// for readers or blocking the writer (a passive checkpoint). Returns
-    /// the frames in the WAL and how many of them are now in the database.
-    ///
-    /// # Errors
-    /// What SQLite reports.
-    pub fn checkpoint(&mut self) -> sqlx::Result<(i64, i64)> {
-        self.conn
-            .query_row("pragma wal_checkpoint(passive)", [], |row| {
-                Ok((row.get(1)?, row.get(2)?))
-            })
-            .map_err(to_sqlx)
-    }
-
     /// Whether no transaction is open (SQLite's autocommit mode), e.g. after
     /// an error that made SQLite roll the whole transaction back.
     pub fn is_autocommit(&self) -> bool {

@@ -696,17 +696,7 @@ async fn main() -> anyhow::Result<()> {
         StatusCode::OK,
     )
     .await?;
-    let display = api
-        .post_ok(
-            &office.admin,
-            &format!("/api/v1/branches/{}/devices", office.branch),
-            json!({ "kind": "display", "name": "TV" }),
-            StatusCode::CREATED,
-        )
-        .await?["token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let display = e2e::display_token(&api, &office).await?;
     let (live_row, memory) = live(
         &server,
         &api,
