@@ -202,11 +202,20 @@ async fn run_batch(conn: &mut SyncConn, jobs: impl Iterator<Item = Job>, hub: &H
     .await;
     match outcome {
         Ok(()) => {
+            // Answer the callers first, then publish: publishing wakes
+            // every live connection, and a caller woken after them would
+            // wait for the whole fan-out (a clerk's call-next answered
+            // after 1,000 displays were sent the call). Clients cannot tell
+            // the order apart: both happen after the commit.
+            let mut committed = Vec::with_capacity(finished.len());
             for done in finished {
                 if done.ok {
-                    hub.publish(done.events);
+                    committed.push(done.events);
                 }
                 (done.reply)(None);
+            }
+            for events in committed {
+                hub.publish(events);
             }
         }
         Err(e) => {

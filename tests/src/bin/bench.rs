@@ -20,6 +20,7 @@ use futures_util::StreamExt as _;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 #[derive(Debug, Parser)]
 #[command(about = "Benchmarks a fresh waitwell server on 127.0.0.1")]
@@ -43,8 +44,11 @@ struct Args {
     skip_growth: bool,
     /// Only the issuance loads, e.g. to compare two builds (with
     /// `--server-bin`) run after run.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "live_only")]
     issuance_only: bool,
+    /// Only the call → live clients run, e.g. to compare two builds.
+    #[arg(long)]
+    live_only: bool,
     /// Where to write the JSON results.
     #[arg(long, default_value = "bench.json")]
     out: String,
@@ -245,9 +249,14 @@ async fn live(
     );
     let mut sockets: Vec<Ws> = Vec::with_capacity(clients);
     for _ in 0..clients {
-        let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
-            .await
-            .context("connecting a live client")?;
+        // tungstenite's default 128 KiB read buffer is zeroed on every
+        // read, which made the clients cost more CPU than the server they
+        // measure; the server reads with 4 KiB too.
+        let config = WebSocketConfig::default().read_buffer_size(4096);
+        let (mut ws, _) =
+            tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), false)
+                .await
+                .context("connecting a live client")?;
         // Wait for the snapshot.
         loop {
             match ws.next().await {
@@ -303,6 +312,7 @@ async fn live(
     let desk = office.desks[0];
     let clerk = &office.clerks[0];
     let mut sent_at = std::collections::HashMap::new();
+    let mut answered = Vec::with_capacity(calls);
     for _ in 0..calls {
         let t0 = Instant::now();
         let t = api
@@ -313,7 +323,12 @@ async fn live(
                 StatusCode::OK,
             )
             .await?;
+        answered.push(t0.elapsed().as_secs_f64() * 1000.0);
         sent_at.insert(t["id"].as_i64().unwrap_or_default(), t0);
+        // Let the call reach every client before the desk finishes: a clerk
+        // serves a visitor for minutes, not microseconds, and a finish
+        // fanned out at the same moment would be timed as part of the call.
+        tokio::time::sleep(Duration::from_millis(100)).await;
         api.post_ok(
             clerk,
             &format!("/api/v1/desks/{desk}/finish"),
@@ -321,14 +336,22 @@ async fn live(
             StatusCode::OK,
         )
         .await?;
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let mut lat = Vec::new();
+    let mut first = std::collections::HashMap::<i64, f64>::new();
     while let Some((id, at)) = rx.recv().await {
         if let Some(t0) = sent_at.get(&id) {
-            lat.push(at.duration_since(*t0).as_secs_f64() * 1000.0);
+            let ms = at.duration_since(*t0).as_secs_f64() * 1000.0;
+            lat.push(ms);
+            let earliest = first.entry(id).or_insert(ms);
+            *earliest = earliest.min(ms);
         }
     }
+    // Where the time goes: the call's own write (answered), then the
+    // fan-out from the first client to the last.
+    let (answered_p50, answered_p99, _) = summary(answered);
+    let (first_p50, _, _) = summary(first.into_values().collect());
     let mut sockets = Vec::new();
     for r in readers {
         sockets.push(r.await?);
@@ -347,7 +370,8 @@ async fn live(
     let server_us = server_cpu_ms * 1000.0 / messages;
     let bench_us = bench_cpu_ms * 1000.0 / messages;
     let memory = json!({ "rss_idle_kib": idle_kib, "rss_with_clients_kib": connected_kib, "per_connection_kib": per_conn_kib, "clients": clients,
-                         "server_cpu_us_per_message": server_us, "client_cpu_us_per_message": bench_us });
+                         "server_cpu_us_per_message": server_us, "client_cpu_us_per_message": bench_us,
+                         "call_answered_p50_ms": answered_p50, "call_answered_p99_ms": answered_p99, "first_client_p50_ms": first_p50 });
     Ok((
         Row {
             name: format!("call → {clients} live clients"),
@@ -357,7 +381,7 @@ async fn live(
             p99,
             max,
             note: format!(
-                "{received}/{expected} deliveries; RSS {idle_kib} KiB idle, {connected_kib} KiB connected ({per_conn_kib:.1} KiB/connection); CPU per message: server {server_us:.1} µs, clients {bench_us:.1} µs"
+                "{received}/{expected} deliveries; call-next answered p50 {answered_p50:.2} / p99 {answered_p99:.2} ms, first client p50 {first_p50:.2} ms; RSS {idle_kib} KiB idle, {connected_kib} KiB connected ({per_conn_kib:.1} KiB/connection); CPU per message: server {server_us:.1} µs, clients {bench_us:.1} µs"
             ),
         },
         memory,
@@ -611,6 +635,18 @@ async fn growth(
     Ok(rows)
 }
 
+/// A fresh database for one server: a new SQLite file, or a scratch
+/// database next to the PostgreSQL one named.
+async fn scratch(url: Option<&str>) -> anyhow::Result<ScratchDb> {
+    match url {
+        Some(u) if u.starts_with("postgres") => ScratchDb::postgres_at(u).await,
+        Some(u) => {
+            bail!("--database-url must be a postgres:// URL (SQLite is the default), got {u}")
+        }
+        None => Ok(ScratchDb::sqlite()),
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -629,22 +665,6 @@ async fn main() -> anyhow::Result<()> {
     } else {
         args.seconds
     };
-    let scratch = |url: &Option<String>| {
-        let url = url.clone();
-        async move {
-            match url {
-                Some(u) if u.starts_with("postgres") => {
-                    // SAFETY of the environment: only this process reads it.
-                    let db = ScratchDb::postgres_at(&u).await?;
-                    Ok::<_, anyhow::Error>(db)
-                }
-                Some(u) => bail!(
-                    "--database-url must be a postgres:// URL (SQLite is the default), got {u}"
-                ),
-                None => Ok(ScratchDb::sqlite()),
-            }
-        }
-    };
     let backend = if args.database_url.is_some() {
         "PostgreSQL"
     } else {
@@ -656,36 +676,19 @@ async fn main() -> anyhow::Result<()> {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
 
-    let db = scratch(&args.database_url).await?;
-    let server = Server::start_binary(&bin, &db.url, &[]).await?;
-    let api = Api::new(&server.base);
-    let office = e2e::office(&api, &["A", "B", "C", "D"], 16).await?;
     let mut rows = Vec::new();
-    for c in [1, 8, 64] {
-        rows.push(issuance(&server, &api, &office, c, seconds).await?);
-        println!(
-            "  {}",
-            rows.last().map(|r| r.name.as_str()).unwrap_or_default()
-        );
+    if !args.live_only {
+        rows.extend(throughput(&args, &bin, seconds).await?);
     }
     if args.issuance_only {
-        server.terminate().await?;
-        db.remove().await;
         print_rows(&rows);
         return Ok(());
     }
-    rows.push(call_next(&api, &office).await?);
-    println!(
-        "  {}",
-        rows.last().map(|r| r.name.as_str()).unwrap_or_default()
-    );
-    server.terminate().await?;
-    db.remove().await;
 
     // A server of its own for the live clients: the loads above leave tens
     // of thousands of tickets waiting, and every client's first message
     // would be a snapshot of all of them.
-    let db = scratch(&args.database_url).await?;
+    let db = scratch(args.database_url.as_deref()).await?;
     let server = Server::start_binary(&bin, &db.url, &[]).await?;
     let api = Api::new(&server.base);
     let office = e2e::office(&api, &["A"], 1).await?;
@@ -714,8 +717,8 @@ async fn main() -> anyhow::Result<()> {
     server.terminate().await?;
     db.remove().await;
 
-    if !args.skip_growth {
-        let db = scratch(&args.database_url).await?;
+    if !args.skip_growth && !args.live_only {
+        let db = scratch(args.database_url.as_deref()).await?;
         rows.extend(growth(&bin, &db.url, args.quick).await?);
         db.remove().await;
     }
@@ -726,6 +729,37 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("writing {}", args.out))?;
     println!("results written to {}", args.out);
     Ok(())
+}
+
+/// The issuance loads at 1, 8 and 64 clients, then call-next from 16 desks
+/// over the tickets they left waiting (unless `--issuance-only`).
+async fn throughput(args: &Args, bin: &std::path::Path, seconds: u64) -> anyhow::Result<Vec<Row>> {
+    let db = scratch(args.database_url.as_deref()).await?;
+    let server = Server::start_binary(bin, &db.url, &[]).await?;
+    let api = Api::new(&server.base);
+    let office = e2e::office(&api, &["A", "B", "C", "D"], 16).await?;
+    let mut rows = Vec::new();
+    for c in [1, 8, 64] {
+        rows.push(issuance(&server, &api, &office, c, seconds).await?);
+        println!(
+            "  {}",
+            rows.last().map(|r| r.name.as_str()).unwrap_or_default()
+        );
+    }
+    if args.issuance_only {
+        server.terminate().await?;
+        db.remove().await;
+        return Ok(rows);
+    }
+    rows.push(call_next(&api, &office).await?);
+    println!(
+        "  {}",
+        rows.last().map(|r| r.name.as_str()).unwrap_or_default()
+    );
+    server.terminate().await?;
+    db.remove().await;
+
+    Ok(rows)
 }
 
 /// Prints the table of results and each row's note.
