@@ -363,6 +363,10 @@ async fn live(
     let bench_cpu_ms = e2e::cpu_ms_of("/proc/self/stat").unwrap_or(0.0) - bench_cpu_before;
     let expected = clients * calls;
     let received = lat.len();
+    if received != expected {
+        // The stream promises every event to every client, lagging or not.
+        bail!("live clients heard {received} of {expected} calls");
+    }
     drop(sockets);
     let (p50, p99, max) = summary(lat);
     let per_conn_kib = connected_kib.saturating_sub(idle_kib) as f64 / clients as f64;
