@@ -5,6 +5,7 @@
 //! ```sh
 //! cargo run --release -p e2e --bin bench              # full run
 //! cargo run --release -p e2e --bin bench -- --quick   # small sizes, ~30 s
+//! cargo run --release -p e2e --bin bench -- --live-only  # call → live clients only
 //! ```
 //!
 //! Every load is bounded in count and time and stops by itself; all
@@ -714,10 +715,7 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
     rows.push(live_row);
-    println!(
-        "  {}",
-        rows.last().map(|r| r.name.as_str()).unwrap_or_default()
-    );
+    progress(&rows);
     server.terminate().await?;
     db.remove().await;
 
@@ -745,25 +743,22 @@ async fn throughput(args: &Args, bin: &std::path::Path, seconds: u64) -> anyhow:
     let mut rows = Vec::new();
     for c in [1, 8, 64] {
         rows.push(issuance(&server, &api, &office, c, seconds).await?);
-        println!(
-            "  {}",
-            rows.last().map(|r| r.name.as_str()).unwrap_or_default()
-        );
+        progress(&rows);
     }
-    if args.issuance_only {
-        server.terminate().await?;
-        db.remove().await;
-        return Ok(rows);
+    if !args.issuance_only {
+        rows.push(call_next(&api, &office).await?);
+        progress(&rows);
     }
-    rows.push(call_next(&api, &office).await?);
-    println!(
-        "  {}",
-        rows.last().map(|r| r.name.as_str()).unwrap_or_default()
-    );
     server.terminate().await?;
     db.remove().await;
-
     Ok(rows)
+}
+
+/// Prints the name of the row just measured, to show progress.
+fn progress(rows: &[Row]) {
+    if let Some(row) = rows.last() {
+        println!("  {}", row.name);
+    }
 }
 
 /// Prints the table of results and each row's note.
