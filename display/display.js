@@ -62,7 +62,9 @@ const app = {
 function takeToken() {
   const query = new URLSearchParams(location.search);
   const hash = new URLSearchParams(location.hash.replace(/^#/, ''));
-  const given = query.get('token') || hash.get('token');
+  // `#token=` keeps the token out of request lines and proxy logs (the
+  // fragment never leaves the browser); `?token=` is still understood.
+  const given = hash.get('token') || query.get('token');
   let stored = null;
   try {
     if (given) localStorage.setItem(TOKEN_KEY, given);

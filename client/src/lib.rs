@@ -219,6 +219,12 @@ async fn connection(
                 if value["prev_seq"].as_i64() != last_sent {
                     return End::Retry("heartbeat shows a missed event".into());
                 }
+                // `head` is the branch's latest seq in the database.
+                if let (Some(head), Some(at)) = (value["head"].as_i64(), seq)
+                    && head > at
+                {
+                    return End::Retry("heartbeat shows the branch is ahead".into());
+                }
                 *since = seq;
             }
             Some(_) => {

@@ -71,7 +71,10 @@ const state = {
 // ---------- token ----------
 
 function takeToken() {
-  const given = params.get('token');
+  // `#token=` keeps the token out of request lines and proxy logs (the
+  // fragment never leaves the browser); `?token=` is still understood.
+  const hash = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const given = hash.get('token') || params.get('token');
   let stored = null;
   try {
     if (given) localStorage.setItem(TOKEN_KEY, given);

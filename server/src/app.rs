@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -173,7 +173,22 @@ async fn count_requests(State(state): State<AppState>, req: Request, next: Next)
     response
 }
 
-async fn metrics(State(state): State<AppState>) -> Result<Response> {
+async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Result<Response> {
+    // Queue lengths per office are not for the public: only a scraper with
+    // the configured token reads them, and without one /metrics is off.
+    let Some(expected) = state.config.metrics_token.as_deref() else {
+        return Err(AppError::NotFound("route"));
+    };
+    let given = crate::auth::bearer_token(&headers).unwrap_or_default();
+    let same = given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if !same {
+        return Err(AppError::Unauthorized);
+    }
     let counts: Vec<(i64, String, i64)> = read!(state.db, |c| {
         use crate::db::Exec as _;
         c.all(
@@ -203,6 +218,42 @@ async fn metrics(State(state): State<AppState>) -> Result<Response> {
         body,
     )
         .into_response())
+}
+
+/// The Content-Security-Policy of every response: scripts, styles and
+/// connections only from this server (no inline script anywhere), images
+/// also as data/blob URLs (QR codes, canvas exports), audio from blob URLs
+/// (announcements), and never inside a frame.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data: blob:; media-src 'self' blob: data:; connect-src 'self'; \
+    font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+    frame-ancestors 'none'";
+
+/// Browser hardening on every response: the CSP, no framing, no referrer
+/// (ticket pages carry their secret in the address), no MIME sniffing; and
+/// `Cache-Control: no-store` on API answers that did not choose a caching
+/// policy themselves, since they may carry tokens or personal data.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if api && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 async fn healthz() -> &'static str {
@@ -291,6 +342,13 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             AppError::internal("a request handler panicked").into_response()
         }))
-        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn(security_headers))
+        // The span names the path only: a query string may hold a token
+        // (live streams) that must not reach the logs.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+            }),
+        )
         .with_state(state)
 }

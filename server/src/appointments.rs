@@ -940,8 +940,9 @@ pub struct CheckInRequest {
 pub struct CheckIn {
     /// How it went.
     pub outcome: CheckInOutcome,
-    /// The ticket.
-    pub ticket: Ticket,
+    /// The ticket, with its public token for the visitor (the kiosk shows
+    /// and prints it).
+    pub ticket: tickets::TicketWithToken,
     /// The booking.
     pub appointment: PublicAppointment,
 }
@@ -1356,7 +1357,7 @@ pub async fn check_in_appointment(
         status,
         AppJson(CheckIn {
             outcome,
-            ticket,
+            ticket: tickets::TicketWithToken::issued(ticket),
             appointment,
         }),
     ))

@@ -3,9 +3,15 @@
 //!
 //! Tokens are random 256-bit strings, shown once and stored only as SHA-256
 //! hashes. User session tokens start with `wws_`, device tokens with `wwd_`,
-//! so a lookup needs one indexed query. Passwords are hashed with argon2id on
-//! a blocking thread (it is deliberately slow). Login attempts are rate
-//! limited per address and per user name with `governor`.
+//! so a lookup needs one indexed query. Tokens are read from the
+//! `Authorization` header; only live streams (a browser cannot set headers
+//! on a websocket) also take `?token=` ([`StreamAuth`]). Passwords are
+//! hashed with argon2id on a blocking thread (it is deliberately slow).
+//!
+//! Sign-in is limited three ways ([`LoginLimiter`]): per client address
+//! (IPv6 per /64, the forwarded address behind a trusted proxy), per user
+//! name and address with `governor`, and per account across all addresses
+//! with a growing lock-out after repeated wrong passwords.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -267,15 +273,85 @@ pub async fn verify_password(password: String, hash: String) -> bool {
     .unwrap_or(false)
 }
 
-/// Checks a new password's strength.
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// Passwords of at least [`MIN_PASSWORD_CHARS`] characters that are among
+/// the most common in published breach corpora (shorter ones are refused
+/// by length anyway). Compared without case.
+const COMMON_PASSWORDS: &[&str] = &[
+    "1234567890",
+    "12345678910",
+    "123456789a",
+    "0123456789",
+    "0987654321",
+    "1111111111",
+    "1q2w3e4r5t",
+    "1qaz2wsx3edc",
+    "qwertyuiop",
+    "qwerty1234",
+    "qwerty12345",
+    "qwerty123456",
+    "asdfghjkl1",
+    "zxcvbnm123",
+    "password12",
+    "password123",
+    "password1234",
+    "password1!",
+    "password!1",
+    "passw0rd123",
+    "p@ssw0rd123",
+    "iloveyou12",
+    "iloveyou123",
+    "princess123",
+    "sunshine123",
+    "football123",
+    "baseball123",
+    "welcome123",
+    "welcome1234",
+    "changeme123",
+    "letmein123",
+    "administrator",
+    "admin12345",
+    "admin123456",
+    "adminadmin",
+    "superman123",
+    "michael123",
+    "monkey1234",
+    "dragon1234",
+    "trustno1234",
+    "abcdefghij",
+    "abc1234567",
+    "abcd123456",
+    "aa12345678",
+    "a123456789",
+    "q1w2e3r4t5",
+    "q1w2e3r4t5y6",
+    "1q2w3e4r5t6y",
+    "zaq12wsxcde3",
+    "qazwsxedcrfv",
+    "passwordpassword",
+    "waitwell123",
+];
+
+/// Checks a new password's strength: 10 to 256 characters, not one of the
+/// most common passwords, not a single repeated character.
 ///
 /// # Errors
-/// Too short or too long.
+/// A message saying which rule the password breaks.
 pub fn validate_password(password: &str) -> Result<()> {
     let len = password.chars().count();
-    if !(8..=256).contains(&len) {
+    if !(MIN_PASSWORD_CHARS..=256).contains(&len) {
+        return Err(AppError::invalid(format!(
+            "password must be {MIN_PASSWORD_CHARS} to 256 characters long"
+        )));
+    }
+    let lower = password.to_lowercase();
+    let mut chars = lower.chars();
+    let first = chars.next();
+    if COMMON_PASSWORDS.contains(&lower.as_str()) || chars.all(|c| Some(c) == first) {
         return Err(AppError::invalid(
-            "password must be 8 to 256 characters long",
+            "this password is one of the most common ones: choose another",
         ));
     }
     Ok(())
@@ -306,8 +382,9 @@ pub async fn authenticate<C: Exec>(c: &mut C, token: &str, now: i64) -> Result<P
             .opt(
                 q("select u.id as user_id, u.role, u.branch_id from sessions s
                    join users u on u.id = s.user_id
+                   left join branches b on b.id = u.branch_id
                    where s.token_hash = $1 and s.expires_at > $2 and s.revoked_at is null
-                     and u.active = $3")
+                     and u.active = $3 and (u.branch_id is null or b.active = $3)")
                 .bind(hash)
                 .bind(now)
                 .bind(true),
@@ -344,16 +421,18 @@ pub async fn authenticate<C: Exec>(c: &mut C, token: &str, now: i64) -> Result<P
     }
 }
 
-/// Reads the token from `Authorization: Bearer …` or, for websockets that
-/// cannot set headers from a browser, the `token` query parameter.
-pub fn bearer_token(parts: &Parts) -> Option<String> {
-    if let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION) {
-        let value = value.to_str().ok()?;
-        let (scheme, token) = value.split_once(' ')?;
-        return scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim().to_owned());
-    }
+/// Reads the token from `Authorization: Bearer …`.
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<String> {
+    let value = headers.get(axum::http::header::AUTHORIZATION)?;
+    let value = value.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+/// The `token` query parameter, which only live streams accept.
+fn query_token(parts: &Parts) -> Option<String> {
     parts.uri.query().and_then(|query| {
         query.split('&').find_map(|pair| {
             pair.strip_prefix("token=")
@@ -363,23 +442,90 @@ pub fn bearer_token(parts: &Parts) -> Option<String> {
     })
 }
 
+async fn resolve(state: &AppState, token: &str) -> Result<Principal> {
+    let now = now_ms();
+    // Every request comes through here: a point read by token hash.
+    lookup!(state.db, |c| authenticate(c, token, now).await)
+}
+
 impl FromRequestParts<AppState> for Principal {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let token = bearer_token(parts).ok_or(AppError::Unauthorized)?;
-        let now = now_ms();
-        // Every request comes through here: a point read by token hash.
-        lookup!(state.db, |c| authenticate(c, &token, now).await)
+        // Header only: a token in a URL ends up in proxy and browser logs.
+        let token = bearer_token(&parts.headers).ok_or(AppError::Unauthorized)?;
+        resolve(state, &token).await
     }
 }
 
-/// Limits login attempts: per address, and per user name and address.
+/// The caller of a live stream, and the token it presented: from the
+/// `Authorization` header or, because a browser cannot set headers on a
+/// websocket, the `token` query parameter. The stream checks the token
+/// again while it stays open.
+pub struct StreamAuth {
+    /// Who the token resolved to.
+    pub who: Principal,
+    /// The token, for the stream's later checks.
+    pub token: String,
+}
+
+impl FromRequestParts<AppState> for StreamAuth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let token = bearer_token(&parts.headers)
+            .or_else(|| query_token(parts))
+            .ok_or(AppError::Unauthorized)?;
+        let who = resolve(state, &token).await?;
+        Ok(StreamAuth { who, token })
+    }
+}
+
+/// The key rate limits count a client address under: IPv4 addresses as
+/// they are, IPv6 addresses by their /64 network (one subscriber usually
+/// holds a whole /64, so counting single IPv6 addresses limits nothing).
+pub fn rate_key(addr: IpAddr) -> IpAddr {
+    match addr {
+        IpAddr::V4(_) => addr,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let mut segments = v6.segments();
+                segments[4..].fill(0);
+                IpAddr::V6(std::net::Ipv6Addr::from(segments))
+            }
+        },
+    }
+}
+
+/// Wrong passwords one account may take, from any addresses, before it is
+/// locked out for a while.
+pub const ACCOUNT_FREE_FAILURES: u32 = 20;
+/// The first lock-out; each further wrong password doubles it.
+pub const ACCOUNT_FIRST_LOCK_S: u64 = 30;
+/// The longest lock-out.
+pub const ACCOUNT_MAX_LOCK_S: u64 = 3600;
+/// Failures older than this are forgotten.
+const ACCOUNT_MEMORY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Wrong-password history of one account.
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: std::time::Instant,
+    locked_until: Option<std::time::Instant>,
+}
+
+/// Limits login attempts: per address, per user name and address, and per
+/// account across all addresses.
 pub struct LoginLimiter {
     /// Attempts from one address (any user name).
     by_addr: DefaultKeyedRateLimiter<IpAddr>,
     /// Attempts for one user name from one address.
     by_user: DefaultKeyedRateLimiter<(String, IpAddr)>,
+    /// Wrong passwords per user name (lowercase), from any address. A
+    /// std mutex: held for a map lookup, never across an await.
+    failures: std::sync::Mutex<std::collections::HashMap<String, Failures>>,
 }
 
 impl LoginLimiter {
@@ -391,6 +537,7 @@ impl LoginLimiter {
         LoginLimiter {
             by_addr: RateLimiter::keyed(Quota::per_minute(per_addr)),
             by_user: RateLimiter::keyed(Quota::per_minute(per_user)),
+            failures: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
     }
 
@@ -404,35 +551,93 @@ impl LoginLimiter {
             use governor::clock::Clock as _;
             not_until.wait_time_from(clock.now()).as_secs().max(1)
         };
+        let key = rate_key(addr);
+        let name = username.to_lowercase();
+        if let Some(until) = self.locked_until(&name) {
+            let left = until.saturating_duration_since(std::time::Instant::now());
+            return Err(AppError::TooManyRequests(left.as_secs().max(1)));
+        }
         self.by_addr
-            .check_key(&addr)
+            .check_key(&key)
             .map_err(|n| AppError::TooManyRequests(wait(n)))?;
         self.by_user
-            .check_key(&(username.to_lowercase(), addr))
+            .check_key(&(name, key))
             .map_err(|n| AppError::TooManyRequests(wait(n)))?;
         Ok(())
+    }
+
+    fn locked_until(&self, name: &str) -> Option<std::time::Instant> {
+        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let until = map.get(name)?.locked_until?;
+        (until > std::time::Instant::now()).then_some(until)
+    }
+
+    /// Records a wrong password for `username`; past
+    /// [`ACCOUNT_FREE_FAILURES`] the account is locked out, for
+    /// [`ACCOUNT_FIRST_LOCK_S`] doubling with each further failure.
+    pub fn failed(&self, username: &str) {
+        let now = std::time::Instant::now();
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = map.entry(username.to_lowercase()).or_insert(Failures {
+            count: 0,
+            last: now,
+            locked_until: None,
+        });
+        if now.duration_since(entry.last) > ACCOUNT_MEMORY {
+            entry.count = 0;
+        }
+        entry.count = entry.count.saturating_add(1);
+        entry.last = now;
+        if entry.count >= ACCOUNT_FREE_FAILURES {
+            let doublings = (entry.count - ACCOUNT_FREE_FAILURES).min(16);
+            let lock = ACCOUNT_FIRST_LOCK_S
+                .saturating_mul(1 << doublings)
+                .min(ACCOUNT_MAX_LOCK_S);
+            entry.locked_until = Some(now + std::time::Duration::from_secs(lock));
+        }
+    }
+
+    /// Forgets an account's wrong passwords after a successful sign-in.
+    pub fn succeeded(&self, username: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(&username.to_lowercase());
     }
 
     /// Drops state for keys that have fully recovered (called periodically).
     pub fn shrink(&self) {
         self.by_addr.retain_recent();
         self.by_user.retain_recent();
+        let now = std::time::Instant::now();
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        map.retain(|_, f| {
+            now.duration_since(f.last) <= ACCOUNT_MEMORY
+                || f.locked_until.is_some_and(|u| u > now)
+        });
     }
 }
 
-/// The client's address when the server knows it (not in in-process tests).
+/// The client's address: the peer, or behind a trusted reverse proxy
+/// (`WAITWELL_TRUST_FORWARDED_FOR`) the address the proxy put last in
+/// X-Forwarded-For. Loopback in in-process tests without a socket.
 pub struct ClientAddr(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let addr = parts
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
             .extensions
             .get::<ConnectInfo<std::net::SocketAddr>>()
             .map(|info| info.0.ip())
             .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
-        Ok(ClientAddr(addr))
+        Ok(ClientAddr(crate::remote::client_ip(
+            peer,
+            &parts.headers,
+            state.config.trust_forwarded_for,
+        )))
     }
 }
 
@@ -477,7 +682,8 @@ pub async fn login(
     let username = req.username.clone();
     let creds: Option<Credentials> = read!(state.db, |c| c
         .opt(
-            q("select id, password_hash from users where username = $1 and active = $2")
+            q("select u.id, u.password_hash from users u left join branches b on b.id = u.branch_id
+               where u.username = $1 and u.active = $2 and (u.branch_id is null or b.active = $2)")
                 .bind(username.as_str())
                 .bind(true),
         )
@@ -487,11 +693,16 @@ pub async fn login(
         // Spend the same time as a real check so that timing does not tell
         // which user names exist.
         let _ = hash_password(req.password).await;
+        state.limiter.failed(&req.username);
+        tracing::warn!(user = %req.username, address = %addr, "failed sign-in: unknown or inactive user");
         return Err(AppError::Unauthorized);
     };
     if !verify_password(req.password, creds.password_hash).await {
+        state.limiter.failed(&req.username);
+        tracing::warn!(user = %req.username, address = %addr, "failed sign-in: wrong password");
         return Err(AppError::Unauthorized);
     }
+    state.limiter.succeeded(&req.username);
     let user_id = creds.id;
     let token = new_token("wws_");
     let hash = token_hash(&token);
@@ -527,11 +738,7 @@ pub async fn logout(
     let Principal::User { .. } = who else {
         return Err(AppError::invalid("devices have no session to end"));
     };
-    let token = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .map(|(_, t)| t.trim().to_owned())
+    let token = bearer_token(&headers)
         .ok_or(AppError::invalid("sign out with the Authorization header"))?;
     let hash = token_hash(&token);
     let now = now_ms();

@@ -55,6 +55,15 @@ pub struct Settings {
     /// the last entry of X-Forwarded-For (the one the proxy added) [default: false].
     #[arg(long, env = "WAITWELL_TRUST_FORWARDED_FOR", global = true)]
     pub trust_forwarded_for: Option<bool>,
+    /// Bearer token a Prometheus scraper sends to read /metrics; without
+    /// it /metrics answers 404 [default: none].
+    #[arg(
+        long,
+        env = "WAITWELL_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
 }
 
 /// The file form of [`Settings`].
@@ -71,6 +80,7 @@ struct FileSettings {
     remote_tickets_per_minute: Option<u32>,
     bookings_per_minute: Option<u32>,
     trust_forwarded_for: Option<bool>,
+    metrics_token: Option<String>,
 }
 
 /// Validated settings.
@@ -96,6 +106,8 @@ pub struct Config {
     pub bookings_per_minute: u32,
     /// Whether X-Forwarded-For names the client (behind a reverse proxy).
     pub trust_forwarded_for: bool,
+    /// The scrape token of /metrics; `None` turns /metrics off.
+    pub metrics_token: Option<String>,
     /// Webhook retry back-off: the first delay, doubled per failure up to
     /// `webhook_retry_max_ms`, with jitter. Not a flag; tests shorten it.
     pub webhook_retry_base_ms: u64,
@@ -122,6 +134,7 @@ impl std::fmt::Debug for Config {
             .field("remote_tickets_per_minute", &self.remote_tickets_per_minute)
             .field("bookings_per_minute", &self.bookings_per_minute)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .field("webhook_retry_base_ms", &self.webhook_retry_base_ms)
             .field("webhook_retry_max_ms", &self.webhook_retry_max_ms)
             .field("webhook_poll_ms", &self.webhook_poll_ms)
@@ -150,6 +163,7 @@ impl Config {
             // lowers this.
             bookings_per_minute: 1_000,
             trust_forwarded_for: false,
+            metrics_token: None,
             webhook_retry_base_ms: 1_000,
             webhook_retry_max_ms: 600_000,
             webhook_poll_ms: 1_000,
@@ -191,7 +205,10 @@ impl Settings {
         if let Some(p) = &admin_password
             && crate::auth::validate_password(p).is_err()
         {
-            bail!("WAITWELL_ADMIN_PASSWORD must be 8 to 256 characters long");
+            bail!(
+                "WAITWELL_ADMIN_PASSWORD must be {} to 256 characters long and not a common password",
+                crate::auth::MIN_PASSWORD_CHARS
+            );
         }
         let session_hours = self.session_hours.or(file.session_hours).unwrap_or(12);
         if !(1..=24 * 30).contains(&session_hours) {
@@ -243,6 +260,12 @@ impl Settings {
             .trust_forwarded_for
             .or(file.trust_forwarded_for)
             .unwrap_or(false);
+        let metrics_token = self.metrics_token.clone().or(file.metrics_token);
+        if let Some(t) = &metrics_token
+            && !(16..=256).contains(&t.len())
+        {
+            bail!("WAITWELL_METRICS_TOKEN must be 16 to 256 characters long");
+        }
         Ok(Config {
             listen,
             database_url,
@@ -254,6 +277,7 @@ impl Settings {
             remote_tickets_per_minute,
             bookings_per_minute,
             trust_forwarded_for,
+            metrics_token,
             webhook_retry_base_ms: 1_000,
             webhook_retry_max_ms: 600_000,
             webhook_poll_ms: 1_000,

@@ -74,6 +74,11 @@ pub struct Event {
     #[serde(skip)]
     #[sqlx(skip)]
     parsed: std::sync::OnceLock<serde_json::Value>,
+    /// The devices' live-stream form (`projection.rs`), or `None` when
+    /// devices do not receive this event; serialised once.
+    #[serde(skip)]
+    #[sqlx(skip)]
+    device_wire: std::sync::OnceLock<Option<String>>,
 }
 
 impl Event {
@@ -119,6 +124,31 @@ impl Event {
         let wire = self.wire();
         // `wire` is a JSON object, so it starts with '{'.
         format!("{{\"prev_seq\":{prev_seq},{}", &wire[1..])
+    }
+
+    /// The event as a device (kiosk, display) receives it, for a client
+    /// whose previous message had seq `prev_seq`: the public projection of
+    /// its data, without the actor; `None` when devices do not receive it.
+    pub fn device_message(&self, prev_seq: i64) -> Option<String> {
+        let wire = self
+            .device_wire
+            .get_or_init(|| {
+                let data = crate::projection::event_data(&self.kind, self.data())?;
+                Some(
+                    serde_json::json!({
+                        "type": self.kind,
+                        "seq": self.seq,
+                        "branch_id": self.branch_id,
+                        "ticket_id": self.ticket_id,
+                        "desk_id": self.desk_id,
+                        "at": self.at,
+                        "data": data,
+                    })
+                    .to_string(),
+                )
+            })
+            .as_deref()?;
+        Some(format!("{{\"prev_seq\":{prev_seq},{}", &wire[1..]))
     }
 
     /// The hash this event should carry given its fields.
@@ -263,6 +293,7 @@ pub async fn append<C: Exec>(c: &mut C, out: &mut Outbox, new: NewEvent<'_>) -> 
         hash,
         wire: std::sync::OnceLock::new(),
         parsed: std::sync::OnceLock::new(),
+        device_wire: std::sync::OnceLock::new(),
     });
     Ok(())
 }
@@ -298,6 +329,11 @@ impl Hub {
     /// Receives every event published from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
         self.tx.subscribe()
+    }
+
+    /// How many subscribers the hub holds events for.
+    pub fn receiver_count(&self) -> usize {
+        self.tx.receiver_count()
     }
 }
 

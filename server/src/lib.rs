@@ -36,6 +36,7 @@ pub mod error;
 pub mod events;
 pub mod feedback;
 pub mod live;
+pub mod projection;
 pub mod public;
 pub mod remote;
 pub mod reports;

@@ -9,17 +9,33 @@
 //!   client that sees a different value has missed something and
 //!   reconnects. Events hidden by the client's filters leave gaps in `seq`
 //!   but never in `prev_seq`.
-//! * `{"type":"heartbeat","seq":N}` every 10 s (plus a websocket ping), so
-//!   browsers can tell a dead connection from a quiet office.
+//! * `{"type":"heartbeat","seq":N,"head":H}` every 10 s (plus a websocket
+//!   ping), so browsers can tell a dead connection from a quiet office. `head`
+//!   is the branch's latest seq in the database; before a heartbeat the
+//!   server relays from the event table anything committed that its own hub
+//!   never delivered (a PostgreSQL listener that was away), so a client
+//!   whose `seq` is still below `head` is behind and resyncs.
 //! * Reconnecting with `?since=N` replays the events after N from the event
 //!   table, or sends a fresh snapshot when N is too old.
 //!
+//! Who receives what: staff get events as stored; devices (kiosks and
+//! displays) get the public projection of `projection.rs` — numbers, desks
+//! and queue summaries, nothing staff-only.
+//!
 //! Each connection subscribes to the hub before it reads its snapshot, so
 //! nothing falls between the two. A client that cannot keep up is not
-//! buffered without bound: when the hub's ring buffer overtakes it, it gets
-//! a fresh snapshot; when its socket stops taking data for 10 s, it is
-//! closed (and resumes on reconnect). Sockets are tracked on the server's
-//! task tracker and closed with status 1012 at shutdown.
+//! buffered without bound: a pump task moves hub events into a queue of at
+//! most [`MAX_BEHIND`] events per connection, so a stalled reader never pins
+//! the hub's ring buffer; when the queue overflows (or the hub overtakes the
+//! pump) the client gets a fresh snapshot instead; when its socket stops
+//! taking data for 10 s, it is closed (and resumes on reconnect).
+//!
+//! The token a socket opened with is checked again every
+//! [`REAUTH_EVERY`]: after a logout, an expired session, a deactivated user
+//! or branch, a changed password or a replaced or deactivated device token,
+//! the socket closes with status 1008 (policy violation). Sockets are
+//! tracked on the server's task tracker and closed with status 1012 at
+//! shutdown.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -37,9 +53,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::auth::Principal;
+use crate::auth::{Principal, StreamAuth};
 use crate::branches;
-use crate::db::{Exec, q, read, write};
+use crate::db::{Exec, lookup, q, read, write};
 use crate::desks::{self, DeskRow};
 use crate::error::{AppError, AppPath, AppQuery, Result};
 use crate::events::Event;
@@ -58,6 +74,10 @@ pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 pub const REPLAY_LIMIT: i64 = 2000;
 /// Calls kept in the snapshot's `calls` list (newest first).
 pub const RECENT_CALLS: usize = 10;
+/// Events one connection may have queued before it gets a snapshot instead.
+pub const MAX_BEHIND: usize = 256;
+/// How often an open socket's token is checked again.
+pub const REAUTH_EVERY: Duration = Duration::from_secs(4);
 
 /// Query parameters of the live endpoint.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -81,7 +101,7 @@ pub struct Filter {
     pub services: Option<BTreeSet<i64>>,
     /// Desks shown; `None` for all.
     pub desks: Option<BTreeSet<i64>>,
-    /// Whether staff-only events (users, devices) are shown.
+    /// Staff see events as stored; devices only their public projection.
     pub staff: bool,
 }
 
@@ -120,7 +140,7 @@ impl Filter {
 
     /// Whether a client with this filter receives `event`.
     pub fn accepts(&self, event: &Event) -> bool {
-        if !self.staff && (event.kind.starts_with("user.") || event.kind.starts_with("device.")) {
+        if !self.staff && !crate::projection::device_may_see(&event.kind) {
             return false;
         }
         let data = event.data();
@@ -144,7 +164,7 @@ impl Filter {
               (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn live(
     State(state): State<AppState>,
-    who: Principal,
+    StreamAuth { who, token }: StreamAuth,
     AppPath(branch_id): AppPath<i64>,
     AppQuery(query): AppQuery<LiveQuery>,
     ws: std::result::Result<
@@ -193,13 +213,16 @@ pub async fn live(
         Principal::Device { id, .. } => Some(id),
         Principal::User { .. } => None,
     };
+    let holder = Holder { token, who };
     // Clients send next to nothing (pongs, a close): a small read buffer
     // keeps a thousand idle displays cheap (the default is 128 KiB each).
     Ok(ws
         .max_message_size(16 * 1024)
         .read_buffer_size(4 * 1024)
         .on_upgrade(move |socket| {
-            tasks.track_future(session(state, socket, branch_id, filter, since, device_id))
+            tasks.track_future(session(
+                state, socket, branch_id, filter, since, device_id, holder,
+            ))
         }))
 }
 
@@ -248,9 +271,17 @@ pub async fn snapshot<C: Exec>(c: &mut C, branch_id: i64, filter: &Filter) -> Re
         .all(q("select id, branch_id, name, status, pause_reason, calls_since_priority, current_ticket_id, user_id, active, created_at
                 from desks where branch_id = $1 order by name").bind(branch_id))
         .await?;
-    let desks_out: Vec<&DeskRow> = desks_rows
+    let desks_out: Vec<Value> = desks_rows
         .iter()
         .filter(|d| filter.desk_ok(Some(d.id)))
+        .map(|d| {
+            let v = serde_json::to_value(d).unwrap_or_default();
+            if filter.staff {
+                v
+            } else {
+                crate::projection::desk(&v)
+            }
+        })
         .collect();
     let open: Vec<(i64,)> = c
         .all(q("select id from tickets where branch_id = $1 and status in ('waiting', 'called', 'serving', 'parked') order by id")
@@ -260,7 +291,12 @@ pub async fn snapshot<C: Exec>(c: &mut C, branch_id: i64, filter: &Filter) -> Re
     for (id,) in open {
         let t: Ticket = tickets::get(c, id).await?;
         if filter.service_ok(Some(t.service_id)) && filter.desk_ok(t.desk_id) {
-            tickets_out.push(t.public_view());
+            let v = t.public_view();
+            tickets_out.push(if filter.staff {
+                v
+            } else {
+                crate::projection::ticket(&v)
+            });
         }
     }
     let recent: Vec<Event> = c
@@ -372,8 +408,15 @@ where
     S: futures_util::Sink<Message> + Unpin,
 {
     if filter.accepts(event) {
-        send_text(tx, event.message(cur.sent)).await?;
-        cur.sent = event.seq;
+        let message = if filter.staff {
+            Some(event.message(cur.sent))
+        } else {
+            event.device_message(cur.sent)
+        };
+        if let Some(message) = message {
+            send_text(tx, message).await?;
+            cur.sent = event.seq;
+        }
     }
     cur.last = event.seq;
     Ok(())
@@ -400,6 +443,96 @@ async fn mark_seen(state: &AppState, device_id: Option<i64>) {
     }
 }
 
+/// The credential a socket was opened with, checked again while it is open.
+struct Holder {
+    /// The token as presented (header or `?token=`).
+    token: String,
+    /// Who it resolved to when the socket opened.
+    who: Principal,
+}
+
+/// Whether the holder's token still resolves to the same principal. A
+/// database error is not a revocation: the socket stays open and the check
+/// runs again later.
+async fn still_valid(state: &AppState, holder: &Holder) -> bool {
+    let token = holder.token.clone();
+    let now = crate::now_ms();
+    match lookup!(state.db, |c| crate::auth::authenticate(c, &token, now).await) {
+        Ok(who) => who == holder.who,
+        Err(AppError::Unauthorized) => false,
+        Err(_) => true,
+    }
+}
+
+/// Moves hub events into a connection's own bounded queue, so a stalled
+/// connection holds at most [`MAX_BEHIND`] events and never pins the hub's
+/// ring buffer. When the queue is full or the hub overtook the pump, it sets
+/// `overflowed` and ends; the session sees the flag (or the closed queue)
+/// and starts over from a snapshot. Also ends when the session drops its
+/// receiver.
+async fn pump(
+    mut events: tokio::sync::broadcast::Receiver<Arc<Event>>,
+    queue: tokio::sync::mpsc::Sender<Arc<Event>>,
+    overflowed: Arc<std::sync::atomic::AtomicBool>,
+    branch_id: i64,
+) {
+    use std::sync::atomic::Ordering;
+    loop {
+        let event = tokio::select! {
+            () = queue.closed() => return,
+            received = events.recv() => received,
+        };
+        match event {
+            Ok(event) if event.branch_id != branch_id => {}
+            Ok(event) => match queue.try_send(event) {
+                Ok(()) => {}
+                Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => {
+                    overflowed.store(true, Ordering::Release);
+                    return;
+                }
+                Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => return,
+            },
+            Err(RecvError::Lagged(_)) => {
+                overflowed.store(true, Ordering::Release);
+                return;
+            }
+            Err(RecvError::Closed) => return,
+        }
+    }
+}
+
+/// A session's view of the hub: the pump task and its queue.
+struct Feed {
+    queue: tokio::sync::mpsc::Receiver<Arc<Event>>,
+    overflowed: Arc<std::sync::atomic::AtomicBool>,
+    pump: tokio::task::JoinHandle<()>,
+}
+
+impl Feed {
+    fn start(state: &AppState, branch_id: i64) -> Feed {
+        let (tx, queue) = tokio::sync::mpsc::channel(MAX_BEHIND);
+        let overflowed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let events = state.db.hub().subscribe();
+        let pump = tokio::spawn(pump(events, tx, overflowed.clone(), branch_id));
+        Feed {
+            queue,
+            overflowed,
+            pump,
+        }
+    }
+
+    fn overflowed(&self) -> bool {
+        self.overflowed.load(std::sync::atomic::Ordering::Acquire)
+    }
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        self.pump.abort();
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn session(
     state: AppState,
     socket: WebSocket,
@@ -407,13 +540,14 @@ async fn session(
     filter: Filter,
     since: Option<i64>,
     device_id: Option<i64>,
+    holder: Holder,
 ) {
     mark_seen(&state, device_id).await;
     let mut last_marked = Instant::now();
     let (mut tx, mut rx) = socket.split();
     // Subscribe before reading the snapshot or the replay, so that every
-    // event committed from here on is either in them or in `events`.
-    let mut events = state.db.hub().subscribe();
+    // event committed from here on is either in them or in the feed.
+    let mut feed = Feed::start(&state, branch_id);
     let mut cur = Cursor { last: 0, sent: 0 };
     let started = async {
         match since {
@@ -441,30 +575,32 @@ async fn session(
         return;
     }
     let mut heartbeat = tokio::time::interval_at(Instant::now() + HEARTBEAT, HEARTBEAT);
+    let mut reauth = tokio::time::interval_at(Instant::now() + REAUTH_EVERY, REAUTH_EVERY);
     let mut heard = Instant::now();
     let shutdown = state.shutdown.clone();
     let mut pending: VecDeque<Arc<Event>> = VecDeque::new();
     loop {
         let step: std::result::Result<(), Stop> = tokio::select! {
             () = shutdown.cancelled() => {
-                let frame = CloseFrame { code: 1012, reason: Utf8Bytes::from_static("server restarting") };
-                let _ = tokio::time::timeout(Duration::from_secs(1), tx.send(Message::Close(Some(frame)))).await;
+                close(&mut tx, 1012, "server restarting").await;
                 return;
             }
-            received = events.recv() => match received {
-                Ok(event) => {
+            received = feed.queue.recv() => match received {
+                Some(event) if !feed.overflowed() => {
                     pending.push_back(event);
                     // Drain what is already queued without waiting.
-                    while let Ok(e) = events.try_recv() {
+                    while let Ok(e) = feed.queue.try_recv() {
                         pending.push_back(e);
                     }
                     deliver(&state, &mut tx, branch_id, &filter, &mut cur, &mut pending).await
                 }
-                Err(RecvError::Lagged(_)) => {
+                _ => {
+                    // Too far behind: start over from a snapshot with a
+                    // fresh feed, subscribed before the snapshot is read.
                     pending.clear();
+                    feed = Feed::start(&state, branch_id);
                     send_snapshot(&state, &mut tx, branch_id, &filter, &mut cur).await
                 }
-                Err(RecvError::Closed) => Err(Stop::Closed),
             },
             incoming = rx.next() => match incoming {
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Err(Stop::Closed),
@@ -473,6 +609,14 @@ async fn session(
                     Ok(())
                 }
             },
+            _ = reauth.tick() => {
+                if still_valid(&state, &holder).await {
+                    Ok(())
+                } else {
+                    close(&mut tx, 1008, "signed out").await;
+                    return;
+                }
+            }
             _ = heartbeat.tick() => {
                 if last_marked.elapsed() >= SEEN_EVERY {
                     mark_seen(&state, device_id).await;
@@ -481,10 +625,7 @@ async fn session(
                 if heard.elapsed() > DEAD_AFTER {
                     Err(Stop::Closed)
                 } else {
-                    match tokio::time::timeout(SEND_TIMEOUT, tx.send(Message::Ping(Default::default()))).await {
-                        Ok(Ok(())) => send_text(&mut tx, json!({ "type": "heartbeat", "seq": cur.last, "prev_seq": cur.sent }).to_string()).await,
-                        _ => Err(Stop::Closed),
-                    }
+                    beat(&state, &mut tx, branch_id, &filter, &mut cur).await
                 }
             }
         };
@@ -492,6 +633,54 @@ async fn session(
             break;
         }
     }
+}
+
+async fn close<S>(tx: &mut S, code: u16, reason: &'static str)
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    let frame = CloseFrame {
+        code,
+        reason: Utf8Bytes::from_static(reason),
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), tx.send(Message::Close(Some(frame)))).await;
+}
+
+/// A ping and a heartbeat carrying the branch's head seq. Events committed
+/// but never published here (a PostgreSQL listener that was away) are
+/// relayed from the event table first, so a quiet office converges within
+/// one heartbeat.
+async fn beat<S>(
+    state: &AppState,
+    tx: &mut S,
+    branch_id: i64,
+    filter: &Filter,
+    cur: &mut Cursor,
+) -> std::result::Result<(), Stop>
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    match tokio::time::timeout(SEND_TIMEOUT, tx.send(Message::Ping(Default::default()))).await {
+        Ok(Ok(())) => {}
+        _ => return Err(Stop::Closed),
+    }
+    let head = head(state, branch_id).await.ok();
+    if let Some(head) = head
+        && head > cur.last
+    {
+        if head - cur.last > REPLAY_LIMIT {
+            send_snapshot(state, tx, branch_id, filter, cur).await?;
+        } else if let Ok(missing) = events_after(state, branch_id, cur.last, head).await {
+            for e in &missing {
+                send_event(tx, filter, cur, e).await?;
+            }
+        }
+    }
+    let mut beat = json!({ "type": "heartbeat", "seq": cur.last, "prev_seq": cur.sent });
+    if let Some(head) = head {
+        beat["head"] = json!(head);
+    }
+    send_text(tx, beat.to_string()).await
 }
 
 async fn deliver<S>(
@@ -510,8 +699,9 @@ where
             continue;
         }
         if event.seq > cur.last + 1 {
-            // Never expected (the hub publishes each branch in order), but
-            // cheap to repair: fetch what is missing from the event table.
+            // Events this instance never published (a PostgreSQL listener
+            // that was away), or filtered by a lagging hub: fetch what is
+            // missing from the event table.
             let missing = events_after(state, branch_id, cur.last, event.seq - 1)
                 .await
                 .map_err(|_| Stop::Closed)?;
@@ -530,4 +720,62 @@ where
 /// Live routes.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(live))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::Hub;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    fn event(branch_id: i64, seq: i64) -> Event {
+        serde_json::from_value(json!({
+            "branch_id": branch_id, "seq": seq, "type": "ticket.issued", "ticket_id": null,
+            "desk_id": null, "payload": "{}", "actor": "system", "at": 0, "prev_hash": "", "hash": "",
+        }))
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_stalled_reader_holds_at_most_max_behind_events() {
+        let hub = Hub::new(4096);
+        let (tx, queue) = tokio::sync::mpsc::channel(MAX_BEHIND);
+        let overflowed = Arc::new(AtomicBool::new(false));
+        let task = tokio::spawn(pump(hub.subscribe(), tx, overflowed.clone(), 1));
+        for seq in 1..=1000 {
+            hub.publish_one(event(1, seq));
+            // Other branches' events are not queued at all.
+            hub.publish_one(event(2, seq));
+            tokio::task::yield_now().await;
+        }
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .expect("the pump gives up on a stalled reader")
+            .unwrap();
+        assert!(overflowed.load(Ordering::Acquire));
+        assert_eq!(queue.len(), MAX_BEHIND);
+        // Nothing is held in the hub's ring on the stalled reader's behalf.
+        assert_eq!(hub.receiver_count(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_reader_that_keeps_up_gets_every_event_of_its_branch() {
+        let hub = Hub::new(64);
+        let (tx, mut queue) = tokio::sync::mpsc::channel(MAX_BEHIND);
+        let overflowed = Arc::new(AtomicBool::new(false));
+        let task = tokio::spawn(pump(hub.subscribe(), tx, overflowed.clone(), 1));
+        for seq in 1..=500 {
+            hub.publish_one(event(1, seq));
+            hub.publish_one(event(2, seq));
+            let got = queue.recv().await.unwrap();
+            assert_eq!((got.branch_id, got.seq), (1, seq));
+        }
+        assert!(!overflowed.load(Ordering::Acquire));
+        drop(queue);
+        hub.publish_one(event(1, 501));
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .expect("the pump ends with its session")
+            .unwrap();
+    }
 }

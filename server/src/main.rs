@@ -218,8 +218,8 @@ fn print_demo(url: &str, d: &demo::Demo) {
     println!("  kiosk token:    {}", d.kiosk_token);
     println!("  display token:  {}", d.display_token);
     println!("  clerk console:  {url}/clerk/      manager console: {url}/manager/");
-    println!("  kiosk:          {url}/kiosk/?token={}", d.kiosk_token);
-    println!("  waiting room:   {url}/display/?token={}", d.display_token);
-    println!("  exit tablet:    {url}/feedback/?token={}", d.kiosk_token);
+    println!("  kiosk:          {url}/kiosk/#token={}", d.kiosk_token);
+    println!("  waiting room:   {url}/display/#token={}", d.display_token);
+    println!("  exit tablet:    {url}/feedback/#token={}", d.kiosk_token);
     println!("Device tokens are shown once; rotate them with POST /api/v1/devices/ID/token.");
 }

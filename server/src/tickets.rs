@@ -70,10 +70,21 @@ pub struct Ticket {
     pub outcome: Option<String>,
     /// The ticket this one continues after a transfer.
     pub transferred_from: Option<i64>,
-    /// Secret for the visitor's public ticket page.
+    /// Secret for the visitor's public ticket page: all that the visitor's
+    /// own actions (cancel, postpone, feedback) need. Only the visitor holds
+    /// it: it is in the answer that issued the ticket, and otherwise only
+    /// for the kiosk that issued it, while it prints ([`Ticket::for_caller`]).
+    #[serde(skip_serializing)]
+    #[schema(ignore)]
     pub public_token: String,
     /// Last change.
     pub updated_at: i64,
+    /// The kiosk that issued it. Not sent to anyone; read where a caller's
+    /// right to the public token is decided.
+    #[sqlx(default)]
+    #[serde(default, skip_serializing)]
+    #[schema(ignore)]
+    pub issued_by_device: Option<i64>,
     /// People ahead in the service's queue (waiting tickets only).
     /// Computed, not stored: no row has this column, so both decoders leave
     /// it `None` (`sqlx(skip)`; serde fills in a missing `Option`).
@@ -100,6 +111,26 @@ impl Ticket {
         self.priority.parse().unwrap_or_default()
     }
 
+    /// The ticket as `who` may see it: with the public token only for the
+    /// kiosk that issued it, within [`PRINT_WINDOW_MS`] (its agent prints the
+    /// token as the ticket's QR code, and reprints after a failure).
+    pub fn for_caller(self, who: &crate::auth::Principal, now: i64) -> TicketWithToken {
+        let printing = match who {
+            crate::auth::Principal::Device { id, .. } => {
+                self.issued_by_device == Some(*id) && now - self.issued_at <= PRINT_WINDOW_MS
+            }
+            crate::auth::Principal::User { .. } => false,
+        };
+        if printing {
+            TicketWithToken::issued(self)
+        } else {
+            TicketWithToken {
+                ticket: self,
+                public_token: None,
+            }
+        }
+    }
+
     /// What live clients and the event log see: everything but the public
     /// token, which only the visitor holds.
     pub fn public_view(&self) -> serde_json::Value {
@@ -111,12 +142,41 @@ impl Ticket {
     }
 }
 
+/// A ticket together with its public token: the answer that issued it
+/// (the kiosk prints and shows the token as a QR code), and nothing else.
+/// A plain [`Ticket`] never serialises its token.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct TicketWithToken {
+    /// The ticket.
+    #[serde(flatten)]
+    pub ticket: Ticket,
+    /// Secret of the visitor's ticket page (`/ticket/?t=…`) and of the
+    /// visitor's own actions; present only for whoever issued the ticket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_token: Option<String>,
+}
+
+impl TicketWithToken {
+    /// The ticket with its token, for the answer that issued it.
+    pub fn issued(ticket: Ticket) -> TicketWithToken {
+        let public_token = Some(ticket.public_token.clone());
+        TicketWithToken {
+            ticket,
+            public_token,
+        }
+    }
+}
+
+/// How long after issuing the issuing kiosk may still read a ticket's
+/// public token: the kiosk agent's print jobs expire after 10 minutes.
+pub const PRINT_WINDOW_MS: i64 = 10 * 60 * 1000;
+
 /// Reads a ticket.
 ///
 /// # Errors
 /// NotFound.
 pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<Ticket> {
-    c.opt(q("select id, branch_id, service_id, business_day, number, priority, language, status, issued_at, queued_at, called_at, started_at, finished_at, desk_id, called_by, call_count, out_of_turn_reason, outcome, transferred_from, public_token, updated_at from tickets where id = $1").bind(id))
+    c.opt(q("select id, branch_id, service_id, business_day, number, priority, language, status, issued_at, queued_at, called_at, started_at, finished_at, desk_id, called_by, call_count, out_of_turn_reason, outcome, transferred_from, public_token, updated_at, issued_by_device from tickets where id = $1").bind(id))
         .await?
         .ok_or(AppError::NotFound("ticket"))
 }
@@ -409,7 +469,7 @@ pub async fn issue_queued_at<C: Exec>(
                 values ($1, $2, $3, $4, $5, $6, $7, 'waiting', $8, $12, $9, $10, $11, $8)
                 returning id, branch_id, service_id, business_day, number, priority, language, status, issued_at, queued_at,
                   called_at, started_at, finished_at, desk_id, called_by, call_count, out_of_turn_reason, outcome,
-                  transferred_from, public_token, updated_at")
+                  transferred_from, public_token, updated_at, issued_by_device")
             .bind(branch.id)
             .bind(service.id)
             .bind(day)
@@ -981,7 +1041,7 @@ pub async fn expire_old<C: Exec>(
 #[utoipa::path(post, path = "/api/v1/branches/{id}/tickets", tag = "tickets", request_body = IssueRequest,
     params(("id" = i64, Path, description = "Branch id"),
            ("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key, 1 to 128 visible ASCII characters")),
-    responses((status = 201, body = Ticket, description = "Issued"), (status = 200, body = Ticket, description = "Issued earlier with this key"),
+    responses((status = 201, body = TicketWithToken, description = "Issued"), (status = 200, body = TicketWithToken, description = "Issued earlier with this key"),
               (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn issue_ticket(
     State(state): State<AppState>,
@@ -989,7 +1049,7 @@ pub async fn issue_ticket(
     AppPath(branch_id): AppPath<i64>,
     headers: HeaderMap,
     AppJson(request): AppJson<IssueRequest>,
-) -> Result<(StatusCode, AppJson<Ticket>)> {
+) -> Result<(StatusCode, AppJson<TicketWithToken>)> {
     who.require_issuer(branch_id)?;
     let idempotency_key = match headers.get("idempotency-key") {
         None => None,
@@ -1021,6 +1081,14 @@ pub async fn issue_ticket(
     if new {
         state.metrics.tickets_issued.inc();
     }
+    // The answer that issued the ticket carries its public token; a replay
+    // under the same key only to the kiosk that issued it (its first answer
+    // may have been lost) or to staff issuing for a visitor.
+    let ticket = if new || matches!(who, Principal::User { .. }) {
+        TicketWithToken::issued(ticket)
+    } else {
+        ticket.for_caller(&who, now_ms())
+    };
     let status = if new {
         StatusCode::CREATED
     } else {
@@ -1032,22 +1100,23 @@ pub async fn issue_ticket(
 /// Reads a ticket, with its position and estimated wait while it waits.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
     params(("id" = i64, Path, description = "Ticket id")),
-    responses((status = 200, body = Ticket), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = TicketWithToken), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_ticket(
     State(state): State<AppState>,
     who: Principal,
     AppPath(id): AppPath<i64>,
-) -> Result<AppJson<Ticket>> {
+) -> Result<AppJson<TicketWithToken>> {
     let ticket = read!(state.db, |c| {
         let t = get(c, id).await?;
         who.require_reader(t.branch_id)?;
         let branch = branches::get(c, t.branch_id).await?;
         with_estimate(c, &branch.policy(), t).await
     })?;
-    Ok(AppJson(ticket))
+    Ok(AppJson(ticket.for_caller(&who, now_ms())))
 }
 
-/// Cancels a ticket (staff and kiosks of the branch).
+/// Cancels a ticket (staff of the branch; visitors cancel their own on the
+/// public ticket page).
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/cancel", tag = "tickets",
     params(("id" = i64, Path, description = "Ticket id")),
     responses((status = 200, body = Ticket), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
@@ -1057,7 +1126,7 @@ pub async fn cancel_ticket(
     AppPath(id): AppPath<i64>,
 ) -> Result<AppJson<Ticket>> {
     let t = read!(state.db, |c| get(c, id).await)?;
-    who.require_issuer(t.branch_id)?;
+    who.require_staff(t.branch_id)?;
     let (actor, now) = (who.actor(), now_ms());
     let ticket = write!(state.db, |c, out| async move {
         cancel(c, out, id, actor, now).await

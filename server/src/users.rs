@@ -64,7 +64,7 @@ pub async fn count<C: Exec>(c: &mut C) -> Result<i64> {
 pub struct NewUser {
     /// 3 to 64 characters: letters, digits, `.`, `_`, `-`.
     pub username: String,
-    /// 8 to 256 characters.
+    /// 10 to 256 characters, not one of the most common passwords.
     pub password: String,
     /// admin, manager or clerk.
     pub role: Role,
@@ -76,6 +76,8 @@ pub struct NewUser {
 pub struct UserUpdate {
     /// New password.
     pub password: Option<String>,
+    /// The current password: required when users change their own.
+    pub current_password: Option<String>,
     /// New role (not admin unless the caller is an admin).
     pub role: Option<Role>,
     /// Active flag; deactivating also ends the user's sessions.
@@ -140,24 +142,63 @@ pub async fn create(
                 .bind(now))
             .await?;
         let user = get(c, id).await?;
-        if let Some(b) = branch_id {
-            events::append(
-                c,
-                out,
-                NewEvent {
-                    branch_id: b,
-                    kind: "user.created",
-                    ticket_id: None,
-                    desk_id: None,
-                    payload: serde_json::to_value(&user).unwrap_or_default(),
-                    actor,
-                    at: now,
-                },
-            )
-            .await?;
-        }
+        record(c, out, &user, "user.created", actor, now).await?;
         Ok(user)
     })
+}
+
+/// Appends a user event: to the user's branch's log, or for an admin (who
+/// acts on every branch) to every branch's log, so that creating, changing,
+/// deactivating and reactivating admins is on record wherever they act.
+async fn record<C: Exec>(
+    c: &mut C,
+    out: &mut events::Outbox,
+    user: &User,
+    kind: &str,
+    actor: Actor,
+    now: i64,
+) -> Result<()> {
+    let branch_ids: Vec<i64> = match user.branch_id {
+        Some(b) => vec![b],
+        None => {
+            let rows: Vec<(i64,)> = c.all(q("select id from branches order by id")).await?;
+            rows.into_iter().map(|(id,)| id).collect()
+        }
+    };
+    for branch_id in branch_ids {
+        events::append(
+            c,
+            out,
+            NewEvent {
+                branch_id,
+                kind,
+                ticket_id: None,
+                desk_id: None,
+                payload: serde_json::to_value(user).unwrap_or_default(),
+                actor,
+                at: now,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Lists the admins (admins only).
+#[utoipa::path(get, path = "/api/v1/admins", tag = "users",
+    responses((status = 200, body = Vec<User>), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn list_admins(
+    State(state): State<AppState>,
+    who: Principal,
+) -> Result<AppJson<Vec<User>>> {
+    who.require_admin()?;
+    let users: Vec<User> = read!(state.db, |c| {
+        c.all(q("select id, branch_id, username, role, active, created_at from users where role = $1 order by username")
+            .bind("admin"))
+            .await
+            .map_err(AppError::from)
+    })?;
+    Ok(AppJson(users))
 }
 
 fn may_grant(who: &Principal, role: Role) -> Result<()> {
@@ -241,13 +282,7 @@ pub async fn update_user(
 ) -> Result<AppJson<User>> {
     // The session a user changes their own password with stays open.
     let own_session = (who.user_id() == Some(id))
-        .then(|| {
-            headers
-                .get(axum::http::header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split_once(' '))
-                .map(|(_, t)| crate::auth::token_hash(t.trim()))
-        })
+        .then(|| crate::auth::bearer_token(&headers).map(|t| crate::auth::token_hash(&t)))
         .flatten()
         .unwrap_or_default();
     let user = read!(state.db, |c| get(c, id).await)?;
@@ -276,6 +311,20 @@ pub async fn update_user(
     let hash = match update.password {
         Some(p) => {
             validate_password(&p)?;
+            if who.user_id() == Some(id) {
+                // A session left open on a shared desk PC must not be
+                // enough to take the account over.
+                let current = update.current_password.ok_or_else(|| {
+                    AppError::invalid("current_password is required to change your own password")
+                })?;
+                let (stored,): (String,) = read!(state.db, |c| c
+                    .one(q("select password_hash from users where id = $1").bind(id))
+                    .await
+                    .map_err(AppError::from))?;
+                if !crate::auth::verify_password(current, stored).await {
+                    return Err(AppError::Forbidden("current_password is wrong"));
+                }
+            }
             Some(hash_password(p).await?)
         }
         None => None,
@@ -325,22 +374,7 @@ pub async fn update_user(
             }
         }
         let user = get(c, id).await?;
-        if let Some(b) = user.branch_id {
-            events::append(
-                c,
-                out,
-                NewEvent {
-                    branch_id: b,
-                    kind: "user.updated",
-                    ticket_id: None,
-                    desk_id: None,
-                    payload: serde_json::to_value(&user).unwrap_or_default(),
-                    actor,
-                    at: now,
-                },
-            )
-            .await?;
-        }
+        record(c, out, &user, "user.updated", actor, now).await?;
         Ok(user)
     })?;
     Ok(AppJson(user))
@@ -351,4 +385,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_users, create_user))
         .routes(routes!(get_user, update_user))
+        .routes(routes!(list_admins))
 }

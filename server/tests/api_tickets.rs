@@ -1424,7 +1424,11 @@ async fn expiry_and_new_day(backend: Backend) {
 /// Every route used by these tests is in the OpenAPI document, and every
 /// operation the document lists is actually served.
 async fn openapi_health_metrics(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let db = common::TestDb::create(&backend).await;
+    let mut config = waitwell_server::config::Config::for_tests(&db.url);
+    config.admin_password = Some(common::ADMIN_PASSWORD.into());
+    config.metrics_token = Some("scrape-token-0123456789".into());
+    let app = TestApp::spawn_with(config, Some(db)).await;
     let office = app.office(1).await;
     app.issue(&office, office.services[0], "normal").await;
 
@@ -1533,7 +1537,15 @@ async fn openapi_health_metrics(backend: Backend) {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(text, "ok");
 
-    let (s, headers, metrics) = app.send_raw(Method::GET, None, "/metrics", &[], None).await;
+    let (s, headers, metrics) = app
+        .send_raw(
+            Method::GET,
+            Some("scrape-token-0123456789"),
+            "/metrics",
+            &[],
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert!(
         headers["content-type"]

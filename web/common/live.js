@@ -147,7 +147,9 @@ export class LiveConnection {
       return;
     }
     if (msg.type === 'heartbeat') {
-      if (msg.prev_seq !== this.lastSent) this.ws.close();
+      // A heartbeat's `head` is the branch's latest seq in the database:
+      // a client still behind it missed events and resumes.
+      if (msg.prev_seq !== this.lastSent || (msg.head != null && msg.head > msg.seq)) this.ws.close();
       else this.lastSeq = msg.seq;
       return;
     }

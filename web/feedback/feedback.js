@@ -1,4 +1,4 @@
-// The feedback tablet at the exit, /feedback/?token=KIOSK_TOKEN: a visitor
+// The feedback tablet at the exit, /feedback/#token=KIOSK_TOKEN: a visitor
 // types their ticket number of today (or scans the QR code on the ticket
 // with a scanner that types, which gives the ticket page's address), picks
 // 1 to 5 stars, optionally writes a comment and sends. The page thanks them
@@ -114,7 +114,9 @@ async function send(ev) {
 
 async function start() {
   const url = new URL(location.href);
-  const fromUrl = url.searchParams.get('token');
+  // `#token=` keeps the token out of request lines and proxy logs.
+  const fromHash = new URLSearchParams(url.hash.replace(/^#/, '')).get('token');
+  const fromUrl = fromHash || url.searchParams.get('token');
   if (fromUrl) {
     try { localStorage.setItem(TOKEN_KEY, fromUrl); } catch (e) { /* session only */ }
     url.searchParams.delete('token');

@@ -33,7 +33,7 @@ take-ticket = Tag venligst din udskrevne billet.
 scan = Scan for at følge din plads i køen på din telefon
 done = Færdig
 not-set-up-title = Denne kiosk er ikke sat op endnu
-not-set-up-text = Åbn siden med kioskens token: /kiosk/?token=…
+not-set-up-text = Åbn siden med kioskens token: /kiosk/#token=…
 appointment-button = Jeg har en tid
 appointment-title = Tjek ind til din aftale
 appointment-prompt = Skriv koden fra din bekræftelse, eller scan dens QR-kode.

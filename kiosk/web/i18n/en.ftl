@@ -35,7 +35,7 @@ take-ticket = Please take your printed ticket.
 scan = Scan to follow your place in the queue on your phone
 done = Done
 not-set-up-title = This kiosk is not set up yet
-not-set-up-text = Open this page with its kiosk token: /kiosk/?token=…
+not-set-up-text = Open this page with its kiosk token: /kiosk/#token=…
 appointment-button = I have an appointment
 appointment-title = Check in for your appointment
 appointment-prompt = Type the code from your booking confirmation, or scan its QR code.

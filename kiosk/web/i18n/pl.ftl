@@ -39,7 +39,7 @@ take-ticket = Odbierz wydrukowany numerek.
 scan = Zeskanuj, aby śledzić swoje miejsce w kolejce na telefonie
 done = Gotowe
 not-set-up-title = Ten kiosk nie jest jeszcze skonfigurowany
-not-set-up-text = Otwórz tę stronę z tokenem kiosku: /kiosk/?token=…
+not-set-up-text = Otwórz tę stronę z tokenem kiosku: /kiosk/#token=…
 appointment-button = Mam umówioną wizytę
 appointment-title = Zgłoś przybycie na umówioną wizytę
 appointment-prompt = Wpisz kod z potwierdzenia rezerwacji albo zeskanuj jego kod QR.
