@@ -173,7 +173,10 @@ async fn count_requests(State(state): State<AppState>, req: Request, next: Next)
     response
 }
 
-async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Result<Response> {
+async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response> {
     // Queue lengths per office are not for the public: only a scraper with
     // the configured token reads them, and without one /metrics is off.
     let Some(expected) = state.config.metrics_token.as_deref() else {

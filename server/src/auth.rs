@@ -240,6 +240,26 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// Whether new passwords are hashed at the smallest cost (tests only; see
+/// `Config::cheap_password_hashing`). Set once at start-up.
+static CHEAP_HASHING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Hashes new passwords at argon2's smallest cost from now on, in this
+/// process. For test servers only.
+pub fn use_cheap_password_hashing() {
+    CHEAP_HASHING.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn hasher() -> Argon2<'static> {
+    if CHEAP_HASHING.load(std::sync::atomic::Ordering::Relaxed) {
+        let params =
+            argon2::Params::new(argon2::Params::MIN_M_COST, 1, 1, None).unwrap_or_default();
+        Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+    } else {
+        Argon2::default()
+    }
+}
+
 /// Hashes a password with argon2id on a blocking thread.
 ///
 /// # Errors
@@ -249,7 +269,7 @@ pub async fn hash_password(password: String) -> Result<String> {
         let mut salt = [0u8; 16];
         rand::rng().fill_bytes(&mut salt);
         let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::internal(e.to_string()))?;
-        Argon2::default()
+        hasher()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
             .map_err(|e| AppError::internal(e.to_string()))
@@ -610,8 +630,7 @@ impl LoginLimiter {
         let now = std::time::Instant::now();
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         map.retain(|_, f| {
-            now.duration_since(f.last) <= ACCOUNT_MEMORY
-                || f.locked_until.is_some_and(|u| u > now)
+            now.duration_since(f.last) <= ACCOUNT_MEMORY || f.locked_until.is_some_and(|u| u > now)
         });
     }
 }
@@ -680,7 +699,8 @@ pub async fn login(
 ) -> Result<AppJson<LoginResponse>> {
     state.limiter.check(&req.username, addr)?;
     let username = req.username.clone();
-    let creds: Option<Credentials> = read!(state.db, |c| c
+    let creds: Option<Credentials> = read!(state.db, |c| {
+        c
         .opt(
             q("select u.id, u.password_hash from users u left join branches b on b.id = u.branch_id
                where u.username = $1 and u.active = $2 and (u.branch_id is null or b.active = $2)")
@@ -688,7 +708,8 @@ pub async fn login(
                 .bind(true),
         )
         .await
-        .map_err(AppError::from))?;
+        .map_err(AppError::from)
+    })?;
     let Some(creds) = creds else {
         // Spend the same time as a real check so that timing does not tell
         // which user names exist.

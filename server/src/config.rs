@@ -116,6 +116,11 @@ pub struct Config {
     /// How often the webhook worker looks for undelivered events when no
     /// live event wakes it.
     pub webhook_poll_ms: u64,
+    /// Hash new passwords with the smallest argon2 cost. Not a flag: only
+    /// [`Config::for_tests`] sets it, so that test offices do not spend
+    /// seconds of CPU on hashing; stored hashes carry their own cost, so
+    /// verifying is unaffected.
+    pub cheap_password_hashing: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -167,6 +172,7 @@ impl Config {
             webhook_retry_base_ms: 1_000,
             webhook_retry_max_ms: 600_000,
             webhook_poll_ms: 1_000,
+            cheap_password_hashing: true,
         }
     }
 }
@@ -281,6 +287,7 @@ impl Settings {
             webhook_retry_base_ms: 1_000,
             webhook_retry_max_ms: 600_000,
             webhook_poll_ms: 1_000,
+            cheap_password_hashing: false,
         })
     }
 }

@@ -311,7 +311,7 @@ pub async fn list_desks(
     State(state): State<AppState>,
     who: Principal,
     AppPath(branch_id): AppPath<i64>,
-) -> Result<AppJson<Vec<DeskRow>>> {
+) -> Result<AppJson<serde_json::Value>> {
     who.require_reader(branch_id)?;
     let desks: Vec<DeskRow> = read!(state.db, |c| {
         branches::get(c, branch_id).await?;
@@ -320,7 +320,11 @@ pub async fn list_desks(
             .await
             .map_err(AppError::from)
     })?;
-    Ok(AppJson(desks))
+    Ok(AppJson(crate::projection::for_caller(
+        &who,
+        &desks,
+        crate::projection::desk,
+    )))
 }
 
 /// Creates a desk (managers).
@@ -346,10 +350,14 @@ pub async fn get_desk(
     State(state): State<AppState>,
     who: Principal,
     AppPath(id): AppPath<i64>,
-) -> Result<AppJson<DeskRow>> {
+) -> Result<AppJson<serde_json::Value>> {
     let desk = read!(state.db, |c| get(c, id).await)?;
     who.require_reader(desk.branch_id)?;
-    Ok(AppJson(desk))
+    Ok(AppJson(crate::projection::for_caller(
+        &who,
+        &desk,
+        crate::projection::desk,
+    )))
 }
 
 /// Renames or (de)activates a desk (managers).

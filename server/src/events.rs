@@ -128,24 +128,28 @@ impl Event {
 
     /// The event as a device (kiosk, display) receives it, for a client
     /// whose previous message had seq `prev_seq`: the public projection of
-    /// its data, without the actor; `None` when devices do not receive it.
+    /// its data, with the actor only when it is a device; `None` when
+    /// devices do not receive it.
     pub fn device_message(&self, prev_seq: i64) -> Option<String> {
         let wire = self
             .device_wire
             .get_or_init(|| {
                 let data = crate::projection::event_data(&self.kind, self.data())?;
-                Some(
-                    serde_json::json!({
-                        "type": self.kind,
-                        "seq": self.seq,
-                        "branch_id": self.branch_id,
-                        "ticket_id": self.ticket_id,
-                        "desk_id": self.desk_id,
-                        "at": self.at,
-                        "data": data,
-                    })
-                    .to_string(),
-                )
+                let mut message = serde_json::json!({
+                    "type": self.kind,
+                    "seq": self.seq,
+                    "branch_id": self.branch_id,
+                    "ticket_id": self.ticket_id,
+                    "desk_id": self.desk_id,
+                    "at": self.at,
+                    "data": data,
+                });
+                // Which kiosk issued a ticket is visible in the room (its
+                // agent prints its own tickets); which clerk acted is not.
+                if self.actor.starts_with("device:") {
+                    message["actor"] = self.actor.clone().into();
+                }
+                Some(message.to_string())
             })
             .as_deref()?;
         Some(format!("{{\"prev_seq\":{prev_seq},{}", &wire[1..]))

@@ -82,6 +82,9 @@ pub const HUB_CAPACITY: usize = 4096;
 /// # Errors
 /// Database and validation errors.
 pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
+    if config.cheap_password_hashing {
+        auth::use_cheap_password_hashing();
+    }
     let db = Db::connect(&config.database_url, Hub::new(HUB_CAPACITY)).await?;
     let state = AppState::new(config, db);
     if let Some(password) = state.config.admin_password.clone() {

@@ -457,7 +457,9 @@ struct Holder {
 async fn still_valid(state: &AppState, holder: &Holder) -> bool {
     let token = holder.token.clone();
     let now = crate::now_ms();
-    match lookup!(state.db, |c| crate::auth::authenticate(c, &token, now).await) {
+    match lookup!(state.db, |c| crate::auth::authenticate(c, &token, now)
+        .await)
+    {
         Ok(who) => who == holder.who,
         Err(AppError::Unauthorized) => false,
         Err(_) => true,
@@ -643,7 +645,8 @@ where
         code,
         reason: Utf8Bytes::from_static(reason),
     };
-    let _ = tokio::time::timeout(Duration::from_secs(1), tx.send(Message::Close(Some(frame)))).await;
+    let _ =
+        tokio::time::timeout(Duration::from_secs(1), tx.send(Message::Close(Some(frame)))).await;
 }
 
 /// A ping and a heartbeat carrying the branch's head seq. Events committed

@@ -57,6 +57,70 @@ pub fn ticket(value: &Value) -> Value {
     pick(value, TICKET_FIELDS)
 }
 
+/// A ticket as a device reads it back: the public fields, and for the kiosk
+/// that issued it, while it prints (the read carries the public token),
+/// what is printed: the visitor's language and the token for the QR code.
+pub fn printing_ticket(value: &Value) -> Value {
+    let mut out = ticket(value);
+    if let (Some(map), Some(full)) = (out.as_object_mut(), value.as_object())
+        && full.contains_key("public_token")
+    {
+        for key in ["language", "public_token"] {
+            if let Some(v) = full.get(key) {
+                map.insert(key.to_owned(), v.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Queue-view entry fields a device may see: the order, not the reasons
+/// (which name priority classes and credits).
+const QUEUE_ENTRY_FIELDS: &[&str] = &[
+    "position",
+    "ticket_id",
+    "number",
+    "service_id",
+    "service_code",
+    "queued_at",
+    "waited_s",
+];
+
+/// The queue view (its JSON form) as a device sees it.
+pub fn queue_view(value: &Value) -> Value {
+    let mut out = value.clone();
+    if let Some(map) = out.as_object_mut() {
+        let project = |key: &str, f: &dyn Fn(&Value) -> Value| {
+            value[key]
+                .as_array()
+                .map(|items| Value::Array(items.iter().map(f).collect()))
+                .unwrap_or(Value::Array(Vec::new()))
+        };
+        map.insert(
+            "waiting".to_owned(),
+            project("waiting", &|e| pick(e, QUEUE_ENTRY_FIELDS)),
+        );
+        map.insert("parked".to_owned(), project("parked", &ticket));
+    }
+    out
+}
+
+/// `value` as `who` may see it: staff whole, devices through `project`.
+pub fn for_caller<T: serde::Serialize>(
+    who: &crate::auth::Principal,
+    value: &T,
+    project: fn(&Value) -> Value,
+) -> Value {
+    let whole = serde_json::to_value(value).unwrap_or_default();
+    match who {
+        crate::auth::Principal::User { .. } => whole,
+        crate::auth::Principal::Device { .. } => match whole {
+            Value::Array(items) => Value::Array(items.iter().map(project).collect()),
+            other => project(&other),
+        },
+    }
+}
+
 /// A desk (its JSON form) as a device sees it.
 pub fn desk(value: &Value) -> Value {
     pick(value, DESK_FIELDS)

@@ -1105,14 +1105,19 @@ pub async fn get_ticket(
     State(state): State<AppState>,
     who: Principal,
     AppPath(id): AppPath<i64>,
-) -> Result<AppJson<TicketWithToken>> {
+) -> Result<AppJson<serde_json::Value>> {
     let ticket = read!(state.db, |c| {
         let t = get(c, id).await?;
         who.require_reader(t.branch_id)?;
         let branch = branches::get(c, t.branch_id).await?;
         with_estimate(c, &branch.policy(), t).await
     })?;
-    Ok(AppJson(ticket.for_caller(&who, now_ms())))
+    let ticket = ticket.for_caller(&who, now_ms());
+    Ok(AppJson(crate::projection::for_caller(
+        &who,
+        &ticket,
+        crate::projection::printing_ticket,
+    )))
 }
 
 /// Cancels a ticket (staff of the branch; visitors cancel their own on the
@@ -1227,12 +1232,16 @@ pub async fn queue(
     who: Principal,
     AppPath(branch_id): AppPath<i64>,
     AppQuery(query): AppQuery<QueueQuery>,
-) -> Result<AppJson<QueueView>> {
+) -> Result<AppJson<serde_json::Value>> {
     who.require_reader(branch_id)?;
     let now = now_ms();
     let view = read!(state.db, |c| queue_view(c, branch_id, query.desk_id, now)
         .await)?;
-    Ok(AppJson(view))
+    Ok(AppJson(crate::projection::for_caller(
+        &who,
+        &view,
+        crate::projection::queue_view,
+    )))
 }
 
 /// Builds the queue view.

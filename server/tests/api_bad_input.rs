@@ -1009,9 +1009,10 @@ fn fuzz_sqlite() {
 }
 
 #[test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "WAITWELL_TEST_POSTGRES_URL was not set when the tests were built"
+)]
 fn fuzz_postgres() {
-    match Backend::postgres() {
-        Some(backend) => fuzz(backend),
-        None => eprintln!("WAITWELL_TEST_POSTGRES_URL is not set; skipped"),
-    }
+    fuzz(Backend::require_postgres());
 }

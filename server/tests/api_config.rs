@@ -172,10 +172,13 @@ async fn branch_activation(backend: Backend) {
         )
         .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "{body}");
+    // So do its users' sessions; an admin issuing there is refused.
+    let (s, body) = app.get(&office.manager, "/api/v1/auth/me").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{body}");
     let before = app.event_count(b).await;
     let (s, body) = app
         .post(
-            &office.manager,
+            &office.admin,
             &format!("/api/v1/branches/{b}/tickets"),
             json!({ "service_id": office.services[0] }),
         )

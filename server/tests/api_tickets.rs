@@ -357,7 +357,7 @@ async fn no_show_cancel_park(backend: Backend) {
     let from = app.event_count(office.branch_id).await;
     let (s, cancelled) = app
         .post_empty(
-            &office.kiosk,
+            &office.manager,
             &format!("/api/v1/tickets/{}/cancel", t3["id"]),
         )
         .await;
@@ -371,7 +371,7 @@ async fn no_show_cancel_park(backend: Backend) {
     let before = app.event_count(office.branch_id).await;
     let (s, body) = app
         .post_empty(
-            &office.kiosk,
+            &office.manager,
             &format!("/api/v1/tickets/{}/cancel", t3["id"]),
         )
         .await;
@@ -379,7 +379,7 @@ async fn no_show_cancel_park(backend: Backend) {
     assert_error(&body, "conflict");
     let (s, _) = app
         .post_empty(
-            &office.kiosk,
+            &office.manager,
             &format!("/api/v1/tickets/{}/cancel", t1["id"]),
         )
         .await;
@@ -711,7 +711,7 @@ async fn illegal_transitions(backend: Backend) {
     expect_409(s, &body, "call a done ticket");
     let (s, body) = app
         .post_empty(
-            &office.kiosk,
+            &office.manager,
             &format!("/api/v1/tickets/{}/cancel", t1["id"]),
         )
         .await;
@@ -1111,7 +1111,7 @@ async fn stats_kpis(backend: Backend) {
         .await;
     let (s, _) = app
         .post_empty(
-            &office.kiosk,
+            &office.manager,
             &format!("/api/v1/tickets/{}/cancel", a3["id"]),
         )
         .await;

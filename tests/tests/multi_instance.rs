@@ -9,11 +9,15 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "WAITWELL_TEST_POSTGRES_URL was not set when the tests were built"
+)]
 async fn two_instances_exactly_once() {
-    let Some(db) = ScratchDb::postgres().await.unwrap() else {
-        eprintln!("WAITWELL_TEST_POSTGRES_URL is not set; skipped");
-        return;
-    };
+    let db = ScratchDb::postgres()
+        .await
+        .unwrap()
+        .expect("WAITWELL_TEST_POSTGRES_URL is set");
     let a = Server::start(&db.url, &[]).await.unwrap();
     let b = Server::start(&db.url, &[]).await.unwrap();
     let api_a = Api::new(&a.base);
@@ -138,13 +142,17 @@ async fn two_instances_exactly_once() {
 /// instance clients are connected to is killed with SIGKILL, they move to
 /// the other and end up in the same state as a client that never moved.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "WAITWELL_TEST_POSTGRES_URL was not set when the tests were built"
+)]
 async fn live_across_instances_and_failover() {
     use waitwell_client::{LiveClient, LiveConfig, LiveState, Update};
 
-    let Some(db) = ScratchDb::postgres().await.unwrap() else {
-        eprintln!("WAITWELL_TEST_POSTGRES_URL is not set; skipped");
-        return;
-    };
+    let db = ScratchDb::postgres()
+        .await
+        .unwrap()
+        .expect("WAITWELL_TEST_POSTGRES_URL is set");
     let a = Server::start(&db.url, &[]).await.unwrap();
     let b = Server::start(&db.url, &[]).await.unwrap();
     let api_a = Api::new(&a.base);
