@@ -563,7 +563,7 @@ mod tests {
         let (mut ours, mut theirs) = tokio::io::duplex(1024);
         let printer = tokio::spawn(async move {
             let mut buf = [0u8; 64];
-            let mut seen = Vec::new();
+            let mut seen: Vec<u8> = Vec::new();
             while seen.len() < 9 {
                 let n = theirs.read(&mut buf).await.unwrap();
                 seen.extend(&buf[..n]);
