@@ -541,6 +541,20 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
                         if let Err(e) = persisted.save(&state_file) {
                             tracing::error!("{e:#}");
                         }
+                    } else if let Some(seq) = snapshot["seq"].as_i64()
+                        && seq > persisted.seq
+                        && jobs.is_empty()
+                        && persisted.in_flight.is_none()
+                    {
+                        // Nothing pending: the snapshot's seq is where a
+                        // restart resumes (a fresh state file would
+                        // otherwise miss tickets issued while the agent
+                        // was down, and the job in flight at a crash).
+                        queued_up_to = queued_up_to.max(seq);
+                        persisted.seq = seq;
+                        if let Err(e) = persisted.save(&state_file) {
+                            tracing::error!("{e:#}");
+                        }
                     }
                     state.apply(&snapshot);
                     have_snapshot = true;

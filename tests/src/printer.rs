@@ -227,6 +227,9 @@ async fn serve(mut socket: TcpStream, shared: Arc<Shared>) {
         };
         if reset {
             // RST rather than FIN: the sender's next write or read fails.
+            // Deprecated because a non-zero linger blocks the thread on
+            // drop; zero sends the RST at once and never blocks.
+            #[allow(deprecated)]
             let _ = socket.set_linger(Some(std::time::Duration::ZERO));
             break;
         }

@@ -532,6 +532,10 @@ async fn on_start_only_tickets_within_the_startup_window_print() -> anyhow::Resu
     let mut cfg = config(&server.base, &office.kiosk, printer.port, &dir);
     cfg.startup_window_s = 3;
     let agent = Agent::start(cfg.clone());
+    eventually("the agent to report ok", || async {
+        printer_state(&api, &office.admin, branch).await.as_deref() == Some("ok")
+    })
+    .await;
     issue(&api, &office.kiosk, branch, service, "en").await;
     eventually("the first ticket", || async { printer.prints().len() == 1 }).await;
     agent.stop().await;
