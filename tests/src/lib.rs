@@ -60,7 +60,14 @@ pub fn kiosk_binary() -> PathBuf {
     BIN.get_or_init(|| {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "-q", "-p", "waitwell-kiosk", "--bin", "waitwell-kiosk"])
+            .args([
+                "build",
+                "-q",
+                "-p",
+                "waitwell-kiosk",
+                "--bin",
+                "waitwell-kiosk",
+            ])
             .current_dir(&root)
             .status()
             .expect("running cargo build");

@@ -154,8 +154,7 @@ async fn serve(mut socket: TcpStream, shared: Arc<Shared>) {
         if waiting > 0 {
             let answer = {
                 let mut s = shared.state.lock().unwrap();
-                let answer =
-                    (!s.hold && s.status[0] & 0x08 == 0).then(|| paper_sensor(s.status));
+                let answer = (!s.hold && s.status[0] & 0x08 == 0).then(|| paper_sensor(s.status));
                 if answer.is_some() {
                     s.held -= waiting;
                     s.confirmed += waiting;

@@ -438,7 +438,12 @@ async fn a_ticket_cut_off_half_way_is_reported_and_printed_again_whole() -> anyh
 }
 
 /// The agent's configuration file for `waitwell-kiosk --config`.
-fn config_file(server: &str, token: &str, printer_port: u16, dir: &std::path::Path) -> std::path::PathBuf {
+fn config_file(
+    server: &str,
+    token: &str,
+    printer_port: u16,
+    dir: &std::path::Path,
+) -> std::path::PathBuf {
     let path = dir.join("waitwell-kiosk.toml");
     std::fs::write(
         &path,
@@ -471,7 +476,10 @@ async fn kill9_while_the_printer_has_a_ticket_prints_it_again_once() -> anyhow::
     // state file says so.
     printer.hold_confirmations(true);
     let first = issue(&api, &office.kiosk, branch, service, "en").await;
-    eventually("the ticket at the printer", || async { printer.held() == 1 }).await;
+    eventually("the ticket at the printer", || async {
+        printer.held() == 1
+    })
+    .await;
     let marked = Persisted::load(&state);
     let in_flight = marked.in_flight.context("an in-flight mark")?;
     assert_eq!(in_flight.ticket_id, first["id"].as_i64().unwrap());
@@ -554,7 +562,10 @@ async fn on_start_only_tickets_within_the_startup_window_print() -> anyhow::Resu
     let prints = printer.prints();
     assert_eq!(prints.len(), 3);
     let old = old["number"].as_str().unwrap();
-    assert!(prints.iter().all(|p| !text_of(p).contains(old)), "{old} printed");
+    assert!(
+        prints.iter().all(|p| !text_of(p).contains(old)),
+        "{old} printed"
+    );
     assert!(text_of(&prints[1]).contains(young["number"].as_str().unwrap()));
     assert!(text_of(&prints[2]).contains(later["number"].as_str().unwrap()));
 
