@@ -14,7 +14,8 @@
 //! connection reset or a write failed half-way, the paper ran out) is
 //! reported with the printer's real state and printed again *whole*, with
 //! back-off, until the job expires. Printers without status queries (device
-//! files) cannot confirm: a completed write counts as printed there.
+//! files) cannot confirm: a completed write counts as printed there, as it
+//! does for a printer that stays ready but never answers `GS r 1`.
 //!
 //! **The state file and `kill -9`.** Before the first byte of a ticket is
 //! written, the job is persisted as *in flight*; right after the printer
@@ -691,7 +692,7 @@ async fn handle(ctx: &mut Ctx<'_>, job: Job, limits: Limits) -> Handled {
             if printed.confirmed {
                 tracing::info!(ticket = ticket.id, number = %ticket.number, "ticket printed (confirmed by the printer)");
             } else {
-                tracing::info!(ticket = ticket.id, number = %ticket.number, "ticket sent (status queries off: not confirmed)");
+                tracing::info!(ticket = ticket.id, number = %ticket.number, "ticket sent, not confirmed (status queries off, or no GS r 1)");
             }
             match printed.after {
                 Some(after) => (true, after.reported(), after.detail()),

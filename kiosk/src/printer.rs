@@ -31,7 +31,7 @@ pub const REPLY_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// How long a printer may take to print a ticket and answer the `GS r 1`
 /// that follows it (an 80 mm ticket with a logo takes 1–2 s at 150 mm/s).
-pub const CONFIRM_TIMEOUT: Duration = Duration::from_secs(20);
+pub const CONFIRM_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `GS r 1`: transmit paper sensor status, executed after the bytes before
 /// it (see the module documentation). Sent by [`print`] after the ticket;
@@ -213,7 +213,8 @@ where
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Printed {
     /// Whether the printer confirmed the ticket (`GS r 1` answered after
-    /// it); false only when status queries are off.
+    /// it); false when status queries are off, or the printer answers
+    /// `DLE EOT` (ready) but not `GS r 1`.
     pub confirmed: bool,
     /// State after printing (e.g. the roll ran out on this ticket, or is
     /// near its end), when queried.
@@ -250,7 +251,10 @@ where
 /// A problem before printing; [`PrinterError::Unconfirmed`] once any byte
 /// may have been sent but the printer did not confirm the ticket (the
 /// cause inside is the printer's real-time state when it still answers,
-/// else what went wrong); without `query`, I/O while writing.
+/// else what went wrong); without `query`, I/O while writing. A printer
+/// that stays ready and connected but never answers `GS r 1` (not every
+/// clone implements it) is the one case taken as printed unconfirmed:
+/// printing again would repeat the ticket on every attempt.
 pub async fn print<S>(io: &mut S, bytes: &[u8], query: bool) -> Result<Printed, PrinterError>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -292,11 +296,27 @@ where
         Err(cause) => {
             // Why: the printer's own answer (paper out, cover open) when it
             // still talks on this connection, else the transport's error.
-            let cause = match query_status(io).await.map(|s| s.problem()) {
-                Ok(Some(problem)) => problem,
-                _ => cause,
-            };
-            Err(PrinterError::Unconfirmed(Box::new(cause)))
+            match (query_status(io).await, cause) {
+                (Ok(now), cause) => match now.problem() {
+                    Some(problem) => Err(PrinterError::Unconfirmed(Box::new(problem))),
+                    // Online and ready, the connection intact, yet no
+                    // answer to `GS r 1` in CONFIRM_TIMEOUT: a printer that
+                    // does not implement it. Printing again would print a
+                    // duplicate on every attempt; take it as printed,
+                    // unconfirmed.
+                    None if matches!(cause, PrinterError::NoReply) => {
+                        tracing::warn!(
+                            "the printer answers DLE EOT but not GS r 1: tickets cannot be confirmed"
+                        );
+                        Ok(Printed {
+                            confirmed: false,
+                            after: Some(now),
+                        })
+                    }
+                    None => Err(PrinterError::Unconfirmed(Box::new(cause))),
+                },
+                (Err(_), cause) => Err(PrinterError::Unconfirmed(Box::new(cause))),
+            }
         }
     }
 }
@@ -576,6 +596,35 @@ mod tests {
         assert!(matches!(err, PrinterError::Unconfirmed(_)), "{err:?}");
         assert_eq!(err.reported(), ReportedState::Offline);
         drop(printer);
+    }
+
+    #[tokio::test]
+    async fn a_ready_printer_without_gs_r_is_not_reprinted() {
+        tokio::time::pause();
+        let (mut ours, mut theirs) = tokio::io::duplex(1024);
+        // Answers every DLE EOT with "ready", ignores everything else.
+        let _printer = tokio::spawn(async move {
+            let mut seen: Vec<u8> = Vec::new();
+            let mut buf = [0u8; 64];
+            while let Ok(n) = theirs.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+                seen.extend(&buf[..n]);
+                while let Some(i) = seen.windows(2).position(|w| w == [0x10, 0x04]) {
+                    seen.drain(..i + 3);
+                    theirs.write_all(&[0x12]).await.unwrap();
+                }
+            }
+        });
+        let printed = print(&mut ours, b"hello", true).await.unwrap();
+        assert_eq!(
+            printed,
+            Printed {
+                confirmed: false,
+                after: Some(PrinterStatus::default())
+            }
+        );
     }
 
     #[tokio::test]
