@@ -150,7 +150,7 @@ test('the monitor follows a call and marks a breached standard', async () => {
   assert.equal(await page.locator('#monitor-services tr.breached').count(), 1);
 });
 
-test('alerts for a printer out of paper and an offline display', async () => {
+test('alerts for a printer out of paper or low on paper and an offline display', async () => {
   const { kiosk, display } = await devices();
   const page = await managerPage();
   await page.locator('#monitor-alerts li', { hasText: 'Display Waiting room TV is offline' }).waitFor();
@@ -158,6 +158,12 @@ test('alerts for a printer out of paper and an offline display', async () => {
   await ok(await server.api(server.displayToken, 'POST', `/api/v1/devices/${display.id}/status`, { printer: 'ok' }), 'status');
   await page.locator('#monitor-alerts li', { hasText: 'Printer of Entrance kiosk: out of paper' }).waitFor();
   await page.locator('#monitor-alerts li', { hasText: 'Waiting room TV' }).waitFor({ state: 'detached' });
+  // A roll near its end is a warning (the printer still prints).
+  await ok(await server.api(server.kioskToken, 'POST', `/api/v1/devices/${kiosk.id}/status`, { printer: 'paper_low', detail: 'paper roll near its end' }), 'status');
+  await page.locator('#monitor-alerts li.alert-warn', { hasText: 'Printer of Entrance kiosk: paper low (paper roll near its end)' }).waitFor();
+  await page.getByRole('tab', { name: 'Configuration' }).click();
+  await page.locator(`#devices-body tr[data-id="${kiosk.id}"] .printer-paper_low`, { hasText: 'paper low' }).waitFor();
+  await page.getByRole('tab', { name: 'Monitor' }).click();
   await ok(await server.api(server.kioskToken, 'POST', `/api/v1/devices/${kiosk.id}/status`, { printer: 'ok' }), 'status');
   await page.locator('#monitor-alerts li', { hasText: 'All clear.' }).waitFor();
   // The device table shows the same.

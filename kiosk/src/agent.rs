@@ -6,10 +6,37 @@
 //! unreachable or not ready stays at the head of the queue and is retried
 //! with back-off until it prints or expires (`job_expiry_s`): the visitor
 //! already has the ticket on the kiosk screen and the server keeps it, so
-//! an unprinted ticket is an inconvenience, not a loss. Once the bytes are
-//! written the job counts as printed, whatever the printer says afterwards,
-//! and its seq is persisted to the state file, so neither a reconnect nor a
-//! restart prints it again.
+//! an unprinted ticket is an inconvenience, not a loss.
+//!
+//! **Delivery.** A ticket counts as printed only when the printer confirms
+//! it (see [`printer`]: a `GS r 1` sent after the ticket is answered only
+//! once the ticket went through). A ticket the printer did not confirm (the
+//! connection reset or a write failed half-way, the paper ran out) is
+//! reported with the printer's real state and printed again *whole*, with
+//! back-off, until the job expires. Printers without status queries (device
+//! files) cannot confirm: a completed write counts as printed there, as it
+//! does for a printer that stays ready but never answers `GS r 1`.
+//!
+//! **The state file and `kill -9`.** Before the first byte of a ticket is
+//! written, the job is persisted as *in flight*; right after the printer
+//! confirms it, as *done* (its seq), before anything else (even the status
+//! report). Each save is a write to a temporary file, `fsync`, rename and
+//! an `fsync` of the directory, so a crash leaves the old or the new state,
+//! never a torn one. The window in which a crash leaves the outcome unknown
+//! is therefore the printing itself, from the first byte to the
+//! confirmation. For that window the agent is **at-least-once**: after a
+//! restart the in-flight ticket is printed again, whole (if the start-up
+//! window below still allows it). A duplicate is handed to the visitor who
+//! is still at the kiosk, and both copies open the same ticket; a missing
+//! ticket would leave a visitor who walked away from the screen without
+//! their number. The start-up window keeps the duplicate from turning into
+//! a stranger's ticket left in the tray: after it, nothing is reprinted.
+//!
+//! **Start-up.** After a restart the stream resumes from the state file,
+//! but tickets issued before the agent started are printed only if issued
+//! within `startup_window_s` (default 120 s); their visitors have left the
+//! kiosk otherwise, and a pile of strangers' tickets (whose QR codes open,
+//! and cancel, the tickets) is worse than none.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -192,8 +219,22 @@ impl Api {
 pub struct Persisted {
     /// Branch the seq belongs to.
     pub branch_id: i64,
-    /// Seq of the last print job handled (printed or given up).
+    /// Seq of the last print job done (printed and confirmed, or given up).
     pub seq: i64,
+    /// The job being printed: saved before its first byte is written and
+    /// cleared when it is done. Found at start, it means the agent stopped
+    /// while the printer had the ticket, so it may or may not have printed.
+    #[serde(default)]
+    pub in_flight: Option<InFlight>,
+}
+
+/// A job whose ticket may have reached the printer, not yet confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InFlight {
+    /// The job's seq (its `ticket.issued` event).
+    pub seq: i64,
+    /// The ticket.
+    pub ticket_id: i64,
 }
 
 impl Persisted {
@@ -205,18 +246,37 @@ impl Persisted {
             .unwrap_or_default()
     }
 
-    /// Writes the state file atomically (temporary file, then rename), so
-    /// a crash leaves the old or the new seq, never a torn file.
+    /// Writes the state file durably and atomically: a temporary file,
+    /// `fsync`, rename over the old one, `fsync` of the directory (so the
+    /// rename itself survives a power cut). A crash leaves the old or the
+    /// new state, never a torn file.
     ///
     /// # Errors
     /// I/O.
     pub fn save(&self, path: &Path) -> anyhow::Result<()> {
+        use std::io::Write as _;
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
-        std::fs::write(&tmp, serde_json::to_vec(self)?)
-            .with_context(|| format!("writing {}", tmp.display()))?;
+        let write = || -> std::io::Result<()> {
+            let mut file = std::fs::File::create(&tmp)?;
+            file.write_all(&serde_json::to_vec(self)?)?;
+            file.sync_all()
+        };
+        write().with_context(|| format!("writing {}", tmp.display()))?;
         std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+        // Directories cannot be opened for syncing everywhere (Windows);
+        // where they can, a failure is worth knowing.
+        #[cfg(unix)]
+        {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            std::fs::File::open(dir)
+                .and_then(|d| d.sync_all())
+                .with_context(|| format!("syncing {}", dir.display()))?;
+        }
         Ok(())
     }
 }
@@ -290,7 +350,7 @@ pub fn print_ticket(
     }
 }
 
-/// Opens the printer and prints `bytes`.
+/// Opens the printer and prints `bytes` (see [`printer::print`]).
 ///
 /// # Errors
 /// See [`printer::print`] and [`printer::open`].
@@ -306,14 +366,18 @@ pub async fn print_bytes(config: &Config, bytes: &[u8]) -> Result<printer::Print
 
 /// Checks the printer without printing: its state when it answers status
 /// queries, otherwise whether it can be opened.
-async fn check_printer(config: &Config) -> Result<(), PrinterError> {
-    let mut io = printer::open(&config.printer.connection).await?;
-    if config.printer.queries()
-        && let Some(problem) = printer::query_status(&mut io).await?.problem()
-    {
-        return Err(problem);
+async fn check_printer(config: &Config) -> (ReportedState, Option<String>) {
+    let mut io = match printer::open(&config.printer.connection).await {
+        Ok(io) => io,
+        Err(e) => return (e.reported(), Some(e.to_string())),
+    };
+    if !config.printer.queries() {
+        return (ReportedState::Ok, None);
     }
-    Ok(())
+    match printer::query_status(&mut io).await {
+        Ok(status) => (status.reported(), status.detail()),
+        Err(e) => (e.reported(), Some(e.to_string())),
+    }
 }
 
 /// Runs the agent until `shutdown` completes.
@@ -323,6 +387,9 @@ async fn check_printer(config: &Config) -> Result<(), PrinterError> {
 /// file); the server or printer being away is retried forever.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     tokio::pin!(shutdown);
+    // Tickets issued before this moment were issued while the agent was
+    // down (or starting): `startup_window_s` applies to them.
+    let started_ms = chrono::Utc::now().timestamp_millis();
     let logo = config.printer.load_logo()?;
     let api = Api::new(&config.server_url, &config.token)?;
     let state_file = config.state_file();
@@ -354,14 +421,24 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     if persisted.branch_id != me.branch_id {
         persisted = Persisted {
             branch_id: me.branch_id,
-            seq: 0,
+            ..Persisted::default()
         };
+    }
+    if let Some(job) = persisted.in_flight {
+        // At-least-once (see the module documentation): the job's event is
+        // replayed below, and the ticket printed again if still young.
+        tracing::warn!(
+            ticket = job.ticket_id,
+            seq = job.seq,
+            "the agent stopped while this ticket was being printed; printing it again \
+             if it was issued within startup_window_s"
+        );
     }
     persisted.save(&state_file)?;
 
     // After a restart the stream resumes from the state file, so tickets
-    // issued while the agent was down are printed too (if they are not too
-    // old by then, see `handle`). Resumed streams carry no snapshot: the
+    // issued while the agent was down are seen too; `handle` prints only
+    // those within the start-up window. Resumed streams carry no snapshot: the
     // branch and services that printing needs come over REST first.
     let mut state = LiveState::default();
     let mut have_snapshot = false;
@@ -398,7 +475,11 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     let mut queued_up_to = persisted.seq;
     let mut retry_at: Option<Instant> = None;
     let mut backoff = config.retry_min();
-    let expiry = Duration::from_secs(config.job_expiry_s);
+    let limits = Limits {
+        expiry: Duration::from_secs(config.job_expiry_s),
+        startup_window: config.startup_window(),
+        started_ms,
+    };
     let mut status_tick =
         tokio::time::interval(Duration::from_secs(config.status_interval_s.max(1)));
     status_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -409,13 +490,25 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
             && due
             && let Some(job) = jobs.front().copied()
         {
-            let outcome = handle(&api, &config, &state, logo.as_ref(), me, job, expiry).await;
+            let mut ctx = Ctx {
+                api: &api,
+                config: &config,
+                live: &state,
+                logo: logo.as_ref(),
+                me,
+                persisted: &mut persisted,
+                state_file: &state_file,
+            };
+            let outcome = handle(&mut ctx, job, limits).await;
             match outcome {
                 Handled::Done => {
                     jobs.pop_front();
-                    persisted.seq = job.seq;
-                    if let Err(e) = persisted.save(&state_file) {
-                        tracing::error!("{e:#}");
+                    if persisted.seq != job.seq || persisted.in_flight.is_some() {
+                        persisted.seq = job.seq;
+                        persisted.in_flight = None;
+                        if let Err(e) = persisted.save(&state_file) {
+                            tracing::error!("{e:#}");
+                        }
                     }
                     retry_at = None;
                     backoff = config.retry_min();
@@ -445,6 +538,21 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
                         jobs.clear();
                         queued_up_to = seq;
                         persisted.seq = seq;
+                        persisted.in_flight = None;
+                        if let Err(e) = persisted.save(&state_file) {
+                            tracing::error!("{e:#}");
+                        }
+                    } else if let Some(seq) = snapshot["seq"].as_i64()
+                        && seq > persisted.seq
+                        && jobs.is_empty()
+                        && persisted.in_flight.is_none()
+                    {
+                        // Nothing pending: the snapshot's seq is where a
+                        // restart resumes (a fresh state file would
+                        // otherwise miss tickets issued while the agent
+                        // was down, and the job in flight at a crash).
+                        queued_up_to = queued_up_to.max(seq);
+                        persisted.seq = seq;
                         if let Err(e) = persisted.save(&state_file) {
                             tracing::error!("{e:#}");
                         }
@@ -466,10 +574,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
                 retry_at = None;
             }
             _ = status_tick.tick(), if have_snapshot && jobs.is_empty() => {
-                let (reported, detail) = match check_printer(&config).await {
-                    Ok(()) => (ReportedState::Ok, None),
-                    Err(e) => (e.reported(), Some(e.to_string())),
-                };
+                let (reported, detail) = check_printer(&config).await;
                 if let Err(e) = api.report(me.device_id, reported, detail.as_deref()).await {
                     tracing::warn!("reporting printer status: {e:#}");
                 }
@@ -481,29 +586,58 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
 }
 
 enum Handled {
-    /// Printed, or given up for good.
+    /// Printed and confirmed, or given up for good.
     Done,
-    /// Try again later.
+    /// Try again later (the whole ticket).
     Retry,
 }
 
-async fn handle(
-    api: &Api,
-    config: &Config,
-    state: &LiveState,
-    logo: Option<&Logo>,
+/// What handling a job needs from the agent.
+struct Ctx<'a> {
+    api: &'a Api,
+    config: &'a Config,
+    live: &'a LiveState,
+    logo: Option<&'a Logo>,
     me: Identity,
-    job: Job,
+    /// The state file's contents; `handle` saves the in-flight and done
+    /// marks around the printing.
+    persisted: &'a mut Persisted,
+    state_file: &'a Path,
+}
+
+/// How old a job may get.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// `job_expiry_s`.
     expiry: Duration,
-) -> Handled {
-    if job.received.elapsed() > expiry {
+    /// `startup_window_s`, for tickets issued before `started_ms`.
+    startup_window: Duration,
+    /// When the agent started, ms since the epoch (wall clock).
+    started_ms: i64,
+}
+
+impl Limits {
+    /// Whether a ticket issued at `issued_ms` is too old to print at
+    /// `now_ms` (wall clocks; kiosks run NTP).
+    fn too_old(&self, issued_ms: i64, now_ms: i64) -> bool {
+        let limit = if issued_ms < self.started_ms {
+            self.startup_window
+        } else {
+            self.expiry
+        };
+        u64::try_from(now_ms - issued_ms).is_ok_and(|age| u128::from(age) > limit.as_millis())
+    }
+}
+
+async fn handle(ctx: &mut Ctx<'_>, job: Job, limits: Limits) -> Handled {
+    if job.received.elapsed() > limits.expiry {
         tracing::warn!(
             ticket = job.ticket_id,
             "print job expired unprinted; the visitor has the ticket on screen"
         );
         return Handled::Done;
     }
-    let ticket = match api.ticket(job.ticket_id).await {
+    let ticket = match ctx.api.ticket(job.ticket_id).await {
         Ok(Some(t)) => t,
         Ok(None) => {
             tracing::warn!(
@@ -518,22 +652,50 @@ async fn handle(
         }
     };
     // A job replayed after a long outage is as stale as one stuck behind a
-    // broken printer (compared with the wall clock; kiosks run NTP).
-    let age_ms = chrono::Utc::now().timestamp_millis() - ticket.issued_at;
-    if u64::try_from(age_ms).is_ok_and(|age| age > expiry.as_millis() as u64) {
+    // broken printer; one issued while the agent was down gets only the
+    // start-up window.
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    if limits.too_old(ticket.issued_at, now_ms) {
         tracing::warn!(
             ticket = job.ticket_id,
             "ticket issued {} s ago; not printed",
-            age_ms / 1000
+            (now_ms - ticket.issued_at) / 1000
         );
         return Handled::Done;
     }
-    let bytes = layout::encode(&print_ticket(&ticket, state, config, logo));
-    let (done, reported, detail) = match print_bytes(config, &bytes).await {
+    let bytes = layout::encode(&print_ticket(&ticket, ctx.live, ctx.config, ctx.logo));
+
+    // In flight from before the first byte: a crash from here until the
+    // done mark below prints the ticket again after the restart.
+    let in_flight = Some(InFlight {
+        seq: job.seq,
+        ticket_id: job.ticket_id,
+    });
+    if ctx.persisted.in_flight != in_flight {
+        ctx.persisted.in_flight = in_flight;
+        if let Err(e) = ctx.persisted.save(ctx.state_file) {
+            // Printing anyway only risks what the marker is for: a
+            // duplicate after a crash. Not printing would risk much more.
+            tracing::error!("{e:#}");
+        }
+    }
+    let (done, reported, detail) = match print_bytes(ctx.config, &bytes).await {
         Ok(printed) => {
-            tracing::info!(ticket = ticket.id, number = %ticket.number, "ticket printed");
-            match printed.after.and_then(|s| s.problem()) {
-                Some(problem) => (true, problem.reported(), Some(problem.to_string())),
+            // Done mark first, before the status report (an HTTP call that
+            // may take seconds): that keeps the crash window to the
+            // printing itself.
+            ctx.persisted.seq = job.seq;
+            ctx.persisted.in_flight = None;
+            if let Err(e) = ctx.persisted.save(ctx.state_file) {
+                tracing::error!("{e:#}");
+            }
+            if printed.confirmed {
+                tracing::info!(ticket = ticket.id, number = %ticket.number, "ticket printed (confirmed by the printer)");
+            } else {
+                tracing::info!(ticket = ticket.id, number = %ticket.number, "ticket sent, not confirmed (status queries off, or no GS r 1)");
+            }
+            match printed.after {
+                Some(after) => (true, after.reported(), after.detail()),
                 None => (true, ReportedState::Ok, None),
             }
         }
@@ -546,7 +708,11 @@ async fn handle(
             )
         }
     };
-    if let Err(e) = api.report(me.device_id, reported, detail.as_deref()).await {
+    if let Err(e) = ctx
+        .api
+        .report(ctx.me.device_id, reported, detail.as_deref())
+        .await
+    {
         tracing::warn!("reporting printer status: {e:#}");
     }
     if done { Handled::Done } else { Handled::Retry }
@@ -575,10 +741,38 @@ mod tests {
         let p = Persisted {
             branch_id: 2,
             seq: 41,
+            in_flight: Some(InFlight {
+                seq: 44,
+                ticket_id: 9,
+            }),
         };
         p.save(&path).unwrap();
         assert_eq!(Persisted::load(&path), p);
+        assert!(!dir.join("state.tmp").exists());
+        // A state file from before in-flight marks still reads.
+        std::fs::write(&path, r#"{"branch_id":2,"seq":41}"#).unwrap();
+        assert_eq!(Persisted::load(&path).in_flight, None);
+        assert_eq!(Persisted::load(&path).seq, 41);
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn tickets_issued_before_the_start_get_the_startup_window() {
+        let limits = Limits {
+            expiry: Duration::from_secs(600),
+            startup_window: Duration::from_secs(120),
+            started_ms: 1_000_000,
+        };
+        let now = 1_100_000;
+        // Issued while the agent was down: 120 s.
+        assert!(!limits.too_old(now - 120_000, now));
+        assert!(limits.too_old(now - 121_000, now));
+        // Issued while it ran (a printer outage): 600 s.
+        let now = 2_000_000;
+        assert!(!limits.too_old(now - 599_000, now));
+        assert!(limits.too_old(now - 601_000, now));
+        // A clock behind the server's is not "too old".
+        assert!(!limits.too_old(now + 5_000, now));
     }
 
     #[test]

@@ -39,6 +39,13 @@ pub struct Config {
     /// Longest retry delay, in milliseconds.
     #[serde(default = "default_retry_max_ms")]
     pub retry_max_ms: u64,
+    /// Tickets issued before the agent started (while it was down) are
+    /// printed only when issued at most this many seconds ago: older ones'
+    /// visitors have left the kiosk, and a pile of strangers' tickets, whose
+    /// QR codes open (and cancel) their tickets, is worse than none. At most
+    /// `job_expiry_s`; 0 prints none of them.
+    #[serde(default = "default_startup_window_s")]
+    pub startup_window_s: u64,
     /// How often the printer's state is checked and reported while idle,
     /// in seconds (also keeps the device "online" for managers).
     #[serde(default = "default_status_interval_s")]
@@ -111,6 +118,9 @@ fn auto<'de, D: serde::Deserializer<'de>>(d: D) -> Result<(), D::Error> {
 
 fn default_job_expiry_s() -> u64 {
     600
+}
+fn default_startup_window_s() -> u64 {
+    120
 }
 fn default_retry_min_ms() -> u64 {
     1_000
@@ -186,6 +196,7 @@ impl Config {
             public_url: None,
             state_file: None,
             job_expiry_s: default_job_expiry_s(),
+            startup_window_s: default_startup_window_s(),
             retry_min_ms: default_retry_min_ms(),
             retry_max_ms: default_retry_max_ms(),
             status_interval_s: default_status_interval_s(),
@@ -198,7 +209,27 @@ impl Config {
     /// # Errors
     /// Invalid TOML or missing settings.
     pub fn parse(text: &str) -> anyhow::Result<Config> {
-        Ok(toml::from_str(text)?)
+        let config: Config = toml::from_str(text)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks settings that are each valid alone but not together.
+    ///
+    /// # Errors
+    /// `job_expiry_s` is 0, or `startup_window_s` exceeds it.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.job_expiry_s == 0 {
+            anyhow::bail!("job_expiry_s must be at least 1 (seconds)");
+        }
+        if self.startup_window_s > self.job_expiry_s {
+            anyhow::bail!(
+                "startup_window_s ({}) must be between 0 and job_expiry_s ({}) seconds",
+                self.startup_window_s,
+                self.job_expiry_s
+            );
+        }
+        Ok(())
     }
 
     /// Reads a configuration file; a relative `state_file` (and the default
@@ -236,6 +267,11 @@ impl Config {
         self.state_file
             .clone()
             .unwrap_or_else(|| PathBuf::from("waitwell-kiosk.state"))
+    }
+
+    /// See [`Config::startup_window_s`].
+    pub fn startup_window(&self) -> Duration {
+        Duration::from_secs(self.startup_window_s)
     }
 
     /// First retry delay.
@@ -307,6 +343,8 @@ code_page = "pc865"
         assert_eq!(serial.printer.paper_width, PaperWidth::Mm80);
         assert!(!serial.printer.queries());
 
+        assert_eq!(config.startup_window_s, 120);
+        assert_eq!(config.job_expiry_s, 600);
         assert!(
             Config::parse(
                 "server_url = \"x\"\ntoken = \"t\"\n[printer]\nconnection = \"usb\"\npath = \"/dev/usb/lp0\"\npaper_width = 70\n"
@@ -319,5 +357,27 @@ code_page = "pc865"
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn startup_window_is_validated() {
+        let with = |extra: &str| {
+            Config::parse(&format!(
+                "server_url = \"x\"\ntoken = \"t\"\n{extra}\n[printer]\nconnection = \"file\"\npath = \"/tmp/t\"\n"
+            ))
+        };
+        assert_eq!(with("startup_window_s = 30").unwrap().startup_window_s, 30);
+        assert_eq!(with("startup_window_s = 0").unwrap().startup_window_s, 0);
+        let err = with("startup_window_s = 900").err().unwrap().to_string();
+        assert_eq!(
+            err,
+            "startup_window_s (900) must be between 0 and job_expiry_s (600) seconds"
+        );
+        assert!(with("startup_window_s = 900\njob_expiry_s = 1200").is_ok());
+        let err = format!("{:#}", with("startup_window_s = -5").err().unwrap());
+        assert!(err.contains("startup_window_s"), "{err}");
+        let err = format!("{:#}", with("startup_window_s = \"2m\"").err().unwrap());
+        assert!(err.contains("startup_window_s"), "{err}");
+        assert!(with("job_expiry_s = 0\nstartup_window_s = 0").is_err());
     }
 }

@@ -5,7 +5,8 @@
 //! Reading order:
 //! - [`config`]: the TOML configuration file.
 //! - [`agent`]: the loop (live stream → print jobs → printer → status
-//!   reports) and the state file that prevents double printing.
+//!   reports), delivery confirmation and the state file (in-flight and
+//!   done marks).
 //! - [`layout`]: the ticket layout, a pure function to ESC/POS bytes.
 //! - [`codepage`]: text to the printer's 8-bit code page, with
 //!   transliteration; never UTF-8.

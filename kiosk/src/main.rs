@@ -102,9 +102,14 @@ async fn main() -> anyhow::Result<()> {
             let mut io = waitwell_kiosk::printer::open(&printer.connection).await?;
             let printed =
                 waitwell_kiosk::printer::print(&mut io, &bytes, printer.queries()).await?;
-            match printed.after.and_then(|s| s.problem()) {
-                Some(problem) => println!("printed; the printer now reports: {problem}"),
-                None => println!("printed a sample ticket ({page}, {} mm)", u16::from(width)),
+            let what = if printed.confirmed {
+                "printed a sample ticket (confirmed by the printer)"
+            } else {
+                "sent a sample ticket (status queries off: not confirmed)"
+            };
+            println!("{what} ({page}, {} mm)", u16::from(width));
+            if let Some(note) = printed.after.and_then(|s| s.detail()) {
+                println!("the printer now reports: {note}");
             }
             Ok(())
         }

@@ -2,6 +2,19 @@
 //! printer's device file, a serial port, a plain file), asking the printer
 //! for its state with `DLE EOT n`, and writing a ticket.
 //!
+//! **Delivery confirmation.** A write that succeeds on a TCP socket only
+//! means the bytes reached the kernel's send buffer: the printer may reset
+//! the connection, lose power or run out of paper half-way through the
+//! ticket. So, when status queries are on, [`print`] follows the ticket with
+//! `GS r 1` (transmit paper sensor status). Unlike the real-time `DLE EOT`
+//! queries, which the printer answers as soon as it receives them, `GS r`
+//! is executed in order, after every byte before it has been processed:
+//! its reply is the printer saying the whole ticket, cut included, went
+//! through. Without that reply the ticket counts as not printed
+//! ([`PrinterError::Unconfirmed`]) and the agent prints the whole ticket
+//! again later. Device files without read-back cannot confirm anything; a
+//! completed write is all there is to go on for them.
+//!
 //! Everything that talks to a printer is generic over
 //! `AsyncRead + AsyncWrite`, so tests drive it with in-memory pipes and a
 //! fake printer on a loopback socket.
@@ -15,6 +28,15 @@ use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 /// How long a printer may take to answer one status query or to accept a
 /// connection.
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long a printer may take to print a ticket and answer the `GS r 1`
+/// that follows it (an 80 mm ticket with a logo takes 1–2 s at 150 mm/s).
+pub const CONFIRM_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `GS r 1`: transmit paper sensor status, executed after the bytes before
+/// it (see the module documentation). Sent by [`print`] after the ticket;
+/// not part of the ticket's bytes, so the encoder stays a pure layout.
+pub const CONFIRM_QUERY: [u8; 3] = [0x1D, 0x72, 0x01];
 
 /// Why printing failed.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +65,10 @@ pub enum PrinterError {
     /// Writing failed.
     #[error("printer I/O: {0}")]
     Io(#[from] std::io::Error),
+    /// The ticket was (perhaps partly) sent, but the printer did not confirm
+    /// it: the cause is inside. The whole ticket has to be printed again.
+    #[error("ticket not confirmed by the printer: {0}")]
+    Unconfirmed(Box<PrinterError>),
 }
 
 /// The printer states the server knows (`POST /api/v1/devices/{id}/status`).
@@ -59,6 +85,8 @@ pub enum ReportedState {
     Offline,
     /// Anything else.
     Error,
+    /// Printing, but the roll is near its end (near-end sensor).
+    PaperLow,
 }
 
 impl PrinterError {
@@ -73,6 +101,7 @@ impl PrinterError {
             PrinterError::Fault | PrinterError::BadReply(_) | PrinterError::Io(_) => {
                 ReportedState::Error
             }
+            PrinterError::Unconfirmed(cause) => cause.reported(),
         }
     }
 }
@@ -116,6 +145,25 @@ impl PrinterStatus {
             paper_near_end: paper & 0x0C == 0x0C,
             error: cause & 0x40 != 0,
         })
+    }
+
+    /// The state to report: the most specific problem, else paper low when
+    /// the near-end sensor says so, else ok.
+    pub fn reported(&self) -> ReportedState {
+        match self.problem() {
+            Some(problem) => problem.reported(),
+            None if self.paper_near_end => ReportedState::PaperLow,
+            None => ReportedState::Ok,
+        }
+    }
+
+    /// The detail to report with [`PrinterStatus::reported`].
+    pub fn detail(&self) -> Option<String> {
+        match self.problem() {
+            Some(problem) => Some(problem.to_string()),
+            None if self.paper_near_end => Some("paper roll near its end".to_owned()),
+            None => None,
+        }
     }
 
     /// The most specific problem, if any: paper out, cover open, error,
@@ -164,35 +212,113 @@ where
 /// The result of a print that got the ticket onto paper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Printed {
-    /// State after printing (e.g. the roll ran out on this ticket), when
-    /// queried.
+    /// Whether the printer confirmed the ticket (`GS r 1` answered after
+    /// it); false when status queries are off, or the printer answers
+    /// `DLE EOT` (ready) but not `GS r 1`.
+    pub confirmed: bool,
+    /// State after printing (e.g. the roll ran out on this ticket, or is
+    /// near its end), when queried.
     pub after: Option<PrinterStatus>,
 }
 
-/// Prints `bytes`: checks the status first (when `query`), writes, and
-/// checks again. A problem before writing is an error and nothing is
-/// written; a problem found afterwards does not undo the print (the ticket
-/// left the printer) and is returned in [`Printed::after`].
+/// Near-end bits (0–1) of a `GS r 1` reply.
+const GS_R_NEAR_END: u8 = 0x03;
+
+/// Waits for the reply to [`CONFIRM_QUERY`]: one byte with bits 4–7 clear
+/// (which also tells it from a `DLE EOT` reply, whose bit 4 is set).
+async fn confirmation<S>(io: &mut S) -> Result<u8, PrinterError>
+where
+    S: AsyncRead + Unpin,
+{
+    let mut byte = [0u8; 1];
+    match tokio::time::timeout(CONFIRM_TIMEOUT, io.read(&mut byte)).await {
+        Err(_) => Err(PrinterError::NoReply),
+        Ok(Ok(0)) => Err(PrinterError::Io(std::io::ErrorKind::UnexpectedEof.into())),
+        Ok(Ok(_)) if byte[0] & 0xF0 == 0 => Ok(byte[0]),
+        Ok(Ok(_)) => Err(PrinterError::BadReply(byte[0])),
+        Ok(Err(e)) => Err(PrinterError::Io(e)),
+    }
+}
+
+/// Prints `bytes`. With `query`: checks the status first (a problem is an
+/// error and nothing is written), writes the ticket followed by
+/// [`CONFIRM_QUERY`], waits for its reply, then reads the status again.
+/// A problem found after a confirmed ticket does not undo it (the ticket
+/// left the printer) and is returned in [`Printed::after`]. Without
+/// `query` a completed write counts as printed, unconfirmed.
 ///
 /// # Errors
-/// A problem before printing, or I/O while writing.
+/// A problem before printing; [`PrinterError::Unconfirmed`] once any byte
+/// may have been sent but the printer did not confirm the ticket (the
+/// cause inside is the printer's real-time state when it still answers,
+/// else what went wrong); without `query`, I/O while writing. A printer
+/// that stays ready and connected but never answers `GS r 1` (not every
+/// clone implements it) is the one case taken as printed unconfirmed:
+/// printing again would repeat the ticket on every attempt.
 pub async fn print<S>(io: &mut S, bytes: &[u8], query: bool) -> Result<Printed, PrinterError>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    if query && let Some(problem) = query_status(io).await?.problem() {
+    if !query {
+        io.write_all(bytes).await?;
+        io.flush().await?;
+        return Ok(Printed {
+            confirmed: false,
+            after: None,
+        });
+    }
+    if let Some(problem) = query_status(io).await?.problem() {
         return Err(problem);
     }
-    io.write_all(bytes).await?;
-    io.flush().await?;
-    let after = if query {
-        // A failed query after a successful write still leaves a printed
-        // ticket: report it, never print it again.
-        query_status(io).await.ok()
-    } else {
-        None
+    let sent = async {
+        io.write_all(bytes).await?;
+        io.write_all(&CONFIRM_QUERY).await?;
+        io.flush().await
+    }
+    .await;
+    let confirmed = match sent {
+        Ok(()) => confirmation(io).await,
+        Err(e) => Err(PrinterError::Io(e)),
     };
-    Ok(Printed { after })
+    match confirmed {
+        Ok(paper) => {
+            // A failed query after a confirmed ticket still leaves a
+            // printed ticket: never print it again.
+            let after = query_status(io).await.ok().map(|mut s| {
+                s.paper_near_end |= paper & GS_R_NEAR_END == GS_R_NEAR_END;
+                s
+            });
+            Ok(Printed {
+                confirmed: true,
+                after,
+            })
+        }
+        Err(cause) => {
+            // Why: the printer's own answer (paper out, cover open) when it
+            // still talks on this connection, else the transport's error.
+            match (query_status(io).await, cause) {
+                (Ok(now), cause) => match now.problem() {
+                    Some(problem) => Err(PrinterError::Unconfirmed(Box::new(problem))),
+                    // Online and ready, the connection intact, yet no
+                    // answer to `GS r 1` in CONFIRM_TIMEOUT: a printer that
+                    // does not implement it. Printing again would print a
+                    // duplicate on every attempt; take it as printed,
+                    // unconfirmed.
+                    None if matches!(cause, PrinterError::NoReply) => {
+                        tracing::warn!(
+                            "the printer answers DLE EOT but not GS r 1: tickets cannot be confirmed"
+                        );
+                        Ok(Printed {
+                            confirmed: false,
+                            after: Some(now),
+                        })
+                    }
+                    None => Err(PrinterError::Unconfirmed(Box::new(cause))),
+                },
+                (Err(_), cause) => Err(PrinterError::Unconfirmed(Box::new(cause))),
+            }
+        }
+    }
 }
 
 /// How the printer is connected.
@@ -370,10 +496,18 @@ mod tests {
         ));
     }
 
-    /// A printer on the other end of an in-memory pipe that answers
-    /// `DLE EOT n` with `replies[n]` and records the rest.
-    async fn fake(mut io: tokio::io::DuplexStream, replies: [u8; 3]) -> Vec<u8> {
+    /// A printer on the other end of an in-memory pipe: answers
+    /// `DLE EOT n` with `replies[n]` and `GS r 1` with the near-end and
+    /// end bits of `replies[2]`, and returns every byte it received, in
+    /// order. With `hang_up_after`, it drops the pipe once it has received
+    /// that many bytes (a printer reset half-way through a ticket).
+    async fn fake(
+        mut io: tokio::io::DuplexStream,
+        replies: [u8; 3],
+        hang_up_after: Option<usize>,
+    ) -> Vec<u8> {
         let mut seen = Vec::new();
+        let mut unanswered = 0;
         let mut buf = [0u8; 256];
         loop {
             let n = match io.read(&mut buf).await {
@@ -381,13 +515,25 @@ mod tests {
                 Ok(n) => n,
             };
             seen.extend(&buf[..n]);
-            while let Some(i) = seen.windows(3).position(|w| w[0] == 0x10 && w[1] == 0x04) {
-                let reply = match seen[i + 2] {
-                    1 => replies[0],
-                    2 => replies[1],
-                    _ => replies[2],
+            if hang_up_after.is_some_and(|max| seen.len() >= max) {
+                seen.truncate(hang_up_after.unwrap_or_default());
+                return seen;
+            }
+            while let Some(i) = seen[unanswered..]
+                .windows(3)
+                .position(|w| w[..2] == [0x10, 0x04] || w == CONFIRM_QUERY)
+            {
+                let at = unanswered + i;
+                let reply = match seen[at..at + 3] {
+                    [0x10, 0x04, 1] => replies[0],
+                    [0x10, 0x04, 2] => replies[1],
+                    [0x10, 0x04, _] => replies[2],
+                    _ => {
+                        u8::from(replies[2] & 0x0C == 0x0C) * 0x03
+                            + u8::from(replies[2] & 0x60 == 0x60) * 0x0C
+                    }
                 };
-                seen.drain(i..i + 3);
+                unanswered = at + 3;
                 if io.write_all(&[reply]).await.is_err() {
                     return seen;
                 }
@@ -395,21 +541,105 @@ mod tests {
         }
     }
 
+    const STATUS: [u8; 9] = [0x10, 0x04, 1, 0x10, 0x04, 2, 0x10, 0x04, 4];
+
     #[tokio::test]
     async fn prints_when_ready_and_not_when_out_of_paper() {
         let (mut ours, theirs) = tokio::io::duplex(1024);
-        let printer = tokio::spawn(fake(theirs, [0x12, 0x12, 0x12]));
+        let printer = tokio::spawn(fake(theirs, [0x12, 0x12, 0x12], None));
         let printed = print(&mut ours, b"hello", true).await.unwrap();
-        assert_eq!(printed.after, Some(PrinterStatus::default()));
+        assert_eq!(
+            printed,
+            Printed {
+                confirmed: true,
+                after: Some(PrinterStatus::default())
+            }
+        );
         drop(ours);
-        assert_eq!(printer.await.unwrap(), b"hello");
+        // Status, the ticket, its confirmation query, status again.
+        let wire = [&STATUS[..], b"hello", &CONFIRM_QUERY, &STATUS].concat();
+        assert_eq!(printer.await.unwrap(), wire);
 
         let (mut ours, theirs) = tokio::io::duplex(1024);
-        let printer = tokio::spawn(fake(theirs, [0x1A, 0x32, 0x72]));
+        let printer = tokio::spawn(fake(theirs, [0x1A, 0x32, 0x72], None));
         let err = print(&mut ours, b"hello", true).await.unwrap_err();
         assert_eq!(err.reported(), ReportedState::PaperOut);
         drop(ours);
-        assert!(printer.await.unwrap().is_empty(), "nothing printed");
+        assert_eq!(printer.await.unwrap(), STATUS, "nothing printed");
+    }
+
+    #[tokio::test]
+    async fn a_ticket_cut_off_half_way_is_not_confirmed() {
+        let (mut ours, theirs) = tokio::io::duplex(1024);
+        let printer = tokio::spawn(fake(theirs, [0x12, 0x12, 0x12], Some(STATUS.len() + 3)));
+        let err = print(&mut ours, b"hello", true).await.unwrap_err();
+        assert!(matches!(err, PrinterError::Unconfirmed(_)), "{err:?}");
+        assert_eq!(err.reported(), ReportedState::Error);
+        assert_eq!(printer.await.unwrap(), [&STATUS[..], b"hel"].concat());
+
+        // A printer that takes the whole ticket but never answers the
+        // confirmation query (stopped half-way) is not confirmed either.
+        tokio::time::pause();
+        let (mut ours, mut theirs) = tokio::io::duplex(1024);
+        let printer = tokio::spawn(async move {
+            let mut buf = [0u8; 64];
+            let mut seen: Vec<u8> = Vec::new();
+            while seen.len() < 9 {
+                let n = theirs.read(&mut buf).await.unwrap();
+                seen.extend(&buf[..n]);
+                theirs.write_all(&[0x12]).await.unwrap();
+            }
+            let _ = theirs.read(&mut buf).await;
+            theirs
+        });
+        let err = print(&mut ours, b"hello", true).await.unwrap_err();
+        assert!(matches!(err, PrinterError::Unconfirmed(_)), "{err:?}");
+        assert_eq!(err.reported(), ReportedState::Offline);
+        drop(printer);
+    }
+
+    #[tokio::test]
+    async fn a_ready_printer_without_gs_r_is_not_reprinted() {
+        tokio::time::pause();
+        let (mut ours, mut theirs) = tokio::io::duplex(1024);
+        // Answers every DLE EOT with "ready", ignores everything else.
+        let _printer = tokio::spawn(async move {
+            let mut seen: Vec<u8> = Vec::new();
+            let mut buf = [0u8; 64];
+            while let Ok(n) = theirs.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+                seen.extend(&buf[..n]);
+                while let Some(i) = seen.windows(2).position(|w| w == [0x10, 0x04]) {
+                    seen.drain(..i + 3);
+                    theirs.write_all(&[0x12]).await.unwrap();
+                }
+            }
+        });
+        let printed = print(&mut ours, b"hello", true).await.unwrap();
+        assert_eq!(
+            printed,
+            Printed {
+                confirmed: false,
+                after: Some(PrinterStatus::default())
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn near_end_is_reported_as_paper_low() {
+        let (mut ours, theirs) = tokio::io::duplex(1024);
+        let _printer = tokio::spawn(fake(theirs, [0x12, 0x12, 0x1E], None));
+        let printed = print(&mut ours, b"hello", true).await.unwrap();
+        assert!(printed.confirmed);
+        let after = printed.after.unwrap();
+        assert_eq!(after.reported(), ReportedState::PaperLow);
+        assert_eq!(after.detail().as_deref(), Some("paper roll near its end"));
+        assert_eq!(
+            serde_json::to_value(ReportedState::PaperLow).unwrap(),
+            "paper_low"
+        );
     }
 
     #[tokio::test]

@@ -45,6 +45,9 @@ pub enum PrinterState {
     Offline,
     /// Any other fault; see `detail`.
     Error,
+    /// Printing, but the paper roll is near its end (near-end sensor):
+    /// replace it soon.
+    PaperLow,
 }
 
 /// Body of a status report.

@@ -1,6 +1,7 @@
-//! Device health: a kiosk reports its printer's state, managers read every
-//! device's last contact and latest state; repeats refresh the contact time
-//! without growing the event log; only the device itself may report.
+//! Device health: a kiosk reports its printer's state (paper low
+//! included), managers read every device's last contact and latest state;
+//! repeats refresh the contact time without growing the event log; only
+//! the device itself may report.
 
 mod common;
 
@@ -99,6 +100,28 @@ async fn reports_and_reads(backend: Backend) {
     assert_eq!(s, StatusCode::OK, "{ok}");
     assert_eq!(ok["detail"], Value::Null);
     assert_eq!(app.event_count(b).await, before + 2);
+
+    // The roll nears its end: a state of its own, stored and listed.
+    let (s, low) = app
+        .post(
+            &office.kiosk,
+            &path,
+            json!({ "printer": "paper_low", "detail": "paper roll near its end" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{low}");
+    assert_eq!(low["printer"], "paper_low");
+    assert_eq!(app.event_count(b).await, before + 3);
+    let (s, list) = app.get(&office.manager, &status_path).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let kiosk = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == kiosk_id)
+        .unwrap();
+    assert_eq!(kiosk["printer"], "paper_low");
+    assert_eq!(kiosk["detail"], "paper roll near its end");
     assert_eq!(app.verify_chain(b).await.broken, None);
 
     // A display reports too (its "printer" is simply ok).

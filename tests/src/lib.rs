@@ -1,6 +1,7 @@
 //! End-to-end test helpers: build and start the real `waitwell` binary on a
 //! free loopback port over a scratch database, talk to it over HTTP, and
-//! kill it (gracefully or with SIGKILL).
+//! kill it (gracefully or with SIGKILL); the same for the `waitwell-kiosk`
+//! agent, and a network printer stand-in ([`printer`]).
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -12,6 +13,8 @@ use anyhow::{Context as _, bail};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
+
+pub mod printer;
 
 /// Password of the admin each scratch server starts with.
 pub const ADMIN_PASSWORD: &str = "e2e-admin-password";
@@ -46,6 +49,65 @@ pub fn build_binary(release: bool) -> PathBuf {
     target
         .join(if release { "release" } else { "debug" })
         .join("waitwell")
+}
+
+/// Path of the `waitwell-kiosk` binary, built once per test process.
+///
+/// # Panics
+/// If the build fails.
+pub fn kiosk_binary() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let status = std::process::Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "-q",
+                "-p",
+                "waitwell-kiosk",
+                "--bin",
+                "waitwell-kiosk",
+            ])
+            .current_dir(&root)
+            .status()
+            .expect("running cargo build");
+        assert!(status.success(), "building waitwell-kiosk failed");
+        std::env::var_os("CARGO_TARGET_DIR")
+            .map_or_else(|| root.join("target"), PathBuf::from)
+            .join("debug")
+            .join("waitwell-kiosk")
+    })
+    .clone()
+}
+
+/// A running `waitwell-kiosk` process.
+pub struct KioskProcess {
+    child: Child,
+}
+
+impl KioskProcess {
+    /// Starts the agent with a configuration file.
+    ///
+    /// # Errors
+    /// If the process cannot be started.
+    pub fn start(config: &std::path::Path) -> anyhow::Result<KioskProcess> {
+        let child = Command::new(kiosk_binary())
+            .arg("--config")
+            .arg(config)
+            .env("WAITWELL_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting waitwell-kiosk")?;
+        Ok(KioskProcess { child })
+    }
+
+    /// SIGKILL: no chance to save anything.
+    pub async fn kill9(mut self) {
+        let _ = self.child.kill().await;
+    }
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);

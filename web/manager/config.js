@@ -7,7 +7,7 @@ import { $, ctx, call, items, el, notice, attempt, clock, ago } from './util.js'
 
 const c = { loaded: false, reloadTimer: null };
 
-const PRINTER_TEXT = { ok: 'ok', paper_out: 'out of paper', cover_open: 'cover open', offline: 'not reachable', error: 'error' };
+const PRINTER_TEXT = { ok: 'ok', paper_out: 'out of paper', paper_low: 'paper low', cover_open: 'cover open', offline: 'not reachable', error: 'error' };
 const minutes = (s) => String(Math.round((s / 60) * 10) / 10);
 const seconds = (text) => Math.round(Number(text) * 60);
 /** A form control's value by name (`form.name` would be the form's own name). */

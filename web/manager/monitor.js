@@ -17,6 +17,7 @@ const DEVICE_REFRESH_MS = 30000;
 const PRINTER_TEXT = {
   ok: 'ok',
   paper_out: 'out of paper',
+  paper_low: 'paper low',
   cover_open: 'cover open',
   offline: 'not reachable',
   error: 'error',
@@ -172,7 +173,8 @@ function render() {
     if (!dev.active) continue;
     if (dev.printer && dev.printer !== 'ok') {
       alerts.push({
-        level: 'bad',
+        // Paper low still prints: a warning, not a fault.
+        level: dev.printer === 'paper_low' ? 'warn' : 'bad',
         key: `printer-${dev.id}-${dev.printer}`,
         text: `Printer of ${dev.name}: ${PRINTER_TEXT[dev.printer] || dev.printer}${dev.detail ? ` (${dev.detail})` : ''}, since ${clock(dev.status_since)}.`,
       });
