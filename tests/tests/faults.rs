@@ -1,9 +1,11 @@
 //! Fault tests: a live client that stops reading is cut off instead of
-//! being buffered for without bound, while other clients carry on.
+//! being buffered for without bound, while other clients carry on; a
+//! PostgreSQL restart or outage (on a PostgreSQL server of the test's own)
+//! is caught up with and answered quickly.
 
 use std::time::{Duration, Instant};
 
-use e2e::{Api, ScratchDb, Server};
+use e2e::{Api, OwnPostgres, ScratchDb, Server};
 use futures_util::StreamExt as _;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -106,4 +108,100 @@ async fn stalled_live_client_is_cut_off_and_memory_stays_bounded() {
 /// server/src/live.rs, plus a margin.
 fn server_gives_up_after() -> Duration {
     Duration::from_secs(37)
+}
+
+/// Follows a live stream until `pred` holds, for at most `limit`.
+async fn live_until(
+    client: &mut waitwell_client::LiveClient,
+    state: &mut waitwell_client::LiveState,
+    limit: Duration,
+    pred: impl Fn(&waitwell_client::LiveState) -> bool,
+) -> bool {
+    use waitwell_client::Update;
+    let deadline = tokio::time::Instant::now() + limit;
+    while !pred(state) {
+        match tokio::time::timeout_at(deadline, client.next()).await {
+            Ok(Some(Update::Snapshot(v) | Update::Event(v))) => state.apply(&v),
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => return false,
+        }
+    }
+    true
+}
+
+/// Two instances on one PostgreSQL, a quiet office, the database restarts:
+/// the first ticket after it reaches every live client of both instances
+/// within 5 s, though its notification may have been sent before an
+/// instance was listening again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_after_a_postgres_restart_reach_every_instance() {
+    use waitwell_client::{LiveClient, LiveConfig, LiveState};
+
+    let Some(pg) = OwnPostgres::start().await.unwrap() else {
+        eprintln!("no PostgreSQL server binaries or not root; skipped");
+        return;
+    };
+    let url = pg.url("postgres");
+    let a = Server::start(&url, &[]).await.unwrap();
+    let b = Server::start(&url, &[]).await.unwrap();
+    let api_a = Api::new(&a.base);
+    let api_b = Api::new(&b.base);
+    let office = e2e::office(&api_a, &["A"], 1).await.unwrap();
+    let display = e2e::display_token(&api_a, &office).await.unwrap();
+    let mut clients = Vec::new();
+    for base in [&a.base, &b.base, &a.base, &b.base] {
+        let mut client = LiveClient::start(LiveConfig::new(
+            vec![base.clone()],
+            office.branch,
+            display.clone(),
+        ));
+        let mut state = LiveState::default();
+        assert!(
+            live_until(&mut client, &mut state, Duration::from_secs(10), |s| s.seq
+                > 0)
+            .await
+        );
+        clients.push((client, state));
+    }
+
+    pg.stop_immediate().unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    pg.start_again().await.unwrap();
+
+    // The first write after the restart, as soon as an instance takes it.
+    let issued_at = Instant::now();
+    let ticket = loop {
+        let (s, t) = api_a
+            .send(
+                reqwest::Method::POST,
+                Some(&office.kiosk),
+                &format!("/api/v1/branches/{}/tickets", office.branch),
+                Some(&json!({ "service_id": office.services[0] })),
+            )
+            .await
+            .unwrap();
+        if s == StatusCode::CREATED {
+            break t;
+        }
+        assert!(
+            issued_at.elapsed() < Duration::from_secs(20),
+            "no ticket after the restart: {s} {t}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let id = ticket["id"].as_i64().unwrap();
+    for (i, (client, state)) in clients.iter_mut().enumerate() {
+        let shown = live_until(client, state, Duration::from_secs(5), |s| {
+            s.tickets.contains_key(&id)
+        })
+        .await;
+        assert!(
+            shown,
+            "live client {i} (instance {}) did not show the ticket within 5 s",
+            if i % 2 == 0 { "A" } else { "B" }
+        );
+    }
+    let _ = api_b;
+    a.terminate().await.unwrap();
+    b.terminate().await.unwrap();
 }
