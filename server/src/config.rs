@@ -55,6 +55,19 @@ pub struct Settings {
     /// the last entry of X-Forwarded-For (the one the proxy added) [default: false].
     #[arg(long, env = "WAITWELL_TRUST_FORWARDED_FOR", global = true)]
     pub trust_forwarded_for: Option<bool>,
+    /// Seconds a client has to send a request's complete headers, counted
+    /// from connecting or from the previous response; then the connection
+    /// is closed [default: 10].
+    #[arg(long, env = "WAITWELL_HEADER_TIMEOUT_SECS", global = true)]
+    pub header_timeout_secs: Option<u64>,
+    /// Seconds a connection may pass without a byte in either direction
+    /// before it is closed [default: 60].
+    #[arg(long, env = "WAITWELL_IDLE_TIMEOUT_SECS", global = true)]
+    pub idle_timeout_secs: Option<u64>,
+    /// Connections one client IP address may hold open at once, live
+    /// websockets included; more are closed at once [default: 256].
+    #[arg(long, env = "WAITWELL_MAX_CONNECTIONS_PER_ADDRESS", global = true)]
+    pub max_connections_per_address: Option<usize>,
 }
 
 /// The file form of [`Settings`].
@@ -71,6 +84,9 @@ struct FileSettings {
     remote_tickets_per_minute: Option<u32>,
     bookings_per_minute: Option<u32>,
     trust_forwarded_for: Option<bool>,
+    header_timeout_secs: Option<u64>,
+    idle_timeout_secs: Option<u64>,
+    max_connections_per_address: Option<usize>,
 }
 
 /// Validated settings.
@@ -96,6 +112,15 @@ pub struct Config {
     pub bookings_per_minute: u32,
     /// Whether X-Forwarded-For names the client (behind a reverse proxy).
     pub trust_forwarded_for: bool,
+    /// Seconds to wait for a request's headers; see `serve.rs`.
+    pub header_timeout_secs: u64,
+    /// Seconds a connection may stay silent; see `serve.rs`.
+    pub idle_timeout_secs: u64,
+    /// Connections per client IP address; see `serve.rs`.
+    pub max_connections_per_address: usize,
+    /// Longest a request may take, reading its body included (408 after).
+    /// Not a flag; tests shorten it.
+    pub request_timeout_ms: u64,
     /// Webhook retry back-off: the first delay, doubled per failure up to
     /// `webhook_retry_max_ms`, with jitter. Not a flag; tests shorten it.
     pub webhook_retry_base_ms: u64,
@@ -122,6 +147,13 @@ impl std::fmt::Debug for Config {
             .field("remote_tickets_per_minute", &self.remote_tickets_per_minute)
             .field("bookings_per_minute", &self.bookings_per_minute)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("header_timeout_secs", &self.header_timeout_secs)
+            .field("idle_timeout_secs", &self.idle_timeout_secs)
+            .field(
+                "max_connections_per_address",
+                &self.max_connections_per_address,
+            )
+            .field("request_timeout_ms", &self.request_timeout_ms)
             .field("webhook_retry_base_ms", &self.webhook_retry_base_ms)
             .field("webhook_retry_max_ms", &self.webhook_retry_max_ms)
             .field("webhook_poll_ms", &self.webhook_poll_ms)
@@ -150,6 +182,10 @@ impl Config {
             // lowers this.
             bookings_per_minute: 1_000,
             trust_forwarded_for: false,
+            header_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            max_connections_per_address: 256,
+            request_timeout_ms: 30_000,
             webhook_retry_base_ms: 1_000,
             webhook_retry_max_ms: 600_000,
             webhook_poll_ms: 1_000,
@@ -243,6 +279,29 @@ impl Settings {
             .trust_forwarded_for
             .or(file.trust_forwarded_for)
             .unwrap_or(false);
+        let header_timeout_secs = self
+            .header_timeout_secs
+            .or(file.header_timeout_secs)
+            .unwrap_or(10);
+        if !(1..=3600).contains(&header_timeout_secs) {
+            bail!("WAITWELL_HEADER_TIMEOUT_SECS must be 1 to 3600, got {header_timeout_secs}");
+        }
+        let idle_timeout_secs = self
+            .idle_timeout_secs
+            .or(file.idle_timeout_secs)
+            .unwrap_or(60);
+        if !(1..=86_400).contains(&idle_timeout_secs) {
+            bail!("WAITWELL_IDLE_TIMEOUT_SECS must be 1 to 86400, got {idle_timeout_secs}");
+        }
+        let max_connections_per_address = self
+            .max_connections_per_address
+            .or(file.max_connections_per_address)
+            .unwrap_or(256);
+        if !(1..=1_000_000).contains(&max_connections_per_address) {
+            bail!(
+                "WAITWELL_MAX_CONNECTIONS_PER_ADDRESS must be 1 to 1000000, got {max_connections_per_address}"
+            );
+        }
         Ok(Config {
             listen,
             database_url,
@@ -254,6 +313,10 @@ impl Settings {
             remote_tickets_per_minute,
             bookings_per_minute,
             trust_forwarded_for,
+            header_timeout_secs,
+            idle_timeout_secs,
+            max_connections_per_address,
+            request_timeout_ms: 30_000,
             webhook_retry_base_ms: 1_000,
             webhook_retry_max_ms: 600_000,
             webhook_poll_ms: 1_000,
@@ -276,6 +339,9 @@ mod tests {
         assert_eq!(c.remote_tickets_per_minute, 5);
         assert_eq!(c.bookings_per_minute, 10);
         assert!(!c.trust_forwarded_for);
+        assert_eq!(c.header_timeout_secs, 10);
+        assert_eq!(c.idle_timeout_secs, 60);
+        assert_eq!(c.max_connections_per_address, 256);
     }
 
     #[test]
@@ -329,6 +395,20 @@ mod tests {
                 ..Default::default()
             })
             .contains("WAITWELL_BOOKINGS_PER_MINUTE")
+        );
+        assert!(
+            bad(Settings {
+                header_timeout_secs: Some(0),
+                ..Default::default()
+            })
+            .contains("WAITWELL_HEADER_TIMEOUT_SECS")
+        );
+        assert!(
+            bad(Settings {
+                max_connections_per_address: Some(0),
+                ..Default::default()
+            })
+            .contains("WAITWELL_MAX_CONNECTIONS_PER_ADDRESS")
         );
     }
 
