@@ -189,9 +189,34 @@ impl Server {
         db_url: &str,
         extra: &[&str],
     ) -> anyhow::Result<Server> {
+        Server::start_with(bin, db_url, extra, &[], None).await
+    }
+
+    /// Like [`Server::start_binary`] with extra environment variables and,
+    /// when `open_files` is given, that limit on open files (soft and hard,
+    /// through util-linux `prlimit`), as on a host with the common 1,024.
+    ///
+    /// # Errors
+    /// If the server does not become healthy within 30 s.
+    pub async fn start_with(
+        bin: &std::path::Path,
+        db_url: &str,
+        extra: &[&str],
+        env: &[(&str, &str)],
+        open_files: Option<u64>,
+    ) -> anyhow::Result<Server> {
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
-        let child = Command::new(bin)
+        let mut command = match open_files {
+            Some(n) => {
+                let mut c = Command::new("prlimit");
+                c.arg(format!("--nofile={n}:{n}")).arg("--").arg(bin);
+                c
+            }
+            None => Command::new(bin),
+        };
+        let child = command
+            .envs(env.iter().copied())
             .arg("serve")
             .args(extra)
             .env("WAITWELL_LISTEN", format!("127.0.0.1:{port}"))

@@ -164,8 +164,11 @@ async fn events_after_a_postgres_restart_reach_every_instance() {
         clients.push((client, state));
     }
 
+    // Down long enough that an instance retrying its connection has backed
+    // off, so the first write after the restart commits before every
+    // instance listens again.
     pg.stop_immediate().unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
     pg.start_again().await.unwrap();
 
     // The first write after the restart, as soon as an instance takes it.
@@ -204,4 +207,155 @@ async fn events_after_a_postgres_restart_reach_every_instance() {
     let _ = api_b;
     a.terminate().await.unwrap();
     b.terminate().await.unwrap();
+}
+
+/// With PostgreSQL down, requests fail within about 2 s with a 503 JSON and
+/// `Retry-After` instead of hanging; `/readyz` says 503 while `/healthz`
+/// stays 200, and both recover when the database is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_outage_answers_503_at_once_and_readyz_follows() {
+    let Some(pg) = OwnPostgres::start().await.unwrap() else {
+        eprintln!("no PostgreSQL server binaries or not root; skipped");
+        return;
+    };
+    let server = Server::start(&pg.url("postgres"), &[]).await.unwrap();
+    let api = Api::new(&server.base);
+    let office = e2e::office(&api, &["A"], 1).await.unwrap();
+    let tickets = format!("/api/v1/branches/{}/tickets", office.branch);
+    let queue = format!("/api/v1/branches/{}/queue", office.branch);
+    let get = |path: &str| api.client.get(format!("{}{path}", server.base));
+    assert_eq!(
+        get("/readyz").send().await.unwrap().status(),
+        StatusCode::OK
+    );
+
+    pg.stop_immediate().unwrap();
+    let requests = [
+        api.client
+            .post(format!("{}{tickets}", server.base))
+            .bearer_auth(&office.kiosk)
+            .json(&json!({ "service_id": office.services[0] })),
+        get(&queue).bearer_auth(&office.admin),
+        get("/readyz"),
+    ];
+    for request in requests {
+        let started = Instant::now();
+        let r = request.send().await.unwrap();
+        let elapsed = started.elapsed();
+        let status = r.status();
+        let retry_after = r.headers().get("retry-after").cloned();
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert!(
+            elapsed < Duration::from_millis(2500),
+            "answered after {elapsed:?}"
+        );
+        assert!(retry_after.is_some(), "no Retry-After: {body}");
+        assert_eq!(body["error"], "unavailable", "{body}");
+    }
+    assert_eq!(
+        get("/healthz").send().await.unwrap().status(),
+        StatusCode::OK
+    );
+
+    pg.start_again().await.unwrap();
+    let back = Instant::now();
+    while get("/readyz").send().await.unwrap().status() != StatusCode::OK {
+        assert!(
+            back.elapsed() < Duration::from_secs(10),
+            "/readyz stayed 503 after the database came back"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    api.post_ok(
+        &office.kiosk,
+        &tickets,
+        json!({ "service_id": office.services[0] }),
+        StatusCode::CREATED,
+    )
+    .await
+    .unwrap();
+    server.terminate().await.unwrap();
+}
+
+/// 3,000 half-sent requests from one neighbouring address (127.0.0.2)
+/// against a server limited to 1,024 open files: a kiosk at 127.0.0.1
+/// still gets its ticket at once, and the connections the server did take
+/// are closed after the header timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_sent_connections_do_not_lock_out_a_kiosk() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    rlimit::increase_nofile_limit(8192).unwrap();
+    let db = ScratchDb::sqlite();
+    let server = Server::start_with(&e2e::binary(), &db.url, &[], &[], Some(1024))
+        .await
+        .unwrap();
+    let api = Api::new(&server.base);
+    let office = e2e::office(&api, &["A"], 1).await.unwrap();
+    let target: std::net::SocketAddr = server.base.trim_start_matches("http://").parse().unwrap();
+    let head = format!(
+        "POST /api/v1/branches/{}/tickets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n",
+        office.branch
+    );
+
+    let mut held = Vec::new();
+    for _ in 0..6 {
+        let batch: Vec<_> = (0..500)
+            .map(|_| {
+                let head = head.clone();
+                tokio::spawn(async move {
+                    let socket = tokio::net::TcpSocket::new_v4().ok()?;
+                    socket.bind(([127, 0, 0, 2], 0).into()).ok()?;
+                    let mut stream =
+                        tokio::time::timeout(Duration::from_secs(2), socket.connect(target))
+                            .await
+                            .ok()?
+                            .ok()?;
+                    let _ = stream.write_all(head.as_bytes()).await;
+                    Some(stream)
+                })
+            })
+            .collect();
+        for task in batch {
+            if let Some(stream) = task.await.unwrap() {
+                held.push(stream);
+            }
+        }
+    }
+    eprintln!("{} of 3000 half-sent connections opened", held.len());
+
+    let kiosk = Api::new(&server.base);
+    let started = Instant::now();
+    let issued = tokio::time::timeout(
+        Duration::from_secs(5),
+        kiosk.post_ok(
+            &office.kiosk,
+            &format!("/api/v1/branches/{}/tickets", office.branch),
+            json!({ "service_id": office.services[0] }),
+            StatusCode::CREATED,
+        ),
+    )
+    .await;
+    assert!(
+        matches!(issued, Ok(Ok(_))),
+        "the kiosk got no ticket within 5 s of the attack: {issued:?}"
+    );
+    eprintln!("ticket issued in {:?}", started.elapsed());
+
+    // The ones the server took are closed after the header timeout (10 s).
+    for stream in held.iter_mut().take(20) {
+        let mut buf = [0u8; 512];
+        let closed = loop {
+            match tokio::time::timeout(Duration::from_secs(15), stream.read(&mut buf)).await {
+                Ok(Ok(0) | Err(_)) => break true,
+                Ok(Ok(_)) => {}
+                Err(_) => break false,
+            }
+        };
+        assert!(closed, "a half-sent connection was held for over 15 s");
+    }
+    drop(held);
+    server.terminate().await.unwrap();
+    db.remove().await;
 }

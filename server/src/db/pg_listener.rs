@@ -136,7 +136,7 @@ async fn subscribe(relay: &mut Relay) -> sqlx::Result<PgListener> {
 /// First delay before subscribing again after losing the connection.
 const RETRY_FIRST: Duration = Duration::from_millis(100);
 /// Longest delay between attempts to subscribe again.
-const RETRY_MAX: Duration = Duration::from_secs(2);
+const RETRY_MAX: Duration = Duration::from_secs(1);
 
 async fn run(mut relay: Relay, listener: PgListener, stop: CancellationToken) {
     let mut listener = Some(listener);
