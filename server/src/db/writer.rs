@@ -45,6 +45,10 @@ pub struct Writer {
     done: Mutex<Option<oneshot::Receiver<()>>>,
 }
 
+/// Answers one write's caller once its batch has committed (`None`) or
+/// failed (the commit's error).
+type ReplyFn = Box<dyn FnOnce(Option<&sqlx::Error>) + Send>;
+
 type RunFn = Box<dyn for<'c> FnOnce(&'c mut SyncConn) -> BoxFuture<'c, Finished> + Send>;
 
 /// One write waiting for the writer.
@@ -57,7 +61,7 @@ struct Finished {
     ok: bool,
     events: Outbox,
     /// Answers the caller: `None` once the batch committed, or the reason it did not.
-    reply: Box<dyn FnOnce(Option<&sqlx::Error>) + Send>,
+    reply: ReplyFn,
 }
 
 /// Which database the writer opens.
