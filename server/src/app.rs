@@ -1,5 +1,6 @@
 //! Application state and the router: every domain's routes merged under
-//! one OpenAPI document, plus `/healthz`, `/metrics` and `/api/openapi.json`.
+//! one OpenAPI document (with `/healthz` and `/readyz`, see `health.rs`),
+//! plus `/metrics` and `/api/openapi.json`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +19,6 @@ use prometheus_client::registry::Registry;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -67,6 +67,8 @@ pub struct Shared {
     pub shutdown: CancellationToken,
     /// Long-lived tasks, awaited at shutdown after the token is cancelled.
     pub tasks: TaskTracker,
+    /// The cached outcome of `/readyz`'s write probe (see `health.rs`).
+    pub readiness: crate::health::Readiness,
 }
 
 impl AppState {
@@ -85,6 +87,7 @@ impl AppState {
             ticket_streams: Arc::default(),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
+            readiness: crate::health::Readiness::default(),
         }))
     }
 }
@@ -259,8 +262,20 @@ async fn security_headers(req: Request, next: Next) -> Response {
     response
 }
 
-async fn healthz() -> &'static str {
-    "ok"
+/// Ends a request that takes longer than the configured request timeout
+/// (30 s) with a 408 in the JSON error shape (a client trickling its body,
+/// a stuck handler). Websocket upgrades answer at once, so the live
+/// streams are not cut.
+async fn request_timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let limit = Duration::from_millis(state.config.request_timeout_ms);
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => AppError::Rejected(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the request took longer than {limit:?}"),
+        )
+        .into_response(),
+    }
 }
 
 async fn method_not_allowed() -> AppError {
@@ -288,6 +303,7 @@ async fn method_not_allowed() -> AppError {
         (name = "webhooks", description = "Outgoing notifications of a branch's events"),
         (name = "appointments", description = "Booking a slot, cancelling, kiosk check-in, the day's list"),
         (name = "public", description = "No sign-in: a visitor's ticket by its secret token, translations"),
+        (name = "health", description = "Liveness and readiness for service managers and load balancers"),
     )
 )]
 struct ApiDoc;
@@ -312,6 +328,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::webhooks::routes())
         .merge(crate::appointments::routes())
         .merge(crate::feedback::routes())
+        .merge(crate::health::routes())
         .split_for_parts()
 }
 
@@ -328,7 +345,6 @@ pub fn router(state: AppState) -> Router {
                 async move { axum::Json((*doc).clone()) }
             }),
         )
-        .route("/healthz", get(healthz))
         .merge(crate::web::routes())
         .route("/metrics", get(metrics))
         .fallback(crate::web::fallback)
@@ -338,9 +354,9 @@ pub fn router(state: AppState) -> Router {
             count_requests,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_timeout,
         ))
         .layer(CatchPanicLayer::custom(|_| {
             AppError::internal("a request handler panicked").into_response()

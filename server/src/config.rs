@@ -64,6 +64,19 @@ pub struct Settings {
         hide_env_values = true
     )]
     pub metrics_token: Option<String>,
+    /// Seconds a client has to send a request's complete headers, counted
+    /// from connecting or from the previous response; then the connection
+    /// is closed [default: 10].
+    #[arg(long, env = "WAITWELL_HEADER_TIMEOUT_SECS", global = true)]
+    pub header_timeout_secs: Option<u64>,
+    /// Seconds a connection may pass without a byte in either direction
+    /// before it is closed [default: 60].
+    #[arg(long, env = "WAITWELL_IDLE_TIMEOUT_SECS", global = true)]
+    pub idle_timeout_secs: Option<u64>,
+    /// Connections one client IP address may hold open at once, live
+    /// websockets included; more are closed at once [default: 256].
+    #[arg(long, env = "WAITWELL_MAX_CONNECTIONS_PER_ADDRESS", global = true)]
+    pub max_connections_per_address: Option<usize>,
 }
 
 /// The file form of [`Settings`].
@@ -81,6 +94,9 @@ struct FileSettings {
     bookings_per_minute: Option<u32>,
     trust_forwarded_for: Option<bool>,
     metrics_token: Option<String>,
+    header_timeout_secs: Option<u64>,
+    idle_timeout_secs: Option<u64>,
+    max_connections_per_address: Option<usize>,
 }
 
 /// Validated settings.
@@ -108,6 +124,15 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// The scrape token of /metrics; `None` turns /metrics off.
     pub metrics_token: Option<String>,
+    /// Seconds to wait for a request's headers; see `serve.rs`.
+    pub header_timeout_secs: u64,
+    /// Seconds a connection may stay silent; see `serve.rs`.
+    pub idle_timeout_secs: u64,
+    /// Connections per client IP address; see `serve.rs`.
+    pub max_connections_per_address: usize,
+    /// Longest a request may take, reading its body included (408 after).
+    /// Not a flag; tests shorten it.
+    pub request_timeout_ms: u64,
     /// Webhook retry back-off: the first delay, doubled per failure up to
     /// `webhook_retry_max_ms`, with jitter. Not a flag; tests shorten it.
     pub webhook_retry_base_ms: u64,
@@ -140,6 +165,13 @@ impl std::fmt::Debug for Config {
             .field("bookings_per_minute", &self.bookings_per_minute)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .field("header_timeout_secs", &self.header_timeout_secs)
+            .field("idle_timeout_secs", &self.idle_timeout_secs)
+            .field(
+                "max_connections_per_address",
+                &self.max_connections_per_address,
+            )
+            .field("request_timeout_ms", &self.request_timeout_ms)
             .field("webhook_retry_base_ms", &self.webhook_retry_base_ms)
             .field("webhook_retry_max_ms", &self.webhook_retry_max_ms)
             .field("webhook_poll_ms", &self.webhook_poll_ms)
@@ -169,6 +201,10 @@ impl Config {
             bookings_per_minute: 1_000,
             trust_forwarded_for: false,
             metrics_token: None,
+            header_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            max_connections_per_address: 256,
+            request_timeout_ms: 30_000,
             webhook_retry_base_ms: 1_000,
             webhook_retry_max_ms: 600_000,
             webhook_poll_ms: 1_000,
@@ -272,6 +308,29 @@ impl Settings {
         {
             bail!("WAITWELL_METRICS_TOKEN must be 16 to 256 characters long");
         }
+        let header_timeout_secs = self
+            .header_timeout_secs
+            .or(file.header_timeout_secs)
+            .unwrap_or(10);
+        if !(1..=3600).contains(&header_timeout_secs) {
+            bail!("WAITWELL_HEADER_TIMEOUT_SECS must be 1 to 3600, got {header_timeout_secs}");
+        }
+        let idle_timeout_secs = self
+            .idle_timeout_secs
+            .or(file.idle_timeout_secs)
+            .unwrap_or(60);
+        if !(1..=86_400).contains(&idle_timeout_secs) {
+            bail!("WAITWELL_IDLE_TIMEOUT_SECS must be 1 to 86400, got {idle_timeout_secs}");
+        }
+        let max_connections_per_address = self
+            .max_connections_per_address
+            .or(file.max_connections_per_address)
+            .unwrap_or(256);
+        if !(1..=1_000_000).contains(&max_connections_per_address) {
+            bail!(
+                "WAITWELL_MAX_CONNECTIONS_PER_ADDRESS must be 1 to 1000000, got {max_connections_per_address}"
+            );
+        }
         Ok(Config {
             listen,
             database_url,
@@ -284,6 +343,10 @@ impl Settings {
             bookings_per_minute,
             trust_forwarded_for,
             metrics_token,
+            header_timeout_secs,
+            idle_timeout_secs,
+            max_connections_per_address,
+            request_timeout_ms: 30_000,
             webhook_retry_base_ms: 1_000,
             webhook_retry_max_ms: 600_000,
             webhook_poll_ms: 1_000,
@@ -307,6 +370,9 @@ mod tests {
         assert_eq!(c.remote_tickets_per_minute, 5);
         assert_eq!(c.bookings_per_minute, 10);
         assert!(!c.trust_forwarded_for);
+        assert_eq!(c.header_timeout_secs, 10);
+        assert_eq!(c.idle_timeout_secs, 60);
+        assert_eq!(c.max_connections_per_address, 256);
     }
 
     #[test]
@@ -360,6 +426,20 @@ mod tests {
                 ..Default::default()
             })
             .contains("WAITWELL_BOOKINGS_PER_MINUTE")
+        );
+        assert!(
+            bad(Settings {
+                header_timeout_secs: Some(0),
+                ..Default::default()
+            })
+            .contains("WAITWELL_HEADER_TIMEOUT_SECS")
+        );
+        assert!(
+            bad(Settings {
+                max_connections_per_address: Some(0),
+                ..Default::default()
+            })
+            .contains("WAITWELL_MAX_CONNECTIONS_PER_ADDRESS")
         );
     }
 

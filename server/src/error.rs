@@ -1,7 +1,10 @@
 //! The API's error type and its JSON shape `{"error": code, "message": text}`.
 //!
-//! Client mistakes map to 4xx with a message that says what to fix. Anything
-//! else is a 500 whose details go to the log, never to the client.
+//! Client mistakes map to 4xx with a message that says what to fix; echoed
+//! input is cut to a short prefix ([`shorten`]). A database that is down,
+//! busy or timing out is a 503 with `Retry-After`, a full disk a 507 that
+//! says so ([`AppError::from`] for `sqlx::Error`). Anything else is a 500
+//! whose details go to the log, never to the client.
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
@@ -44,6 +47,13 @@ pub enum AppError {
     /// The server is stopping.
     #[error("the server is shutting down")]
     Unavailable,
+    /// The database cannot be reached, is busy or did not answer in time
+    /// (the detail is for the log).
+    #[error("the database is unavailable; retry in a few seconds")]
+    DatabaseUnavailable(String),
+    /// The database's disk is full (the detail is for the log).
+    #[error("storage full: the database cannot store more data")]
+    StorageFull(String),
     /// A bug or an infrastructure failure.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -80,11 +90,17 @@ impl AppError {
             AppError::Rejected(status, _) if *status == StatusCode::UNPROCESSABLE_ENTITY => {
                 (*status, "invalid")
             }
+            AppError::Rejected(status, _) if *status == StatusCode::REQUEST_TIMEOUT => {
+                (*status, "timeout")
+            }
             AppError::Rejected(status, _) => (*status, "bad_request"),
             AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             AppError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
-            AppError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            AppError::Unavailable | AppError::DatabaseUnavailable(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+            }
+            AppError::StorageFull(_) => (StatusCode::INSUFFICIENT_STORAGE, "storage_full"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -94,7 +110,8 @@ impl AppError {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// Stable machine-readable code: not_found, conflict, invalid,
-    /// unauthorized, forbidden, rate_limited, unavailable, internal, bad_request.
+    /// unauthorized, forbidden, rate_limited, unavailable, storage_full,
+    /// timeout, internal, bad_request.
     pub error: &'static str,
     /// What went wrong, for people.
     pub message: String,
@@ -108,7 +125,15 @@ impl IntoResponse for AppError {
                 tracing::error!(error = ?e, "internal error");
                 "internal error; see the server log".to_owned()
             }
-            other => other.to_string(),
+            AppError::DatabaseUnavailable(detail) => {
+                tracing::warn!(error = %detail, "database unavailable");
+                self.to_string()
+            }
+            AppError::StorageFull(detail) => {
+                tracing::error!(error = %detail, "storage full");
+                self.to_string()
+            }
+            other => shorten(&other.to_string()),
         };
         let mut response = (
             status,
@@ -118,7 +143,12 @@ impl IntoResponse for AppError {
             }),
         )
             .into_response();
-        if let AppError::TooManyRequests(secs) = self {
+        let retry_after = match self {
+            AppError::TooManyRequests(secs) => Some(secs),
+            AppError::Unavailable | AppError::DatabaseUnavailable(_) => Some(RETRY_AFTER_SECS),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from(secs),
@@ -128,8 +158,137 @@ impl IntoResponse for AppError {
     }
 }
 
+/// `Retry-After` of a 503: how long a client waits before trying again.
+pub const RETRY_AFTER_SECS: u64 = 2;
+
+/// Longest stretch of echoed input kept in a message: a quoted or
+/// backquoted run longer than this is cut to its first characters and `…`.
+const ECHO_CHARS: usize = 40;
+/// Longest message of a 4xx answer, in characters.
+const MESSAGE_CHARS: usize = 300;
+
+/// Cuts the input a message echoes (serde's ``invalid type: string "…"``,
+/// ``Cannot parse `…` ``) to a short prefix, and the message to
+/// [`MESSAGE_CHARS`], so that a 10 KiB bad value is not sent back whole.
+pub fn shorten(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(MESSAGE_CHARS + 8));
+    let mut rest = message;
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = char::from(rest.as_bytes()[open]);
+        out.push_str(&rest[..=open]);
+        let inner = &rest[open + 1..];
+        let (echoed, after) = match inner.find(quote) {
+            Some(close) => (&inner[..close], Some(&inner[close + 1..])),
+            None => (inner, None),
+        };
+        push_prefix(&mut out, echoed, ECHO_CHARS);
+        match after {
+            Some(after) => {
+                out.push(quote);
+                rest = after;
+            }
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    let mut capped = String::with_capacity(out.len().min(MESSAGE_CHARS + 4));
+    push_prefix(&mut capped, &out, MESSAGE_CHARS);
+    capped
+}
+
+/// Appends the first `chars` characters of `text`, and `…` if it was longer.
+fn push_prefix(out: &mut String, text: &str, chars: usize) {
+    match text.char_indices().nth(chars) {
+        Some((cut, _)) => {
+            out.push_str(&text[..cut]);
+            out.push('…');
+        }
+        None => out.push_str(text),
+    }
+}
+
+/// What a database failure means for the client: the database is out of
+/// reach or overloaded (503, try again), its disk is full (507), or
+/// neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outage {
+    /// Down, restarting, busy, or slower than the timeouts.
+    Unavailable,
+    /// No space left for the data.
+    StorageFull,
+}
+
+impl Outage {
+    /// Classifies a database error; `None` for a failure of the query itself.
+    pub fn of(e: &sqlx::Error) -> Option<Outage> {
+        match e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => Some(Outage::Unavailable),
+            sqlx::Error::Database(db) => {
+                let code = db.code()?;
+                // PostgreSQL names errors by a five-character SQLSTATE;
+                // SQLite by a number below 10,000 (its extended codes).
+                if code.len() == 5 {
+                    Outage::of_sqlstate(&code)
+                } else {
+                    Outage::of_sqlite(code.parse().ok()?)
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn of_sqlstate(code: &str) -> Option<Outage> {
+        match code {
+            // disk_full
+            "53100" => Some(Outage::StorageFull),
+            // insufficient_resources, out_of_memory, too_many_connections,
+            // query_canceled (statement_timeout), admin_shutdown,
+            // crash_shutdown, cannot_connect_now, read_only_sql_transaction
+            // (a standby), lock_not_available
+            "53000" | "53200" | "53300" | "57014" | "57P01" | "57P02" | "57P03" | "25006"
+            | "55P03" => Some(Outage::Unavailable),
+            // connection_exception and its subclasses
+            c if c.starts_with("08") => Some(Outage::Unavailable),
+            _ => None,
+        }
+    }
+
+    fn of_sqlite(code: i32) -> Option<Outage> {
+        // The primary result code is the low byte of the extended one.
+        match code & 0xff {
+            // SQLITE_FULL
+            13 => Some(Outage::StorageFull),
+            // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_NOMEM, SQLITE_READONLY,
+            // SQLITE_IOERR, SQLITE_CANTOPEN
+            5 | 6 | 7 | 8 | 10 | 14 => Some(Outage::Unavailable),
+            _ => None,
+        }
+    }
+}
+
+impl AppError {
+    /// The error a failed database call answers with; like `From`, for a
+    /// borrowed error (a failed group commit answers every write in it).
+    pub fn from_database(e: &sqlx::Error) -> AppError {
+        match Outage::of(e) {
+            Some(Outage::Unavailable) => AppError::DatabaseUnavailable(e.to_string()),
+            Some(Outage::StorageFull) => AppError::StorageFull(e.to_string()),
+            None => AppError::internal(e.to_string()),
+        }
+    }
+}
+
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
+        if Outage::of(&e).is_some() {
+            return AppError::from_database(&e);
+        }
         match &e {
             sqlx::Error::RowNotFound => AppError::NotFound("object"),
             sqlx::Error::Database(db) if db.is_unique_violation() => {
@@ -239,3 +398,80 @@ pub struct AppPath<T>(pub T);
 #[derive(Debug, Clone, Copy, axum::extract::FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(AppError))]
 pub struct AppQuery<T>(pub T);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn echoed_input_is_cut_to_a_prefix() {
+        let long = "A".repeat(10 * 1024);
+        let serde = format!(
+            "Failed to deserialize the JSON body into the target type: service_id: invalid type: string \"{long}\", expected i64 at line 1 column 10250"
+        );
+        let short = shorten(&serde);
+        assert!(short.len() < 400, "{} bytes", short.len());
+        assert!(short.contains("invalid type: string \"AAAA"), "{short}");
+        assert!(short.contains("…\", expected i64"), "{short}");
+        let unterminated = shorten(&format!("Cannot parse `{long}"));
+        assert!(unterminated.len() < 100, "{unterminated}");
+        assert_eq!(shorten("plain `id` message"), "plain `id` message");
+        assert_eq!(
+            shorten(&"é".repeat(1000)).chars().count(),
+            MESSAGE_CHARS + 1
+        );
+    }
+
+    #[test]
+    fn outages_are_told_apart_from_bugs() {
+        let pg = |code: &'static str| {
+            #[derive(Debug)]
+            struct E(&'static str);
+            impl std::fmt::Display for E {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str(self.0)
+                }
+            }
+            impl std::error::Error for E {}
+            impl sqlx::error::DatabaseError for E {
+                fn message(&self) -> &str {
+                    self.0
+                }
+                fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+                    Some(self.0.into())
+                }
+                fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+                    self
+                }
+                fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+                    self
+                }
+                fn into_error(
+                    self: Box<Self>,
+                ) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+                    self
+                }
+                fn kind(&self) -> sqlx::error::ErrorKind {
+                    sqlx::error::ErrorKind::Other
+                }
+            }
+            sqlx::Error::Database(Box::new(E(code)))
+        };
+        let status = |e: sqlx::Error| AppError::from(e).status_and_code().0;
+        assert_eq!(status(pg("53100")), StatusCode::INSUFFICIENT_STORAGE);
+        assert_eq!(status(pg("57P01")), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(status(pg("08006")), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(status(pg("57014")), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(status(pg("13")), StatusCode::INSUFFICIENT_STORAGE);
+        assert_eq!(status(pg("5")), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(status(pg("261")), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(status(pg("42601")), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(status(pg("1")), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            status(sqlx::Error::PoolTimedOut),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        let response = AppError::from(sqlx::Error::PoolTimedOut).into_response();
+        assert_eq!(response.headers()[axum::http::header::RETRY_AFTER], "2");
+    }
+}

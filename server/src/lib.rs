@@ -15,6 +15,9 @@
 //! * Visitors beyond the kiosk: [`remote`] (the virtual queue),
 //!   [`webhooks`] (signed outgoing notifications), [`retention`]
 //!   (contact details erased after the retention period).
+//! * [`health`] — `/healthz` and `/readyz` (a cached write probe).
+//! * [`serve`] — the HTTP connection loop: header and idle timeouts, a
+//!   per-address connection cap, graceful shutdown.
 //! * [`live`] — the websocket stream; [`web`] — the embedded pages;
 //!   [`speech`] — server-rendered announcements.
 //! * [`demo`] — the demo office of `waitwell serve --demo`.
@@ -35,12 +38,14 @@ pub mod devices;
 pub mod error;
 pub mod events;
 pub mod feedback;
+pub mod health;
 pub mod live;
 pub mod projection;
 pub mod public;
 pub mod remote;
 pub mod reports;
 pub mod retention;
+pub mod serve;
 pub mod services;
 pub mod shutdown;
 pub mod speech;
@@ -51,10 +56,8 @@ pub mod web;
 pub mod webhooks;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use tokio::net::TcpListener;
 
 use crate::app::AppState;
@@ -129,25 +132,22 @@ pub async fn run(
     start_background(&state);
     let token = state.shutdown.clone();
     let app = app::router(state.clone());
-    // Live messages are small and must leave at once: without TCP_NODELAY a
-    // message written while the previous one is unacknowledged waits for
-    // the peer's delayed ACK (up to 40 ms).
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "setting TCP_NODELAY");
+    let limits = serve::Limits {
+        header_timeout: Duration::from_secs(state.config.header_timeout_secs),
+        idle_timeout: Duration::from_secs(state.config.idle_timeout_secs),
+        per_address: state.config.max_connections_per_address,
+    };
+    tokio::spawn({
+        let token = token.clone();
+        async move {
+            tokio::select! {
+                () = shutdown => token.cancel(),
+                () = token.cancelled() => {},
+            }
         }
     });
-    let serve = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        tokio::select! {
-            () = shutdown => token.cancel(),
-            () = token.cancelled() => {},
-        }
-    });
-    let result = serve.await.context("serving HTTP");
+    let serve = serve::serve(listener, app, limits, token);
+    let result = serve.await;
     state.shutdown.cancel();
     state.tasks.close();
     state.tasks.wait().await;

@@ -251,9 +251,34 @@ impl Server {
         db_url: &str,
         extra: &[&str],
     ) -> anyhow::Result<Server> {
+        Server::start_with(bin, db_url, extra, &[], None).await
+    }
+
+    /// Like [`Server::start_binary`] with extra environment variables and,
+    /// when `open_files` is given, that limit on open files (soft and hard,
+    /// through util-linux `prlimit`), as on a host with the common 1,024.
+    ///
+    /// # Errors
+    /// If the server does not become healthy within 30 s.
+    pub async fn start_with(
+        bin: &std::path::Path,
+        db_url: &str,
+        extra: &[&str],
+        env: &[(&str, &str)],
+        open_files: Option<u64>,
+    ) -> anyhow::Result<Server> {
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
-        let child = Command::new(bin)
+        let mut command = match open_files {
+            Some(n) => {
+                let mut c = Command::new("prlimit");
+                c.arg(format!("--nofile={n}:{n}")).arg("--").arg(bin);
+                c
+            }
+            None => Command::new(bin),
+        };
+        let child = command
+            .envs(env.iter().copied())
             .arg("serve")
             .args(extra)
             .env("WAITWELL_LISTEN", format!("127.0.0.1:{port}"))
@@ -562,4 +587,146 @@ pub fn cpu_ms_of(path: &str) -> Option<f64> {
     // utime and stime are fields 14 and 15 of the whole line, 12 and 13 here.
     let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
     Some(ticks as f64 * 10.0)
+}
+
+/// A PostgreSQL server of the test's own (initdb + pg_ctl in a temporary
+/// directory, on a free loopback port), for tests that stop and restart the
+/// database. Needs the PostgreSQL server binaries and root (the server runs
+/// as user `postgres`); [`OwnPostgres::start`] returns `None` without them.
+pub struct OwnPostgres {
+    /// Data directory (also holds the log and the Unix socket).
+    dir: PathBuf,
+    /// Loopback port.
+    pub port: u16,
+}
+
+/// Where the PostgreSQL server binaries live (Debian layout), overridable
+/// with `WAITWELL_TEST_PG_BIN`.
+fn pg_bin(name: &str) -> PathBuf {
+    let dir = std::env::var_os("WAITWELL_TEST_PG_BIN").map_or_else(
+        || PathBuf::from("/usr/lib/postgresql/15/bin"),
+        PathBuf::from,
+    );
+    dir.join(name)
+}
+
+fn as_postgres(program: &std::path::Path, args: &[&str]) -> anyhow::Result<()> {
+    let out = std::process::Command::new("runuser")
+        .args(["-u", "postgres", "--"])
+        .arg(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("running {}", program.display()))?;
+    if !out.status.success() {
+        bail!(
+            "{} {args:?}: {}{}",
+            program.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(())
+}
+
+impl OwnPostgres {
+    /// Creates and starts a fresh cluster, or `None` when the binaries or
+    /// the `postgres` user are missing.
+    ///
+    /// # Errors
+    /// initdb or the start failed.
+    pub async fn start() -> anyhow::Result<Option<OwnPostgres>> {
+        let running_as_root = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+        if !pg_bin("initdb").exists() || !running_as_root {
+            return Ok(None);
+        }
+        let dir = std::env::temp_dir().join(format!(
+            "waitwell-pg-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        let status = std::process::Command::new("chown")
+            .args(["postgres:", &dir.display().to_string()])
+            .status()?;
+        if !status.success() {
+            bail!("chown {}", dir.display());
+        }
+        let data = dir.join("data");
+        let data_text = data.display().to_string();
+        let initdb = pg_bin("initdb");
+        tokio::task::spawn_blocking(move || {
+            as_postgres(
+                &initdb,
+                &[
+                    "-D", &data_text, "-A", "trust", "-U", "postgres", "-E", "UTF8",
+                ],
+            )
+        })
+        .await??;
+        let pg = OwnPostgres {
+            dir,
+            port: free_port(),
+        };
+        pg.start_again().await?;
+        Ok(Some(pg))
+    }
+
+    /// URL of a database on this server.
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+
+    fn pg_ctl(&self, args: &[&str]) -> anyhow::Result<()> {
+        let data = self.dir.join("data").display().to_string();
+        let mut all = vec!["-D", data.as_str()];
+        all.extend_from_slice(args);
+        as_postgres(&pg_bin("pg_ctl"), &all)
+    }
+
+    /// Starts the (stopped) server and waits until it accepts connections.
+    ///
+    /// # Errors
+    /// It did not start.
+    pub async fn start_again(&self) -> anyhow::Result<()> {
+        let options = format!(
+            "-p {} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c max_connections=200",
+            self.port,
+            self.dir.join("data").display()
+        );
+        let log = self
+            .dir
+            .join("data")
+            .join("server.log")
+            .display()
+            .to_string();
+        let this = (options, log);
+        let data = self.dir.join("data").display().to_string();
+        tokio::task::spawn_blocking(move || {
+            as_postgres(
+                &pg_bin("pg_ctl"),
+                &["-D", &data, "-o", &this.0, "-l", &this.1, "-w", "start"],
+            )
+        })
+        .await?
+    }
+
+    /// Stops the server at once, like a crash (`pg_ctl stop -m immediate`).
+    ///
+    /// # Errors
+    /// pg_ctl failed.
+    pub fn stop_immediate(&self) -> anyhow::Result<()> {
+        self.pg_ctl(&["-m", "immediate", "-w", "stop"])
+    }
+}
+
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        let _ = self.pg_ctl(&["-m", "immediate", "-w", "stop"]);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }

@@ -46,6 +46,17 @@ pub static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 /// Migrations for PostgreSQL, embedded in the binary.
 pub static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
 
+/// Longest a request waits for a database connection. With the database
+/// down, a request fails after this (503 with `Retry-After`, see
+/// `error.rs`) instead of hanging: long enough for a pool under load, short
+/// enough that clients and load balancers learn of an outage at once.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// Longest one PostgreSQL statement may run (`statement_timeout`), so that
+/// a stuck database cannot hold requests until the HTTP timeout. Reports
+/// over long periods are the slowest statements, well under this.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The database behind the server. Cheap to clone.
 #[derive(Clone)]
 pub struct Db {
@@ -166,6 +177,7 @@ impl Db {
                 };
                 let read = SqlitePoolOptions::new()
                     .max_connections(4)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
                     .connect_with(options.read_only(true))
                     .await
                     .context("opening SQLite read connections")?;
@@ -187,16 +199,25 @@ impl Db {
             Kind::Postgres => {
                 let options = PgConnectOptions::from_str(url)
                     .with_context(|| format!("invalid PostgreSQL URL {:?}", redact_url(url)))?;
-                let pool = PgPoolOptions::new()
-                    .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(options)
+                // Migrations on a connection of their own, without the
+                // pool's statement timeout: one may rightly take long.
+                let mut conn = PgConnection::connect_with(&options)
                     .await
                     .with_context(|| format!("cannot connect to {}", redact_url(url)))?;
                 POSTGRES_MIGRATOR
-                    .run(&pool)
+                    .run(&mut conn)
                     .await
                     .context("running PostgreSQL migrations")?;
+                if let Err(e) = conn.close().await {
+                    tracing::warn!(error = %e, "closing the PostgreSQL migration connection");
+                }
+                let timeout = format!("{}ms", STATEMENT_TIMEOUT.as_millis());
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_with(options.options([("statement_timeout", timeout.as_str())]))
+                    .await
+                    .with_context(|| format!("cannot connect to {}", redact_url(url)))?;
                 let listener = pg_listener::Listener::start(pool.clone(), hub.clone())
                     .await
                     .context("listening for events on PostgreSQL")?;

@@ -8,6 +8,11 @@
 //! publishes them in seq order. Reading from the table (rather than trusting
 //! the notification alone) makes delivery gap-free: a notification that
 //! arrives during a reconnect is covered by the catch-up that follows it.
+//!
+//! After losing its connection (a database restart) the listener subscribes
+//! again with back-off, and every successful subscription is followed by a
+//! catch-up from the last seq relayed per branch: events committed while
+//! nobody listened reach live clients at once, not with the next event.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -47,9 +52,7 @@ impl Listener {
             .fetch_all(&pool)
             .await?;
         relay.published.extend(heads);
-        let mut listener = PgListener::connect_with(&pool).await?;
-        listener.listen(CHANNEL).await?;
-        relay.catch_up().await?;
+        let listener = subscribe(&mut relay).await?;
         let stop = CancellationToken::new();
         let task = tokio::spawn(run(relay, listener, stop.clone()));
         Ok(Listener {
@@ -115,36 +118,77 @@ impl Relay {
     }
 }
 
-async fn run(mut relay: Relay, mut listener: PgListener, stop: CancellationToken) {
+/// Subscribes: LISTEN on a connection of its own, then catch up on every
+/// event committed before the LISTEN took effect. Both steps are needed
+/// after every (re)connection: a notification sent while no connection was
+/// listening is lost, and in a quiet office nothing else would ever relay
+/// the event it announced.
+async fn subscribe(relay: &mut Relay) -> sqlx::Result<PgListener> {
+    let mut listener = PgListener::connect_with(&relay.pool).await?;
+    // Reconnecting is done here, where a catch-up follows; a reconnect
+    // inside `try_recv` would resume listening without one.
+    listener.eager_reconnect(false);
+    listener.listen(CHANNEL).await?;
+    relay.catch_up().await?;
+    Ok(listener)
+}
+
+/// First delay before subscribing again after losing the connection.
+const RETRY_FIRST: Duration = Duration::from_millis(100);
+/// Longest delay between attempts to subscribe again.
+const RETRY_MAX: Duration = Duration::from_secs(1);
+
+async fn run(mut relay: Relay, listener: PgListener, stop: CancellationToken) {
+    let mut listener = Some(listener);
+    let mut retry = RETRY_FIRST;
     loop {
-        tokio::select! {
-            () = stop.cancelled() => return,
-            notification = listener.try_recv() => match notification {
-                Ok(Some(n)) => {
-                    let branch = n.payload().split(':').next().and_then(|b| b.parse::<i64>().ok());
-                    if let Some(branch) = branch {
-                        let seq = n.payload().split(':').nth(1).and_then(|s| s.parse::<i64>().ok()).unwrap_or(i64::MAX);
-                        if relay.published.get(&branch).copied().unwrap_or(0) < seq
-                            && let Err(e) = relay.publish_branch(branch).await
-                        {
-                            tracing::warn!(error = %e, branch, "reading events to relay");
+        let Some(current) = listener.as_mut() else {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                subscribed = subscribe(&mut relay) => match subscribed {
+                    Ok(l) => {
+                        tracing::info!("listening for events again");
+                        listener = Some(l);
+                        retry = RETRY_FIRST;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "subscribing to events; retrying in {retry:?}");
+                        tokio::select! {
+                            () = stop.cancelled() => return,
+                            () = tokio::time::sleep(retry) => {}
                         }
+                        retry = (retry * 2).min(RETRY_MAX);
                     }
                 }
-                // The connection dropped; PgListener reconnects on the next
-                // call. Catch up on what was committed meanwhile.
-                Ok(None) => {
-                    if let Err(e) = relay.catch_up().await {
-                        tracing::warn!(error = %e, "catching up after reconnecting");
-                        tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            continue;
+        };
+        tokio::select! {
+            () = stop.cancelled() => return,
+            notification = current.try_recv() => match notification {
+                Ok(Some(n)) => {
+                    let mut parts = n.payload().split(':');
+                    let branch = parts.next().and_then(|b| b.parse::<i64>().ok());
+                    let seq = parts.next().and_then(|s| s.parse::<i64>().ok()).unwrap_or(i64::MAX);
+                    if let Some(branch) = branch
+                        && relay.published.get(&branch).copied().unwrap_or(0) < seq
+                        && let Err(e) = relay.publish_branch(branch).await
+                    {
+                        // The events stay in the table: subscribing again
+                        // catches up on them.
+                        tracing::warn!(error = %e, branch, "reading events to relay");
+                        listener = None;
                     }
+                }
+                // The connection dropped (a database restart, a network
+                // failure): subscribe again, which also catches up.
+                Ok(None) => {
+                    tracing::warn!("lost the PostgreSQL event listener connection");
+                    listener = None;
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "PostgreSQL listener");
-                    tokio::select! {
-                        () = stop.cancelled() => return,
-                        () = tokio::time::sleep(Duration::from_millis(500)) => {}
-                    }
+                    listener = None;
                 }
             }
         }

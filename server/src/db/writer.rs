@@ -45,6 +45,10 @@ pub struct Writer {
     done: Mutex<Option<oneshot::Receiver<()>>>,
 }
 
+/// Answers one write's caller once its batch has committed (`None`) or
+/// failed (the commit's error).
+type ReplyFn = Box<dyn FnOnce(Option<&sqlx::Error>) + Send>;
+
 type RunFn = Box<dyn for<'c> FnOnce(&'c mut SyncConn) -> BoxFuture<'c, Finished> + Send>;
 
 /// One write waiting for the writer.
@@ -57,7 +61,7 @@ struct Finished {
     ok: bool,
     events: Outbox,
     /// Answers the caller: `None` once the batch committed, or the reason it did not.
-    reply: Box<dyn FnOnce(Option<String>) + Send>,
+    reply: ReplyFn,
 }
 
 /// Which database the writer opens.
@@ -133,9 +137,9 @@ impl Writer {
                     reply: Box::new(move |commit_error| {
                         let answer = match (result, commit_error) {
                             (Ok(value), None) => Ok(value),
-                            (Ok(_), Some(e)) => {
-                                Err(AppError::internal(format!("commit failed: {e}")))
-                            }
+                            // A full disk or a locked database says so
+                            // (507 / 503), anything else is internal.
+                            (Ok(_), Some(e)) => Err(AppError::from_database(e)),
                             (Err(e), _) => Err(e),
                         };
                         // The caller may have gone away (client disconnected);
@@ -227,9 +231,8 @@ async fn run_batch(conn: &mut SyncConn, jobs: impl Iterator<Item = Job>, hub: &H
             {
                 tracing::error!(error = %e, "rolling back a failed SQLite batch");
             }
-            let message = e.to_string();
             for done in finished {
-                (done.reply)(Some(message.clone()));
+                (done.reply)(Some(&e));
             }
             // Jobs never reached were dropped with their reply channel: their
             // callers see "the writer stopped before answering".

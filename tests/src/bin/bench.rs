@@ -23,6 +23,11 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+/// Every bench client connects from 127.0.0.1: lift the per-address
+/// connection cap (256 by default) above the 1,000 live clients. An
+/// environment variable, which older builds being compared ignore.
+const SERVER_ENV: &[(&str, &str)] = &[("WAITWELL_MAX_CONNECTIONS_PER_ADDRESS", "100000")];
+
 #[derive(Debug, Parser)]
 #[command(about = "Benchmarks a fresh waitwell server on 127.0.0.1")]
 struct Args {
@@ -503,14 +508,14 @@ async fn growth(
         (100_000, 1_000_000)
     };
     let mut rows = Vec::new();
-    let server = Server::start_binary(server_bin, db_url, &[]).await?;
+    let server = Server::start_with(server_bin, db_url, &[], SERVER_ENV, None).await?;
     let api = Api::new(&server.base);
     let office = e2e::office(&api, &["G"], 2).await?;
     let manager = office.admin.clone();
     server.terminate().await?;
     bulk_tickets(db_url, office.branch, office.services[0], history, true).await?;
     bulk_tickets(db_url, office.branch, office.services[0], waiting, false).await?;
-    let server = Server::start_binary(server_bin, db_url, &[]).await?;
+    let server = Server::start_with(server_bin, db_url, &[], SERVER_ENV, None).await?;
     let api = Api::new(&server.base);
     let clerk = api.login("clerk1", "clerk-password").await?;
     api.post_ok(
@@ -694,7 +699,7 @@ async fn main() -> anyhow::Result<()> {
     // of thousands of tickets waiting, and every client's first message
     // would be a snapshot of all of them.
     let db = scratch(args.database_url.as_deref()).await?;
-    let server = Server::start_binary(&bin, &db.url, &[]).await?;
+    let server = Server::start_with(&bin, &db.url, &[], SERVER_ENV, None).await?;
     let api = Api::new(&server.base);
     let office = e2e::office(&api, &["A"], 1).await?;
     api.post_ok(
@@ -737,7 +742,7 @@ async fn main() -> anyhow::Result<()> {
 /// over the tickets they left waiting (unless `--issuance-only`).
 async fn throughput(args: &Args, bin: &std::path::Path, seconds: u64) -> anyhow::Result<Vec<Row>> {
     let db = scratch(args.database_url.as_deref()).await?;
-    let server = Server::start_binary(bin, &db.url, &[]).await?;
+    let server = Server::start_with(bin, &db.url, &[], SERVER_ENV, None).await?;
     let api = Api::new(&server.base);
     let office = e2e::office(&api, &["A", "B", "C", "D"], 16).await?;
     let mut rows = Vec::new();
