@@ -30,6 +30,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod desks;
+pub mod destinations;
 pub mod device_status;
 pub mod devices;
 pub mod error;
