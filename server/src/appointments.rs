@@ -30,6 +30,10 @@
 //!   issues nothing. A booking checks in once; a second check-in returns the
 //!   same ticket. A booking nobody checked in becomes `missed` when its day
 //!   is over ([`mark_missed`], run by the day-end job).
+//! * Lookups by code (the public booking page, its QR code, cancelling,
+//!   and separately check-ins) are limited per client address, IPv6 per
+//!   /64 ([`crate::ratelimit`]), to `WAITWELL_CODE_LOOKUPS_PER_MINUTE`;
+//!   bookings to `WAITWELL_BOOKINGS_PER_MINUTE`.
 //! * Contact phone and e-mail are personal data: kept in their own nullable
 //!   columns (a retention job may clear them), shown to staff, never put
 //!   into events.
@@ -1243,15 +1247,32 @@ fn code_from_path(code: &str) -> Result<String> {
     normalize_code(code).ok_or(AppError::NotFound("appointment"))
 }
 
+/// Counts one lookup by booking code against the client's budget. Codes
+/// are about 40 bits: guessing is hopeless at
+/// `WAITWELL_CODE_LOOKUPS_PER_MINUTE` per address (IPv6 per /64), and cheap
+/// without a limit.
+fn count_lookup(
+    state: &AppState,
+    limiter: &crate::ratelimit::ClientLimiter,
+    peer: std::net::IpAddr,
+    headers: &HeaderMap,
+) -> Result<()> {
+    limiter.check(client_ip(peer, headers, state.config.trust_forwarded_for))
+}
+
 /// A booking by its code. No authentication: the code is the credential.
 #[utoipa::path(get, path = "/api/v1/public/appointments/{code}", tag = "appointments",
     params(("code" = String, Path, description = "Confirmation code")),
-    responses((status = 200, body = PublicAppointment), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = PublicAppointment), (status = 404, body = crate::error::ErrorBody),
+              (status = 429, body = crate::error::ErrorBody, description = "Too many lookups from this client; see Retry-After")))]
 pub async fn get_public_appointment(
     State(state): State<AppState>,
+    ClientAddr(peer): ClientAddr,
+    headers: HeaderMap,
     AppPath(code): AppPath<String>,
 ) -> Result<Response> {
     let code = code_from_path(&code)?;
+    count_lookup(&state, &state.code_limiter, peer, &headers)?;
     let view = read!(state.db, |c| {
         let row = by_code(c, &code).await?;
         let branch = branches::get(c, row.branch_id).await?;
@@ -1264,12 +1285,16 @@ pub async fn get_public_appointment(
 #[utoipa::path(post, path = "/api/v1/public/appointments/{code}/cancel", tag = "appointments",
     params(("code" = String, Path, description = "Confirmation code")),
     responses((status = 200, body = PublicAppointment), (status = 404, body = crate::error::ErrorBody),
-              (status = 409, body = crate::error::ErrorBody, description = "Checked in or over")))]
+              (status = 409, body = crate::error::ErrorBody, description = "Checked in or over"),
+              (status = 429, body = crate::error::ErrorBody, description = "Too many lookups from this client; see Retry-After")))]
 pub async fn cancel_appointment(
     State(state): State<AppState>,
+    ClientAddr(peer): ClientAddr,
+    headers: HeaderMap,
     AppPath(code): AppPath<String>,
 ) -> Result<AppJson<PublicAppointment>> {
     let code = code_from_path(&code)?;
+    count_lookup(&state, &state.code_limiter, peer, &headers)?;
     let now = now_ms();
     let row = write!(state.db, |c, out| async move {
         cancel(c, out, &code, now).await
@@ -1284,12 +1309,16 @@ pub async fn cancel_appointment(
 /// The QR code of a booking's page, as SVG. No authentication.
 #[utoipa::path(get, path = "/api/v1/public/appointments/{code}/qr.svg", tag = "appointments",
     params(("code" = String, Path, description = "Confirmation code")),
-    responses((status = 200, content_type = "image/svg+xml", description = "QR code"), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, content_type = "image/svg+xml", description = "QR code"), (status = 404, body = crate::error::ErrorBody),
+              (status = 429, body = crate::error::ErrorBody, description = "Too many lookups from this client; see Retry-After")))]
 pub async fn get_appointment_qr(
     State(state): State<AppState>,
+    ClientAddr(peer): ClientAddr,
+    headers: HeaderMap,
     AppPath(code): AppPath<String>,
 ) -> Result<Response> {
     let code = code_from_path(&code)?;
+    count_lookup(&state, &state.code_limiter, peer, &headers)?;
     read!(state.db, |c| by_code(c, &code).await)?;
     let svg = crate::public::qr_svg(&booking_url(&state.config.public_url, &code))?;
     Ok((
@@ -1310,10 +1339,13 @@ pub async fn get_appointment_qr(
     responses((status = 201, body = CheckIn), (status = 200, body = CheckIn, description = "Checked in before"),
               (status = 404, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody, description = "Cancelled, another day, or too late"),
-              (status = 422, body = crate::error::ErrorBody)))]
+              (status = 422, body = crate::error::ErrorBody),
+              (status = 429, body = crate::error::ErrorBody, description = "Too many check-ins from this client; see Retry-After")))]
 pub async fn check_in_appointment(
     State(state): State<AppState>,
     who: Principal,
+    ClientAddr(peer): ClientAddr,
+    headers: HeaderMap,
     AppPath(branch_id): AppPath<i64>,
     AppJson(req): AppJson<CheckInRequest>,
 ) -> Result<(StatusCode, AppJson<CheckIn>)> {
@@ -1323,6 +1355,9 @@ pub async fn check_in_appointment(
             "code must be the {CODE_LEN} characters of the confirmation"
         ))
     })?;
+    // A kiosk's (or a stolen kiosk token's) guesses count like a visitor's,
+    // on a budget of their own.
+    count_lookup(&state, &state.check_in_limiter, peer, &headers)?;
     let device_id = match who {
         Principal::Device { id, .. } => Some(id),
         Principal::User { .. } => None,

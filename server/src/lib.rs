@@ -38,6 +38,7 @@ pub mod events;
 pub mod feedback;
 pub mod live;
 pub mod public;
+pub mod ratelimit;
 pub mod remote;
 pub mod reports;
 pub mod retention;
@@ -170,6 +171,8 @@ pub fn start_background(state: &AppState) {
                     s.limiter.shrink();
                     s.remote_limiter.shrink();
                     s.booking_limiter.shrink();
+                    s.code_limiter.shrink();
+                    s.check_in_limiter.shrink();
                 }
             }
         }

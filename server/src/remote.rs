@@ -15,20 +15,18 @@
 //!   (100 − share)% of the service's tickets of the day, counting the one
 //!   being issued and rounding up, so that the first remote ticket of a day
 //!   is possible whenever the share is below 100.
-//! * A per-client rate limit ([`RemoteLimiter`], `governor`) keyed by the
-//!   client's address: the TCP peer, or behind a reverse proxy the last
-//!   X-Forwarded-For entry when `trust_forwarded_for` is set.
+//! * A per-client rate limit ([`crate::ratelimit::ClientLimiter`]) keyed by
+//!   the client's address (IPv6 per /64): the TCP peer, or behind a reverse
+//!   proxy the last X-Forwarded-For entry when `trust_forwarded_for` is set.
 //!
 //! Contact details go only into the ticket's `contact_phone` /
 //! `contact_email` columns, never into the event log (which is immutable);
 //! [`crate::retention`] clears them after the retention period.
 
 use std::net::IpAddr;
-use std::num::NonZeroU32;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -43,41 +41,6 @@ use crate::events::Actor;
 use crate::now_ms;
 use crate::services::{self, ServiceRow};
 use crate::tickets::{self, Issue, IssueRequest, Ticket};
-
-/// Per-client limit on remote tickets. Lives in [`AppState`]; the
-/// background housekeeping calls [`RemoteLimiter::shrink`].
-pub struct RemoteLimiter {
-    /// Attempts per client address.
-    by_addr: DefaultKeyedRateLimiter<IpAddr>,
-}
-
-impl RemoteLimiter {
-    /// `per_minute` tickets per client address, as a burst that refills
-    /// evenly over the minute.
-    pub fn new(per_minute: u32) -> RemoteLimiter {
-        let n = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
-        RemoteLimiter {
-            by_addr: RateLimiter::keyed(Quota::per_minute(n)),
-        }
-    }
-
-    /// Counts one attempt.
-    ///
-    /// # Errors
-    /// TooManyRequests with the seconds to wait (sent as Retry-After).
-    pub fn check(&self, addr: IpAddr) -> Result<()> {
-        use governor::clock::Clock as _;
-        let clock = governor::clock::DefaultClock::default();
-        self.by_addr
-            .check_key(&addr)
-            .map_err(|n| AppError::TooManyRequests(n.wait_time_from(clock.now()).as_secs().max(1)))
-    }
-
-    /// Drops state for addresses that have fully recovered.
-    pub fn shrink(&self) {
-        self.by_addr.retain_recent();
-    }
-}
 
 /// The client's address for rate limiting: the last X-Forwarded-For entry
 /// when the server is told to trust it (it is then the address the proxy
