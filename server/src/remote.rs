@@ -15,6 +15,11 @@
 //!   (100 − share)% of the service's tickets of the day, counting the one
 //!   being issued and rounding up, so that the first remote ticket of a day
 //!   is possible whenever the share is below 100.
+//! * Switching remote tickets on without choosing these two limits in the
+//!   same request gives the ones still unset protective defaults
+//!   ([`DEFAULT_DAILY_CAP`], [`DEFAULT_WALK_IN_SHARE`]), so a service opened
+//!   to the internet is never open without bounds by accident; a manager
+//!   who wants no cap or no share says so explicitly (`null`, `0`).
 //! * A per-client rate limit ([`crate::ratelimit::ClientLimiter`]) keyed by
 //!   the client's address (IPv6 per /64): the TCP peer, or behind a reverse
 //!   proxy the last X-Forwarded-For entry when `trust_forwarded_for` is set.
@@ -41,6 +46,26 @@ use crate::events::Actor;
 use crate::now_ms;
 use crate::services::{self, ServiceRow};
 use crate::tickets::{self, Issue, IssueRequest, Ticket};
+
+/// Remote tickets per service and day when remote tickets are switched on
+/// without a cap of the manager's choosing.
+pub const DEFAULT_DAILY_CAP: i64 = 50;
+/// Percent of the day's tickets kept for walk-ins when remote tickets are
+/// switched on without a share of the manager's choosing.
+pub const DEFAULT_WALK_IN_SHARE: i64 = 30;
+
+/// Applies the protective defaults to a service whose remote tickets are
+/// being switched on: a cap where there is none and a walk-in share where
+/// it is 0, unless the same request set that field (`cap_given`,
+/// `share_given`), which is then the manager's explicit choice.
+pub fn protective_defaults(service: &mut ServiceRow, cap_given: bool, share_given: bool) {
+    if !cap_given && service.remote_daily_cap.is_none() {
+        service.remote_daily_cap = Some(DEFAULT_DAILY_CAP);
+    }
+    if !share_given && service.remote_walk_in_share == 0 {
+        service.remote_walk_in_share = DEFAULT_WALK_IN_SHARE;
+    }
+}
 
 /// The client's address for rate limiting: the last X-Forwarded-For entry
 /// when the server is told to trust it (it is then the address the proxy
