@@ -793,7 +793,8 @@ async fn post(
         .body(body.to_owned())
         .send()
         .await
-        .map_err(|err| Failure::from_reqwest(&err))?;
+        // Without the URL: its path or query may hold the gateway's key.
+        .map_err(|err| Failure::from_reqwest(&err.without_url()))?;
     let status = response.status();
     if status.is_success() {
         Ok(())
