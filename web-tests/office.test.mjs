@@ -134,6 +134,9 @@ test('a manager switches remote tickets on in the configuration', async () => {
   assert.equal(await page.getByLabel(`Remote tickets for ${services[1].code}`).isChecked(), true);
   assert.equal(await page.getByLabel(`Remote tickets per day for ${services[1].code}`).inputValue(), '1');
   await remote.check();
+  // Switching on proposes the protective defaults; the manager may change them.
+  assert.equal(await page.getByLabel(`Remote tickets per day for ${code}`).inputValue(), '50');
+  assert.equal(await page.getByLabel(`Share kept for walk-ins for ${code}, percent`).inputValue(), '30');
   await page.getByLabel(`Remote tickets per day for ${code}`).fill('40');
   await page.getByLabel(`Share kept for walk-ins for ${code}, percent`).fill('25');
   await page.locator(`#services-body tr[data-id="${services[2].id}"] button`, { hasText: 'Save' }).click();

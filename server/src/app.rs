@@ -27,6 +27,7 @@ use crate::auth::LoginLimiter;
 use crate::config::Config;
 use crate::db::{Db, q, read};
 use crate::error::{AppError, Result};
+use crate::ratelimit::ClientLimiter;
 
 /// Largest request body accepted. Every API body is a small JSON document.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -57,9 +58,15 @@ pub struct Shared {
     /// Login rate limits.
     pub limiter: Arc<LoginLimiter>,
     /// Remote-ticket rate limits per client (see `remote.rs`).
-    pub remote_limiter: Arc<crate::remote::RemoteLimiter>,
+    pub remote_limiter: Arc<ClientLimiter>,
     /// Booking rate limits per client (see `appointments.rs`).
-    pub booking_limiter: Arc<crate::remote::RemoteLimiter>,
+    pub booking_limiter: Arc<ClientLimiter>,
+    /// Booking-code lookups per client: the public booking page, its QR
+    /// code and cancelling (see `appointments.rs`).
+    pub code_limiter: Arc<ClientLimiter>,
+    /// Check-ins by booking code per client (kiosks and staff), apart from
+    /// the public lookups so visitors' browsing cannot lock out a kiosk.
+    pub check_in_limiter: Arc<ClientLimiter>,
     /// Open live streams of visitors' ticket pages (see `public.rs`).
     pub ticket_streams: Arc<crate::public::TicketStreams>,
     /// Cancelled when the server begins shutting down; long-lived tasks
@@ -75,8 +82,10 @@ impl AppState {
     /// State over a connected database.
     pub fn new(config: Config, db: Db) -> AppState {
         let limiter = LoginLimiter::new(config.login_attempts_per_minute);
-        let remote_limiter = crate::remote::RemoteLimiter::new(config.remote_tickets_per_minute);
-        let booking_limiter = crate::remote::RemoteLimiter::new(config.bookings_per_minute);
+        let remote_limiter = ClientLimiter::new(config.remote_tickets_per_minute);
+        let booking_limiter = ClientLimiter::new(config.bookings_per_minute);
+        let code_limiter = ClientLimiter::new(config.code_lookups_per_minute);
+        let check_in_limiter = ClientLimiter::new(config.code_lookups_per_minute);
         AppState(Arc::new(Shared {
             db,
             config: Arc::new(config),
@@ -84,6 +93,8 @@ impl AppState {
             limiter: Arc::new(limiter),
             remote_limiter: Arc::new(remote_limiter),
             booking_limiter: Arc::new(booking_limiter),
+            code_limiter: Arc::new(code_limiter),
+            check_in_limiter: Arc::new(check_in_limiter),
             ticket_streams: Arc::default(),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),

@@ -30,6 +30,10 @@
 //!   issues nothing. A booking checks in once; a second check-in returns the
 //!   same ticket. A booking nobody checked in becomes `missed` when its day
 //!   is over ([`mark_missed`], run by the day-end job).
+//! * Lookups by code (the public booking page, its QR code, cancelling,
+//!   and separately check-ins) are limited per client address, IPv6 per
+//!   /64 ([`crate::ratelimit`]), to `WAITWELL_CODE_LOOKUPS_PER_MINUTE`;
+//!   bookings to `WAITWELL_BOOKINGS_PER_MINUTE`.
 //! * Contact phone and e-mail are personal data: kept in their own nullable
 //!   columns (a retention job may clear them), shown to staff, never put
 //!   into events.
@@ -38,7 +42,7 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Timelike};
 use rand::Rng as _;
@@ -55,7 +59,7 @@ use crate::db::{Exec, q, read, write};
 use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
 use crate::events::{self, Actor, NewEvent, Outbox};
 use crate::now_ms;
-use crate::remote::{clean_email, clean_phone, client_ip};
+use crate::remote::{clean_email, clean_phone};
 use crate::services::{self, ServiceRow};
 use crate::tickets::{self, Issue, IssueRequest, Ticket};
 
@@ -1209,7 +1213,6 @@ pub async fn book_appointment(
     State(state): State<AppState>,
     ClientAddr(peer): ClientAddr,
     AppPath(branch_id): AppPath<i64>,
-    headers: HeaderMap,
     AppJson(mut req): AppJson<BookRequest>,
 ) -> Result<(StatusCode, AppJson<PublicAppointment>)> {
     req.contact_phone = req
@@ -1226,9 +1229,7 @@ pub async fn book_appointment(
         .flatten();
     // Counted after the cheap checks, like remote tickets: one address
     // cannot block a day's slots by booking them all.
-    state
-        .booking_limiter
-        .check(client_ip(peer, &headers, state.config.trust_forwarded_for))?;
+    state.booking_limiter.check(peer)?;
     let now = now_ms();
     let row = write!(state.db, |c, out| async move {
         book(c, out, branch_id, req, now).await
@@ -1244,15 +1245,26 @@ fn code_from_path(code: &str) -> Result<String> {
     normalize_code(code).ok_or(AppError::NotFound("appointment"))
 }
 
+/// Counts one lookup by booking code against the client's budget. Codes
+/// are about 40 bits: guessing is hopeless at
+/// `WAITWELL_CODE_LOOKUPS_PER_MINUTE` per address (IPv6 per /64), and cheap
+/// without a limit.
+fn count_lookup(limiter: &crate::ratelimit::ClientLimiter, peer: std::net::IpAddr) -> Result<()> {
+    limiter.check(peer)
+}
+
 /// A booking by its code. No authentication: the code is the credential.
 #[utoipa::path(get, path = "/api/v1/public/appointments/{code}", tag = "appointments",
     params(("code" = String, Path, description = "Confirmation code")),
-    responses((status = 200, body = PublicAppointment), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = PublicAppointment), (status = 404, body = crate::error::ErrorBody),
+              (status = 429, body = crate::error::ErrorBody, description = "Too many lookups from this client; see Retry-After")))]
 pub async fn get_public_appointment(
     State(state): State<AppState>,
+    ClientAddr(peer): ClientAddr,
     AppPath(code): AppPath<String>,
 ) -> Result<Response> {
     let code = code_from_path(&code)?;
+    count_lookup(&state.code_limiter, peer)?;
     let view = read!(state.db, |c| {
         let row = by_code(c, &code).await?;
         let branch = branches::get(c, row.branch_id).await?;
@@ -1265,12 +1277,15 @@ pub async fn get_public_appointment(
 #[utoipa::path(post, path = "/api/v1/public/appointments/{code}/cancel", tag = "appointments",
     params(("code" = String, Path, description = "Confirmation code")),
     responses((status = 200, body = PublicAppointment), (status = 404, body = crate::error::ErrorBody),
-              (status = 409, body = crate::error::ErrorBody, description = "Checked in or over")))]
+              (status = 409, body = crate::error::ErrorBody, description = "Checked in or over"),
+              (status = 429, body = crate::error::ErrorBody, description = "Too many lookups from this client; see Retry-After")))]
 pub async fn cancel_appointment(
     State(state): State<AppState>,
+    ClientAddr(peer): ClientAddr,
     AppPath(code): AppPath<String>,
 ) -> Result<AppJson<PublicAppointment>> {
     let code = code_from_path(&code)?;
+    count_lookup(&state.code_limiter, peer)?;
     let now = now_ms();
     let row = write!(state.db, |c, out| async move {
         cancel(c, out, &code, now).await
@@ -1285,12 +1300,15 @@ pub async fn cancel_appointment(
 /// The QR code of a booking's page, as SVG. No authentication.
 #[utoipa::path(get, path = "/api/v1/public/appointments/{code}/qr.svg", tag = "appointments",
     params(("code" = String, Path, description = "Confirmation code")),
-    responses((status = 200, content_type = "image/svg+xml", description = "QR code"), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, content_type = "image/svg+xml", description = "QR code"), (status = 404, body = crate::error::ErrorBody),
+              (status = 429, body = crate::error::ErrorBody, description = "Too many lookups from this client; see Retry-After")))]
 pub async fn get_appointment_qr(
     State(state): State<AppState>,
+    ClientAddr(peer): ClientAddr,
     AppPath(code): AppPath<String>,
 ) -> Result<Response> {
     let code = code_from_path(&code)?;
+    count_lookup(&state.code_limiter, peer)?;
     read!(state.db, |c| by_code(c, &code).await)?;
     let svg = crate::public::qr_svg(&booking_url(&state.config.public_url, &code))?;
     Ok((
@@ -1311,10 +1329,12 @@ pub async fn get_appointment_qr(
     responses((status = 201, body = CheckIn), (status = 200, body = CheckIn, description = "Checked in before"),
               (status = 404, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody, description = "Cancelled, another day, or too late"),
-              (status = 422, body = crate::error::ErrorBody)))]
+              (status = 422, body = crate::error::ErrorBody),
+              (status = 429, body = crate::error::ErrorBody, description = "Too many check-ins from this client; see Retry-After")))]
 pub async fn check_in_appointment(
     State(state): State<AppState>,
     who: Principal,
+    ClientAddr(peer): ClientAddr,
     AppPath(branch_id): AppPath<i64>,
     AppJson(req): AppJson<CheckInRequest>,
 ) -> Result<(StatusCode, AppJson<CheckIn>)> {
@@ -1324,6 +1344,9 @@ pub async fn check_in_appointment(
             "code must be the {CODE_LEN} characters of the confirmation"
         ))
     })?;
+    // A kiosk's (or a stolen kiosk token's) guesses count like a visitor's,
+    // on a budget of their own.
+    count_lookup(&state.check_in_limiter, peer)?;
     let device_id = match who {
         Principal::Device { id, .. } => Some(id),
         Principal::User { .. } => None,

@@ -9,7 +9,8 @@
 //! hashed with argon2id on a blocking thread (it is deliberately slow).
 //!
 //! Sign-in is limited three ways ([`LoginLimiter`]): per client address
-//! (IPv6 per /64, the forwarded address behind a trusted proxy), per user
+//! (`ratelimit::rate_key`: IPv6 per /64; the forwarded address behind a
+//! trusted proxy), per user
 //! name and address with `governor`, and per account across all addresses
 //! with a growing lock-out after repeated wrong passwords.
 
@@ -501,23 +502,6 @@ impl FromRequestParts<AppState> for StreamAuth {
     }
 }
 
-/// The key rate limits count a client address under: IPv4 addresses as
-/// they are, IPv6 addresses by their /64 network (one subscriber usually
-/// holds a whole /64, so counting single IPv6 addresses limits nothing).
-pub fn rate_key(addr: IpAddr) -> IpAddr {
-    match addr {
-        IpAddr::V4(_) => addr,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let mut segments = v6.segments();
-                segments[4..].fill(0);
-                IpAddr::V6(std::net::Ipv6Addr::from(segments))
-            }
-        },
-    }
-}
-
 /// Wrong passwords one account may take, from any addresses, before it is
 /// locked out for a while.
 pub const ACCOUNT_FREE_FAILURES: u32 = 20;
@@ -571,7 +555,7 @@ impl LoginLimiter {
             use governor::clock::Clock as _;
             not_until.wait_time_from(clock.now()).as_secs().max(1)
         };
-        let key = rate_key(addr);
+        let key = crate::ratelimit::rate_key(addr);
         let name = username.to_lowercase();
         if let Some(until) = self.locked_until(&name) {
             let left = until.saturating_duration_since(std::time::Instant::now());
@@ -635,9 +619,10 @@ impl LoginLimiter {
     }
 }
 
-/// The client's address: the peer, or behind a trusted reverse proxy
-/// (`WAITWELL_TRUST_FORWARDED_FOR`) the address the proxy put last in
-/// X-Forwarded-For. Loopback in in-process tests without a socket.
+/// The client's address, as every per-client limit counts it: the peer, or
+/// behind a trusted reverse proxy (`WAITWELL_TRUST_FORWARDED_FOR`) the
+/// address the proxy put last in X-Forwarded-For. Loopback in in-process
+/// tests without a socket.
 pub struct ClientAddr(pub IpAddr);
 
 impl FromRequestParts<AppState> for ClientAddr {

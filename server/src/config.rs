@@ -51,6 +51,11 @@ pub struct Settings {
     /// Appointments one client address may book per minute [default: 10].
     #[arg(long, env = "WAITWELL_BOOKINGS_PER_MINUTE", global = true)]
     pub bookings_per_minute: Option<u32>,
+    /// Booking-code lookups (the public booking page, its QR code,
+    /// cancelling; separately, check-ins at kiosks) one client address may
+    /// make per minute [default: 20].
+    #[arg(long, env = "WAITWELL_CODE_LOOKUPS_PER_MINUTE", global = true)]
+    pub code_lookups_per_minute: Option<u32>,
     /// Behind a reverse proxy: take the client address for rate limits from
     /// the last entry of X-Forwarded-For (the one the proxy added) [default: false].
     #[arg(long, env = "WAITWELL_TRUST_FORWARDED_FOR", global = true)]
@@ -77,6 +82,11 @@ pub struct Settings {
     /// websockets included; more are closed at once [default: 256].
     #[arg(long, env = "WAITWELL_MAX_CONNECTIONS_PER_ADDRESS", global = true)]
     pub max_connections_per_address: Option<usize>,
+    /// Comma-separated hosts (names or addresses) webhooks may reach even
+    /// though they are internal: loopback, private, link-local and similar
+    /// addresses are refused otherwise [default: none].
+    #[arg(long, env = "WAITWELL_WEBHOOK_ALLOW_HOSTS", global = true)]
+    pub webhook_allow_hosts: Option<String>,
 }
 
 /// The file form of [`Settings`].
@@ -92,11 +102,13 @@ struct FileSettings {
     contact_retention_days: Option<u32>,
     remote_tickets_per_minute: Option<u32>,
     bookings_per_minute: Option<u32>,
+    code_lookups_per_minute: Option<u32>,
     trust_forwarded_for: Option<bool>,
     metrics_token: Option<String>,
     header_timeout_secs: Option<u64>,
     idle_timeout_secs: Option<u64>,
     max_connections_per_address: Option<usize>,
+    webhook_allow_hosts: Option<String>,
 }
 
 /// Validated settings.
@@ -120,6 +132,9 @@ pub struct Config {
     pub remote_tickets_per_minute: u32,
     /// Bookings per client address per minute; see `appointments.rs`.
     pub bookings_per_minute: u32,
+    /// Booking-code lookups per client address per minute; see
+    /// `appointments.rs`.
+    pub code_lookups_per_minute: u32,
     /// Whether X-Forwarded-For names the client (behind a reverse proxy).
     pub trust_forwarded_for: bool,
     /// The scrape token of /metrics; `None` turns /metrics off.
@@ -133,6 +148,10 @@ pub struct Config {
     /// Longest a request may take, reading its body included (408 after).
     /// Not a flag; tests shorten it.
     pub request_timeout_ms: u64,
+    /// Internal hosts webhooks may reach, normalised (see
+    /// `destinations::normalize_host`); matched exactly against a
+    /// webhook URL's host.
+    pub webhook_allow_hosts: Vec<String>,
     /// Webhook retry back-off: the first delay, doubled per failure up to
     /// `webhook_retry_max_ms`, with jitter. Not a flag; tests shorten it.
     pub webhook_retry_base_ms: u64,
@@ -163,6 +182,7 @@ impl std::fmt::Debug for Config {
             .field("contact_retention_days", &self.contact_retention_days)
             .field("remote_tickets_per_minute", &self.remote_tickets_per_minute)
             .field("bookings_per_minute", &self.bookings_per_minute)
+            .field("code_lookups_per_minute", &self.code_lookups_per_minute)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .field("header_timeout_secs", &self.header_timeout_secs)
@@ -172,6 +192,7 @@ impl std::fmt::Debug for Config {
                 &self.max_connections_per_address,
             )
             .field("request_timeout_ms", &self.request_timeout_ms)
+            .field("webhook_allow_hosts", &self.webhook_allow_hosts)
             .field("webhook_retry_base_ms", &self.webhook_retry_base_ms)
             .field("webhook_retry_max_ms", &self.webhook_retry_max_ms)
             .field("webhook_poll_ms", &self.webhook_poll_ms)
@@ -199,12 +220,16 @@ impl Config {
             // Tests book many slots from one address; the limit's own test
             // lowers this.
             bookings_per_minute: 1_000,
+            // Likewise for lookups by booking code.
+            code_lookups_per_minute: 1_000,
             trust_forwarded_for: false,
             metrics_token: None,
             header_timeout_secs: 10,
             idle_timeout_secs: 60,
             max_connections_per_address: 256,
             request_timeout_ms: 30_000,
+            // Tests that run a webhook receiver on 127.0.0.1 allow it.
+            webhook_allow_hosts: Vec::new(),
             webhook_retry_base_ms: 1_000,
             webhook_retry_max_ms: 600_000,
             webhook_poll_ms: 1_000,
@@ -298,6 +323,15 @@ impl Settings {
         if !(1..=10_000).contains(&bookings_per_minute) {
             bail!("WAITWELL_BOOKINGS_PER_MINUTE must be 1 to 10000, got {bookings_per_minute}");
         }
+        let code_lookups_per_minute = self
+            .code_lookups_per_minute
+            .or(file.code_lookups_per_minute)
+            .unwrap_or(20);
+        if !(1..=10_000).contains(&code_lookups_per_minute) {
+            bail!(
+                "WAITWELL_CODE_LOOKUPS_PER_MINUTE must be 1 to 10000, got {code_lookups_per_minute}"
+            );
+        }
         let trust_forwarded_for = self
             .trust_forwarded_for
             .or(file.trust_forwarded_for)
@@ -331,6 +365,23 @@ impl Settings {
                 "WAITWELL_MAX_CONNECTIONS_PER_ADDRESS must be 1 to 1000000, got {max_connections_per_address}"
             );
         }
+        let mut webhook_allow_hosts = Vec::new();
+        for entry in self
+            .webhook_allow_hosts
+            .clone()
+            .or(file.webhook_allow_hosts)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            let Some(host) = crate::destinations::normalize_host(entry) else {
+                bail!(
+                    "WAITWELL_WEBHOOK_ALLOW_HOSTS must list host names or addresses without ports, separated by commas; {entry:?} is not one"
+                );
+            };
+            webhook_allow_hosts.push(host);
+        }
         Ok(Config {
             listen,
             database_url,
@@ -341,12 +392,14 @@ impl Settings {
             contact_retention_days,
             remote_tickets_per_minute,
             bookings_per_minute,
+            code_lookups_per_minute,
             trust_forwarded_for,
             metrics_token,
             header_timeout_secs,
             idle_timeout_secs,
             max_connections_per_address,
             request_timeout_ms: 30_000,
+            webhook_allow_hosts,
             webhook_retry_base_ms: 1_000,
             webhook_retry_max_ms: 600_000,
             webhook_poll_ms: 1_000,
@@ -369,10 +422,12 @@ mod tests {
         assert_eq!(c.contact_retention_days, 30);
         assert_eq!(c.remote_tickets_per_minute, 5);
         assert_eq!(c.bookings_per_minute, 10);
+        assert_eq!(c.code_lookups_per_minute, 20);
         assert!(!c.trust_forwarded_for);
         assert_eq!(c.header_timeout_secs, 10);
         assert_eq!(c.idle_timeout_secs, 60);
         assert_eq!(c.max_connections_per_address, 256);
+        assert!(c.webhook_allow_hosts.is_empty());
     }
 
     #[test]
@@ -440,6 +495,37 @@ mod tests {
                 ..Default::default()
             })
             .contains("WAITWELL_MAX_CONNECTIONS_PER_ADDRESS")
+        );
+        assert!(
+            bad(Settings {
+                code_lookups_per_minute: Some(0),
+                ..Default::default()
+            })
+            .contains("WAITWELL_CODE_LOOKUPS_PER_MINUTE")
+        );
+        for entry in ["10.0.0.1:8080", "http://x.org/", "a b", "x.org/path"] {
+            assert!(
+                bad(Settings {
+                    webhook_allow_hosts: Some(format!("gw.example, {entry}")),
+                    ..Default::default()
+                })
+                .contains("WAITWELL_WEBHOOK_ALLOW_HOSTS"),
+                "{entry}"
+            );
+        }
+    }
+
+    #[test]
+    fn webhook_allow_hosts_are_normalised() {
+        let c = Settings {
+            webhook_allow_hosts: Some(" GW.Internal. , 127.1,[::1], 0x7f.0.0.2 ,".into()),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(
+            c.webhook_allow_hosts,
+            ["gw.internal", "127.0.0.1", "[::1]", "127.0.0.2"]
         );
     }
 

@@ -33,6 +33,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod desks;
+pub mod destinations;
 pub mod device_status;
 pub mod devices;
 pub mod error;
@@ -42,6 +43,7 @@ pub mod health;
 pub mod live;
 pub mod projection;
 pub mod public;
+pub mod ratelimit;
 pub mod remote;
 pub mod reports;
 pub mod retention;
@@ -173,6 +175,8 @@ pub fn start_background(state: &AppState) {
                     s.limiter.shrink();
                     s.remote_limiter.shrink();
                     s.booking_limiter.shrink();
+                    s.code_limiter.shrink();
+                    s.check_in_limiter.shrink();
                 }
             }
         }

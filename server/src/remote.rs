@@ -15,20 +15,23 @@
 //!   (100 − share)% of the service's tickets of the day, counting the one
 //!   being issued and rounding up, so that the first remote ticket of a day
 //!   is possible whenever the share is below 100.
-//! * A per-client rate limit ([`RemoteLimiter`], `governor`) keyed by the
-//!   client's address: the TCP peer, or behind a reverse proxy the last
-//!   X-Forwarded-For entry when `trust_forwarded_for` is set.
+//! * Switching remote tickets on without choosing these two limits in the
+//!   same request gives the ones still unset protective defaults
+//!   ([`DEFAULT_DAILY_CAP`], [`DEFAULT_WALK_IN_SHARE`]), so a service opened
+//!   to the internet is never open without bounds by accident; a manager
+//!   who wants no cap or no share says so explicitly (`null`, `0`).
+//! * A per-client rate limit ([`crate::ratelimit::ClientLimiter`]) keyed by
+//!   the client's address (IPv6 per /64): the TCP peer, or behind a reverse
+//!   proxy the last X-Forwarded-For entry when `trust_forwarded_for` is set.
 //!
 //! Contact details go only into the ticket's `contact_phone` /
 //! `contact_email` columns, never into the event log (which is immutable);
 //! [`crate::retention`] clears them after the retention period.
 
 use std::net::IpAddr;
-use std::num::NonZeroU32;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -44,38 +47,23 @@ use crate::now_ms;
 use crate::services::{self, ServiceRow};
 use crate::tickets::{self, Issue, IssueRequest, Ticket};
 
-/// Per-client limit on remote tickets. Lives in [`AppState`]; the
-/// background housekeeping calls [`RemoteLimiter::shrink`].
-pub struct RemoteLimiter {
-    /// Attempts per client address.
-    by_addr: DefaultKeyedRateLimiter<IpAddr>,
-}
+/// Remote tickets per service and day when remote tickets are switched on
+/// without a cap of the manager's choosing.
+pub const DEFAULT_DAILY_CAP: i64 = 50;
+/// Percent of the day's tickets kept for walk-ins when remote tickets are
+/// switched on without a share of the manager's choosing.
+pub const DEFAULT_WALK_IN_SHARE: i64 = 30;
 
-impl RemoteLimiter {
-    /// `per_minute` tickets per client address, as a burst that refills
-    /// evenly over the minute.
-    pub fn new(per_minute: u32) -> RemoteLimiter {
-        let n = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
-        RemoteLimiter {
-            by_addr: RateLimiter::keyed(Quota::per_minute(n)),
-        }
+/// Applies the protective defaults to a service whose remote tickets are
+/// being switched on: a cap where there is none and a walk-in share where
+/// it is 0, unless the same request set that field (`cap_given`,
+/// `share_given`), which is then the manager's explicit choice.
+pub fn protective_defaults(service: &mut ServiceRow, cap_given: bool, share_given: bool) {
+    if !cap_given && service.remote_daily_cap.is_none() {
+        service.remote_daily_cap = Some(DEFAULT_DAILY_CAP);
     }
-
-    /// Counts one attempt.
-    ///
-    /// # Errors
-    /// TooManyRequests with the seconds to wait (sent as Retry-After).
-    pub fn check(&self, addr: IpAddr) -> Result<()> {
-        use governor::clock::Clock as _;
-        let clock = governor::clock::DefaultClock::default();
-        self.by_addr
-            .check_key(&addr)
-            .map_err(|n| AppError::TooManyRequests(n.wait_time_from(clock.now()).as_secs().max(1)))
-    }
-
-    /// Drops state for addresses that have fully recovered.
-    pub fn shrink(&self) {
-        self.by_addr.retain_recent();
+    if !share_given && service.remote_walk_in_share == 0 {
+        service.remote_walk_in_share = DEFAULT_WALK_IN_SHARE;
     }
 }
 
@@ -376,9 +364,7 @@ pub async fn take_remote_ticket(
     let email = clean_email(request.email.as_deref().unwrap_or(""))?;
     // Counted after the cheap checks, so a visitor correcting a typo in an
     // address is not locked out; everything that reaches the database counts.
-    state
-        .remote_limiter
-        .check(client_ip(peer, &headers, state.config.trust_forwarded_for))?;
+    state.remote_limiter.check(peer)?;
     let now = now_ms();
     let issue = Issue {
         branch_id,

@@ -209,7 +209,10 @@ pub struct ServiceUpdate {
     pub priority_allowed: Option<bool>,
     /// Active.
     pub active: Option<bool>,
-    /// Remote tickets allowed (the office's public page).
+    /// Remote tickets allowed (the office's public page). Switching them on
+    /// without giving `remote_daily_cap` / `remote_walk_in_share` in the same
+    /// request sets those still unset (no cap, 0%) to the protective
+    /// defaults: 50 a day, 30% kept for walk-ins.
     pub remote_enabled: Option<bool>,
     /// Remote tickets per business day, 1 to 100000; null removes the cap.
     #[serde(default, deserialize_with = "present")]
@@ -453,9 +456,12 @@ pub async fn update_service(
     let actor = who.actor();
     let now = now_ms();
     let branch_id = existing.branch_id;
+    let cap_given = update.remote_daily_cap.is_some();
+    let share_given = update.remote_walk_in_share.is_some();
     let row = write!(state.db, |c, out| async move {
         branches::lock(c, branch_id).await?;
         let mut row = get(c, id).await?;
+        let switching_remote_on = !row.remote_enabled && update.remote_enabled == Some(true);
         if let Some(v) = name {
             row.name = v;
         }
@@ -485,6 +491,9 @@ pub async fn update_service(
         }
         if let Some(v) = update.remote_walk_in_share {
             row.remote_walk_in_share = v;
+        }
+        if switching_remote_on {
+            crate::remote::protective_defaults(&mut row, cap_given, share_given);
         }
         if let Some(v) = update.appointments_enabled {
             row.appointments_enabled = v;

@@ -9,7 +9,8 @@
 //!   webhook's type filter. The cursor moves only after a 2xx answer, so a
 //!   receiver that is down misses nothing: delivery resumes where it
 //!   stopped, with exponential back-off (capped, jittered) between attempts
-//!   and the last error recorded on the webhook. Delivery is at least once
+//!   and the last error recorded on the webhook as a generic reason
+//!   (`connection failed`, `HTTP 500`…; details only in the log). Delivery is at least once
 //!   (an answer lost in transit means the event is sent again); receivers
 //!   deduplicate by the `Waitwell-Event-Id` header.
 //! * Several servers may share a PostgreSQL database: a webhook is delivered
@@ -17,6 +18,11 @@
 //!   with one conditional `update` and renewed at each delivered event, so
 //!   events of one webhook are never sent by two instances at once or out
 //!   of order.
+//!
+//! * Destinations inside the server's network (loopback, private,
+//!   link-local… addresses) are refused when a webhook is created or
+//!   changed, and again at every delivery after resolving the name, unless
+//!   the operator allow-listed the host (see [`crate::destinations`]).
 //!
 //! The body is JSON: the event (`id`, `type`, `branch_id`, `seq`, `at`,
 //! `data`) and, for ticket events, the ticket as it is at delivery time,
@@ -46,6 +52,7 @@ use crate::app::AppState;
 use crate::auth::Principal;
 use crate::branches;
 use crate::db::{Db, Exec, q, read, write};
+use crate::destinations;
 use crate::error::{AppError, AppJson, AppPath, Result};
 use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;
@@ -57,7 +64,7 @@ const LEASE_MS: i64 = 60_000;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Events read per round.
 const BATCH: i64 = 100;
-/// Longest error text kept.
+/// Longest error text logged.
 const MAX_ERROR_CHARS: usize = 500;
 
 /// A webhook as the API shows it (never with its secret).
@@ -78,7 +85,9 @@ pub struct Webhook {
     pub cursor_seq: i64,
     /// Failed attempts since the last success.
     pub failures: i64,
-    /// Last failure.
+    /// Last failure, as a generic reason: `connection failed`, `timed out`,
+    /// `HTTP <status>`, `destination not allowed` or `request failed`
+    /// (details go to the server's log only).
     pub last_error: Option<String>,
     /// Last attempt, ms since the epoch.
     pub last_attempt_at: Option<i64>,
@@ -189,6 +198,22 @@ fn clean_url(url: &str) -> Result<String> {
         ));
     }
     Ok(url.to_owned())
+}
+
+/// Refuses a destination inside the server's network (see
+/// `destinations.rs`) unless the operator allow-listed its host.
+async fn check_destination(url: &str, allow: &[String]) -> Result<()> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|_| AppError::invalid("url must be an http:// or https:// address"))?;
+    destinations::check_url_resolving(&parsed, allow)
+        .await
+        .map_err(|_| {
+            AppError::invalid(
+                "url: webhooks may not be sent to this host, which is or resolves to a loopback, private, \
+                 link-local or other internal address; the server's operator can allow it with \
+                 WAITWELL_WEBHOOK_ALLOW_HOSTS",
+            )
+        })
 }
 
 fn clean_types(types: &[String]) -> Result<String> {
@@ -307,6 +332,7 @@ pub async fn create_webhook(
     who.require_manager(branch_id)?;
     let url = clean_url(&new.url)?;
     let types = clean_types(new.event_types.as_deref().unwrap_or_default())?;
+    check_destination(&url, &state.config.webhook_allow_hosts).await?;
     let active = new.active.unwrap_or(true);
     let secret = crate::auth::new_token("whsec_");
     let actor = who.actor();
@@ -373,6 +399,9 @@ pub async fn update_webhook(
     who.require_manager(existing.branch_id)?;
     let url = update.url.as_deref().map(clean_url).transpose()?;
     let types = update.event_types.as_deref().map(clean_types).transpose()?;
+    if let Some(url) = &url {
+        check_destination(url, &state.config.webhook_allow_hosts).await?;
+    }
     let actor = who.actor();
     let now = now_ms();
     let branch_id = existing.branch_id;
@@ -501,9 +530,16 @@ pub fn start(state: &AppState) {
     let s = state.clone();
     state.tasks.spawn(async move {
         let owner = crate::auth::new_token("");
+        // Names resolve through the guarded resolver, which checks each
+        // address and hands the client exactly those to connect to; no
+        // proxy (it would resolve the name itself) and no redirects (their
+        // targets would go unchecked).
+        let resolver = destinations::GuardedResolver::new(&s.config.webhook_allow_hosts);
         let client = match reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(std::sync::Arc::new(resolver))
             .user_agent(concat!("waitwell/", env!("CARGO_PKG_VERSION")))
             .build()
         {
@@ -638,7 +674,8 @@ async fn deliver_leased(
                 Some(body) => {
                     // Bodies were built when the batch was read; contacts
                     // erased since then are at most one batch stale.
-                    if let Err(error) = post(client, &hook, &e, &body).await {
+                    let allow = &state.config.webhook_allow_hosts;
+                    if let Err(error) = post(client, allow, &hook, &e, &body).await {
                         return fail(state, owner, id, error).await;
                     }
                 }
@@ -690,16 +727,65 @@ async fn read_batch<C: Exec>(
     Ok(Some((hook, out)))
 }
 
-/// One POST; `Err` with a short description unless the answer is 2xx.
+/// Why a delivery failed: `shown` is what the API's `last_error` says,
+/// generic so the webhook cannot be used to probe the receiver's side
+/// (ports, TLS, server software); `detail` goes to the operator's log only.
+#[derive(Debug)]
+struct Failure {
+    shown: String,
+    detail: String,
+}
+
+impl Failure {
+    fn new(shown: impl Into<String>, detail: impl Into<String>) -> Failure {
+        Failure {
+            shown: shown.into(),
+            detail: detail.into(),
+        }
+    }
+
+    /// Sorts a client error into a generic reason.
+    fn from_reqwest(err: &reqwest::Error) -> Failure {
+        // reqwest's Display hides the cause ("error sending request");
+        // the chain says what happened (connection refused, timeout).
+        let mut detail = err.to_string();
+        let mut refused = false;
+        let mut source = std::error::Error::source(err);
+        while let Some(s) = source {
+            refused |= s.is::<destinations::NotAllowed>();
+            detail = format!("{detail}: {s}");
+            source = s.source();
+        }
+        let shown = if refused {
+            "destination not allowed"
+        } else if err.is_timeout() {
+            "timed out"
+        } else if err.is_connect() {
+            "connection failed"
+        } else {
+            "request failed"
+        };
+        Failure::new(shown, detail)
+    }
+}
+
+/// One POST; `Err` unless the answer is 2xx. A literal address is checked
+/// here (the client does not resolve it); names are checked by the
+/// client's resolver.
 async fn post(
     client: &reqwest::Client,
+    allow: &[String],
     hook: &WebhookRow,
     e: &EventRow,
     body: &str,
-) -> std::result::Result<(), String> {
+) -> std::result::Result<(), Failure> {
+    let url = reqwest::Url::parse(&hook.url)
+        .map_err(|err| Failure::new("request failed", format!("bad url: {err}")))?;
+    destinations::check_literal(&url, allow)
+        .map_err(|_| Failure::new("destination not allowed", "internal address"))?;
     let unix_s = now_ms() / 1000;
     let response = client
-        .post(&hook.url)
+        .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header("Waitwell-Event-Id", format!("{}-{}", hook.branch_id, e.seq))
         .header("Waitwell-Event-Type", e.kind.as_str())
@@ -707,22 +793,17 @@ async fn post(
         .body(body.to_owned())
         .send()
         .await
-        .map_err(|err| {
-            // reqwest's Display hides the cause ("error sending request");
-            // the chain says what happened (connection refused, timeout).
-            let mut text = err.to_string();
-            let mut source = std::error::Error::source(&err);
-            while let Some(s) = source {
-                text = format!("{text}: {s}");
-                source = s.source();
-            }
-            text
-        })?;
+        // Without the URL: its path or query may hold the gateway's key.
+        .map_err(|err| Failure::from_reqwest(&err.without_url()))?;
     let status = response.status();
     if status.is_success() {
         Ok(())
     } else {
-        Err(format!("the receiver answered {status}"))
+        // The status code only: the body is the receiver's business.
+        Err(Failure::new(
+            format!("HTTP {}", status.as_u16()),
+            format!("the receiver answered {status}"),
+        ))
     }
 }
 
@@ -757,15 +838,16 @@ async fn advance(db: &Db, owner: &str, id: i64, seq: i64) -> Result<bool> {
 }
 
 /// Records a failed attempt, schedules the next one and gives the lease back.
-async fn fail(state: &AppState, owner: &str, id: i64, error: String) -> Result<()> {
+async fn fail(state: &AppState, owner: &str, id: i64, failure: Failure) -> Result<()> {
     let owner = owner.to_owned();
     let now = now_ms();
     let (base, max) = (
         state.config.webhook_retry_base_ms,
         state.config.webhook_retry_max_ms,
     );
-    let error: String = error.chars().take(MAX_ERROR_CHARS).collect();
-    tracing::info!(webhook = id, %error, "webhook delivery failed; will retry");
+    let detail: String = failure.detail.chars().take(MAX_ERROR_CHARS).collect();
+    tracing::info!(webhook = id, error = %detail, "webhook delivery failed; will retry");
+    let error = failure.shown;
     write!(state.db, |c, _out| async move {
         let failures: Option<(i64,)> = c
             .opt(

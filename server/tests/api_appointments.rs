@@ -1030,6 +1030,145 @@ async fn booking_rate_limited(backend: Backend) {
     app.stop().await;
 }
 
+/// A lookup by booking code from the client at `from` (X-Forwarded-For;
+/// the server trusts it in this test): status, headers, body.
+async fn lookup_from(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    from: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, reqwest::header::HeaderMap, String) {
+    app.send_raw(
+        method,
+        token,
+        path,
+        &[("X-Forwarded-For", from)],
+        body.map(|b| ("application/json", b.to_string().into_bytes())),
+    )
+    .await
+}
+
+/// Guessing booking codes: every lookup by code (the booking page, its QR
+/// code, cancelling) counts against the client's budget, found or not;
+/// past it the answer is 429 with Retry-After, even for a real code.
+/// Another address is not affected; IPv6 clients count per /64. Check-ins
+/// by code have a budget of their own, limited the same way.
+async fn code_lookups_rate_limited(backend: Backend) {
+    let db = TestDb::create(&backend).await;
+    let mut config = Config::for_tests(&db.url);
+    config.admin_password = Some(ADMIN_PASSWORD.into());
+    config.code_lookups_per_minute = 5;
+    config.trust_forwarded_for = true;
+    let app = TestApp::spawn_with(config, Some(db)).await;
+    let office = app.office(2).await;
+    let a = setup(&app, &office, 0, 0).await;
+    let booked = book_tomorrow(&app, &office, a).await;
+    let code = booked["code"].as_str().unwrap().to_owned();
+    let real = format!("/api/v1/public/appointments/{code}");
+
+    // A guesser hammers the lookup with codes of the right shape.
+    let guesser = "198.51.100.7";
+    let mut answers = Vec::new();
+    for i in 0..40 {
+        let code = format!("ZZZZ{i:04}").replace('0', "2").replace('1', "3");
+        let guess = format!("/api/v1/public/appointments/{code}");
+        let (s, h, body) = lookup_from(&app, Method::GET, &guess, guesser, None, None).await;
+        if s == StatusCode::TOO_MANY_REQUESTS {
+            let body: Value = serde_json::from_str(&body).unwrap();
+            assert_error(&body, "rate_limited");
+            let retry: u64 = h["retry-after"].to_str().unwrap().parse().unwrap();
+            assert!((1..=60).contains(&retry), "{retry}");
+        } else {
+            assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
+        }
+        answers.push(s);
+    }
+    let looked_up = answers
+        .iter()
+        .take_while(|s| **s != StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(looked_up, 5, "{answers:?}");
+    assert!(
+        answers[5..]
+            .iter()
+            .all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
+        "{answers:?}"
+    );
+    // Limited means limited: the real code, its QR code and cancelling too.
+    for (method, path) in [
+        (Method::GET, real.clone()),
+        (Method::GET, format!("{real}/qr.svg")),
+        (Method::POST, format!("{real}/cancel")),
+    ] {
+        let (s, _, body) = lookup_from(&app, method, &path, guesser, None, None).await;
+        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{path}: {body}");
+    }
+
+    // Another address is not affected, and the booking is intact.
+    let (s, _, body) = lookup_from(&app, Method::GET, &real, "203.0.113.9", None, None).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let view: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(view["status"], "booked", "{view}");
+    let (s, _, _) = lookup_from(
+        &app,
+        Method::GET,
+        &format!("{real}/qr.svg"),
+        "203.0.113.9",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+
+    // IPv6: one budget per /64.
+    for i in 0..5 {
+        let from = format!("2001:db8:1:2::{:x}", i + 1);
+        let (s, _, body) = lookup_from(&app, Method::GET, &real, &from, None, None).await;
+        assert_eq!(s, StatusCode::OK, "{from}: {body}");
+    }
+    let (s, _, _) = lookup_from(&app, Method::GET, &real, "2001:db8:1:2:ffff::9", None, None).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "same /64");
+    let (s, _, _) = lookup_from(&app, Method::GET, &real, "2001:db8:1:3::1", None, None).await;
+    assert_eq!(s, StatusCode::OK, "another /64");
+
+    // Check-in by code: the kiosk's own budget (the guesser's address has
+    // used up only its lookups), limited the same way.
+    let path = format!(
+        "/api/v1/branches/{}/appointments/check-in",
+        office.branch_id
+    );
+    let mut answers = Vec::new();
+    for i in 0..12 {
+        let guess = json!({ "code": format!("YYYY{:04}", i).replace('0', "2").replace('1', "3") });
+        let (s, _, body) = lookup_from(
+            &app,
+            Method::POST,
+            &path,
+            guesser,
+            Some(&office.kiosk),
+            Some(guess),
+        )
+        .await;
+        assert!(
+            s == StatusCode::NOT_FOUND || s == StatusCode::TOO_MANY_REQUESTS,
+            "{s} {body}"
+        );
+        answers.push(s);
+    }
+    assert_eq!(
+        answers
+            .iter()
+            .filter(|s| **s == StatusCode::NOT_FOUND)
+            .count(),
+        5,
+        "{answers:?}"
+    );
+    assert_eq!(answers[5], StatusCode::TOO_MANY_REQUESTS, "{answers:?}");
+    app.stop().await;
+}
+
 backend_tests!(
     settings,
     slots_and_capacity,
@@ -1042,4 +1181,5 @@ backend_tests!(
     page_and_openapi,
     missed_after_the_day,
     booking_rate_limited,
+    code_lookups_rate_limited,
 );

@@ -466,11 +466,86 @@ async fn documented_in_openapi(backend: Backend) {
     app.stop().await;
 }
 
+/// Switching remote tickets on with no cap and no walk-in share chosen
+/// gives the protective defaults (50 a day, 30% kept for walk-ins), so a
+/// flood of remote tickets cannot push walk-ins to the end of the day;
+/// values given in the same request, also an explicit "none", win, and a
+/// service already open keeps what the manager set.
+async fn switching_remote_on_protects_walk_ins(backend: Backend) {
+    let app = spawn_with(backend, |c| c.remote_tickets_per_minute = 1000).await;
+    let office = app.office(1).await;
+    let service = office.services[0];
+    let svc = enable(&app, &office, service, json!({ "remote_enabled": true })).await;
+    assert_eq!(svc["remote_daily_cap"], 50, "{svc}");
+    assert_eq!(svc["remote_walk_in_share"], 30, "{svc}");
+    // With 30% kept, three remote tickets in a row, then walk-ins first.
+    for _ in 0..3 {
+        let (s, t, _) = take(&app, &office, json!({ "service_id": service }), &[]).await;
+        assert_eq!(s, StatusCode::CREATED, "{t}");
+    }
+    let (s, refused, _) = take(&app, &office, json!({ "service_id": service }), &[]).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains("30%"),
+        "{refused}"
+    );
+    // Saving the open service again changes nothing.
+    let svc = enable(
+        &app,
+        &office,
+        service,
+        json!({ "remote_enabled": true, "remote_daily_cap": 80 }),
+    )
+    .await;
+    assert_eq!(svc["remote_daily_cap"], 80, "{svc}");
+    assert_eq!(svc["remote_walk_in_share"], 30, "{svc}");
+
+    // Explicit values win, "none" included; the other one is defaulted.
+    let svc = enable(
+        &app,
+        &office,
+        office.services[1],
+        json!({ "remote_enabled": true, "remote_daily_cap": null }),
+    )
+    .await;
+    assert_eq!(svc["remote_daily_cap"], Value::Null, "{svc}");
+    assert_eq!(svc["remote_walk_in_share"], 30, "{svc}");
+    let svc = enable(
+        &app,
+        &office,
+        office.services[2],
+        json!({ "remote_enabled": true, "remote_walk_in_share": 0, "remote_daily_cap": 7 }),
+    )
+    .await;
+    assert_eq!(svc["remote_daily_cap"], 7, "{svc}");
+    assert_eq!(svc["remote_walk_in_share"], 0, "{svc}");
+    // Off and on again: a cap that is set stays; no share (0) counts as
+    // unset and is defaulted.
+    enable(
+        &app,
+        &office,
+        office.services[2],
+        json!({ "remote_enabled": false }),
+    )
+    .await;
+    let svc = enable(
+        &app,
+        &office,
+        office.services[2],
+        json!({ "remote_enabled": true }),
+    )
+    .await;
+    assert_eq!(svc["remote_daily_cap"], 7, "{svc}");
+    assert_eq!(svc["remote_walk_in_share"], 30, "{svc}");
+    app.stop().await;
+}
+
 backend_tests!(
     services_are_opted_in_and_listed,
     take_a_ticket_with_contacts,
     bad_input_changes_nothing,
     daily_cap_and_walk_in_share,
     rate_limited_per_client,
+    switching_remote_on_protects_walk_ins,
     documented_in_openapi,
 );

@@ -1,7 +1,10 @@
 //! Webhooks: management API, and delivery to a receiver on 127.0.0.1 that
 //! is down at first (connection refused, then 500) and then up: it gets
 //! every event exactly once, in order, signed; paused and deleted webhooks
-//! stop. Every test runs on both backends.
+//! stop. Destinations inside the network are refused at creation and at
+//! delivery unless allow-listed (the tests allow-list 127.0.0.1 for their
+//! receivers), and failures are recorded without the receiver's details.
+//! Every test runs on both backends.
 
 mod common;
 
@@ -48,14 +51,25 @@ fn receive(listener: tokio::net::TcpListener, inbox: Shared) {
     });
 }
 
+/// A server whose webhooks may reach the test receivers on 127.0.0.1.
 async fn spawn(backend: Backend) -> TestApp {
-    let db = TestDb::create(&backend).await;
-    let mut config = Config::for_tests(&db.url);
+    spawn_allowing(backend, &["127.0.0.1"]).await
+}
+
+/// Test settings (fast retries) allowing webhooks to reach `allow`.
+fn config(url: &str, allow: &[&str]) -> Config {
+    let mut config = Config::for_tests(url);
     config.admin_password = Some(ADMIN_PASSWORD.into());
     config.webhook_retry_base_ms = 100;
     config.webhook_retry_max_ms = 400;
     config.webhook_poll_ms = 50;
-    TestApp::spawn_with(config, Some(db)).await
+    config.webhook_allow_hosts = allow.iter().map(|h| (*h).to_owned()).collect();
+    config
+}
+
+async fn spawn_allowing(backend: Backend, allow: &[&str]) -> TestApp {
+    let db = TestDb::create(&backend).await;
+    TestApp::spawn_with(config(&db.url, allow), Some(db)).await
 }
 
 async fn webhook(app: &TestApp, office: &Office, id: i64) -> Value {
@@ -471,9 +485,8 @@ async fn one_instance_delivers_at_a_time(backend: Backend) {
     let app = spawn(backend.clone()).await;
     let second = match &backend {
         Backend::Postgres(_) => {
-            let mut config = Config::for_tests(&app.db.as_ref().unwrap().url);
-            config.webhook_retry_base_ms = 100;
-            config.webhook_poll_ms = 50;
+            let mut config = config(&app.db.as_ref().unwrap().url, &["127.0.0.1"]);
+            config.admin_password = None;
             Some(TestApp::spawn_with(config, None).await)
         }
         Backend::Sqlite => None,
@@ -595,10 +608,281 @@ async fn shutdown_releases_the_lease(backend: Backend) {
     }
 }
 
+/// Answers every request with a 500 that gives internals away.
+async fn leaky() -> (AxStatus, [(&'static str, &'static str); 1], String) {
+    (
+        AxStatus::INTERNAL_SERVER_ERROR,
+        [("x-backend", "billing-db-7.corp:5432")],
+        "FATAL: password authentication failed for user \"billing\"".to_owned(),
+    )
+}
+
+/// A manager cannot point a webhook inside the server's network: every
+/// spelling of loopback, private, shared, link-local, unspecified,
+/// multicast and broadcast addresses is refused on create and on change,
+/// with a message naming the setting that allows it, and nothing changes.
+/// The operator's allow-list lets exactly the listed host through.
+async fn internal_destinations_are_refused(backend: Backend) {
+    let app = spawn_allowing(backend, &[]).await;
+    let office = app.office(1).await;
+    let path = format!("/api/v1/branches/{}/webhooks", office.branch_id);
+    let refused = [
+        "http://127.0.0.1:8080/hook",
+        "http://localhost/hook",
+        "http://LocalHost./hook",
+        "http://127.1/",
+        "http://2130706433/",
+        "http://0x7f.1/",
+        "http://017700000001/",
+        "http://[::1]:8080/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://[::ffff:7f00:1]/",
+        "http://10.0.0.5/",
+        "http://172.16.0.1/",
+        "http://172.31.255.254/",
+        "http://192.168.1.1/",
+        "http://[fc00::1]/",
+        "http://[fd00:ec2::254]/",
+        "http://100.64.0.1/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[fe80::1]/",
+        "http://0.0.0.0:22/",
+        "http://[::]/",
+        "http://224.0.0.251/",
+        "http://[ff02::1]/",
+        "http://255.255.255.255/",
+        "https://user:pw@127.0.0.1/",
+    ];
+    let before = app.event_count(office.branch_id).await;
+    for url in refused {
+        let (s, body) = app
+            .post(&office.manager, &path, json!({ "url": url }))
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {body}");
+        assert_error(&body, "invalid");
+        let message = body["message"].as_str().unwrap();
+        assert!(
+            message.contains("internal") && message.contains("WAITWELL_WEBHOOK_ALLOW_HOSTS"),
+            "{url}: {message}"
+        );
+    }
+    assert_eq!(app.event_count(office.branch_id).await, before);
+    let (_, list) = app.get(&office.manager, &path).await;
+    assert_eq!(list, json!([]));
+
+    // A public receiver is fine (its name is not resolved by anyone here:
+    // a name that does not resolve is left to delivery); changing it to an
+    // internal address is refused and leaves it as it was.
+    let (s, created) = app
+        .post(
+            &office.manager,
+            &path,
+            json!({ "url": "https://sms.example.org/in" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    for url in [
+        "http://127.0.0.1:9/",
+        "http://[::1]/",
+        "http://169.254.169.254/",
+    ] {
+        let (s, body) = app
+            .patch(
+                &office.manager,
+                &format!("/api/v1/webhooks/{id}"),
+                json!({ "url": url }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {body}");
+    }
+    assert_eq!(
+        webhook(&app, &office, id).await["url"],
+        "https://sms.example.org/in"
+    );
+    app.stop().await;
+
+    // Allow-listed: exactly that host, in any spelling of it.
+    let app = spawn_allowing(Backend::Sqlite, &["127.0.0.1"]).await;
+    let office = app.office(1).await;
+    let path = format!("/api/v1/branches/{}/webhooks", office.branch_id);
+    for url in [
+        "http://127.0.0.1:9000/hook",
+        "http://127.1/",
+        "http://2130706433:81/",
+    ] {
+        let (s, body) = app
+            .post(&office.manager, &path, json!({ "url": url }))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{url}: {body}");
+    }
+    for url in [
+        "http://localhost/",
+        "http://127.0.0.2/",
+        "http://[::1]/",
+        "http://10.0.0.1/",
+    ] {
+        let (s, body) = app
+            .post(&office.manager, &path, json!({ "url": url }))
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {body}");
+    }
+    app.stop().await;
+}
+
+/// What the API says about a failed delivery is generic: it does not
+/// echo the receiver's error text, headers or body, and a redirect is
+/// neither followed nor detailed.
+async fn failures_are_recorded_without_details(backend: Backend) {
+    let app = spawn(backend).await;
+    let office = app.office(1).await;
+    let path = format!("/api/v1/branches/{}/webhooks", office.branch_id);
+    // Nobody listening.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    // A receiver whose errors give internals away, and one that redirects
+    // to another (which must get nothing).
+    let leaky_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let leaky_port = leaky_listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let app = axum::Router::new().route("/hook", axum::routing::post(leaky));
+        let _ = axum::serve(leaky_listener, app).await;
+    });
+    let target = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target_port = target.local_addr().unwrap().port();
+    let inbox: Shared = Arc::default();
+    receive(target, inbox.clone());
+    let redirecting = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let redirect_port = redirecting.local_addr().unwrap().port();
+    let location = format!("http://127.0.0.1:{target_port}/hook");
+    tokio::spawn(async move {
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move || {
+                let location = location.clone();
+                async move { axum::response::Redirect::temporary(&location) }
+            }),
+        );
+        let _ = axum::serve(redirecting, app).await;
+    });
+
+    let mut ids = Vec::new();
+    for port in [closed, leaky_port, redirect_port] {
+        let (s, created) = app
+            .post(
+                &office.manager,
+                &path,
+                json!({ "url": format!("http://127.0.0.1:{port}/hook") }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+        ids.push(created["id"].as_i64().unwrap());
+    }
+    app.issue(&office, office.services[0], "normal").await;
+    for (id, expected) in ids
+        .iter()
+        .zip(["connection failed", "HTTP 500", "HTTP 307"])
+    {
+        eventually(&format!("webhook {id} failing"), || async {
+            webhook(&app, &office, *id).await["failures"].as_i64() >= Some(1)
+        })
+        .await;
+        let w = webhook(&app, &office, *id).await;
+        assert_eq!(w["last_error"], expected, "{w}");
+    }
+    assert!(
+        inbox.lock().unwrap().accepted.is_empty(),
+        "redirect followed"
+    );
+    app.stop().await;
+}
+
+/// Delivery checks the destination again, after resolving it: webhooks
+/// created while the operator allowed `localhost` and 127.0.0.1 send
+/// nothing once the server runs without that permission. The `localhost`
+/// one goes through the client's resolver (the name is looked up from the
+/// hosts file, no DNS server involved), which refuses its loopback
+/// addresses; without that resolver the request would reach the receiver.
+async fn delivery_checks_the_destination_again(backend: Backend) {
+    let mut app = spawn_allowing(backend, &["localhost", "127.0.0.1"]).await;
+    let office = app.office(1).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let inbox: Shared = Arc::default();
+    receive(listener, inbox.clone());
+    let path = format!("/api/v1/branches/{}/webhooks", office.branch_id);
+    let mut ids = Vec::new();
+    for host in ["localhost", "127.0.0.1"] {
+        let (s, created) = app
+            .post(
+                &office.manager,
+                &path,
+                json!({ "url": format!("http://{host}:{port}/hook"), "active": false }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+        ids.push(created["id"].as_i64().unwrap());
+    }
+    app.stop_server().await;
+
+    // The same database; `localhost` is no longer allowed, 127.0.0.1 only
+    // for the second server below.
+    let db = app.db.take();
+    let url = db.as_ref().unwrap().url.clone();
+    for (allow, refused) in [(&["127.0.0.1"][..], &ids[..1]), (&[][..], &ids[1..])] {
+        let mut config = config(&url, allow);
+        config.admin_password = None;
+        let mut again = TestApp::spawn_with(config, None).await;
+        // Sessions live in the database: the manager is still signed in.
+        let manager = office.manager.clone();
+        for id in refused {
+            let (s, w) = again
+                .patch(
+                    &manager,
+                    &format!("/api/v1/webhooks/{id}"),
+                    json!({ "active": true }),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{w}");
+        }
+        for id in refused {
+            eventually("a refused delivery", || async {
+                let (_, w) = again.get(&manager, &format!("/api/v1/webhooks/{id}")).await;
+                w["failures"].as_i64() >= Some(1)
+            })
+            .await;
+            let (_, w) = again.get(&manager, &format!("/api/v1/webhooks/{id}")).await;
+            assert_eq!(w["last_error"], "destination not allowed", "{w}");
+            assert_eq!(w["last_success_at"], Value::Null, "{w}");
+        }
+        let (s, _) = again
+            .patch(
+                &manager,
+                &format!("/api/v1/webhooks/{}", refused[0]),
+                json!({ "active": false }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        again.stop_server().await;
+    }
+    assert!(
+        inbox.lock().unwrap().accepted.is_empty(),
+        "nothing reached the receiver"
+    );
+    if let Some(db) = db {
+        db.drop_db().await;
+    }
+}
+
 backend_tests!(
     shutdown_releases_the_lease,
     one_instance_delivers_at_a_time,
     manage_webhooks,
     delivers_everything_in_order_after_an_outage,
     filter_by_event_type,
+    internal_destinations_are_refused,
+    failures_are_recorded_without_details,
+    delivery_checks_the_destination_again,
 );

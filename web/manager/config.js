@@ -119,10 +119,28 @@ function renderServices(list) {
     el('td', { class: 'c' }, check('active', s.active, `${s.code} active`)),
     // Remote tickets (the office's public page, /office/?branch=ID): on/off,
     // a daily cap (empty for none) and the share kept for walk-ins.
-    el('td', { class: 'c' }, check('remote', s.remote_enabled, `Remote tickets for ${s.code}`)),
+    el('td', { class: 'c' }, el('input', {
+      type: 'checkbox', name: 'remote', checked: s.remote_enabled, 'aria-label': `Remote tickets for ${s.code}`,
+      onchange: (ev) => remoteDefaults(ev.target),
+    })),
     el('td', {}, field({ name: 'remote-cap', type: 'number', min: '1', max: '100000', step: '1', value: s.remote_daily_cap == null ? '' : String(s.remote_daily_cap), class: 'num', placeholder: 'none', 'aria-label': `Remote tickets per day for ${s.code}` })),
     el('td', {}, field({ name: 'walk-in', type: 'number', min: '0', max: '100', step: '1', value: String(s.remote_walk_in_share ?? 0), class: 'num', 'aria-label': `Share kept for walk-ins for ${s.code}, percent` })),
     el('td', {}, el('button', { type: 'button', class: 'small', text: 'Save', onclick: (ev) => saveService(s, ev.target.closest('tr')) })))));
+}
+
+// Switching remote tickets on proposes the server's protective defaults
+// (server/src/remote.rs: DEFAULT_DAILY_CAP, DEFAULT_WALK_IN_SHARE) where the
+// row has no cap and no walk-in share, since this form always sends both.
+const REMOTE_DEFAULT_CAP = 50;
+const REMOTE_DEFAULT_WALK_IN = 30;
+
+function remoteDefaults(box) {
+  if (!box.checked) return;
+  const row = box.closest('tr');
+  const cap = row.querySelector('[name="remote-cap"]');
+  const share = row.querySelector('[name="walk-in"]');
+  if (cap.value.trim() === '') cap.value = String(REMOTE_DEFAULT_CAP);
+  if (Number(share.value || 0) === 0) share.value = String(REMOTE_DEFAULT_WALK_IN);
 }
 
 async function saveService(s, row) {
