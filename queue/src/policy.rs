@@ -447,6 +447,27 @@ pub fn next_for_desk(
         .map(|s| s.into_placement(0, now_ms))
 }
 
+/// The head of each (service, class) queue: the earliest-queued candidate
+/// (ties by id) of every service and priority class. Within one service and
+/// class every candidate gets the same credit, so only a head can be a
+/// desk's next call: `next_for_desk(heads(c)) == next_for_desk(c)` (a
+/// property test holds it). The server reads only these heads from the
+/// database when a desk calls, however long the queues are.
+pub fn heads(cands: &[Candidate]) -> Vec<Candidate> {
+    let mut best: std::collections::BTreeMap<(i64, Priority), Candidate> =
+        std::collections::BTreeMap::new();
+    for c in cands {
+        best.entry((c.service_id, c.priority))
+            .and_modify(|b| {
+                if (c.queued_at_ms, c.ticket_id) < (b.queued_at_ms, b.ticket_id) {
+                    *b = *c;
+                }
+            })
+            .or_insert(*c);
+    }
+    best.into_values().collect()
+}
+
 /// Branch-wide order with class credit only (no desk weights, no interleave):
 /// used for "people ahead" and the manager's queue view.
 ///
@@ -788,6 +809,18 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn only_a_head_can_be_next(
+            cands in any_cands(), d in any_desk(), cfg in any_config(), now in 0i64..10_000_000
+        ) {
+            let from_heads = next_for_desk(&heads(&cands), &d, &cfg, now).map(|p| p.ticket_id);
+            let from_all = next_for_desk(&cands, &d, &cfg, now).map(|p| p.ticket_id);
+            prop_assert_eq!(from_heads, from_all);
+            let h = heads(&cands);
+            prop_assert!(h.len() <= cands.len());
+            prop_assert!(h.iter().all(|x| cands.contains(x)));
+        }
+
         #[test]
         fn next_is_first_of_order(
             cands in any_cands(), d in any_desk(), cfg in any_config(), now in 0i64..10_000_000

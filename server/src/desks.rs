@@ -463,6 +463,33 @@ pub async fn put_allocation(
     ))
 }
 
+/// Locks the desk's branch and reads the desk again under the lock, for an
+/// action at the desk: refused when the desk is deactivated or staffed by
+/// another clerk (managers and admins may act at any desk). Every desk
+/// action, status changes and calls alike, starts here.
+///
+/// # Errors
+/// NotFound; Conflict for a deactivated desk or another clerk's desk.
+pub(crate) async fn lock_for_action<C: Exec>(
+    c: &mut C,
+    who: &DeskActor,
+) -> Result<(branches::BranchRow, DeskRow)> {
+    let desk = get(c, who.desk_id).await?;
+    let branch = branches::lock(c, desk.branch_id).await?;
+    // Re-read under the lock: the first read only told us which branch.
+    let desk = get(c, who.desk_id).await?;
+    if !desk.active {
+        return Err(AppError::conflict(format!("{} is deactivated", desk.name)));
+    }
+    if !who.supervisor && desk.user_id.is_some() && desk.user_id != who.user_id {
+        return Err(AppError::conflict(format!(
+            "{} is staffed by another clerk",
+            desk.name
+        )));
+    }
+    Ok((branch, desk))
+}
+
 /// The caller as a desk actor, after checking they are staff of the desk's branch.
 async fn desk_actor(state: &AppState, who: &Principal, desk_id: i64) -> Result<DeskActor> {
     let desk = read!(state.db, |c| get(c, desk_id).await)?;
@@ -498,18 +525,7 @@ async fn set_status(
     reason: Option<String>,
 ) -> Result<DeskRow> {
     write!(state.db, |c, out| async move {
-        let desk = get(c, who.desk_id).await?;
-        branches::lock(c, desk.branch_id).await?;
-        let desk = get(c, who.desk_id).await?;
-        if !desk.active {
-            return Err(AppError::conflict(format!("{} is deactivated", desk.name)));
-        }
-        if !who.supervisor && desk.user_id.is_some() && desk.user_id != who.user_id {
-            return Err(AppError::conflict(format!(
-                "{} is staffed by another clerk",
-                desk.name
-            )));
-        }
+        let (_, desk) = lock_for_action(c, &who).await?;
         if status == "closed" && desk.current_ticket_id.is_some() {
             return Err(AppError::conflict(format!(
                 "{} still has a ticket: finish, mark no-show, park or transfer it first",

@@ -303,27 +303,12 @@ pub async fn visitor_cancel<C: Exec>(
     token: &str,
     now: i64,
 ) -> Result<PublicTicket> {
-    let t = lock_by_token(c, token).await?;
-    let next = transition(t.status()?, TicketAction::Cancel)?;
-    c.run(
-        q("update tickets set status = $2, finished_at = $3, updated_at = $3 where id = $1")
-            .bind(t.id)
-            .bind(next.as_str())
-            .bind(now),
-    )
-    .await?;
-    if t.status == TicketStatus::Waiting.as_str() {
-        c.run(q("update services set waiting = waiting - 1 where id = $1").bind(t.service_id))
-            .await?;
-    }
-    c.run(q("update desks set current_ticket_id = null where current_ticket_id = $1").bind(t.id))
-        .await?;
-    let after = tickets::get(c, t.id).await?;
-    ticket_event(
+    let t = by_token(c, token).await?;
+    let after = tickets::cancel(
         c,
         out,
-        &after,
-        "ticket.cancelled",
+        t.id,
+        Actor::System,
         now,
         serde_json::json!({ "by": "visitor" }),
     )

@@ -21,7 +21,7 @@ use waitwell_queue::{
 
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::branches::{self, BranchRow};
+use crate::branches;
 use crate::db::{Exec, q, read, write};
 use crate::desks::{self, DeskRow};
 use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
@@ -588,8 +588,9 @@ async fn record_with<C: Exec>(
     .await
 }
 
-/// The head of each service and priority class a desk serves: the only
-/// tickets that can be next (see the module doc).
+/// The head of each service and priority class a desk serves, read from the
+/// database: the only tickets that can be next (`waitwell_queue::heads`
+/// states the rule and a property test holds it).
 async fn heads<C: Exec>(
     c: &mut C,
     branch_id: i64,
@@ -634,24 +635,6 @@ pub struct DeskActor {
     pub now: i64,
 }
 
-/// Locks the desk's branch, loads the desk and checks the caller may act on it.
-async fn desk_for_action<C: Exec>(c: &mut C, who: &DeskActor) -> Result<(BranchRow, DeskRow)> {
-    let desk = desks::get(c, who.desk_id).await?;
-    let branch = branches::lock(c, desk.branch_id).await?;
-    // Re-read under the lock: the first read only told us which branch.
-    let desk = desks::get(c, who.desk_id).await?;
-    if !desk.active {
-        return Err(AppError::conflict(format!("{} is deactivated", desk.name)));
-    }
-    if !who.supervisor && desk.user_id.is_some() && desk.user_id != who.user_id {
-        return Err(AppError::conflict(format!(
-            "{} is staffed by another clerk",
-            desk.name
-        )));
-    }
-    Ok((branch, desk))
-}
-
 /// The ticket currently at the desk.
 async fn current<C: Exec>(c: &mut C, desk: &DeskRow) -> Result<Ticket> {
     match desk.current_ticket_id {
@@ -689,7 +672,7 @@ pub async fn call_next<C: Exec>(
     out: &mut Outbox,
     who: DeskActor,
 ) -> Result<Option<Ticket>> {
-    let (branch, desk) = desk_for_action(c, &who).await?;
+    let (branch, desk) = desks::lock_for_action(c, &who).await?;
     require_free(&desk)?;
     let weights = desks::weights(c, desk.id).await?;
     let policy = branch.policy();
@@ -717,7 +700,7 @@ pub async fn call_specific<C: Exec>(
     ticket_id: i64,
     reason: String,
 ) -> Result<Ticket> {
-    let (_, desk) = desk_for_action(c, &who).await?;
+    let (_, desk) = desks::lock_for_action(c, &who).await?;
     require_free(&desk)?;
     let ticket = get(c, ticket_id).await?;
     if ticket.branch_id != desk.branch_id {
@@ -822,7 +805,7 @@ pub async fn desk_step<C: Exec>(
     who: DeskActor,
     step: DeskStep,
 ) -> Result<Ticket> {
-    let (branch, desk) = desk_for_action(c, &who).await?;
+    let (branch, desk) = desks::lock_for_action(c, &who).await?;
     let ticket = current(c, &desk).await?;
     let now = who.now;
     let (action, kind) = match &step {
@@ -945,7 +928,10 @@ pub async fn desk_step<C: Exec>(
     Ok(result)
 }
 
-/// Cancels a ticket that is waiting, parked or called.
+/// Cancels a ticket that is waiting, parked or called: by staff, or by the
+/// visitor on the ticket page (`public.rs`); `extra` goes into the event
+/// (`{"by": "visitor"}`). The one place a ticket is cancelled, so the
+/// waiting counter always moves with it.
 ///
 /// # Errors
 /// Unknown ticket, illegal transition.
@@ -955,6 +941,7 @@ pub async fn cancel<C: Exec>(
     ticket_id: i64,
     actor: Actor,
     now: i64,
+    extra: serde_json::Value,
 ) -> Result<Ticket> {
     let t = get(c, ticket_id).await?;
     branches::lock(c, t.branch_id).await?;
@@ -981,7 +968,7 @@ pub async fn cancel<C: Exec>(
         t.desk_id,
         actor,
         now,
-        serde_json::Value::Null,
+        extra,
     )
     .await?;
     Ok(after)
@@ -1134,7 +1121,7 @@ pub async fn cancel_ticket(
     who.require_staff(t.branch_id)?;
     let (actor, now) = (who.actor(), now_ms());
     let ticket = write!(state.db, |c, out| async move {
-        cancel(c, out, id, actor, now).await
+        cancel(c, out, id, actor, now, serde_json::Value::Null).await
     })?;
     Ok(AppJson(ticket))
 }
