@@ -278,7 +278,12 @@ fn merge(target: &mut Value, fields: &Value) {
     }
 }
 
-const OPEN: [&str; 4] = ["waiting", "called", "serving", "parked"];
+/// Whether a ticket with this status belongs in the live state.
+fn is_open(status: &str) -> bool {
+    waitwell_queue::TicketStatus::OPEN
+        .iter()
+        .any(|s| s.as_str() == status)
+}
 
 impl LiveState {
     /// Applies a snapshot or an event message.
@@ -305,7 +310,7 @@ impl LiveState {
         for key in ["ticket", "new_ticket"] {
             let t = &data[key];
             if let Some(id) = t["id"].as_i64() {
-                if OPEN.contains(&t["status"].as_str().unwrap_or_default()) {
+                if is_open(t["status"].as_str().unwrap_or_default()) {
                     self.tickets.insert(id, t.clone());
                 } else {
                     self.tickets.remove(&id);

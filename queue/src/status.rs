@@ -78,6 +78,17 @@ impl TicketStatus {
         )
     }
 
+    /// The statuses of a ticket that is still open: the live state holds
+    /// exactly these tickets. The one list of them; SQL reads it through
+    /// the server's `open_statuses!` (tested against this), pages through
+    /// `web/common/live.js`.
+    pub const OPEN: [TicketStatus; 4] = [
+        TicketStatus::Waiting,
+        TicketStatus::Called,
+        TicketStatus::Serving,
+        TicketStatus::Parked,
+    ];
+
     /// True while the ticket can still change (the opposite of
     /// [`is_final`](Self::is_final)).
     pub fn is_open(self) -> bool {

@@ -284,8 +284,14 @@ pub async fn snapshot<C: Exec>(c: &mut C, branch_id: i64, filter: &Filter) -> Re
         })
         .collect();
     let open: Vec<(i64,)> = c
-        .all(q("select id from tickets where branch_id = $1 and status in ('waiting', 'called', 'serving', 'parked') order by id")
-            .bind(branch_id))
+        .all(
+            q(concat!(
+                "select id from tickets where branch_id = $1 and status in ",
+                tickets::open_statuses!(),
+                " order by id"
+            ))
+            .bind(branch_id),
+        )
         .await?;
     let mut tickets_out = Vec::new();
     for (id,) in open {

@@ -220,6 +220,15 @@ pub async fn with_estimate<C: Exec>(
     Ok(t)
 }
 
+/// The open statuses ([`TicketStatus::OPEN`]) as an SQL list, for
+/// `concat!` into statements: `status in open_statuses!()`.
+macro_rules! open_statuses {
+    () => {
+        "('waiting', 'called', 'serving', 'parked')"
+    };
+}
+pub(crate) use open_statuses;
+
 /// The subqueries that measure a service's load, shared by [`service_load`]
 /// and the issuing statement so that both count the same way: open desks
 /// serving the service (`$1` is the service, `$2` is `true`), and the
@@ -989,8 +998,11 @@ pub async fn expire_old<C: Exec>(
         c,
         branch_id,
         now,
-        "select id from tickets where branch_id = $1 and business_day < $2
-         and status in ('waiting', 'parked', 'called', 'serving') order by id limit 1000",
+        concat!(
+            "select id from tickets where branch_id = $1 and business_day < $2 and status in ",
+            open_statuses!(),
+            " order by id limit 1000"
+        ),
     )
     .await?;
     for &id in &stale {
@@ -1352,4 +1364,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_ticket))
         .routes(routes!(cancel_ticket))
         .routes(routes!(queue))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_sql_list_of_open_statuses_is_ticket_status_open() {
+        let listed: Vec<String> = waitwell_queue::TicketStatus::OPEN
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        assert_eq!(open_statuses!(), format!("({})", listed.join(", ")));
+    }
 }

@@ -7,6 +7,7 @@
 //   { seq, branch, services: Map(id -> service), desks: Map(id -> desk),
 //     tickets: Map(id -> open ticket), calls: [newest call first] }
 
+// The open statuses: TicketStatus::OPEN in queue/src/status.rs.
 const OPEN = new Set(['waiting', 'called', 'serving', 'parked']);
 export const RECENT_CALLS = 10;
 
