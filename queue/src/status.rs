@@ -114,6 +114,51 @@ impl fmt::Display for TicketStatus {
     }
 }
 
+/// Where a desk stands: open (calling visitors), paused (staffed, not
+/// calling) or closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeskStatus {
+    /// Calls visitors.
+    Open,
+    /// Staffed but not calling (a break, paperwork); has a reason.
+    Paused,
+    /// Nobody works there.
+    Closed,
+}
+
+impl DeskStatus {
+    /// Every desk status.
+    pub const ALL: [DeskStatus; 3] = [DeskStatus::Open, DeskStatus::Paused, DeskStatus::Closed];
+
+    /// The stored and wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeskStatus::Open => "open",
+            DeskStatus::Paused => "paused",
+            DeskStatus::Closed => "closed",
+        }
+    }
+}
+
+impl FromStr for DeskStatus {
+    type Err = UnknownValue;
+
+    /// Parses exactly the strings produced by [`DeskStatus::as_str`].
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        DeskStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| UnknownValue(s.to_owned()))
+    }
+}
+
+impl fmt::Display for DeskStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Something that can happen to a ticket. Most come from a clerk's desk;
 /// `Expire` comes from the server's day-rollover job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -275,6 +320,23 @@ mod tests {
     use TicketAction as A;
     use TicketStatus as S;
     use proptest::prelude::*;
+
+    #[test]
+    fn desk_statuses_round_trip_and_nothing_else_parses() {
+        for d in DeskStatus::ALL {
+            assert_eq!(d.as_str().parse::<DeskStatus>(), Ok(d));
+            assert_eq!(d.to_string(), d.as_str());
+        }
+        assert!("Open".parse::<DeskStatus>().is_err());
+        assert!("".parse::<DeskStatus>().is_err());
+    }
+
+    #[test]
+    fn open_statuses_are_exactly_the_non_final_ones() {
+        let open: Vec<S> = S::ALL.into_iter().filter(|s| s.is_open()).collect();
+        assert_eq!(open.len(), S::OPEN.len());
+        assert!(S::OPEN.iter().all(|s| open.contains(s)));
+    }
 
     /// The legal transitions written out independently of the `match` in
     /// [`transition`], so a typo in one is caught by the other.

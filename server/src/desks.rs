@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use waitwell_queue::MAX_WEIGHT;
+use waitwell_queue::{DeskStatus, MAX_WEIGHT};
 
 use crate::app::AppState;
 use crate::auth::{Principal, Role};
@@ -32,7 +32,7 @@ pub struct DeskRow {
     pub branch_id: i64,
     /// Name, e.g. "Desk 5".
     pub name: String,
-    /// open, paused or closed.
+    /// open, paused or closed ([`DeskRow::status`]).
     pub status: String,
     /// Why it is paused.
     pub pause_reason: Option<String>,
@@ -46,6 +46,18 @@ pub struct DeskRow {
     pub active: bool,
     /// Creation time.
     pub created_at: i64,
+}
+
+impl DeskRow {
+    /// The status as the queue core's enum.
+    ///
+    /// # Errors
+    /// Internal for a corrupted status.
+    pub fn status(&self) -> Result<DeskStatus> {
+        self.status.parse().map_err(|_| {
+            AppError::internal(format!("desk {} has status {:?}", self.id, self.status))
+        })
+    }
 }
 
 /// Reads a desk.
@@ -398,7 +410,7 @@ pub async fn update_desk(
             d.name = name;
         }
         if let Some(active) = update.active {
-            if !active && d.status != "closed" {
+            if !active && d.status()? != DeskStatus::Closed {
                 return Err(AppError::conflict(format!(
                     "close {} before deactivating it",
                     d.name
@@ -521,39 +533,39 @@ pub struct PauseRequest {
 async fn set_status(
     state: &AppState,
     who: DeskActor,
-    status: &'static str,
+    status: DeskStatus,
     reason: Option<String>,
 ) -> Result<DeskRow> {
     write!(state.db, |c, out| async move {
         let (_, desk) = lock_for_action(c, &who).await?;
-        if status == "closed" && desk.current_ticket_id.is_some() {
+        if status == DeskStatus::Closed && desk.current_ticket_id.is_some() {
             return Err(AppError::conflict(format!(
                 "{} still has a ticket: finish, mark no-show, park or transfer it first",
                 desk.name
             )));
         }
-        if status == "paused" && desk.status == "closed" {
+        if status == DeskStatus::Paused && desk.status()? == DeskStatus::Closed {
             return Err(AppError::conflict(format!(
                 "{} is closed; open it first",
                 desk.name
             )));
         }
         let user_id = match status {
-            "closed" => None,
+            DeskStatus::Closed => None,
             // Opening by a clerk takes the desk; a manager opening keeps
             // whoever staffed it.
             _ if who.supervisor => desk.user_id,
             _ => who.user_id,
         };
         let kind = match status {
-            "open" => "desk.opened",
-            "paused" => "desk.paused",
-            _ => "desk.closed",
+            DeskStatus::Open => "desk.opened",
+            DeskStatus::Paused => "desk.paused",
+            DeskStatus::Closed => "desk.closed",
         };
         c.run(
             q("update desks set status = $2, pause_reason = $3, user_id = $4 where id = $1")
                 .bind(desk.id)
-                .bind(status)
+                .bind(status.as_str())
                 .bind(reason)
                 .bind(user_id),
         )
@@ -584,7 +596,9 @@ pub async fn open(
     AppPath(id): AppPath<i64>,
 ) -> Result<AppJson<DeskRow>> {
     let actor = desk_actor(&state, &who, id).await?;
-    Ok(AppJson(set_status(&state, actor, "open", None).await?))
+    Ok(AppJson(
+        set_status(&state, actor, DeskStatus::Open, None).await?,
+    ))
 }
 
 /// Pauses a desk, with a reason.
@@ -600,7 +614,7 @@ pub async fn pause(
     let reason = clean_name("reason", &body.reason, 200)?;
     let actor = desk_actor(&state, &who, id).await?;
     Ok(AppJson(
-        set_status(&state, actor, "paused", Some(reason)).await?,
+        set_status(&state, actor, DeskStatus::Paused, Some(reason)).await?,
     ))
 }
 
@@ -614,7 +628,9 @@ pub async fn close(
     AppPath(id): AppPath<i64>,
 ) -> Result<AppJson<DeskRow>> {
     let actor = desk_actor(&state, &who, id).await?;
-    Ok(AppJson(set_status(&state, actor, "closed", None).await?))
+    Ok(AppJson(
+        set_status(&state, actor, DeskStatus::Closed, None).await?,
+    ))
 }
 
 /// Calls the next visitor by the policy: 200 with the ticket, 204 when

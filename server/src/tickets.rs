@@ -662,7 +662,7 @@ fn require_free(desk: &DeskRow) -> Result<()> {
             desk.name
         )));
     }
-    if desk.status != "open" {
+    if desk.status()? != waitwell_queue::DeskStatus::Open {
         return Err(AppError::conflict(format!(
             "{} is {}: open it to call visitors",
             desk.name, desk.status
