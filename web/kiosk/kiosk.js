@@ -29,7 +29,7 @@
 // Opened once as /kiosk/?token=<kiosk device token>; the token is kept in
 // localStorage like the display's, so later /kiosk/ is enough.
 //
-// Texts come from kiosk/web/i18n/{lang}.ftl, formatted by the server
+// Texts come from web/kiosk/i18n/{lang}.ftl, formatted by the server
 // (GET /api/v1/i18n/kiosk/{lang}?ahead=N&wait_min=M) so plural forms are
 // right in every language without a Fluent parser here.
 
