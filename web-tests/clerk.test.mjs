@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { DemoServer, DEMO_PASSWORD, launchBrowser, screenshotDir } from './lib/server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const displayBuilt = existsSync(path.join(root, 'display', 'index.html'));
+const displayBuilt = existsSync(path.join(root, 'web', 'display', 'index.html'));
 const VIEWPORT = { width: 1366, height: 768 };
 const A = 1;
 const B = 2;
@@ -189,7 +189,7 @@ test('call next: the ticket appears on the clerk page and on the display', async
   assert.equal(called.desk_id, 1);
 
   if (!displayBuilt) {
-    t.skip('display/index.html is not built yet; the #latest-number check is pending');
+    t.skip('web/display/index.html is not built yet; the #latest-number check is pending');
     return;
   }
   const display = await newPage();

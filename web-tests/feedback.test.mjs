@@ -103,6 +103,25 @@ test('the exit tablet rates a visit by number, refuses what it cannot rate, and 
   await context.close();
 });
 
+test('without storage the tablet keeps its token in the address, so a reload still finds it', async () => {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+  // Storage refused, as in some browsers' private mode.
+  await context.addInitScript(() => {
+    Object.defineProperty(window, 'localStorage', { configurable: true, get() { throw new DOMException('denied', 'SecurityError'); } });
+  });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.base}/feedback/#token=${server.kioskToken}`);
+  await page.locator('body[data-screen="form"]').waitFor();
+  assert.equal(new URL(page.url()).hash, `#token=${server.kioskToken}`);
+  await page.reload();
+  await page.locator('body[data-screen="form"]').waitFor();
+  assert.equal(await page.locator('#office').textContent(), 'Demo City Hall');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("the manager's report shows the ratings per service, desk and clerk with the comments", async () => {
   // Ratings from the ticket page too (the tablet test above gave 5 and 2).
   const third = await served(1);

@@ -1,4 +1,4 @@
-// The kiosk touch page (kiosk/web/) and the visitor's ticket page
+// The kiosk touch page (web/kiosk/) and the visitor's ticket page
 // (web/ticket/) in headless Chromium against the real server with the demo
 // office: languages, categories, services and the priority question; a
 // double tap and a lost response each give one ticket (Idempotency-Key);

@@ -32,7 +32,7 @@
 //! (`ticket.cancelled` / `ticket.postponed` with `"by": "visitor"`; the
 //! actor is `system`, as no account stands behind a visitor).
 //!
-//! Translations are Fluent files embedded from `kiosk/web/i18n/` and
+//! Translations are Fluent files embedded from `web/kiosk/i18n/` and
 //! `web/ticket/i18n/` (adding a language is adding a file). [`get_i18n`]
 //! formats every message of one file with the numbers the page has (people
 //! ahead, minutes of wait), so the pages get correct plurals (Polish has
@@ -67,7 +67,7 @@ use crate::{branches, desks, now_ms, services};
 
 /// Translations of the kiosk's touch page.
 #[derive(RustEmbed)]
-#[folder = "../kiosk/web/i18n/"]
+#[folder = "../web/kiosk/i18n/"]
 struct KioskI18n;
 
 /// Translations of the visitor's ticket page.

@@ -1,8 +1,8 @@
 //! The web pages, embedded in the binary: plain HTML, CSS and JavaScript
-//! modules with no build step. `web/` holds the shared modules and the
-//! staff pages and the public ones (`web/ticket/`, the booking page
-//! `web/book/`), `display/` the waiting-room TV page, `kiosk/web/` the
-//! kiosk's touch page.
+//! modules with no build step. Every page lives under `web/`: the shared
+//! modules (`web/common/`), the staff pages, the public ones (`web/ticket/`,
+//! the booking page `web/book/`), the waiting-room TV page `web/display/`
+//! and the kiosk's touch page `web/kiosk/`.
 //!
 //! Files are served with an ETag and `Cache-Control: no-cache`, so a TV
 //! that runs for weeks revalidates cheaply and picks up a new version after
@@ -21,14 +21,6 @@ use crate::error::AppError;
 #[derive(RustEmbed)]
 #[folder = "../web/"]
 struct Web;
-
-#[derive(RustEmbed)]
-#[folder = "../display/"]
-struct Display;
-
-#[derive(RustEmbed)]
-#[folder = "../kiosk/web/"]
-struct Kiosk;
 
 fn serve<E: RustEmbed>(path: &str, request: &HeaderMap) -> Response {
     let path = if path.is_empty() || path.ends_with('/') {
@@ -72,20 +64,24 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/display/",
-            get(|h: HeaderMap| async move { serve::<Display>("", &h) }),
+            get(|h: HeaderMap| async move { serve::<Web>("display/", &h) }),
         )
         .route(
             "/display/{*path}",
-            get(|Path(p): Path<String>, h: HeaderMap| async move { serve::<Display>(&p, &h) }),
+            get(|Path(p): Path<String>, h: HeaderMap| async move {
+                serve::<Web>(&format!("display/{p}"), &h)
+            }),
         )
         .route("/kiosk", get(|| async { Redirect::permanent("/kiosk/") }))
         .route(
             "/kiosk/",
-            get(|h: HeaderMap| async move { serve::<Kiosk>("", &h) }),
+            get(|h: HeaderMap| async move { serve::<Web>("kiosk/", &h) }),
         )
         .route(
             "/kiosk/{*path}",
-            get(|Path(p): Path<String>, h: HeaderMap| async move { serve::<Kiosk>(&p, &h) }),
+            get(|Path(p): Path<String>, h: HeaderMap| async move {
+                serve::<Web>(&format!("kiosk/{p}"), &h)
+            }),
         )
 }
 

@@ -15,8 +15,8 @@
 // a visitor booking from abroad books the office's 09:00.
 
 import { api } from '/common/api.js';
+import { $ } from '/common/dom.js';
 
-const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 
 const state = { info: null, service: null, slot: null, booking: null };

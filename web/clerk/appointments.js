@@ -6,6 +6,8 @@
 // A booked visitor who came to the desk instead of the kiosk is checked in
 // with the row's button (the same check-in as the kiosk's, by staff).
 
+import { $, el } from '/common/dom.js';
+
 const STATUS = {
   booked: 'booked',
   cancelled: 'cancelled',
@@ -18,24 +20,16 @@ const STATUS = {
  * `onCheckIn(row)` is called by a booked row's "Check in" button.
  */
 export function renderAppointments(rows, onCheckIn) {
-  const list = document.getElementById('appointments-list');
+  const list = $('appointments-list');
   list.replaceChildren();
   for (const a of rows) {
-    const li = document.createElement('li');
-    li.dataset.status = a.status;
-    li.dataset.code = a.code;
-    const time = document.createElement('strong');
-    time.textContent = a.time;
-    const status = document.createElement('span');
-    status.className = 'status';
-    status.textContent = a.ticket_number ? `${STATUS[a.status] || a.status} · ${a.ticket_number}` : STATUS[a.status] || a.status;
-    li.append(time, ` ${a.service_code} ${a.service_name} `, status);
+    const status = STATUS[a.status] || a.status;
+    const li = el('li', { 'data-status': a.status, 'data-code': a.code },
+      el('strong', { text: a.time }),
+      ` ${a.service_code} ${a.service_name} `,
+      el('span', { class: 'status', text: a.ticket_number ? `${status} · ${a.ticket_number}` : status }));
     if (a.status === 'booked' && onCheckIn) {
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.className = 'quiet check-in';
-      b.textContent = 'Check in';
-      b.setAttribute('aria-label', `Check in the ${a.time} appointment`);
+      const b = el('button', { type: 'button', class: 'quiet check-in', text: 'Check in', 'aria-label': `Check in the ${a.time} appointment` });
       b.addEventListener('click', () => {
         b.disabled = true;
         onCheckIn(a).finally(() => { b.disabled = false; });
@@ -44,5 +38,5 @@ export function renderAppointments(rows, onCheckIn) {
     }
     list.append(li);
   }
-  document.getElementById('appointments-empty').hidden = rows.length > 0;
+  $('appointments-empty').hidden = rows.length > 0;
 }

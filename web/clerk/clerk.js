@@ -11,7 +11,9 @@
 // first) is shown in the alert area and the list is refreshed.
 
 import { LiveConnection } from '/common/live.js';
-import { api, login, logout, duration } from '/common/api.js';
+import { duration } from '/common/api.js';
+import { $, el, show, storageGet, storageSet, notice, alertMessage } from '/common/dom.js';
+import { StaffSession } from '/common/session.js';
 import { renderAppointments } from './appointments.js';
 
 const TOKEN_KEY = 'waitwell.clerk.token';
@@ -36,11 +38,7 @@ export const SHORTCUTS = [
   ['?', 'shortcuts', 'Shortcuts', 'Show this list'],
 ];
 
-const $ = (id) => document.getElementById(id);
-
 const app = {
-  token: null,
-  user: null,
   branchId: null,
   desks: [],
   deskId: null,
@@ -58,69 +56,18 @@ const app = {
 
 // ---------- small helpers ----------
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v == null || v === false) continue;
-    if (k === 'class') node.className = v;
-    else if (k === 'text') node.textContent = v;
-    else if (k.startsWith('data-') || k.startsWith('aria-') || k === 'role' || k === 'title' || k === 'type') node.setAttribute(k, v);
-    else node[k] = v;
-  }
-  for (const c of children) if (c != null) node.append(c);
-  return node;
-}
+const session = new StaffSession({
+  tokenKey: TOKEN_KEY,
+  onSignedIn: signedIn,
+  onSignedOut: signedOut,
+  onMessage: alertMessage,
+});
+const call = (method, path, body) => session.call(method, path, body);
 
 const serverNow = () => Date.now() + app.clockOffset;
 
 function since(ms) {
   return el('span', { class: 'since', 'data-since': String(ms), text: duration((serverNow() - ms) / 1000) });
-}
-
-function storageGet(key) {
-  try {
-    return localStorage.getItem(key);
-  } catch {
-    return null;
-  }
-}
-
-function storageSet(key, value) {
-  try {
-    if (value == null) localStorage.removeItem(key);
-    else localStorage.setItem(key, value);
-  } catch {
-    // Private mode: the choice lasts for this page only.
-  }
-}
-
-function show(id, visible) {
-  $(id).hidden = !visible;
-}
-
-let noticeTimer = null;
-function notice(text) {
-  clearTimeout(noticeTimer);
-  $('notice').textContent = text;
-  if (text) noticeTimer = setTimeout(() => ($('notice').textContent = ''), 8000);
-}
-
-function alertMessage(text) {
-  const a = $('alert');
-  a.textContent = text || '';
-  a.hidden = !text;
-}
-
-/** REST call with the session token; a 401 sends the clerk back to sign-in. */
-async function call(method, path, body) {
-  try {
-    return await api(app.token, method, path, body);
-  } catch (err) {
-    if (err.status === 401) {
-      signedOut('Your session has ended. Please sign in again.');
-    }
-    throw err;
-  }
 }
 
 const serviceOf = (id) => app.state && app.state.services.get(id);
@@ -137,22 +84,9 @@ function priorityMark(priority) {
 
 // ---------- sign-in and desk choice ----------
 
-async function start() {
+function start() {
   bindUi();
-  app.token = storageGet(TOKEN_KEY);
-  if (!app.token) return showSignIn();
-  try {
-    const me = await api(app.token, 'GET', '/api/v1/auth/me');
-    if (me.kind !== 'user') throw new Error('not a user session');
-    await signedIn(me.user);
-  } catch (err) {
-    if (err.status === 401 || err.message === 'not a user session') {
-      storageSet(TOKEN_KEY, null);
-      return showSignIn();
-    }
-    alertMessage(`Cannot reach the server: ${err.message}`);
-    setTimeout(start, 5000);
-  }
+  session.start();
 }
 
 function showSignIn(message) {
@@ -166,7 +100,6 @@ function showSignIn(message) {
 }
 
 async function signedIn(user) {
-  app.user = user;
   show('sign-in', false);
   $('who').textContent = `Signed in as ${user.username}`;
   for (const id of ['who', 'sign-out', 'show-shortcuts']) show(id, true);
@@ -191,7 +124,7 @@ async function loadDesks() {
 
 function deskOptionLabel(d) {
   if (d.status === 'closed') return `${d.name} (closed)`;
-  const who = d.user_id == null ? '' : d.user_id === app.user.id ? ', you' : ', another clerk';
+  const who = d.user_id == null ? '' : d.user_id === session.user.id ? ', you' : ', another clerk';
   return `${d.name} (${d.status}${who})`;
 }
 
@@ -216,9 +149,9 @@ function useDesk(deskId) {
   if (!app.live) {
     app.live = new LiveConnection({
       branchId: app.branchId,
-      token: app.token,
+      token: session.token,
       onState: onLiveState,
-      onStatus: onLiveStatus,
+      onStatus: (status) => session.liveStatus(status),
     });
   }
   render();
@@ -243,7 +176,7 @@ async function checkInAppointment(a) {
 
 /** Today's appointments of the branch; a failure keeps the last list. */
 async function refreshAppointments() {
-  if (!app.token || app.branchId == null) return;
+  if (!session.token || app.branchId == null) return;
   try {
     renderAppointments(await call('GET', `/api/v1/branches/${app.branchId}/appointments`), checkInAppointment);
   } catch {
@@ -251,20 +184,12 @@ async function refreshAppointments() {
   }
 }
 
-async function signOut() {
-  const token = app.token;
-  signedOut();
-  await logout(token);
-}
-
+/** The session ended (signed out, or refused by the server): back to sign-in. */
 function signedOut(message) {
   if (app.live) app.live.close();
   app.live = null;
   app.state = null;
-  app.token = null;
-  app.user = null;
   app.queue = null;
-  storageSet(TOKEN_KEY, null);
   alertMessage('');
   notice('');
   showSignIn(message);
@@ -272,24 +197,12 @@ function signedOut(message) {
 
 // ---------- live state ----------
 
-function onLiveStatus(status) {
-  const conn = $('conn');
-  conn.dataset.status = status;
-  $('conn-text').textContent = status === 'live' ? 'Live' : status === 'connecting' ? 'Connecting…' : 'Offline – retrying';
-  if (status === 'offline' && app.token) {
-    // A websocket that keeps failing may mean the session ended.
-    api(app.token, 'GET', '/api/v1/auth/me').catch((err) => {
-      if (err.status === 401) signedOut('Your session has ended. Please sign in again.');
-    });
-  }
-}
-
 function onLiveState(state, msg) {
   app.state = state;
   render();
   refreshQueueSoon();
   const mine = msg.type === 'snapshot' || msg.desk_id === app.deskId
-    || (msg.data && msg.data.ticket && msg.data.ticket.called_by === (app.user && app.user.id));
+    || (msg.data && msg.data.ticket && msg.data.ticket.called_by === (session.user && session.user.id));
   if (mine) refreshStatsSoon();
   if (msg.type && msg.type.startsWith('appointment.')) refreshAppointments();
 }
@@ -338,7 +251,7 @@ function blocked(action) {
 // ---------- rendering ----------
 
 function render() {
-  if (!app.user || app.deskId == null) return;
+  if (!session.user || app.deskId == null) return;
   const desk = currentDesk() || app.desks.find((d) => d.id === app.deskId);
   $('desk-title').textContent = desk ? desk.name : 'Desk';
   document.title = `${desk ? desk.name : 'Desk'} – Clerk desk – Waitwell`;
@@ -349,7 +262,7 @@ function render() {
       ? `Paused: ${desk.pause_reason || 'no reason'}`
       : desk.status === 'open' ? 'Open' : 'Closed';
   }
-  const other = desk && desk.user_id != null && desk.user_id !== app.user.id && desk.status !== 'closed';
+  const other = desk && desk.user_id != null && desk.user_id !== session.user.id && desk.status !== 'closed';
   $('desk-warning').textContent = other
     ? `Another clerk is working at ${desk.name}. Only they or a manager can act here until it is closed. Choose another desk with “Change desk”.`
     : '';
@@ -474,7 +387,7 @@ async function refreshQueue() {
     app.queueAgain = true;
     return;
   }
-  if (!app.token || app.deskId == null) return;
+  if (!session.token || app.deskId == null) return;
   app.queueInFlight = true;
   app.queueLast = Date.now();
   const deskId = app.deskId;
@@ -500,9 +413,9 @@ function refreshStatsSoon() {
 }
 
 async function refreshStats() {
-  if (!app.token || !app.user) return;
+  if (!session.token || !session.user) return;
   try {
-    const s = await call('GET', `/api/v1/users/${app.user.id}/stats`);
+    const s = await call('GET', `/api/v1/users/${session.user.id}/stats`);
     $('fig-served').textContent = String(s.served);
     $('fig-avg').textContent = s.avg_service_s == null ? '–' : duration(s.avg_service_s);
     $('fig-noshow').textContent = String(s.no_shows);
@@ -678,17 +591,8 @@ function bindUi() {
     e.preventDefault();
     const username = $('username').value.trim();
     const password = $('password').value;
-    try {
-      const session = await login(username, password);
-      app.token = session.token;
-      storageSet(TOKEN_KEY, session.token);
-      $('password').value = '';
-      alertMessage('');
-      await signedIn(session.user);
-    } catch (err) {
-      alertMessage(err.status === 401 ? 'Wrong user name or password.' : `Could not sign in: ${err.message}`);
-      $('password').select();
-    }
+    if (await session.signIn(username, password)) $('password').value = '';
+    else $('password').select();
   });
   $('pick-desk-form').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -703,7 +607,7 @@ function bindUi() {
     }
     showPickDesk();
   });
-  $('sign-out').addEventListener('click', signOut);
+  $('sign-out').addEventListener('click', () => session.signOut());
   $('show-shortcuts').addEventListener('click', () => $('keys-dialog').showModal());
   for (const button of document.querySelectorAll('#console [data-action]')) {
     button.addEventListener('click', () => doAction(button.dataset.action));
@@ -745,7 +649,7 @@ function bindUi() {
   document.addEventListener('keydown', onKeyDown);
   setInterval(tick, 1000);
   setInterval(() => {
-    if (app.deskId != null && app.token) refreshQueueSoon();
+    if (app.deskId != null && session.token) refreshQueueSoon();
     if (app.deskId != null) refreshAppointments();
   }, QUEUE_REFRESH_MS);
 }

@@ -9,11 +9,15 @@
 // goes to the ticket page's own endpoint. Texts are the ticket page's
 // translations (web/ticket/i18n/), in the branch's languages.
 
+import { request, ApiError } from '/common/api.js';
+import { $, el } from '/common/dom.js';
+import { deviceToken, deviceIdentity } from '/common/device.js';
+import { fillRatingFields, readRating, CHOOSE_RATING } from '/common/rating.js';
+
 const TOKEN_KEY = 'waitwell.feedback.token';
 const RESET_MS = 5000;
 const IDLE_MS = 60000;
 
-const $ = (id) => document.getElementById(id);
 const state = { token: null, branch: null, lang: null, texts: {}, names: new Map(), resetTimer: null, idleTimer: null };
 
 function t(id) {
@@ -41,14 +45,6 @@ async function setLang(lang) {
   state.texts = texts;
   applyTexts();
   for (const b of $('languages').children) b.setAttribute('aria-pressed', String(b.lang === lang));
-}
-
-async function api(method, path, body) {
-  const headers = { authorization: `Bearer ${state.token}` };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const data = await res.json().catch(() => null);
-  return { status: res.status, ok: res.ok, body: data };
 }
 
 function reset() {
@@ -79,33 +75,38 @@ function thank() {
 async function send(ev) {
   ev.preventDefault();
   const raw = $('number').value.trim();
-  const chosen = document.querySelector('input[name="rating"]:checked');
+  const body = readRating($('feedback'));
   if (!raw) {
     $('error').textContent = t('tablet-not-found') || 'Please type your ticket number.';
     $('number').focus();
     return;
   }
-  if (!chosen) {
-    $('error').textContent = t('feedback-choose') || 'Please choose from 1 to 5 stars.';
+  if (!body) {
+    $('error').textContent = t(CHOOSE_RATING[0]) || CHOOSE_RATING[1];
     return;
   }
-  const body = { rating: Number(chosen.value) };
-  const comment = $('comment').value.trim();
-  if (comment) body.comment = comment;
   const scanned = /[?&]t=([0-9a-f]{64})/.exec(raw);
-  let r;
-  if (scanned) {
-    r = await api('POST', `/api/v1/public/tickets/${scanned[1]}/feedback`, body);
-  } else {
-    r = await api('POST', `/api/v1/branches/${state.branch.id}/feedback`, { number: raw, ...body });
+  try {
+    if (scanned) {
+      await request('POST', `/api/v1/public/tickets/${scanned[1]}/feedback`, { token: state.token, body });
+    } else {
+      await request('POST', `/api/v1/branches/${state.branch.id}/feedback`, { token: state.token, body: { number: raw, ...body } });
+    }
+    return thank();
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    refused(e.status, (e.body && e.body.message) || '');
   }
-  if (r.ok) return thank();
-  const message = (r.body && r.body.message) || '';
-  if (r.status === 404 || r.status === 422 && /number/.test(message)) {
+  return undefined;
+}
+
+/** Says why the server refused the rating. */
+function refused(status, message) {
+  if (status === 404 || status === 422 && /number/.test(message)) {
     $('error').textContent = t('tablet-not-found') || message;
-  } else if (r.status === 409 && /already/.test(message)) {
+  } else if (status === 409 && /already/.test(message)) {
     $('error').textContent = t('tablet-already') || message;
-  } else if (r.status === 409) {
+  } else if (status === 409) {
     $('error').textContent = t('tablet-not-done') || message;
   } else {
     $('error').textContent = message || t('action-failed') || 'Something went wrong.';
@@ -113,39 +114,31 @@ async function send(ev) {
 }
 
 async function start() {
-  const url = new URL(location.href);
-  // `#token=` keeps the token out of request lines and proxy logs.
-  const fromHash = new URLSearchParams(url.hash.replace(/^#/, '')).get('token');
-  const fromUrl = fromHash || url.searchParams.get('token');
-  if (fromUrl) {
-    try { localStorage.setItem(TOKEN_KEY, fromUrl); } catch (e) { /* session only */ }
-    url.searchParams.delete('token');
-    history.replaceState(null, '', url.pathname + url.search);
+  fillRatingFields();
+  state.token = deviceToken(TOKEN_KEY);
+  let me;
+  try {
+    me = state.token ? await deviceIdentity(state.token) : null;
+  } catch {
+    me = null;
   }
-  let stored = null;
-  try { stored = localStorage.getItem(TOKEN_KEY); } catch (e) { /* none */ }
-  state.token = fromUrl || stored;
-  const me = state.token ? await api('GET', '/api/v1/auth/me') : { ok: false };
-  if (!me.ok || me.body.kind !== 'device') {
+  if (!me) {
     $('setup').hidden = false;
     document.body.dataset.screen = 'setup';
     return;
   }
-  const branch = await api('GET', `/api/v1/branches/${me.body.branch_id}`);
-  if (!branch.ok) {
+  try {
+    state.branch = await request('GET', `/api/v1/branches/${me.branch_id}`, { token: state.token });
+  } catch {
     $('setup').hidden = false;
     return;
   }
-  state.branch = branch.body;
   $('office').textContent = state.branch.name;
   const langs = state.branch.languages.length ? state.branch.languages : ['en'];
   for (const lang of langs) {
     const texts = await loadTexts(lang);
     if (!texts) continue;
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.lang = lang;
-    b.textContent = texts['language-name'] || lang;
+    const b = el('button', { type: 'button', lang, text: texts['language-name'] || lang });
     b.addEventListener('click', () => { touched(); setLang(lang); });
     $('languages').append(b);
   }

@@ -3,7 +3,7 @@
 // forms POST. Lists are re-read when shown and when a live event says
 // something of that kind changed (another manager at work).
 
-import { $, ctx, call, items, el, notice, attempt, clock, ago } from './util.js';
+import { $, ctx, call, items, el, notice, attempt, clock, ago, session } from './util.js';
 
 const c = { loaded: false, reloadTimer: null };
 
@@ -84,7 +84,7 @@ async function saveBranch(ev) {
   if (saved) {
     ctx.branch = saved;
     fillBranch(saved);
-    if (ctx.user.role !== 'admin') $('branch-name').textContent = saved.name;
+    if (session.user.role !== 'admin') $('branch-name').textContent = saved.name;
     notice('Branch saved.');
   }
 }
@@ -216,7 +216,7 @@ async function newDesk(ev) {
 
 function renderUsers(list) {
   $('users-body').replaceChildren(...list.map((u) => {
-    const me = ctx.user && ctx.user.id === u.id;
+    const me = session.user && session.user.id === u.id;
     const role = el('select', { name: 'role', 'aria-label': `Role of ${u.username}`, disabled: u.role === 'admin' || me },
       ...['clerk', 'manager', ...(u.role === 'admin' ? ['admin'] : [])].map((r) => el('option', { value: r, text: r, selected: r === u.role })));
     return el('tr', { 'data-id': String(u.id) },

@@ -11,15 +11,15 @@
 // shown and re-read it when a live event says their data changed.
 
 import { LiveConnection } from '/common/live.js';
-import { api, login, logout } from '/common/api.js';
-import { $, ctx, call, items, el, notice, alertMessage } from './util.js';
+import { serverClockOffset } from '/common/api.js';
+import { show, storageGet, storageSet } from '/common/dom.js';
+import { $, ctx, call, items, el, notice, alertMessage, session } from './util.js';
 import * as monitor from './monitor.js';
 import * as allocation from './allocation.js';
 import * as config from './config.js';
 import * as reports from './reports.js';
 import * as appointments from './appointments.js';
 
-const TOKEN_KEY = 'waitwell.manager.token';
 const BRANCH_KEY = 'waitwell.manager.branch';
 
 const sections = {
@@ -32,60 +32,19 @@ const sections = {
 
 const app = { live: null, tab: 'monitor' };
 
-function storageGet(key) {
-  try {
-    return localStorage.getItem(key);
-  } catch {
-    return null;
-  }
-}
-
-function storageSet(key, value) {
-  try {
-    if (value == null) localStorage.removeItem(key);
-    else localStorage.setItem(key, value);
-  } catch {
-    // Private mode: the session lasts for this page only.
-  }
-}
-
-const show = (id, visible) => {
-  $(id).hidden = !visible;
-};
-
 // ---------- sign-in ----------
 
-async function start() {
+function start() {
   bindUi();
-  ctx.onSignedOut = signedOut;
+  Object.assign(session, { onSignedIn: signedIn, onSignedOut: signedOut, onMessage: alertMessage });
   syncClock();
-  ctx.token = storageGet(TOKEN_KEY);
-  if (!ctx.token) return showSignIn();
-  try {
-    const me = await api(ctx.token, 'GET', '/api/v1/auth/me');
-    if (me.kind !== 'user') throw Object.assign(new Error('not a user session'), { status: 401 });
-    await signedIn(me.user);
-  } catch (err) {
-    if (err.status === 401 || err.status === 403) {
-      storageSet(TOKEN_KEY, null);
-      return showSignIn();
-    }
-    alertMessage(`Cannot reach the server: ${err.message}`);
-    setTimeout(start, 5000);
-  }
+  session.start();
 }
 
 /** Server time from the Date header (1 s resolution is plenty for waits). */
 async function syncClock() {
-  try {
-    const sent = Date.now();
-    const res = await fetch('/healthz', { cache: 'no-store' });
-    const received = Date.now();
-    const date = Date.parse(res.headers.get('date'));
-    if (!Number.isNaN(date)) ctx.clockOffset = date + 500 - (sent + received) / 2;
-  } catch {
-    // Local time it is.
-  }
+  const offset = await serverClockOffset();
+  if (offset != null) ctx.clockOffset = offset;
 }
 
 function showSignIn(message) {
@@ -99,12 +58,9 @@ function showSignIn(message) {
 
 async function signedIn(user) {
   if (user.role !== 'manager' && user.role !== 'admin') {
-    storageSet(TOKEN_KEY, null);
-    ctx.token = null;
-    showSignIn(`${user.username} is a ${user.role}: the manager console is for managers and admins.`);
+    session.end(`${user.username} is a ${user.role}: the manager console is for managers and admins.`);
     return;
   }
-  ctx.user = user;
   show('sign-in', false);
   $('who').textContent = `${user.username} (${user.role})`;
   show('who', true);
@@ -130,7 +86,7 @@ async function useBranch(branchId) {
   ctx.branchId = branchId;
   storageSet(BRANCH_KEY, String(branchId));
   ctx.branch = await call('GET', `/api/v1/branches/${branchId}`);
-  if (ctx.user.role !== 'admin') {
+  if (session.user.role !== 'admin') {
     $('branch-name').textContent = ctx.branch.name;
     show('branch-name', true);
   }
@@ -141,42 +97,24 @@ async function useBranch(branchId) {
   if (app.live) app.live.close();
   app.live = new LiveConnection({
     branchId,
-    token: ctx.token,
+    token: session.token,
     onState: onLiveState,
-    onStatus: onLiveStatus,
+    onStatus: (status) => session.liveStatus(status),
   });
   selectTab(app.tab);
 }
 
-async function signOut() {
-  const token = ctx.token;
-  signedOut();
-  await logout(token);
-}
-
+/** The session ended (signed out, or refused by the server): back to sign-in. */
 function signedOut(message) {
   if (app.live) app.live.close();
   app.live = null;
   ctx.state = null;
-  ctx.token = null;
-  ctx.user = null;
   for (const s of Object.values(sections)) s.reset?.();
-  storageSet(TOKEN_KEY, null);
   notice('');
   showSignIn(message);
 }
 
 // ---------- live state ----------
-
-function onLiveStatus(status) {
-  $('conn').dataset.status = status;
-  $('conn-text').textContent = status === 'live' ? 'Live' : status === 'connecting' ? 'Connecting…' : 'Offline – retrying';
-  if (status === 'offline' && ctx.token) {
-    api(ctx.token, 'GET', '/api/v1/auth/me').catch((err) => {
-      if (err.status === 401) signedOut('Your session has ended. Please sign in again.');
-    });
-  }
-}
 
 function onLiveState(state, msg) {
   ctx.state = state;
@@ -204,17 +142,9 @@ function bindUi() {
   $('sign-in-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     alertMessage('');
-    try {
-      const res = await login($('username').value.trim(), $('password').value);
-      ctx.token = res.token;
-      storageSet(TOKEN_KEY, res.token);
-      $('password').value = '';
-      await signedIn(res.user);
-    } catch (err) {
-      alertMessage(err.status === 401 ? 'Wrong user name or password.' : `Cannot sign in: ${err.message}`);
-    }
+    if (await session.signIn($('username').value.trim(), $('password').value)) $('password').value = '';
   });
-  $('sign-out').addEventListener('click', signOut);
+  $('sign-out').addEventListener('click', () => session.signOut());
   $('branch-select').addEventListener('change', (ev) => useBranch(Number(ev.target.value)));
   const tabs = [...document.querySelectorAll('[role="tab"]')];
   for (const tab of tabs) {

@@ -11,7 +11,7 @@
 // events.
 
 import { duration } from '/common/api.js';
-import { $, ctx, call, items, el, serverNow, clock, ago } from './util.js';
+import { $, ctx, call, items, el, serverNow, clock, ago, session } from './util.js';
 
 const DEVICE_REFRESH_MS = 30000;
 const PRINTER_TEXT = {
@@ -91,7 +91,7 @@ const userName = (id) => {
   if (id == null) return '';
   if (!m.users.has(id) && !m.usersAsked.has(id)) {
     m.usersAsked.add(id);
-    if (ctx.user && ctx.user.id === id) m.users.set(id, ctx.user.username);
+    if (session.user && session.user.id === id) m.users.set(id, session.user.username);
     else loadUsers();
   }
   return m.users.get(id) || `user #${id}`;

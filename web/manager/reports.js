@@ -8,7 +8,7 @@
 // and a temporary download link for the CSV.
 
 import { duration } from '/common/api.js';
-import { $, ctx, call, el, attempt, clock } from './util.js';
+import { $, ctx, call, el, attempt, clock, session } from './util.js';
 
 const r = { loaded: false, urls: [] };
 
@@ -58,20 +58,7 @@ function period() {
 const base = () => `/api/v1/branches/${ctx.branchId}/reports`;
 
 /** GET with the token, as a Response (for SVG and CSV bodies). */
-async function fetchRaw(path) {
-  const res = await fetch(path, { headers: { authorization: `Bearer ${ctx.token}` } });
-  if (!res.ok) {
-    let message = `HTTP ${res.status}`;
-    try {
-      message = (await res.json()).message || message;
-    } catch {
-      // not JSON
-    }
-    if (res.status === 401) ctx.onSignedOut('Your session has ended. Please sign in again.');
-    throw new Error(message);
-  }
-  return res;
-}
+const fetchRaw = (path) => session.fetch(path);
 
 async function load() {
   const q = period();

@@ -1,70 +1,34 @@
-// Helpers shared by the manager console's modules: the console context
-// (session, branch, REST calls that send a 401 back to sign-in), DOM
-// building and the message area.
+// Helpers shared by the manager console's modules: the session, the
+// console context (branch, live state, clock) and REST calls that send a
+// 401 back to sign-in. DOM helpers come from /common/dom.js.
 
-import { api } from '/common/api.js';
+import { $, el, notice, alertMessage } from '/common/dom.js';
+import { StaffSession } from '/common/session.js';
 
-export const $ = (id) => document.getElementById(id);
+export { $, el, notice, alertMessage };
+
+/** The signed-in manager or admin; manager.js sets its callbacks. */
+export const session = new StaffSession({ tokenKey: 'waitwell.manager.token' });
 
 /**
  * The console's shared context. manager.js fills it in at sign-in; the
  * section modules read it and never keep their own copy of the session.
  */
 export const ctx = {
-  token: null,
-  user: null,
   branchId: null,
   branch: null,
   /** The live state from LiveConnection (services, desks, tickets, calls). */
   state: null,
   clockOffset: 0, // server time minus local time, ms
-  /** Called on a 401; set by manager.js. */
-  onSignedOut: () => {},
 };
 
 export const serverNow = () => Date.now() + ctx.clockOffset;
 
 /** REST call with the session token; a 401 ends the session. */
-export async function call(method, path, body) {
-  try {
-    return await api(ctx.token, method, path, body);
-  } catch (err) {
-    if (err.status === 401) ctx.onSignedOut('Your session has ended. Please sign in again.');
-    throw err;
-  }
-}
+export const call = (method, path, body) => session.call(method, path, body);
 
 /** A list response as an array (lists may come as `{items: […]}`). */
 export const items = (v) => (Array.isArray(v) ? v : (v && v.items) || []);
-
-/** Builds an element: attributes (`text`, `class`, data-/aria-, properties) and children. */
-export function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v == null || v === false) continue;
-    if (k === 'class') node.className = v;
-    else if (k === 'text') node.textContent = v;
-    else if (k.startsWith('data-') || k.startsWith('aria-') || ['role', 'title', 'type', 'for', 'scope', 'colspan'].includes(k)) node.setAttribute(k, v);
-    else node[k] = v;
-  }
-  for (const c of children) if (c != null && c !== false) node.append(c);
-  return node;
-}
-
-let noticeTimer = null;
-/** A quiet confirmation that fades after a while. */
-export function notice(text) {
-  clearTimeout(noticeTimer);
-  $('notice').textContent = text;
-  if (text) noticeTimer = setTimeout(() => ($('notice').textContent = ''), 8000);
-}
-
-/** An error, read out at once; empty text hides it. */
-export function alertMessage(text) {
-  const a = $('alert');
-  a.textContent = text || '';
-  a.hidden = !text;
-}
 
 /** Runs an action, reporting its error in the alert area. Returns its value or undefined. */
 export async function attempt(what, fn) {

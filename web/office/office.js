@@ -13,6 +13,9 @@
 // The page's own texts are few and live here, per language; service names
 // come from the server in the chosen language.
 
+import { request, ApiError } from '/common/api.js';
+import { $, el, storageGet, storageSet } from '/common/dom.js';
+
 const LANG_KEY = 'waitwell.ticket.lang';
 
 const TEXTS = {
@@ -84,7 +87,6 @@ const TEXTS = {
   },
 };
 
-const $ = (id) => document.getElementById(id);
 const branchId = new URLSearchParams(location.search).get('branch') || '';
 
 const state = { office: null, lang: 'en', chosenLang: false, key: null, keyFor: null, busy: false };
@@ -92,14 +94,6 @@ const state = { office: null, lang: 'en', chosenLang: false, key: null, keyFor: 
 function t(id, arg) {
   const text = (TEXTS[state.lang] || TEXTS.en)[id] ?? TEXTS.en[id];
   return typeof text === 'function' ? text(arg) : text;
-}
-
-function storedLang() {
-  try { return localStorage.getItem(LANG_KEY); } catch { return null; }
-}
-
-function storeLang(lang) {
-  try { localStorage.setItem(LANG_KEY, lang); } catch { /* private mode */ }
 }
 
 function applyTexts() {
@@ -120,15 +114,11 @@ function renderLanguages() {
     return;
   }
   box.replaceChildren(...langs.map((lang) => {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.lang = lang;
-    b.textContent = TEXTS[lang]['language-name'];
-    b.setAttribute('aria-pressed', String(lang === state.lang));
+    const b = el('button', { type: 'button', lang, text: TEXTS[lang]['language-name'], 'aria-pressed': String(lang === state.lang) });
     b.addEventListener('click', () => {
       state.lang = lang;
       state.chosenLang = true;
-      storeLang(lang);
+      storageSet(LANG_KEY, lang);
       load();
     });
     return b;
@@ -138,26 +128,15 @@ function renderLanguages() {
 function renderServices() {
   const chosen = document.querySelector('input[name="service"]:checked');
   const keep = chosen ? chosen.value : null;
-  $('services').replaceChildren(...state.office.services.map((s) => {
-    const label = document.createElement('label');
-    label.className = 'service';
-    const input = document.createElement('input');
-    input.type = 'radio';
-    input.name = 'service';
-    input.value = String(s.id);
-    input.disabled = !s.available;
-    input.checked = s.available && String(s.id) === keep;
-    const name = document.createElement('span');
-    name.className = 'name';
-    name.textContent = `${s.code} · ${s.name}`;
-    const meta = document.createElement('span');
-    meta.className = 'meta';
-    meta.textContent = s.available
-      ? `${t('waiting', s.waiting)}, ${t('wait', Math.max(1, Math.round(s.estimated_wait_s / 60)))}`
-      : t('full');
-    label.append(input, name, meta);
-    return label;
-  }));
+  $('services').replaceChildren(...state.office.services.map((s) => el('label', { class: 'service' },
+    el('input', { type: 'radio', name: 'service', value: String(s.id), disabled: !s.available, checked: s.available && String(s.id) === keep }),
+    el('span', { class: 'name', text: `${s.code} · ${s.name}` }),
+    el('span', {
+      class: 'meta',
+      text: s.available
+        ? `${t('waiting', s.waiting)}, ${t('wait', Math.max(1, Math.round(s.estimated_wait_s / 60)))}`
+        : t('full'),
+    }))));
 }
 
 async function load() {
@@ -165,23 +144,17 @@ async function load() {
     show('not-found');
     return;
   }
-  let res;
   try {
-    res = await fetch(`/api/v1/public/branches/${branchId}/services?lang=${encodeURIComponent(state.lang)}`, { cache: 'no-store' });
-  } catch {
-    showError(t('offline'));
+    state.office = await request('GET', `/api/v1/public/branches/${branchId}/services?lang=${encodeURIComponent(state.lang)}`, { cache: 'no-store' });
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) {
+      show('not-found');
+      applyTexts();
+    } else {
+      showError(t('offline'));
+    }
     return;
   }
-  if (res.status === 404) {
-    show('not-found');
-    applyTexts();
-    return;
-  }
-  if (!res.ok) {
-    showError(t('offline'));
-    return;
-  }
-  state.office = await res.json();
   if (!state.chosenLang || !state.office.languages.includes(state.lang)) {
     // The office's first language unless the visitor chose another.
     const lang = state.office.languages.find((l) => TEXTS[l]) || 'en';
@@ -232,24 +205,17 @@ async function take(ev) {
   $('submit').textContent = t('taking');
   showError('');
   try {
-    const res = await fetch(`/api/v1/public/branches/${branchId}/tickets`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': state.key },
-      body: what,
-    });
-    const data = await res.json().catch(() => ({}));
-    if (res.ok) {
-      location.assign(`/ticket/?t=${encodeURIComponent(data.public_token)}`);
-      return;
-    }
-    if (res.status === 429) {
+    const ticket = await request('POST', `/api/v1/public/branches/${branchId}/tickets`, { body, headers: { 'idempotency-key': state.key } });
+    location.assign(`/ticket/?t=${encodeURIComponent(ticket.public_token)}`);
+  } catch (e) {
+    if (!(e instanceof ApiError)) {
+      showError(t('offline'));
+    } else if (e.status === 429) {
       showError(t('busy'));
     } else {
-      showError(`${t('refused')} ${data.message || ''}`.trim());
+      showError(`${t('refused')} ${(e.body && e.body.message) || ''}`.trim());
     }
-    if (res.status === 409) await load();
-  } catch {
-    showError(t('offline'));
+    if (e.status === 409) await load();
   } finally {
     state.busy = false;
     $('submit').disabled = false;
@@ -258,7 +224,7 @@ async function take(ev) {
 }
 
 function start() {
-  const wanted = new URLSearchParams(location.search).get('lang') || storedLang();
+  const wanted = new URLSearchParams(location.search).get('lang') || storageGet(LANG_KEY);
   if (wanted && TEXTS[wanted]) {
     state.lang = wanted;
     state.chosenLang = true;

@@ -17,12 +17,16 @@
 // Texts come from web/ticket/i18n/{lang}.ftl, formatted by the server with
 // the numbers shown (GET /api/v1/i18n/ticket/{lang}?ahead=N&wait_min=M).
 
+import { request, ApiError } from '/common/api.js';
+import { $, el, storageGet, storageSet } from '/common/dom.js';
+import { chime, unlockAudio, DOORBELL } from '/common/chime.js';
+import { fillRatingFields, readRating, CHOOSE_RATING } from '/common/rating.js';
+
 const POLL_MS = 3000;
 const LIVE_RETRY_MS = [2000, 5000, 15000, 30000, 60000];
 const LANG_KEY = 'waitwell.ticket.lang';
 const FINAL = ['done', 'no_show', 'cancelled', 'expired'];
 
-const $ = (id) => document.getElementById(id);
 const token = new URLSearchParams(location.search).get('t') || '';
 
 const state = {
@@ -34,19 +38,17 @@ const state = {
   timer: null, // next poll, while polling
   source: null, // the EventSource, while open
   failures: 0, // live connection failures in a row
-  audio: null, // AudioContext, once created
   notFound: false,
 };
 
-function storedLang() {
-  try { return localStorage.getItem(LANG_KEY); } catch (e) { return null; }
-}
-
+/** A GET of a public view: `{body}`, or `{missing: true}` on a 404. */
 async function getJson(path) {
-  const res = await fetch(path, { cache: 'no-store' });
-  if (res.status === 404) return { missing: true };
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  return { body: await res.json() };
+  try {
+    return { body: await request('GET', path, { cache: 'no-store' }) };
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return { missing: true };
+    throw e;
+  }
 }
 
 async function loadTexts(lang, ahead, waitMin) {
@@ -91,14 +93,10 @@ function renderSwitcher(langs) {
   box.replaceChildren();
   if (usable.length < 2) return;
   for (const lang of usable) {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.lang = lang;
-    b.textContent = state.available.get(lang);
-    b.setAttribute('aria-pressed', String(lang === state.lang));
+    const b = el('button', { type: 'button', lang, text: state.available.get(lang), 'aria-pressed': String(lang === state.lang) });
     b.addEventListener('click', () => {
       state.lang = lang;
-      try { localStorage.setItem(LANG_KEY, lang); } catch (e) { /* session only */ }
+      storageSet(LANG_KEY, lang);
       render();
     });
     box.append(b);
@@ -110,7 +108,7 @@ async function render() {
   const langs = [v.language, ...v.languages, 'en'].filter((l, i, a) => l && a.indexOf(l) === i);
   await loadLanguageNames(langs);
   if (!state.lang || !state.available.get(state.lang)) {
-    const wanted = [storedLang(), v.language, ...v.languages, 'en'];
+    const wanted = [storageGet(LANG_KEY), v.language, ...v.languages, 'en'];
     state.lang = wanted.find((l) => l && state.available.get(l)) || 'en';
   }
   const ahead = v.position || 0;
@@ -184,54 +182,25 @@ async function runAction() {
   if (!action) return;
   $('confirm-yes').disabled = true;
   try {
-    const res = await fetch(`/api/v1/public/tickets/${encodeURIComponent(token)}/${action}`, { method: 'POST' });
-    const body = await res.json().catch(() => null);
+    const view = await request('POST', `/api/v1/public/tickets/${encodeURIComponent(token)}/${action}`);
     closeConfirm();
-    if (res.ok) {
-      $('action-message').textContent = action === 'postpone' ? t('postpone-done') || '' : '';
-      await apply(body);
-    } else if (res.status === 409 && action === 'postpone') {
-      $('action-message').textContent = t('postpone-refused') || (body && body.message) || '';
+    $('action-message').textContent = action === 'postpone' ? t('postpone-done') || '' : '';
+    await apply(view);
+  } catch (e) {
+    if (e instanceof ApiError) {
+      closeConfirm();
+      const refusal = e.status === 409 && action === 'postpone' ? 'postpone-refused' : 'action-failed';
+      $('action-message').textContent = t(refusal) || (e.body && e.body.message) || '';
       refreshOnce();
     } else {
-      $('action-message').textContent = t('action-failed') || (body && body.message) || '';
-      refreshOnce();
+      $('action-message').textContent = t('action-failed') || '';
     }
-  } catch (e) {
-    $('action-message').textContent = t('action-failed') || '';
   } finally {
     $('confirm-yes').disabled = false;
   }
 }
 
 // ---------- the call: vibration, chime, spoken line ----------
-
-function audioContext() {
-  const AC = window.AudioContext || window.webkitAudioContext;
-  if (!AC) return null;
-  if (!state.audio) state.audio = new AC();
-  if (state.audio.state === 'suspended' && state.audio.resume) state.audio.resume().catch(() => {});
-  return state.audio;
-}
-
-/** Two short tones (a doorbell), drawn with WebAudio: no sound file. */
-function chime() {
-  const ctx = audioContext();
-  if (!ctx) return;
-  const now = ctx.currentTime || 0;
-  [[880, 0], [660, 0.35]].forEach(([freq, at]) => {
-    const osc = ctx.createOscillator();
-    const gain = ctx.createGain();
-    osc.frequency.value = freq;
-    gain.gain.setValueAtTime(0.0001, now + at);
-    gain.gain.exponentialRampToValueAtTime(0.4, now + at + 0.03);
-    gain.gain.exponentialRampToValueAtTime(0.0001, now + at + 0.5);
-    osc.connect(gain);
-    gain.connect(ctx.destination);
-    osc.start(now + at);
-    osc.stop(now + at + 0.55);
-  });
-}
 
 function speak(text) {
   if (!window.speechSynthesis || !window.SpeechSynthesisUtterance) return;
@@ -245,7 +214,7 @@ function speak(text) {
  *  of the three is tried on its own so one refusal does not stop the others. */
 function alertCalled(v) {
   try { if (navigator.vibrate) navigator.vibrate([400, 200, 400, 200, 800]); } catch (e) { /* not allowed */ }
-  try { chime(); } catch (e) { /* no audio */ }
+  chime(DOORBELL, { length: 0.5, volume: 0.4 });
   try { setTimeout(() => speak(`${t('announce') || ''} ${v.desk_name || ''}. ${v.number}`.trim()), 900); } catch (e) { /* no voice */ }
 }
 
@@ -258,33 +227,27 @@ function renderFeedback(v) {
 
 async function sendFeedback(ev) {
   ev.preventDefault();
-  const chosen = document.querySelector('input[name="rating"]:checked');
-  if (!chosen) {
-    $('feedback-error').textContent = t('feedback-choose') || 'Please choose from 1 to 5 stars.';
+  const body = readRating($('feedback'));
+  if (!body) {
+    $('feedback-error').textContent = t(CHOOSE_RATING[0]) || CHOOSE_RATING[1];
     return;
   }
   $('feedback-error').textContent = '';
-  const comment = $('comment').value.trim();
-  const body = { rating: Number(chosen.value) };
-  if (comment) body.comment = comment;
   const submit = $('feedback').querySelector('button[type="submit"]');
   submit.disabled = true;
   try {
-    const res = await fetch(`/api/v1/public/tickets/${encodeURIComponent(token)}/feedback`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (res.ok || res.status === 409) {
+    let rating = state.view.feedback_rating;
+    try {
+      await request('POST', `/api/v1/public/tickets/${encodeURIComponent(token)}/feedback`, { body });
+      rating = body.rating;
+    } catch (e) {
       // 409: already rated (e.g. at the exit tablet): the view says so.
-      await apply({ ...state.view, feedback: 'given', feedback_rating: res.ok ? body.rating : state.view.feedback_rating });
-      refreshOnce();
-    } else {
-      const err = await res.json().catch(() => null);
-      $('feedback-error').textContent = (err && err.message) || t('action-failed') || '';
+      if (!(e instanceof ApiError && e.status === 409)) throw e;
     }
+    await apply({ ...state.view, feedback: 'given', feedback_rating: rating });
+    refreshOnce();
   } catch (e) {
-    $('feedback-error').textContent = t('action-failed') || '';
+    $('feedback-error').textContent = (e.body && e.body.message) || t('action-failed') || '';
   } finally {
     submit.disabled = false;
   }
@@ -380,6 +343,7 @@ function connectLive() {
 }
 
 function bindControls() {
+  fillRatingFields();
   $('postpone').addEventListener('click', () => askConfirm('postpone'));
   $('cancel').addEventListener('click', () => askConfirm('cancel'));
   $('confirm-no').addEventListener('click', closeConfirm);
@@ -387,7 +351,7 @@ function bindControls() {
   $('feedback').addEventListener('submit', sendFeedback);
   // Browsers play sound only after a touch: this button is that touch.
   $('sound').addEventListener('click', () => {
-    audioContext();
+    unlockAudio();
     $('sound').setAttribute('aria-pressed', 'true');
     $('sound').dataset.i18n = 'sound-is-on';
     $('sound').textContent = t('sound-is-on') || $('sound').textContent;
@@ -397,7 +361,7 @@ function bindControls() {
 async function start() {
   bindControls();
   // Texts for "loading" and "not found" before the ticket says its language.
-  state.lang = storedLang() || (navigator.language || 'en').split('-')[0];
+  state.lang = storageGet(LANG_KEY) || (navigator.language || 'en').split('-')[0];
   try {
     if (!(await loadTexts(state.lang, 0, 0))) {
       state.lang = 'en';

@@ -27,13 +27,15 @@
 // without an Idempotency-Key.
 //
 // Opened once as /kiosk/?token=<kiosk device token>; the token is kept in
-// localStorage like the display's, so later /kiosk/ is enough.
+// localStorage (web/common/device.js), so later /kiosk/ is enough.
 //
-// Texts come from kiosk/web/i18n/{lang}.ftl, formatted by the server
+// Texts come from web/kiosk/i18n/{lang}.ftl, formatted by the server
 // (GET /api/v1/i18n/kiosk/{lang}?ahead=N&wait_min=M) so plural forms are
 // right in every language without a Fluent parser here.
 
 import { api, ApiError } from '/common/api.js';
+import { $, el } from '/common/dom.js';
+import { deviceToken, deviceIdentity } from '/common/device.js';
 
 const TOKEN_KEY = 'waitwell.kiosk.token';
 const params = new URLSearchParams(location.search);
@@ -48,8 +50,6 @@ const TAP_GUARD_MS = 450;
 const RETRY_DELAYS_MS = [500, 1000, 2000, 4000];
 /** Branch and services are re-read this often (on the start screen). */
 const REFRESH_MS = 5 * 60 * 1000;
-
-const $ = (id) => document.getElementById(id);
 
 const state = {
   token: null,
@@ -67,28 +67,6 @@ const state = {
   lastRequest: null, // {service_id, priority, language} for "Try again"
   idleTimer: null,
 };
-
-// ---------- token ----------
-
-function takeToken() {
-  // `#token=` keeps the token out of request lines and proxy logs (the
-  // fragment never leaves the browser); `?token=` is still understood.
-  const hash = new URLSearchParams(location.hash.replace(/^#/, ''));
-  const given = hash.get('token') || params.get('token');
-  let stored = null;
-  try {
-    if (given) localStorage.setItem(TOKEN_KEY, given);
-    stored = localStorage.getItem(TOKEN_KEY);
-  } catch (e) {
-    return given; // no storage: keep the token in the address
-  }
-  if (given && stored === given) {
-    params.delete('token');
-    const rest = params.toString();
-    history.replaceState(null, '', location.pathname + (rest ? '?' + rest : ''));
-  }
-  return given || stored;
-}
 
 // ---------- texts ----------
 
@@ -159,17 +137,6 @@ function goStart() {
   state.lang = languages()[0];
   if (Date.now() - state.loadedAt > REFRESH_MS) load().catch(() => {});
   renderStart();
-}
-
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (k === 'class') node.className = v;
-    else if (k.startsWith('data-') || k.startsWith('aria-')) node.setAttribute(k, v);
-    else node[k] = v;
-  }
-  for (const c of children) if (c !== null && c !== undefined) node.append(c);
-  return node;
 }
 
 function renderStart() {
@@ -267,29 +234,32 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 class RetryableError extends Error {}
 
-async function postTicket(request) {
-  let res;
+/** One POST: no answer, a server error, a timeout or a rate limit is a
+ *  RetryableError; any other refusal an ApiError. */
+async function postOnce(path, body, headers) {
+  let result;
   try {
-    res = await fetch(`/api/v1/branches/${state.branch.id}/tickets`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${state.token}`,
-        'content-type': 'application/json',
-        'idempotency-key': state.key,
-      },
-      body: JSON.stringify(request),
-    });
+    result = await api(state.token, 'POST', path, body, headers);
   } catch (e) {
+    if (e instanceof ApiError && e.status < 500 && e.status !== 408 && e.status !== 429) throw e;
     throw new RetryableError(e.message);
   }
-  const text = await res.text();
-  let body = null;
-  try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
-  if (res.ok && body) return body;
-  if (res.status >= 500 || res.status === 408 || res.status === 429 || (res.ok && !body)) {
-    throw new RetryableError(`HTTP ${res.status}`);
+  if (!result) throw new RetryableError('empty answer');
+  return result;
+}
+
+/** A POST retried after RETRY_DELAYS_MS while it fails for a retryable
+ *  reason, saying so on the screen. */
+async function postRetried(path, body, headers) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await postOnce(path, body, headers);
+    } catch (e) {
+      if (!(e instanceof RetryableError) || attempt >= RETRY_DELAYS_MS.length) throw e;
+      $('retrying').textContent = msg('retrying') || '';
+      await sleep(RETRY_DELAYS_MS[attempt]);
+    }
   }
-  throw new ApiError(res.status, body);
 }
 
 async function issue(priority) {
@@ -301,16 +271,7 @@ async function issue(priority) {
   $('retrying').textContent = '';
   show('issuing');
   try {
-    let ticket = null;
-    for (let attempt = 0; ticket === null; attempt++) {
-      try {
-        ticket = await postTicket(request);
-      } catch (e) {
-        if (!(e instanceof RetryableError) || attempt >= RETRY_DELAYS_MS.length) throw e;
-        $('retrying').textContent = msg('retrying') || '';
-        await sleep(RETRY_DELAYS_MS[attempt]);
-      }
-    }
+    const ticket = await postRetried(`/api/v1/branches/${state.branch.id}/tickets`, request, { 'idempotency-key': state.key });
     await renderTicket(ticket);
   } catch (e) {
     renderError(e);
@@ -392,27 +353,6 @@ function renderAppointment() {
   $('appointment-code').focus({ preventScroll: true });
 }
 
-async function postCheckIn(code) {
-  let res;
-  try {
-    res = await fetch(`/api/v1/branches/${state.branch.id}/appointments/check-in`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${state.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ code, language: state.lang }),
-    });
-  } catch (e) {
-    throw new RetryableError(e.message);
-  }
-  const text = await res.text();
-  let body = null;
-  try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
-  if (res.ok && body) return body;
-  if (res.status >= 500 || res.status === 408 || res.status === 429 || (res.ok && !body)) {
-    throw new RetryableError(`HTTP ${res.status}`);
-  }
-  throw new ApiError(res.status, body);
-}
-
 async function checkIn(code) {
   if (state.issuing || !code.trim()) return;
   state.issuing = true;
@@ -420,16 +360,7 @@ async function checkIn(code) {
   $('retrying').textContent = '';
   show('issuing');
   try {
-    let result = null;
-    for (let attempt = 0; result === null; attempt++) {
-      try {
-        result = await postCheckIn(code);
-      } catch (e) {
-        if (!(e instanceof RetryableError) || attempt >= RETRY_DELAYS_MS.length) throw e;
-        $('retrying').textContent = msg('retrying') || '';
-        await sleep(RETRY_DELAYS_MS[attempt]);
-      }
-    }
+    const result = await postRetried(`/api/v1/branches/${state.branch.id}/appointments/check-in`, { code, language: state.lang });
     await renderTicket(result.ticket, result);
   } catch (e) {
     $('error-title').textContent = msg('check-in-error') || '';
@@ -443,8 +374,7 @@ async function checkIn(code) {
 // ---------- loading ----------
 
 async function load() {
-  const me = await api(state.token, 'GET', '/api/v1/auth/me');
-  if (me.kind !== 'device' || me.device_kind !== 'kiosk') throw new ApiError(403, { message: 'not a kiosk token' });
+  const me = await deviceIdentity(state.token, 'kiosk');
   const [branch, services] = await Promise.all([
     api(state.token, 'GET', `/api/v1/branches/${me.branch_id}`),
     api(state.token, 'GET', `/api/v1/branches/${me.branch_id}/services`),
@@ -462,7 +392,7 @@ async function load() {
 }
 
 async function start() {
-  state.token = takeToken();
+  state.token = deviceToken(TOKEN_KEY);
   // The back gesture finds one more page of ours (see popstate in wire()).
   history.pushState({ kiosk: true }, '', location.href);
   try {

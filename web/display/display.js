@@ -26,7 +26,10 @@
 //   message           message line (default: the branch's kiosk_message)
 
 import { LiveConnection } from '/common/live.js';
-import { api } from '/common/api.js';
+import { api, send, serverClockOffset } from '/common/api.js';
+import { $, el } from '/common/dom.js';
+import { deviceToken, deviceIdentity } from '/common/device.js';
+import { chime, ROOM } from '/common/chime.js';
 
 const TOKEN_KEY = 'waitwell.display.token';
 /** Settings and the server's clock are re-read this often. */
@@ -40,8 +43,6 @@ const MAX_QUEUED = 6;
 const PREVIOUS = { standard: 7, 'calls-only': 7 };
 const LAYOUTS = ['standard', 'calls-only'];
 const AUDIO = ['speech', 'server', 'off'];
-
-const $ = (id) => document.getElementById(id);
 
 const app = {
   token: null,
@@ -58,29 +59,6 @@ const app = {
 };
 
 // ---------- token and settings ----------
-
-function takeToken() {
-  const query = new URLSearchParams(location.search);
-  const hash = new URLSearchParams(location.hash.replace(/^#/, ''));
-  // `#token=` keeps the token out of request lines and proxy logs (the
-  // fragment never leaves the browser); `?token=` is still understood.
-  const given = hash.get('token') || query.get('token');
-  let stored = null;
-  try {
-    if (given) localStorage.setItem(TOKEN_KEY, given);
-    stored = localStorage.getItem(TOKEN_KEY);
-  } catch (e) {
-    // No storage (private mode on some TVs): keep the token in the address.
-    return given;
-  }
-  if (given && stored === given) {
-    // Stored: take it out of the address bar.
-    query.delete('token');
-    const rest = query.toString();
-    history.replaceState(null, '', location.pathname + (rest ? '?' + rest : ''));
-  }
-  return given || stored;
-}
 
 function isLanguageTag(tag) {
   return typeof tag === 'string' && /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(tag);
@@ -208,17 +186,9 @@ function renderPrevious(calls) {
   const ol = $('previous-calls');
   while (ol.firstChild) ol.removeChild(ol.firstChild);
   for (const c of list) {
-    const li = document.createElement('li');
-    li.setAttribute('data-ticket-id', String(c.ticket_id));
-    const number = document.createElement('span');
-    number.className = 'number';
-    number.textContent = c.number || '';
-    const desk = document.createElement('span');
-    desk.className = 'desk';
-    desk.textContent = c.desk_name || '';
-    li.appendChild(number);
-    li.appendChild(desk);
-    ol.appendChild(li);
+    ol.appendChild(el('li', { 'data-ticket-id': String(c.ticket_id) },
+      el('span', { class: 'number', text: c.number || '' }),
+      el('span', { class: 'desk', text: c.desk_name || '' })));
   }
 }
 
@@ -236,14 +206,9 @@ function renderServices(services) {
   list.forEach((s, index) => {
     let row = tbody.querySelector(`tr[data-service-id="${s.id}"]`);
     if (!row) {
-      row = document.createElement('tr');
-      row.setAttribute('data-service-id', String(s.id));
-      for (const cls of ['code', 'name', 'num waiting', 'num wait']) {
-        const td = document.createElement('td');
-        td.className = cls;
-        row.appendChild(td);
-      }
-      row.cells[0].appendChild(document.createElement('span'));
+      row = el('tr', { 'data-service-id': String(s.id) },
+        ...['code', 'name', 'num waiting', 'num wait'].map((cls) => el('td', { class: cls })));
+      row.cells[0].appendChild(el('span'));
     }
     if (tbody.rows[index] !== row) tbody.insertBefore(row, tbody.rows[index] || null);
     setText(row.cells[0].firstChild, s.code || '');
@@ -324,16 +289,9 @@ function tick() {
 
 /** Server time from the Date header (TVs' own clocks are often wrong). */
 async function syncClock() {
-  try {
-    const sent = Date.now();
-    const res = await fetch('/healthz', { cache: 'no-store' });
-    const received = Date.now();
-    const date = Date.parse(res.headers.get('date') || '');
-    // The header has whole seconds: assume the middle of that second.
-    if (!Number.isNaN(date)) app.clockOffset = date + 500 - (sent + received) / 2;
-  } catch (e) {
-    // Keep the last offset.
-  }
+  const offset = await serverClockOffset();
+  // No answer: keep the last offset.
+  if (offset != null) app.clockOffset = offset;
 }
 
 // ---------- announcements ----------
@@ -362,13 +320,34 @@ function wait(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Runs `begin(finish)` and resolves once it calls `finish`, or after
+ * `limitMs` (calling `timedOut` first); `cleanup` runs once either way.
+ */
+function settle({ limitMs, begin, timedOut = () => {}, cleanup }) {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      cleanup();
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      timedOut();
+      finish();
+    }, limitMs);
+    begin(finish);
+  });
+}
+
 class Announcer {
   constructor() {
     this.queue = [];
     this.running = false;
     this.current = null; // the utterance speaking (kept so it is not collected)
     this.audio = null;
-    this.audioContext = null;
     this.serverMissingUntil = 0;
   }
 
@@ -439,34 +418,31 @@ class Announcer {
 
   speak(part, voice) {
     const synth = window.speechSynthesis;
-    return new Promise((resolve) => {
-      const u = new SpeechSynthesisUtterance(part.text);
-      u.lang = voice.lang || part.lang;
-      u.voice = voice;
-      u.rate = 0.9;
-      let done = false;
-      const finish = () => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        u.onend = null;
-        u.onerror = null;
-        if (this.current === u) this.current = null;
-        resolve();
-      };
+    const u = new SpeechSynthesisUtterance(part.text);
+    u.lang = voice.lang || part.lang;
+    u.voice = voice;
+    u.rate = 0.9;
+    return settle({
       // Some engines never report the end: do not wait for ever.
-      const timer = setTimeout(() => {
+      limitMs: 5000 + part.text.length * 200,
+      begin: (finish) => {
+        u.onend = finish;
+        u.onerror = finish;
+        this.current = u;
+        synth.speak(u);
+      },
+      timedOut: () => {
         try {
           synth.cancel();
         } catch (e) {
           // ignore
         }
-        finish();
-      }, 5000 + part.text.length * 200);
-      u.onend = finish;
-      u.onerror = finish;
-      this.current = u;
-      synth.speak(u);
+      },
+      cleanup: () => {
+        u.onend = null;
+        u.onerror = null;
+        if (this.current === u) this.current = null;
+      },
     });
   }
 
@@ -475,9 +451,7 @@ class Announcer {
     const params = new URLSearchParams({ text: part.text, lang: part.lang });
     let res;
     try {
-      res = await fetch(`/api/v1/branches/${app.branchId}/announce?${params}`, {
-        headers: { authorization: `Bearer ${app.token}` },
-      });
+      res = await send('GET', `/api/v1/branches/${app.branchId}/announce?${params}`, { token: app.token });
     } catch (e) {
       return;
     }
@@ -498,58 +472,28 @@ class Announcer {
   playUrl(url, limitMs) {
     if (!this.audio) this.audio = new Audio();
     const audio = this.audio;
-    return new Promise((resolve) => {
-      let done = false;
-      const finish = () => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
+    return settle({
+      limitMs,
+      begin: (finish) => {
+        audio.onended = finish;
+        audio.onerror = finish;
+        audio.src = url;
+        const played = audio.play();
+        if (played && played.catch) played.catch(finish);
+      },
+      cleanup: () => {
         audio.onended = null;
         audio.onerror = null;
         audio.pause();
         audio.removeAttribute('src');
         audio.load();
-        resolve();
-      };
-      const timer = setTimeout(finish, limitMs);
-      audio.onended = finish;
-      audio.onerror = finish;
-      audio.src = url;
-      const played = audio.play();
-      if (played && played.catch) played.catch(finish);
+      },
     });
   }
 
-  /** A two-tone chime, made with Web Audio (no file to fetch). */
+  /** The waiting room's chime, then the time it takes to sound. */
   async chime() {
-    const Ctx = window.AudioContext || window.webkitAudioContext;
-    if (!Ctx) return;
-    try {
-      if (!this.audioContext) this.audioContext = new Ctx();
-      const ctx = this.audioContext;
-      if (ctx.state === 'suspended') await Promise.race([ctx.resume(), wait(300)]);
-      const start = ctx.currentTime + 0.05;
-      [[659.25, 0], [523.25, 0.45]].forEach(([freq, at]) => {
-        const osc = ctx.createOscillator();
-        const gain = ctx.createGain();
-        osc.type = 'sine';
-        osc.frequency.value = freq;
-        gain.gain.setValueAtTime(0.0001, start + at);
-        gain.gain.exponentialRampToValueAtTime(0.35, start + at + 0.02);
-        gain.gain.exponentialRampToValueAtTime(0.0001, start + at + 0.9);
-        osc.connect(gain);
-        gain.connect(ctx.destination);
-        osc.onended = () => {
-          osc.disconnect();
-          gain.disconnect();
-        };
-        osc.start(start + at);
-        osc.stop(start + at + 0.95);
-      });
-    } catch (e) {
-      return;
-    }
-    await wait(1450);
+    if (await chime(ROOM, { length: 0.9, volume: 0.35 })) await wait(1450);
   }
 }
 
@@ -625,8 +569,7 @@ async function readDevice() {
   let delay = 1000;
   for (;;) {
     try {
-      const me = await api(app.token, 'GET', '/api/v1/auth/me');
-      if (me.kind !== 'device' || me.branch_id == null) throw Object.assign(new Error('not a device'), { status: 403 });
+      const me = await deviceIdentity(app.token);
       const device = await api(app.token, 'GET', `/api/v1/devices/${me.device_id}`);
       return { branchId: me.branch_id, deviceId: me.device_id, config: device.config || {} };
     } catch (e) {
@@ -657,7 +600,7 @@ async function main() {
   await loadMessages(app.config.languages);
   applyLabels();
   tick();
-  app.token = takeToken();
+  app.token = deviceToken(TOKEN_KEY);
   if (!app.token) {
     setConnection('offline');
     showSetup('setup_text');
