@@ -25,9 +25,9 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::LoginLimiter;
 use crate::config::Config;
-use crate::db::{Db, q, read};
 use crate::error::{AppError, Result};
 use crate::ratelimit::ClientLimiter;
+use crate::store::{Db, q, read};
 
 /// Largest request body accepted. Every API body is a small JSON document.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -75,7 +75,7 @@ pub struct Shared {
     /// Long-lived tasks, awaited at shutdown after the token is cancelled.
     pub tasks: TaskTracker,
     /// The cached outcome of `/readyz`'s write probe (see `health.rs`).
-    pub readiness: crate::health::Readiness,
+    pub readiness: crate::http::health::Readiness,
 }
 
 impl AppState {
@@ -98,7 +98,7 @@ impl AppState {
             ticket_streams: Arc::default(),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
-            readiness: crate::health::Readiness::default(),
+            readiness: crate::http::health::Readiness::default(),
         }))
     }
 }
@@ -207,7 +207,7 @@ async fn metrics(
         return Err(AppError::Unauthorized);
     }
     let counts: Vec<(i64, String, i64)> = read!(state.db, |c| {
-        use crate::db::Exec as _;
+        use crate::store::Exec as _;
         c.all(
             q("select s.branch_id, s.code, count(t.id) from services s
                  left join tickets t on t.service_id = s.id and t.status = 'waiting'
@@ -332,14 +332,14 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::stats::routes())
         .merge(crate::reports::routes())
         .merge(crate::device_status::routes())
-        .merge(crate::live::routes())
+        .merge(crate::http::live::routes())
         .merge(crate::speech::routes())
         .merge(crate::public::routes())
         .merge(crate::remote::routes())
         .merge(crate::webhooks::routes())
         .merge(crate::appointments::routes())
         .merge(crate::feedback::routes())
-        .merge(crate::health::routes())
+        .merge(crate::http::health::routes())
         .split_for_parts()
 }
 
@@ -356,9 +356,9 @@ pub fn router(state: AppState) -> Router {
                 async move { axum::Json((*doc).clone()) }
             }),
         )
-        .merge(crate::web::routes())
+        .merge(crate::http::web::routes())
         .route("/metrics", get(metrics))
-        .fallback(crate::web::fallback)
+        .fallback(crate::http::web::fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
             state.clone(),

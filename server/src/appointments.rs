@@ -55,12 +55,12 @@ use waitwell_queue::{Priority, parse_timezone};
 use crate::app::AppState;
 use crate::auth::{ClientAddr, Principal};
 use crate::branches::{self, BranchRow};
-use crate::db::{Exec, q, read, write};
 use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
 use crate::events::{self, Actor, NewEvent, Outbox};
 use crate::now_ms;
 use crate::remote::{clean_email, clean_phone};
 use crate::services::{self, ServiceRow};
+use crate::store::{Exec, q, read, write};
 use crate::tickets::{self, Issue, IssueRequest, Ticket};
 
 /// How far ahead visitors may book, in days.

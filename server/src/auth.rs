@@ -28,10 +28,10 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::db::{Exec, lookup, q, read, write};
 use crate::error::{AppError, AppJson, Result};
 use crate::events::Actor;
 use crate::now_ms;
+use crate::store::{Exec, lookup, q, read, write};
 
 /// A user's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

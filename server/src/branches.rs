@@ -19,10 +19,10 @@ use waitwell_queue::{BusinessCalendar, PolicyConfig, parse_rollover, parse_timez
 use crate::app::AppState;
 use crate::appointments::{AppointmentSettings, AppointmentSettingsUpdate};
 use crate::auth::Principal;
-use crate::db::{Exec, q, read, write};
 use crate::error::{AppError, AppJson, AppPath, Result};
 use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;
+use crate::store::{Exec, q, read, write};
 
 /// An office.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

@@ -126,7 +126,7 @@ pub struct Config {
     pub login_attempts_per_minute: u32,
     /// Public base URL, without a trailing slash.
     pub public_url: String,
-    /// Days contact details (phone, e-mail) are kept; see `retention.rs`.
+    /// Days contact details (phone, e-mail) are kept; see `jobs/retention.rs`.
     pub contact_retention_days: u32,
     /// Remote tickets per client address per minute; see `remote.rs`.
     pub remote_tickets_per_minute: u32,
@@ -171,7 +171,10 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("listen", &self.listen)
-            .field("database_url", &crate::db::redact_url(&self.database_url))
+            .field(
+                "database_url",
+                &crate::store::redact_url(&self.database_url),
+            )
             .field(
                 "admin_password",
                 &self.admin_password.as_ref().map(|_| "***"),
@@ -267,7 +270,7 @@ impl Settings {
             .clone()
             .or(file.database_url)
             .unwrap_or_else(|| "sqlite://waitwell.db".into());
-        crate::db::Kind::from_url(&database_url)?;
+        crate::store::Kind::from_url(&database_url)?;
         let admin_password = self.admin_password.clone().or(file.admin_password);
         if let Some(p) = &admin_password
             && crate::auth::validate_password(p).is_err()

@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 use crate::app::AppState;
 use crate::auth::{DeviceKind, Role};
 use crate::branches::{self, NewBranch};
-use crate::db::read;
 use crate::desks::{self, Allocation, NewDesk};
 use crate::devices::{self, NewDevice};
 use crate::error::Result;
 use crate::events::Actor;
 use crate::services::{self, NewService};
+use crate::store::read;
 use crate::users::{self, NewUser};
 
 /// What the demo created, for printing.

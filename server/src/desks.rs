@@ -16,11 +16,11 @@ use waitwell_queue::{DeskStatus, MAX_WEIGHT};
 use crate::app::AppState;
 use crate::auth::{Principal, Role};
 use crate::branches::{self, clean_name};
-use crate::db::{Exec, q, read, write};
 use crate::error::{AppError, AppJson, AppPath, Result};
 use crate::events::{self, NewEvent, Outbox};
 use crate::now_ms;
 use crate::services;
+use crate::store::{Exec, q, read, write};
 use crate::tickets::{self, DeskActor, DeskStep, Ticket};
 
 /// A desk as stored and shown.
@@ -133,7 +133,7 @@ pub struct DeskUpdate {
 /// # Errors
 /// Validation errors, a taken name.
 pub async fn create(
-    db: &crate::db::Db,
+    db: &crate::store::Db,
     branch_id: i64,
     new: NewDesk,
     actor: events::Actor,
@@ -233,7 +233,7 @@ async fn desk_event<C: Exec>(
 /// # Errors
 /// Weights out of range, duplicate or foreign services.
 pub async fn set_allocation(
-    db: &crate::db::Db,
+    db: &crate::store::Db,
     desk_id: i64,
     allocation: Vec<Allocation>,
     actor: events::Actor,

@@ -12,7 +12,7 @@
 //!
 //! A device counts as online when it was last seen within [`ONLINE_WINDOW_MS`].
 //! Only these status reports mark a device as seen for now; opening the
-//! live stream does not yet (that belongs in live.rs).
+//! live stream does not yet (that belongs in http/live.rs).
 
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
@@ -23,10 +23,10 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::branches;
-use crate::db::{Exec, q, read, write};
 use crate::error::{AppError, AppJson, AppPath, Result};
 use crate::events::{self, NewEvent};
 use crate::now_ms;
+use crate::store::{Exec, q, read, write};
 
 /// A device not heard from for this long counts as offline.
 pub const ONLINE_WINDOW_MS: i64 = 2 * 60 * 1000;

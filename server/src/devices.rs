@@ -13,10 +13,10 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::auth::{DeviceKind, Principal, new_token, token_hash};
 use crate::branches::{self, clean_name};
-use crate::db::{Exec, q, read, write};
 use crate::error::{AppError, AppJson, AppPath, Result};
 use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;
+use crate::store::{Exec, q, read, write};
 
 /// A device.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, serde::Deserialize, ToSchema)]
@@ -111,7 +111,7 @@ fn clean_config(config: Option<&serde_json::Value>) -> Result<Option<String>> {
 /// # Errors
 /// Validation errors.
 pub async fn create(
-    db: &crate::db::Db,
+    db: &crate::store::Db,
     branch_id: i64,
     new: NewDevice,
     actor: Actor,

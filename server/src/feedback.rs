@@ -30,11 +30,11 @@ use waitwell_queue::TicketStatus;
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::branches::{self, BranchRow};
-use crate::db::{Exec, q, write};
 use crate::error::{AppError, AppJson, AppPath, Result};
 use crate::events::{self, Actor, NewEvent, Outbox};
 use crate::now_ms;
 use crate::public;
+use crate::store::{Exec, q, write};
 use crate::tickets::{self, Ticket};
 
 /// Longest comment, in characters.

@@ -4,23 +4,26 @@
 //! Crate map, in reading order:
 //! * [`config`] — settings from flags, environment and a TOML file.
 //! * [`app`] — shared state and the router that merges every domain.
-//! * [`db`] — SQLite / PostgreSQL storage, the single writer with group
-//!   commit, and the [`db::Exec`] interface the SQL is written against.
-//! * [`events`] — the hash-chained event log and the live [`events::Hub`].
-//! * [`auth`] — sessions, device tokens, roles.
+//! * [`http`] — what speaks HTTP beyond the domains' routes: the connection
+//!   loop ([`http::serve`]: timeouts, per-address cap, graceful shutdown),
+//!   the websocket stream ([`http::live`]), `/healthz` and `/readyz`
+//!   ([`http::health`]) and the embedded pages ([`http::web`]).
+//! * [`store`] — SQLite / PostgreSQL storage, the single writer with group
+//!   commit, and the [`store::Exec`] interface the SQL is written against.
+//! * [`events`] — the hash-chained event log and the live [`events::Hub`];
+//!   [`projection`] — what devices may see of it.
+//! * [`auth`] — sessions, device tokens, roles, sign-in limits.
 //! * Domains, each with its routes, types and rules: [`branches`],
 //!   [`services`], [`desks`], [`tickets`], [`users`], [`devices`], [`stats`],
 //!   [`reports`], [`device_status`], [`appointments`],
 //!   [`feedback`] (visitors' ratings).
 //! * Visitors beyond the kiosk: [`remote`] (the virtual queue),
-//!   [`webhooks`] (signed outgoing notifications), [`retention`]
-//!   (contact details erased after the retention period).
-//! * [`health`] — `/healthz` and `/readyz` (a cached write probe).
-//! * [`serve`] — the HTTP connection loop: header and idle timeouts, a
-//!   per-address connection cap, graceful shutdown.
-//! * [`live`] — the websocket stream; [`web`] — the embedded pages;
-//!   [`speech`] — server-rendered announcements.
-//! * [`demo`] — the demo office of `waitwell serve --demo`.
+//!   [`webhooks`] (signed outgoing notifications), [`destinations`] and
+//!   [`ratelimit`] (abuse limits of those features).
+//! * [`jobs`] — background work: [`jobs::retention`] (contact details
+//!   erased after the retention period, day-end housekeeping).
+//! * [`speech`] — server-rendered announcements; [`demo`] — the demo office
+//!   of `waitwell serve --demo`.
 //!
 //! The queue rules themselves (state machine, numbering, next-ticket
 //! policy, wait estimates) are the pure crate `waitwell-queue`.
@@ -30,7 +33,6 @@ pub mod appointments;
 pub mod auth;
 pub mod branches;
 pub mod config;
-pub mod db;
 pub mod demo;
 pub mod desks;
 pub mod destinations;
@@ -39,22 +41,20 @@ pub mod devices;
 pub mod error;
 pub mod events;
 pub mod feedback;
-pub mod health;
-pub mod live;
+pub mod http;
+pub mod jobs;
 pub mod projection;
 pub mod public;
 pub mod ratelimit;
 pub mod remote;
 pub mod reports;
-pub mod retention;
-pub mod serve;
 pub mod services;
 pub mod shutdown;
 pub mod speech;
 pub mod stats;
+pub mod store;
 pub mod tickets;
 pub mod users;
-pub mod web;
 pub mod webhooks;
 
 use std::future::Future;
@@ -65,8 +65,8 @@ use tokio::net::TcpListener;
 use crate::app::AppState;
 use crate::auth::Role;
 use crate::config::Config;
-use crate::db::{Db, read, write};
 use crate::events::{Actor, Hub};
+use crate::store::{Db, read, write};
 
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> i64 {
@@ -134,7 +134,7 @@ pub async fn run(
     start_background(&state);
     let token = state.shutdown.clone();
     let app = app::router(state.clone());
-    let limits = serve::Limits {
+    let limits = http::serve::Limits {
         header_timeout: Duration::from_secs(state.config.header_timeout_secs),
         idle_timeout: Duration::from_secs(state.config.idle_timeout_secs),
         per_address: state.config.max_connections_per_address,
@@ -148,7 +148,7 @@ pub async fn run(
             }
         }
     });
-    let serve = serve::serve(listener, app, limits, token);
+    let serve = http::serve::serve(listener, app, limits, token);
     let result = serve.await;
     state.shutdown.cancel();
     state.tasks.close();
@@ -161,7 +161,7 @@ pub async fn run(
 /// state's task tracker and end when its shutdown token is cancelled.
 pub fn start_background(state: &AppState) {
     webhooks::start(state);
-    retention::start(state);
+    jobs::retention::start(state);
     let s = state.clone();
     state.tasks.spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(30));

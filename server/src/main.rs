@@ -7,8 +7,8 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 use waitwell_server::auth::Role;
 use waitwell_server::config::Settings;
-use waitwell_server::db::{Db, read};
 use waitwell_server::events::{Actor, Hub};
+use waitwell_server::store::{Db, read};
 use waitwell_server::{anyhow_from, branches, demo, events, users};
 
 /// Waitwell: queue management and ticketing for public offices.
@@ -195,7 +195,7 @@ async fn serve(config: waitwell_server::config::Config, demo: bool) -> anyhow::R
     }
     if !matches!(
         state.db.kind(),
-        waitwell_server::db::Kind::Sqlite | waitwell_server::db::Kind::Postgres
+        waitwell_server::store::Kind::Sqlite | waitwell_server::store::Kind::Postgres
     ) {
         bail!("unsupported database");
     }

@@ -17,7 +17,7 @@
 //! stream is one task on the server's task tracker that recomputes the view
 //! when an event of the branch touches the ticket, its service or the desks
 //! (at most [`LIVE_MIN_INTERVAL`] apart, however busy the office), sends it
-//! when it changed, and ends at shutdown like the websockets of `live.rs`.
+//! when it changed, and ends at shutdown like the websockets of `http/live.rs`.
 //! The page falls back to polling [`get_public_ticket`] while the stream
 //! cannot connect.
 //!
@@ -59,9 +59,9 @@ use utoipa_axum::routes;
 use waitwell_queue::{TicketAction, TicketStatus, transition};
 
 use crate::app::AppState;
-use crate::db::{Exec, q, read, write};
 use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
 use crate::events::{Actor, Event, Outbox};
+use crate::store::{Exec, q, read, write};
 use crate::tickets::{self, Ticket};
 use crate::{branches, desks, now_ms, services};
 

@@ -26,7 +26,7 @@
 //!
 //! Contact details go only into the ticket's `contact_phone` /
 //! `contact_email` columns, never into the event log (which is immutable);
-//! [`crate::retention`] clears them after the retention period.
+//! [`crate::jobs::retention`] clears them after the retention period.
 
 use std::net::IpAddr;
 
@@ -40,11 +40,11 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::auth::ClientAddr;
 use crate::branches;
-use crate::db::{Exec, q, read, write};
 use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
 use crate::events::Actor;
 use crate::now_ms;
 use crate::services::{self, ServiceRow};
+use crate::store::{Exec, q, read, write};
 use crate::tickets::{self, Issue, IssueRequest, Ticket};
 
 /// Remote tickets per service and day when remote tickets are switched on

@@ -31,9 +31,9 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::branches;
-use crate::db::{Exec, q, read};
 use crate::error::{AppJson, AppPath, AppQuery, Result};
 use crate::stats::{self, DeskKpis, Kpis, ServiceKpis, StatsQuery};
+use crate::store::{Exec, q, read};
 
 /// Figures of one clerk: the tickets they called in the period.
 #[derive(Debug, Clone, Serialize, ToSchema)]

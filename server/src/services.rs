@@ -17,10 +17,10 @@ use waitwell_queue::validate_service_code;
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::branches::{self, clean_name, is_language_tag};
-use crate::db::{Exec, q, read, write};
 use crate::error::{AppError, AppJson, AppPath, Result};
 use crate::events::{self, NewEvent};
 use crate::now_ms;
+use crate::store::{Exec, q, read, write};
 
 /// A service.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

@@ -23,8 +23,8 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::branches;
-use crate::db::read;
 use crate::error::{AppError, AppPath, AppQuery, ErrorBody, Result};
+use crate::store::read;
 
 /// Longest text rendered, in characters.
 pub const MAX_TEXT: usize = 200;

@@ -22,9 +22,9 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::branches;
-use crate::db::{Exec, q, read};
 use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
 use crate::services;
+use crate::store::{Exec, q, read};
 
 /// Query of the stats endpoint.
 #[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]

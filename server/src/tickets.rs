@@ -22,12 +22,12 @@ use waitwell_queue::{
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::branches;
-use crate::db::{Exec, q, read, write};
 use crate::desks::{self, DeskRow};
 use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
 use crate::events::{self, Actor, NewEvent, Outbox};
 use crate::now_ms;
 use crate::services;
+use crate::store::{Exec, q, read, write};
 
 /// A ticket.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, serde::Deserialize, ToSchema)]

@@ -14,10 +14,10 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::auth::{Principal, Role, hash_password, validate_password};
 use crate::branches;
-use crate::db::{Exec, q, read, write};
 use crate::error::{AppError, AppJson, AppPath, Result};
 use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;
+use crate::store::{Exec, q, read, write};
 
 /// A user (never with the password hash).
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, serde::Deserialize, ToSchema)]
@@ -103,7 +103,7 @@ fn clean_username(name: &str) -> Result<String> {
 /// # Errors
 /// Validation errors, a taken user name.
 pub async fn create(
-    db: &crate::db::Db,
+    db: &crate::store::Db,
     branch_id: Option<i64>,
     new: NewUser,
     actor: Actor,

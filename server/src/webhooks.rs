@@ -51,11 +51,11 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::branches;
-use crate::db::{Db, Exec, q, read, write};
 use crate::destinations;
 use crate::error::{AppError, AppJson, AppPath, Result};
 use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;
+use crate::store::{Db, Exec, q, read, write};
 
 /// How long a lease lasts; renewed at each delivered event. Longer than
 /// the request timeout, so a live instance never loses its lease mid-send.

@@ -15,8 +15,8 @@ use common::{ADMIN_PASSWORD, Backend, Office, TestApp, TestDb, assert_error};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use waitwell_server::config::Config;
-use waitwell_server::db::{Exec as _, q, read, write};
 use waitwell_server::error::AppError;
+use waitwell_server::store::{Exec as _, q, read, write};
 
 /// Opening hours 08:00–10:00 every day.
 fn every_day() -> Value {

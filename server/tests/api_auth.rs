@@ -8,8 +8,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 /// Runs one statement against the test database.
-async fn sql(app: &TestApp, stmt: &'static str, args: Vec<waitwell_server::db::Arg>) {
-    use waitwell_server::db::{Exec as _, q, write};
+async fn sql(app: &TestApp, stmt: &'static str, args: Vec<waitwell_server::store::Arg>) {
+    use waitwell_server::store::{Exec as _, q, write};
     let db = app.state.db.clone();
     let r: Result<u64, waitwell_server::error::AppError> = async {
         write!(db, |c, _out| async move {

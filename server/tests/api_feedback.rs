@@ -9,8 +9,8 @@ mod common;
 use common::{Backend, Office, TestApp, assert_error};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use waitwell_server::db::{Exec as _, q, read, write};
 use waitwell_server::error::AppError;
+use waitwell_server::store::{Exec as _, q, read, write};
 
 fn token(t: &Value) -> String {
     t["public_token"].as_str().unwrap().to_owned()

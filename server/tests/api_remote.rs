@@ -45,7 +45,7 @@ async fn take(
 }
 
 async fn contact_of(app: &TestApp, ticket_id: i64) -> (String, Option<String>, Option<String>) {
-    use waitwell_server::db::{Exec as _, q, read};
+    use waitwell_server::store::{Exec as _, q, read};
     let db = &app.state.db;
     let r: Result<(String, Option<String>, Option<String>), waitwell_server::error::AppError> =
         async {
@@ -235,7 +235,7 @@ async fn take_a_ticket_with_contacts(backend: Backend) {
 }
 
 async fn all_payloads(app: &TestApp, branch_id: i64) -> String {
-    use waitwell_server::db::{Exec as _, q, read};
+    use waitwell_server::store::{Exec as _, q, read};
     let db = &app.state.db;
     let r: Result<Vec<(String,)>, waitwell_server::error::AppError> = async {
         read!(db, |c| c

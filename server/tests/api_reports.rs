@@ -9,8 +9,8 @@ use chrono::TimeZone as _;
 use common::{Backend, Office, TestApp, assert_error};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use waitwell_server::db::{Exec as _, q, write};
 use waitwell_server::error::AppError;
+use waitwell_server::store::{Exec as _, q, write};
 
 const REASON: &str = "Needs \"urgent\" help, with a comma";
 

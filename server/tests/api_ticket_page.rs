@@ -12,8 +12,8 @@ use std::time::Duration;
 use common::{Backend, Office, TestApp, assert_error};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use waitwell_server::db::{Exec as _, q, read};
 use waitwell_server::error::AppError;
+use waitwell_server::store::{Exec as _, q, read};
 
 async fn public(app: &TestApp, token: &str) -> (StatusCode, Value) {
     app.send(

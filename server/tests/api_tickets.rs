@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 use common::{Backend, Office, TestApp, assert_error};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use waitwell_server::db::{Exec as _, q, write};
 use waitwell_server::error::AppError;
+use waitwell_server::store::{Exec as _, q, write};
 
 const DAY_MS: i64 = 86_400_000;
 

@@ -7,8 +7,8 @@ mod common;
 use common::{Backend, Office, PASSWORD, TestApp, assert_error};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use waitwell_server::db::{Exec as _, q, write};
 use waitwell_server::error::AppError;
+use waitwell_server::store::{Exec as _, q, write};
 
 fn desk_path(office: &Office, i: usize, action: &str) -> String {
     format!("/api/v1/desks/{}/{action}", office.desks[i])

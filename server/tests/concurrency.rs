@@ -137,8 +137,8 @@ async fn concurrent_call_next_exactly_once(backend: Backend) {
 
 /// The per-service waiting counters equal a count of the waiting tickets.
 async fn assert_waiting_counters(app: &TestApp) {
-    use waitwell_server::db::{Exec as _, q, read};
     use waitwell_server::error::AppError;
+    use waitwell_server::store::{Exec as _, q, read};
     let rows: Vec<(i64, i64, i64)> = read!(app.state.db, |c| c
         .all(q("select s.id, s.waiting, (select count(*) from tickets t where t.service_id = s.id and t.status = 'waiting') from services s"))
         .await

@@ -8,9 +8,9 @@ mod common;
 use common::{Backend, Office, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use waitwell_server::db::{Exec as _, q, read};
 use waitwell_server::error::AppError;
-use waitwell_server::retention::erase_expired;
+use waitwell_server::jobs::retention::erase_expired;
+use waitwell_server::store::{Exec as _, q, read};
 
 async fn remote(app: &TestApp, office: &Office, phone: &str, email: &str) -> i64 {
     let (s, t) = app
@@ -58,7 +58,7 @@ async fn contacts_vanish_after_the_retention_period(backend: Backend) {
     let ten_days = 10 * 86_400_000_i64;
     let db = &app.state.db;
     let r: Result<u64, AppError> = async {
-        waitwell_server::db::write!(db, |c, _out| async move {
+        waitwell_server::store::write!(db, |c, _out| async move {
             Ok(c.run(
                 q("update tickets set issued_at = issued_at - $2 where id = $1")
                     .bind(old)

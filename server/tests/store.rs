@@ -7,9 +7,9 @@ mod common;
 
 use common::{Backend, TestDb};
 use waitwell_server::config::Config;
-use waitwell_server::db::{Exec as _, q, read, write};
 use waitwell_server::error::AppError;
 use waitwell_server::events::{self, Actor, NewEvent};
+use waitwell_server::store::{Exec as _, q, read, write};
 
 async fn open(backend: &Backend) -> (waitwell_server::app::AppState, TestDb) {
     let db = TestDb::create(backend).await;

@@ -205,7 +205,7 @@ async fn manage_webhooks(backend: Backend) {
 }
 
 async fn payloads(app: &TestApp, branch_id: i64) -> String {
-    use waitwell_server::db::{Exec as _, q, read};
+    use waitwell_server::store::{Exec as _, q, read};
     let db = &app.state.db;
     let r: Result<Vec<(String,)>, waitwell_server::error::AppError> = async {
         read!(db, |c| c

@@ -105,7 +105,7 @@ async fn stalled_live_client_is_cut_off_and_memory_stays_bounded() {
 
 /// The longest the server keeps a client that reads nothing: DEAD_AFTER
 /// (25 s) rounded up to the next heartbeat (every 10 s) in
-/// server/src/live.rs, plus a margin.
+/// server/src/http/live.rs, plus a margin.
 fn server_gives_up_after() -> Duration {
     Duration::from_secs(37)
 }

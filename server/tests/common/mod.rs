@@ -391,7 +391,7 @@ impl TestApp {
 
     /// Every event row of a branch's log as (seq, type).
     pub async fn event_types(&self, branch_id: i64) -> Vec<(i64, String)> {
-        use waitwell_server::db::{Exec as _, q, read};
+        use waitwell_server::store::{Exec as _, q, read};
         let db = &self.state.db;
         let rows: Result<Vec<(i64, String)>, waitwell_server::error::AppError> = async {
             read!(db, |c| c
@@ -526,7 +526,7 @@ impl TestApp {
 
     /// Recomputes a branch's hash chain.
     pub async fn verify_chain(&self, branch_id: i64) -> waitwell_server::events::ChainReport {
-        use waitwell_server::db::read;
+        use waitwell_server::store::read;
         let db = &self.state.db;
         let report: Result<waitwell_server::events::ChainReport, waitwell_server::error::AppError> =
             async { read!(db, |c| waitwell_server::events::verify(c, branch_id).await) }.await;

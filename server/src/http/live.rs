@@ -55,11 +55,11 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::auth::{Principal, StreamAuth};
 use crate::branches;
-use crate::db::{Exec, lookup, q, read, write};
 use crate::desks::{self, DeskRow};
 use crate::error::{AppError, AppPath, AppQuery, Result};
 use crate::events::Event;
 use crate::services;
+use crate::store::{Exec, lookup, q, read, write};
 use crate::tickets::{self, Ticket};
 
 /// Version of the message format.

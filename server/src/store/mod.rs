@@ -298,14 +298,14 @@ impl Db {
 macro_rules! __db_read {
     ($db:expr, |$c:ident| $body:expr) => {{
         match $db.backend() {
-            $crate::db::Backend::Sqlite { read, .. } => match read.acquire().await {
+            $crate::store::Backend::Sqlite { read, .. } => match read.acquire().await {
                 Ok(mut conn) => {
                     let $c: &mut ::sqlx::SqliteConnection = &mut conn;
                     $body
                 }
                 Err(e) => Err($crate::error::AppError::from(e).into()),
             },
-            $crate::db::Backend::Postgres { pool, .. } => match pool.acquire().await {
+            $crate::store::Backend::Postgres { pool, .. } => match pool.acquire().await {
                 Ok(mut conn) => {
                     let $c: &mut ::sqlx::PgConnection = &mut conn;
                     $body
@@ -326,17 +326,17 @@ pub use crate::__db_read as read;
 macro_rules! __db_lookup {
     ($db:expr, |$c:ident| $body:expr) => {{
         match $db.backend() {
-            $crate::db::Backend::Sqlite {
+            $crate::store::Backend::Sqlite {
                 lookups: Some(lookups),
                 ..
             } => match lookups.take() {
                 Ok(mut conn) => {
-                    let $c: &mut $crate::db::SyncConn = &mut conn;
+                    let $c: &mut $crate::store::SyncConn = &mut conn;
                     $body
                 }
                 Err(e) => Err($crate::error::AppError::from(e).into()),
             },
-            _ => $crate::db::read!($db, |$c| $body),
+            _ => $crate::store::read!($db, |$c| $body),
         }
     }};
 }
@@ -350,14 +350,14 @@ pub use crate::__db_lookup as lookup;
 #[doc(hidden)]
 macro_rules! __db_write {
     ($db:expr, |$c:ident, $out:ident| $body:expr) => {{
-        let db: &$crate::db::Db = &$db;
+        let db: &$crate::store::Db = &$db;
         match db.backend() {
-            $crate::db::Backend::Sqlite { writer, .. } => {
+            $crate::store::Backend::Sqlite { writer, .. } => {
                 writer
                     .submit(move |$c, $out| ::std::boxed::Box::pin($body))
                     .await
             }
-            $crate::db::Backend::Postgres { pool, .. } => {
+            $crate::store::Backend::Postgres { pool, .. } => {
                 db.pg_transact(pool, move |$c, $out| ::std::boxed::Box::pin($body))
                     .await
             }

@@ -19,8 +19,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::db::{Exec as _, q, write};
 use crate::error::{AppError, AppJson, Result};
+use crate::store::{Exec as _, q, write};
 
 /// How long a probe's outcome is reused.
 pub const PROBE_CACHE: Duration = Duration::from_secs(1);

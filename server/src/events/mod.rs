@@ -6,14 +6,14 @@
 //! storage layer hands the outbox to the [`Hub`], which broadcasts to live
 //! clients. [`verify`] recomputes a branch's chain (`waitwell audit verify`).
 
-use std::sync::Arc;
-
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use tokio::sync::broadcast;
 
-use crate::db::{Exec, Kind, q};
+use crate::store::{Exec, Kind, q};
+
+mod hub;
 use crate::error::Result;
+pub use hub::Hub;
 
 /// Who caused a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,7 +270,7 @@ pub async fn append<C: Exec>(c: &mut C, out: &mut Outbox, new: NewEvent<'_>) -> 
     .await?;
     if C::KIND == Kind::Postgres {
         // Delivered at commit, in commit order, to every server instance's
-        // listener (db/pg_listener.rs), which publishes the events to its
+        // listener (store/pg_listener.rs), which publishes the events to its
         // live clients. Branch writers are serialised by the branch lock, so
         // commit order is seq order.
         c.run(
@@ -300,45 +300,6 @@ pub async fn append<C: Exec>(c: &mut C, out: &mut Outbox, new: NewEvent<'_>) -> 
         device_wire: std::sync::OnceLock::new(),
     });
     Ok(())
-}
-
-/// Fan-out of committed events to live clients in this process.
-#[derive(Clone)]
-pub struct Hub {
-    /// Every committed event. The storage layer sends after each commit;
-    /// live connections subscribe. Never closed while the server runs.
-    tx: broadcast::Sender<Arc<Event>>,
-}
-
-impl Hub {
-    /// A hub that keeps up to `capacity` events for slow subscribers.
-    pub fn new(capacity: usize) -> Hub {
-        let (tx, _) = broadcast::channel(capacity);
-        Hub { tx }
-    }
-
-    /// Publishes a committed write's events, in order.
-    pub fn publish(&self, outbox: Outbox) {
-        for event in outbox.events {
-            self.publish_one(event);
-        }
-    }
-
-    /// Publishes one committed event.
-    pub fn publish_one(&self, event: Event) {
-        // No subscribers is fine: nobody is watching.
-        let _ = self.tx.send(Arc::new(event));
-    }
-
-    /// Receives every event published from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
-        self.tx.subscribe()
-    }
-
-    /// How many subscribers the hub holds events for.
-    pub fn receiver_count(&self) -> usize {
-        self.tx.receiver_count()
-    }
 }
 
 /// Result of checking one branch's chain.

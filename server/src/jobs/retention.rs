@@ -17,10 +17,10 @@ use std::time::Duration;
 
 use crate::app::AppState;
 use crate::branches;
-use crate::db::{Db, Exec, q, read, write};
 use crate::error::Result;
 use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;
+use crate::store::{Db, Exec, q, read, write};
 
 /// A table holding visitors' contact details.
 #[derive(Debug, Clone, Copy)]

@@ -350,7 +350,7 @@ mod tests {
     use futures_util::FutureExt as _;
 
     use super::*;
-    use crate::db::q;
+    use crate::store::q;
 
     /// The writer connection's futures are finished when returned.
     fn now<F: Future>(f: F) -> F::Output {

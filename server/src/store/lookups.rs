@@ -8,7 +8,7 @@
 //! connection ([`SyncConn`]) and runs the statement where the request runs.
 //! Only reads that touch a handful of rows through an index belong here; a
 //! scan would hold up every other request on the same runtime thread, and
-//! goes through [`read!`](crate::db::read) instead.
+//! goes through [`read!`](crate::store::read) instead.
 
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
@@ -94,7 +94,7 @@ mod tests {
     use futures_util::FutureExt as _;
 
     use super::*;
-    use crate::db::{Exec as _, q};
+    use crate::store::{Exec as _, q};
 
     #[test]
     fn reads_the_last_commit_and_reuses_connections() {
