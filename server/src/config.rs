@@ -1,20 +1,33 @@
 //! Settings: defaults, then an optional TOML file, then `WAITWELL_*`
 //! environment variables, then command-line flags (clap reads flags and
 //! environment together; flags win).
+//!
+//! Each setting is declared once, as a field of [`Settings`]: the field's
+//! name is the flag (`--session-hours`) and the file key (`session_hours`),
+//! its `env` the variable, its doc comment the `--help` text.
+//! [`Settings::resolve`] lays the file under flags and environment without
+//! naming any setting, then turns each one into its [`Config`] field in one
+//! expression: its default and its check, in the same order as here.
 
+use std::fmt;
 use std::net::SocketAddr;
+use std::ops::{Deref, RangeInclusive};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use clap::Args;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
-/// Settings as given on the command line or in the environment.
-#[derive(Debug, Clone, Default, Args)]
+/// Every setting, as given on the command line, in the environment or (all
+/// but `config`) in the TOML file. `None` means not given at that layer.
+#[derive(Debug, Clone, Default, Args, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
     /// TOML file with any of the settings below (keys in snake_case, e.g.
     /// `listen = "0.0.0.0:8080"`). Flags and environment override it.
     #[arg(long, env = "WAITWELL_CONFIG", global = true)]
+    #[serde(skip)]
     pub config: Option<PathBuf>,
     /// Address and port to listen on [default: 127.0.0.1:8080].
     #[arg(long, env = "WAITWELL_LISTEN", global = true)]
@@ -22,7 +35,7 @@ pub struct Settings {
     /// Database URL: sqlite://FILE (created if missing) or postgres://…
     /// [default: sqlite://waitwell.db].
     #[arg(long, env = "WAITWELL_DATABASE_URL", global = true)]
-    pub database_url: Option<String>,
+    pub database_url: Option<DatabaseUrl>,
     /// Creates user `admin` with this password when the database has no users.
     #[arg(
         long,
@@ -30,7 +43,7 @@ pub struct Settings {
         global = true,
         hide_env_values = true
     )]
-    pub admin_password: Option<String>,
+    pub admin_password: Option<Secret>,
     /// How long a sign-in lasts, in hours [default: 12].
     #[arg(long, env = "WAITWELL_SESSION_HOURS", global = true)]
     pub session_hours: Option<u32>,
@@ -68,7 +81,7 @@ pub struct Settings {
         global = true,
         hide_env_values = true
     )]
-    pub metrics_token: Option<String>,
+    pub metrics_token: Option<Secret>,
     /// Seconds a client has to send a request's complete headers, counted
     /// from connecting or from the previous response; then the connection
     /// is closed [default: 10].
@@ -89,37 +102,71 @@ pub struct Settings {
     pub webhook_allow_hosts: Option<String>,
 }
 
-/// The file form of [`Settings`].
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileSettings {
-    listen: Option<String>,
-    database_url: Option<String>,
-    admin_password: Option<String>,
-    session_hours: Option<u32>,
-    login_attempts_per_minute: Option<u32>,
-    public_url: Option<String>,
-    contact_retention_days: Option<u32>,
-    remote_tickets_per_minute: Option<u32>,
-    bookings_per_minute: Option<u32>,
-    code_lookups_per_minute: Option<u32>,
-    trust_forwarded_for: Option<bool>,
-    metrics_token: Option<String>,
-    header_timeout_secs: Option<u64>,
-    idle_timeout_secs: Option<u64>,
-    max_connections_per_address: Option<usize>,
-    webhook_allow_hosts: Option<String>,
+/// A setting that must not reach logs: `Debug` prints `***`. The text
+/// itself is read through `Deref`.
+///
+/// It serialises as plain text only because [`Settings::resolve`] layers
+/// settings through serde; nothing else serialises settings.
+#[derive(Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
 }
 
+/// A database URL whose `Debug` hides the password (see
+/// [`crate::store::redact_url`]). The URL itself is read through `Deref`.
+#[derive(Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(transparent)]
+pub struct DatabaseUrl(String);
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&crate::store::redact_url(&self.0), f)
+    }
+}
+
+/// The conversions both text wrappers need: from the command line (clap
+/// parses through `From<String>`), from literals in tests, and back to
+/// `&str` where the text is used.
+macro_rules! text_wrapper {
+    ($($wrapper:ident),*) => {$(
+        impl From<String> for $wrapper {
+            fn from(text: String) -> Self {
+                $wrapper(text)
+            }
+        }
+
+        impl From<&str> for $wrapper {
+            fn from(text: &str) -> Self {
+                $wrapper(text.to_owned())
+            }
+        }
+
+        impl Deref for $wrapper {
+            type Target = str;
+
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+    )*};
+}
+
+text_wrapper!(Secret, DatabaseUrl);
+
 /// Validated settings.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// Listen address.
     pub listen: SocketAddr,
     /// Database URL.
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     /// Initial admin password, if given.
-    pub admin_password: Option<String>,
+    pub admin_password: Option<Secret>,
     /// Session lifetime in hours.
     pub session_hours: u32,
     /// Login attempts per user name and address per minute.
@@ -138,7 +185,7 @@ pub struct Config {
     /// Whether X-Forwarded-For names the client (behind a reverse proxy).
     pub trust_forwarded_for: bool,
     /// The scrape token of /metrics; `None` turns /metrics off.
-    pub metrics_token: Option<String>,
+    pub metrics_token: Option<Secret>,
     /// Seconds to wait for a request's headers; see `serve.rs`.
     pub header_timeout_secs: u64,
     /// Seconds a connection may stay silent; see `serve.rs`.
@@ -167,42 +214,6 @@ pub struct Config {
     pub cheap_password_hashing: bool,
 }
 
-impl std::fmt::Debug for Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Config")
-            .field("listen", &self.listen)
-            .field(
-                "database_url",
-                &crate::store::redact_url(&self.database_url),
-            )
-            .field(
-                "admin_password",
-                &self.admin_password.as_ref().map(|_| "***"),
-            )
-            .field("session_hours", &self.session_hours)
-            .field("login_attempts_per_minute", &self.login_attempts_per_minute)
-            .field("public_url", &self.public_url)
-            .field("contact_retention_days", &self.contact_retention_days)
-            .field("remote_tickets_per_minute", &self.remote_tickets_per_minute)
-            .field("bookings_per_minute", &self.bookings_per_minute)
-            .field("code_lookups_per_minute", &self.code_lookups_per_minute)
-            .field("trust_forwarded_for", &self.trust_forwarded_for)
-            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
-            .field("header_timeout_secs", &self.header_timeout_secs)
-            .field("idle_timeout_secs", &self.idle_timeout_secs)
-            .field(
-                "max_connections_per_address",
-                &self.max_connections_per_address,
-            )
-            .field("request_timeout_ms", &self.request_timeout_ms)
-            .field("webhook_allow_hosts", &self.webhook_allow_hosts)
-            .field("webhook_retry_base_ms", &self.webhook_retry_base_ms)
-            .field("webhook_retry_max_ms", &self.webhook_retry_max_ms)
-            .field("webhook_poll_ms", &self.webhook_poll_ms)
-            .finish()
-    }
-}
-
 impl Config {
     /// Session lifetime in milliseconds.
     pub fn session_ttl_ms(&self) -> i64 {
@@ -213,7 +224,7 @@ impl Config {
     pub fn for_tests(database_url: &str) -> Config {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            database_url: database_url.to_owned(),
+            database_url: database_url.into(),
             admin_password: None,
             session_hours: 12,
             login_attempts_per_minute: 10,
@@ -241,174 +252,161 @@ impl Config {
     }
 }
 
-fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the config file {}", path.display()))?;
-    toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
-}
-
 impl Settings {
-    /// Merges file and defaults and validates. Every error names the setting.
+    /// Lays the file (if any) under these settings, applies the defaults
+    /// and validates. Every error names the setting.
     ///
     /// # Errors
     /// An unreadable file or an invalid value.
     pub fn resolve(&self) -> anyhow::Result<Config> {
-        let file = match &self.config {
-            Some(path) => read_file(path)?,
-            None => FileSettings::default(),
+        let s = match &self.config {
+            Some(path) => read_file(path)?.overlaid_with(self)?,
+            None => self.clone(),
         };
-        let listen_text = self
-            .listen
-            .clone()
-            .or(file.listen)
-            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen_text = s.listen.unwrap_or_else(|| "127.0.0.1:8080".into());
         let listen: SocketAddr = listen_text.parse().with_context(|| {
             format!("WAITWELL_LISTEN (--listen) must be an address like 127.0.0.1:8080, got {listen_text:?}")
         })?;
-        let database_url = self
-            .database_url
-            .clone()
-            .or(file.database_url)
-            .unwrap_or_else(|| "sqlite://waitwell.db".into());
-        crate::store::Kind::from_url(&database_url)?;
-        let admin_password = self.admin_password.clone().or(file.admin_password);
-        if let Some(p) = &admin_password
-            && crate::auth::validate_password(p).is_err()
-        {
-            bail!(
-                "WAITWELL_ADMIN_PASSWORD must be {} to 256 characters long and not a common password",
-                crate::auth::MIN_PASSWORD_CHARS
-            );
-        }
-        let session_hours = self.session_hours.or(file.session_hours).unwrap_or(12);
-        if !(1..=24 * 30).contains(&session_hours) {
-            bail!("WAITWELL_SESSION_HOURS must be 1 to 720, got {session_hours}");
-        }
-        let login_attempts_per_minute = self
-            .login_attempts_per_minute
-            .or(file.login_attempts_per_minute)
-            .unwrap_or(10);
-        if !(1..=10_000).contains(&login_attempts_per_minute) {
-            bail!(
-                "WAITWELL_LOGIN_ATTEMPTS_PER_MINUTE must be 1 to 10000, got {login_attempts_per_minute}"
-            );
-        }
-        let public_url = self
-            .public_url
-            .clone()
-            .or(file.public_url)
-            .unwrap_or_else(|| format!("http://{listen}"));
-        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-            bail!("WAITWELL_PUBLIC_URL must start with http:// or https://, got {public_url:?}");
-        }
-        let contact_retention_days = self
-            .contact_retention_days
-            .or(file.contact_retention_days)
-            .unwrap_or(30);
-        if contact_retention_days > 3650 {
-            bail!(
-                "WAITWELL_CONTACT_RETENTION_DAYS must be 0 to 3650, got {contact_retention_days}"
-            );
-        }
-        let remote_tickets_per_minute = self
-            .remote_tickets_per_minute
-            .or(file.remote_tickets_per_minute)
-            .unwrap_or(5);
-        if !(1..=10_000).contains(&remote_tickets_per_minute) {
-            bail!(
-                "WAITWELL_REMOTE_TICKETS_PER_MINUTE must be 1 to 10000, got {remote_tickets_per_minute}"
-            );
-        }
-        let bookings_per_minute = self
-            .bookings_per_minute
-            .or(file.bookings_per_minute)
-            .unwrap_or(10);
-        if !(1..=10_000).contains(&bookings_per_minute) {
-            bail!("WAITWELL_BOOKINGS_PER_MINUTE must be 1 to 10000, got {bookings_per_minute}");
-        }
-        let code_lookups_per_minute = self
-            .code_lookups_per_minute
-            .or(file.code_lookups_per_minute)
-            .unwrap_or(20);
-        if !(1..=10_000).contains(&code_lookups_per_minute) {
-            bail!(
-                "WAITWELL_CODE_LOOKUPS_PER_MINUTE must be 1 to 10000, got {code_lookups_per_minute}"
-            );
-        }
-        let trust_forwarded_for = self
-            .trust_forwarded_for
-            .or(file.trust_forwarded_for)
-            .unwrap_or(false);
-        let metrics_token = self.metrics_token.clone().or(file.metrics_token);
-        if let Some(t) = &metrics_token
-            && !(16..=256).contains(&t.len())
-        {
-            bail!("WAITWELL_METRICS_TOKEN must be 16 to 256 characters long");
-        }
-        let header_timeout_secs = self
-            .header_timeout_secs
-            .or(file.header_timeout_secs)
-            .unwrap_or(10);
-        if !(1..=3600).contains(&header_timeout_secs) {
-            bail!("WAITWELL_HEADER_TIMEOUT_SECS must be 1 to 3600, got {header_timeout_secs}");
-        }
-        let idle_timeout_secs = self
-            .idle_timeout_secs
-            .or(file.idle_timeout_secs)
-            .unwrap_or(60);
-        if !(1..=86_400).contains(&idle_timeout_secs) {
-            bail!("WAITWELL_IDLE_TIMEOUT_SECS must be 1 to 86400, got {idle_timeout_secs}");
-        }
-        let max_connections_per_address = self
-            .max_connections_per_address
-            .or(file.max_connections_per_address)
-            .unwrap_or(256);
-        if !(1..=1_000_000).contains(&max_connections_per_address) {
-            bail!(
-                "WAITWELL_MAX_CONNECTIONS_PER_ADDRESS must be 1 to 1000000, got {max_connections_per_address}"
-            );
-        }
-        let mut webhook_allow_hosts = Vec::new();
-        for entry in self
-            .webhook_allow_hosts
-            .clone()
-            .or(file.webhook_allow_hosts)
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-        {
-            let Some(host) = crate::destinations::normalize_host(entry) else {
-                bail!(
-                    "WAITWELL_WEBHOOK_ALLOW_HOSTS must list host names or addresses without ports, separated by commas; {entry:?} is not one"
-                );
-            };
-            webhook_allow_hosts.push(host);
-        }
         Ok(Config {
             listen,
-            database_url,
-            admin_password,
-            session_hours,
-            login_attempts_per_minute,
-            public_url: public_url.trim_end_matches('/').to_owned(),
-            contact_retention_days,
-            remote_tickets_per_minute,
-            bookings_per_minute,
-            code_lookups_per_minute,
-            trust_forwarded_for,
-            metrics_token,
-            header_timeout_secs,
-            idle_timeout_secs,
-            max_connections_per_address,
+            database_url: {
+                let url = s.database_url.unwrap_or_else(|| "sqlite://waitwell.db".into());
+                crate::store::Kind::from_url(&url)?;
+                url
+            },
+            admin_password: match s.admin_password {
+                Some(p) if crate::auth::validate_password(&p).is_err() => bail!(
+                    "WAITWELL_ADMIN_PASSWORD must be {} to 256 characters long and not a common password",
+                    crate::auth::MIN_PASSWORD_CHARS
+                ),
+                p => p,
+            },
+            session_hours: within("WAITWELL_SESSION_HOURS", s.session_hours, 12, 1..=24 * 30)?,
+            login_attempts_per_minute: within(
+                "WAITWELL_LOGIN_ATTEMPTS_PER_MINUTE",
+                s.login_attempts_per_minute,
+                10,
+                1..=10_000,
+            )?,
+            public_url: {
+                let url = s.public_url.unwrap_or_else(|| format!("http://{listen}"));
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    bail!("WAITWELL_PUBLIC_URL must start with http:// or https://, got {url:?}");
+                }
+                url.trim_end_matches('/').to_owned()
+            },
+            contact_retention_days: within(
+                "WAITWELL_CONTACT_RETENTION_DAYS",
+                s.contact_retention_days,
+                30,
+                0..=3650,
+            )?,
+            remote_tickets_per_minute: within(
+                "WAITWELL_REMOTE_TICKETS_PER_MINUTE",
+                s.remote_tickets_per_minute,
+                5,
+                1..=10_000,
+            )?,
+            bookings_per_minute: within(
+                "WAITWELL_BOOKINGS_PER_MINUTE",
+                s.bookings_per_minute,
+                10,
+                1..=10_000,
+            )?,
+            code_lookups_per_minute: within(
+                "WAITWELL_CODE_LOOKUPS_PER_MINUTE",
+                s.code_lookups_per_minute,
+                20,
+                1..=10_000,
+            )?,
+            trust_forwarded_for: s.trust_forwarded_for.unwrap_or(false),
+            metrics_token: match s.metrics_token {
+                Some(t) if !(16..=256).contains(&t.len()) => {
+                    bail!("WAITWELL_METRICS_TOKEN must be 16 to 256 characters long")
+                }
+                t => t,
+            },
+            header_timeout_secs: within(
+                "WAITWELL_HEADER_TIMEOUT_SECS",
+                s.header_timeout_secs,
+                10,
+                1..=3600,
+            )?,
+            idle_timeout_secs: within(
+                "WAITWELL_IDLE_TIMEOUT_SECS",
+                s.idle_timeout_secs,
+                60,
+                1..=86_400,
+            )?,
+            max_connections_per_address: within(
+                "WAITWELL_MAX_CONNECTIONS_PER_ADDRESS",
+                s.max_connections_per_address,
+                256,
+                1..=1_000_000,
+            )?,
             request_timeout_ms: 30_000,
-            webhook_allow_hosts,
+            webhook_allow_hosts: s
+                .webhook_allow_hosts
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .map(|entry| match crate::destinations::normalize_host(entry) {
+                    Some(host) => Ok(host),
+                    None => bail!(
+                        "WAITWELL_WEBHOOK_ALLOW_HOSTS must list host names or addresses without ports, separated by commas; {entry:?} is not one"
+                    ),
+                })
+                .collect::<anyhow::Result<_>>()?,
             webhook_retry_base_ms: 1_000,
             webhook_retry_max_ms: 600_000,
             webhook_poll_ms: 1_000,
             cheap_password_hashing: false,
         })
     }
+
+    /// `above` laid over `self`: each setting `above` leaves unset comes
+    /// from `self`. Goes through serde so that no setting is named here.
+    fn overlaid_with(self, above: &Settings) -> anyhow::Result<Settings> {
+        let mut merged = given(&self)?;
+        merged.extend(given(above)?);
+        let mut merged: Settings = serde_json::from_value(Value::Object(merged))
+            .context("merging the config file with flags and environment")?;
+        merged.config.clone_from(&above.config);
+        Ok(merged)
+    }
+}
+
+/// The settings that are set, by file key.
+fn given(settings: &Settings) -> anyhow::Result<Map<String, Value>> {
+    let Value::Object(mut fields) = serde_json::to_value(settings)? else {
+        bail!("settings do not serialise to a map");
+    };
+    fields.retain(|_, value| !value.is_null());
+    Ok(fields)
+}
+
+/// The setting `var`'s value, or `default` when it is not given, if it lies
+/// in `range`.
+fn within<T>(var: &str, value: Option<T>, default: T, range: RangeInclusive<T>) -> anyhow::Result<T>
+where
+    T: PartialOrd + fmt::Display,
+{
+    let value = value.unwrap_or(default);
+    if !range.contains(&value) {
+        bail!(
+            "{var} must be {} to {}, got {value}",
+            range.start(),
+            range.end()
+        );
+    }
+    Ok(value)
+}
+
+fn read_file(path: &Path) -> anyhow::Result<Settings> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
 }
 
 #[cfg(test)]
@@ -419,7 +417,7 @@ mod tests {
     fn defaults() {
         let c = Settings::default().resolve().unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(c.database_url, "sqlite://waitwell.db");
+        assert_eq!(&*c.database_url, "sqlite://waitwell.db");
         assert_eq!(c.session_hours, 12);
         assert_eq!(c.public_url, "http://127.0.0.1:8080");
         assert_eq!(c.contact_retention_days, 30);
@@ -568,13 +566,57 @@ mod tests {
     }
 
     #[test]
+    fn file_lies_under_every_given_flag_and_only_those() {
+        let dir = std::env::temp_dir().join(format!("waitwell-layers-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("waitwell.toml");
+        std::fs::write(
+            &path,
+            "trust_forwarded_for = true\nbookings_per_minute = 7\nmetrics_token = \"from-the-file-0123\"\n",
+        )
+        .unwrap();
+        let c = Settings {
+            config: Some(path.clone()),
+            trust_forwarded_for: Some(false),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert!(!c.trust_forwarded_for, "a flag set to false still wins");
+        assert_eq!(c.bookings_per_minute, 7);
+        assert_eq!(c.metrics_token.as_deref(), Some("from-the-file-0123"));
+        assert_eq!(c.session_hours, 12, "neither gives it: the default");
+        // The file cannot name another file.
+        std::fs::write(&path, "config = \"other.toml\"\n").unwrap();
+        let err = Settings {
+            config: Some(path),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("unknown field `config`"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
     fn debug_redacts_secrets() {
         let mut c = Config::for_tests("postgres://u:secret@localhost/db");
         c.admin_password = Some("hunter2hunter2".into());
-        let text = format!("{c:?}");
-        assert!(
-            !text.contains("secret") && !text.contains("hunter2"),
-            "{text}"
-        );
+        c.metrics_token = Some("scrape-token-0123456789".into());
+        let settings = Settings {
+            database_url: Some("postgres://u:secret@localhost/db".into()),
+            admin_password: Some("hunter2hunter2".into()),
+            metrics_token: Some("scrape-token-0123456789".into()),
+            ..Default::default()
+        };
+        for text in [format!("{c:?}"), format!("{settings:?}")] {
+            assert!(
+                !text.contains("secret") && !text.contains("hunter2") && !text.contains("scrape"),
+                "{text}"
+            );
+            assert!(text.contains("postgres://u:***@localhost/db"), "{text}");
+        }
     }
 }

@@ -92,7 +92,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     }
     let db = Db::connect(&config.database_url, Hub::new(HUB_CAPACITY)).await?;
     let state = AppState::new(config, db);
-    if let Some(password) = state.config.admin_password.clone() {
+    if let Some(password) = state.config.admin_password.as_deref() {
         let users = read!(state.db, |c| users::count(c).await).map_err(anyhow_from)?;
         if users == 0 {
             users::create(
@@ -100,7 +100,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
                 None,
                 users::NewUser {
                     username: "admin".into(),
-                    password,
+                    password: password.to_owned(),
                     role: Role::Admin,
                 },
                 Actor::System,

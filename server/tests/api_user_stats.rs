@@ -4,9 +4,9 @@
 
 mod common;
 
-use common::{Backend, Office, PASSWORD, TestApp, assert_error};
+use common::{Backend, Office, TestApp, assert_error};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 use waitwell_server::error::AppError;
 use waitwell_server::store::{Exec as _, q, write};
 
@@ -157,24 +157,8 @@ async fn who_may_read(backend: Backend) {
         assert_error(&body, "forbidden");
     }
     // A manager of another branch.
-    let (s, other) = app
-        .post(
-            &office.admin,
-            "/api/v1/branches",
-            json!({ "name": "Other Office", "timezone": "UTC" }),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{other}");
-    let (s, m) = app
-        .post(
-            &office.admin,
-            &format!("/api/v1/branches/{}/users", other["id"]),
-            json!({ "username": "othermanager", "password": PASSWORD, "role": "manager" }),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{m}");
-    let other_manager = app.login("othermanager", PASSWORD).await;
-    let (s, body) = app.get(&other_manager, &path).await;
+    let other = app.office(0).await;
+    let (s, body) = app.get(&other.manager, &path).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
     // No token.
     let (s, body) = app.send(reqwest::Method::GET, None, &path, None).await;

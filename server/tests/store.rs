@@ -211,6 +211,17 @@ async fn hub_publishes_committed_events_in_order(backend: Backend) {
             .unwrap();
         // On PostgreSQL the branch's creation may still be on its way.
         if e.kind == "test.write" {
+            // Published after the commit: another connection already sees it.
+            let (stored,): (i64,) = read!(state.db, |c| c
+                .one(
+                    q("select count(*) from events where branch_id = $1 and seq = $2")
+                        .bind(b)
+                        .bind(e.seq)
+                )
+                .await
+                .map_err(AppError::from))
+            .unwrap();
+            assert_eq!(stored, 1, "event {} was published before its commit", e.seq);
             seen.push((e.seq, e.data()["i"].as_i64().unwrap()));
         }
     }

@@ -23,6 +23,21 @@ async fn help_documents_every_setting() {
             "serve --help does not mention {setting}:\n{help}"
         );
     }
+    // Every setting the help lists has its row in the README's table.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let vars: Vec<&str> = help
+        .split("[env: ")
+        .skip(1)
+        .map(|rest| rest.split(['=', ']']).next().unwrap())
+        .collect();
+    assert!(vars.len() >= 17, "too few settings in the help: {vars:?}");
+    for var in vars {
+        assert!(
+            readme.contains(&format!("| `{var}` |")),
+            "the README's settings table has no row for {var}"
+        );
+    }
 }
 
 #[tokio::test]
