@@ -11,10 +11,9 @@
 
 mod common;
 
-use common::{ADMIN_PASSWORD, Backend, Office, TestApp, TestDb, assert_error};
+use common::{Backend, Office, TestApp, assert_error};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use waitwell_server::config::Config;
 use waitwell_server::error::AppError;
 use waitwell_server::store::{Exec as _, q, read, write};
 
@@ -977,11 +976,7 @@ async fn missed_after_the_day(backend: Backend) {
 /// next attempt is a 429 with Retry-After that books nothing, and a
 /// rejected booking (bad phone) does not count.
 async fn booking_rate_limited(backend: Backend) {
-    let db = TestDb::create(&backend).await;
-    let mut config = Config::for_tests(&db.url);
-    config.admin_password = Some(ADMIN_PASSWORD.into());
-    config.bookings_per_minute = 2;
-    let app = TestApp::spawn_with(config, Some(db)).await;
+    let app = TestApp::spawn_tuned(backend, |c| c.bookings_per_minute = 2).await;
     let office = app.office(2).await;
     let a = setup(&app, &office, 0, 0).await;
     let day = tomorrow(&app, &office).await;
@@ -1056,12 +1051,11 @@ async fn lookup_from(
 /// Another address is not affected; IPv6 clients count per /64. Check-ins
 /// by code have a budget of their own, limited the same way.
 async fn code_lookups_rate_limited(backend: Backend) {
-    let db = TestDb::create(&backend).await;
-    let mut config = Config::for_tests(&db.url);
-    config.admin_password = Some(ADMIN_PASSWORD.into());
-    config.code_lookups_per_minute = 5;
-    config.trust_forwarded_for = true;
-    let app = TestApp::spawn_with(config, Some(db)).await;
+    let app = TestApp::spawn_tuned(backend, |c| {
+        c.code_lookups_per_minute = 5;
+        c.trust_forwarded_for = true;
+    })
+    .await;
     let office = app.office(2).await;
     let a = setup(&app, &office, 0, 0).await;
     let booked = book_tomorrow(&app, &office, a).await;

@@ -5,10 +5,9 @@
 
 mod common;
 
-use common::{ADMIN_PASSWORD, Backend, Office, TestApp, TestDb, assert_error};
+use common::{Backend, Office, TestApp, assert_error};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use waitwell_server::config::Config;
 
 async fn enable(app: &TestApp, office: &Office, service: i64, settings: Value) -> Value {
     let (s, svc) = app
@@ -59,14 +58,6 @@ async fn contact_of(app: &TestApp, ticket_id: i64) -> (String, Option<String>, O
         }
         .await;
     r.unwrap()
-}
-
-async fn spawn_with(backend: Backend, f: impl FnOnce(&mut Config)) -> TestApp {
-    let db = TestDb::create(&backend).await;
-    let mut config = Config::for_tests(&db.url);
-    config.admin_password = Some(ADMIN_PASSWORD.into());
-    f(&mut config);
-    TestApp::spawn_with(config, Some(db)).await
 }
 
 async fn services_are_opted_in_and_listed(backend: Backend) {
@@ -302,7 +293,7 @@ async fn bad_input_changes_nothing(backend: Backend) {
 }
 
 async fn daily_cap_and_walk_in_share(backend: Backend) {
-    let app = spawn_with(backend, |c| c.remote_tickets_per_minute = 1000).await;
+    let app = TestApp::spawn_tuned(backend, |c| c.remote_tickets_per_minute = 1000).await;
     let office = app.office(1).await;
     let service = office.services[0];
     enable(
@@ -379,7 +370,7 @@ async fn daily_cap_and_walk_in_share(backend: Backend) {
 }
 
 async fn rate_limited_per_client(backend: Backend) {
-    let app = spawn_with(backend, |c| {
+    let app = TestApp::spawn_tuned(backend, |c| {
         c.remote_tickets_per_minute = 2;
         c.trust_forwarded_for = true;
     })
@@ -423,7 +414,7 @@ async fn rate_limited_per_client(backend: Backend) {
     app.stop().await;
 
     // Without trusting the header, every request counts for the peer.
-    let app = spawn_with(Backend::Sqlite, |c| c.remote_tickets_per_minute = 1).await;
+    let app = TestApp::spawn_tuned(Backend::Sqlite, |c| c.remote_tickets_per_minute = 1).await;
     let office = app.office(1).await;
     enable(
         &app,
@@ -472,7 +463,7 @@ async fn documented_in_openapi(backend: Backend) {
 /// values given in the same request, also an explicit "none", win, and a
 /// service already open keeps what the manager set.
 async fn switching_remote_on_protects_walk_ins(backend: Backend) {
-    let app = spawn_with(backend, |c| c.remote_tickets_per_minute = 1000).await;
+    let app = TestApp::spawn_tuned(backend, |c| c.remote_tickets_per_minute = 1000).await;
     let office = app.office(1).await;
     let service = office.services[0];
     let svc = enable(&app, &office, service, json!({ "remote_enabled": true })).await;

@@ -1424,11 +1424,10 @@ async fn expiry_and_new_day(backend: Backend) {
 /// Every route used by these tests is in the OpenAPI document, and every
 /// operation the document lists is actually served.
 async fn openapi_health_metrics(backend: Backend) {
-    let db = common::TestDb::create(&backend).await;
-    let mut config = waitwell_server::config::Config::for_tests(&db.url);
-    config.admin_password = Some(common::ADMIN_PASSWORD.into());
-    config.metrics_token = Some("scrape-token-0123456789".into());
-    let app = TestApp::spawn_with(config, Some(db)).await;
+    let app = TestApp::spawn_tuned(backend, |c| {
+        c.metrics_token = Some("scrape-token-0123456789".into());
+    })
+    .await;
     let office = app.office(1).await;
     app.issue(&office, office.services[0], "normal").await;
 

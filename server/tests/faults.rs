@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{ADMIN_PASSWORD, Backend, TestApp, TestDb};
+use common::{ADMIN_PASSWORD, Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -44,11 +44,7 @@ async fn readyz_answers_200_and_is_documented(backend: Backend) {
 backend_tests!(readyz_answers_200_and_is_documented);
 
 async fn spawn_sqlite(tune: impl FnOnce(&mut Config)) -> TestApp {
-    let db = TestDb::create(&Backend::Sqlite).await;
-    let mut config = Config::for_tests(&db.url);
-    config.admin_password = Some(ADMIN_PASSWORD.into());
-    tune(&mut config);
-    TestApp::spawn_with(config, Some(db)).await
+    TestApp::spawn_tuned(Backend::Sqlite, tune).await
 }
 
 /// Reads until the peer closes; returns what arrived, or `None` if the

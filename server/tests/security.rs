@@ -405,11 +405,10 @@ async fn tokens_are_taken_from_headers_not_urls(backend: Backend) {
 }
 
 async fn browser_hardening_headers(backend: Backend) {
-    let db = common::TestDb::create(&backend).await;
-    let mut config = waitwell_server::config::Config::for_tests(&db.url);
-    config.admin_password = Some(common::ADMIN_PASSWORD.into());
-    config.metrics_token = Some("scrape-token-0123456789".into());
-    let app = TestApp::spawn_with(config, Some(db)).await;
+    let app = TestApp::spawn_tuned(backend, |c| {
+        c.metrics_token = Some("scrape-token-0123456789".into());
+    })
+    .await;
     let admin = app.admin().await;
     for path in [
         "/",
@@ -498,11 +497,7 @@ async fn login_from(app: &TestApp, user: &str, password: &str, addr: &str) -> St
 }
 
 async fn sign_in_limits_hold_across_addresses(backend: Backend) {
-    let db = common::TestDb::create(&backend).await;
-    let mut config = waitwell_server::config::Config::for_tests(&db.url);
-    config.admin_password = Some(common::ADMIN_PASSWORD.into());
-    config.trust_forwarded_for = true;
-    let app = TestApp::spawn_with(config, Some(db)).await;
+    let app = TestApp::spawn_tuned(backend, |c| c.trust_forwarded_for = true).await;
     let office = app.office(1).await;
     let manager = format!("manager{}", office.branch_id);
     let clerk = format!("clerk{}_1", office.branch_id);

@@ -244,16 +244,27 @@ backend_tests!(
     hub_publishes_committed_events_in_order,
 );
 
-/// SQLite only (on PostgreSQL a write runs in the caller's task, where a
-/// panic is the handler's): a write that panics halfway is rolled back to
-/// its savepoint and answered with an error, the writes batched with it
-/// commit, and the writer carries on.
-#[tokio::test]
-async fn sqlite_panicking_write_is_rolled_back() {
-    let (state, db) = open(&Backend::Sqlite).await;
-    let b = branch(&state).await;
+/// How one of a batch of concurrent writes goes wrong after its insert.
+#[derive(Clone, Copy)]
+enum Misstep {
+    /// Panics halfway.
+    Panic,
+    /// Awaits a timer: something outside its transaction.
+    AwaitOutside,
+}
+
+/// Runs `n` concurrent writes on the SQLite writer, each inserting a desk;
+/// every `every`-th one then takes `misstep`. Returns how many were refused
+/// with an internal error and how many desks exist afterwards.
+async fn desks_written_with(
+    state: &waitwell_server::app::AppState,
+    b: i64,
+    n: i64,
+    every: i64,
+    misstep: Misstep,
+) -> (usize, i64) {
     let mut tasks = Vec::new();
-    for i in 0..40_i64 {
+    for i in 0..n {
         let store = state.db.clone();
         tasks.push(tokio::spawn(async move {
             write!(store, |c, _out| async move {
@@ -262,29 +273,46 @@ async fn sqlite_panicking_write_is_rolled_back() {
                     .bind(format!("Desk {i}"))
                     .bind(true))
                     .await?;
-                assert!(i % 4 != 0, "write {i} fails after its insert");
+                if i % every == 0 {
+                    match misstep {
+                        Misstep::Panic => panic!("write {i} fails after its insert"),
+                        Misstep::AwaitOutside => {
+                            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                        }
+                    }
+                }
                 Ok(())
             })
         }));
     }
-    let mut failed = 0;
+    let mut refused = 0;
     for t in tasks {
         match t.await.unwrap() {
             Ok(()) => {}
-            Err(AppError::Internal(_)) => failed += 1,
+            Err(AppError::Internal(_)) => refused += 1,
             Err(e) => panic!("unexpected {e:?}"),
         }
     }
-    assert_eq!(failed, 10);
-    let count = || async {
-        read!(state.db, |c| c
-            .one::<(i64,)>(q("select count(*) from desks"))
-            .await
-            .map_err(AppError::from))
-        .unwrap()
-        .0
-    };
-    assert_eq!(count().await, 30);
+    let (count,): (i64,) = read!(state.db, |c| c
+        .one(q("select count(*) from desks"))
+        .await
+        .map_err(AppError::from))
+    .unwrap();
+    (refused, count)
+}
+
+/// SQLite only (on PostgreSQL a write runs in the caller's task, where a
+/// panic is the handler's): a write that panics halfway is rolled back to
+/// its savepoint and answered with an error, the writes batched with it
+/// commit, and the writer carries on.
+#[tokio::test]
+async fn sqlite_panicking_write_is_rolled_back() {
+    let (state, db) = open(&Backend::Sqlite).await;
+    let b = branch(&state).await;
+    assert_eq!(
+        desks_written_with(&state, b, 40, 4, Misstep::Panic).await,
+        (10, 30)
+    );
     // The writer still takes writes.
     let n: u64 = write!(state.db, |c, _out| async move {
         Ok(
@@ -294,6 +322,22 @@ async fn sqlite_panicking_write_is_rolled_back() {
     })
     .unwrap();
     assert_eq!(n, 30);
+    state.db.close().await;
+    db.drop_db().await;
+}
+
+/// SQLite only (the single writer): a write that awaits something outside
+/// its transaction — here a timer — holds every other writer up, so the
+/// writer rolls it back after one poll and answers it with an error; the
+/// writes batched with it commit.
+#[tokio::test]
+async fn sqlite_write_that_awaits_outside_its_transaction_is_refused() {
+    let (state, db) = open(&Backend::Sqlite).await;
+    let b = branch(&state).await;
+    assert_eq!(
+        desks_written_with(&state, b, 20, 5, Misstep::AwaitOutside).await,
+        (4, 16)
+    );
     state.db.close().await;
     db.drop_db().await;
 }

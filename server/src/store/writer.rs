@@ -18,6 +18,13 @@
 //! and the whole server's write throughput would be that chain's length.
 //! Here each statement runs where the write runs, without a hand-off, and
 //! only the batch's arrival and its answers cross threads.
+//!
+//! A write runs to completion without waiting for anything outside its
+//! transaction: every statement on [`SyncConn`] is ready at once, so the
+//! writer polls each write exactly once. A write that is not finished after
+//! that poll awaited something else (a timer, another task, the network)
+//! while every other writer waited behind it; it is rolled back, its caller
+//! gets an internal error and the writer logs it as a bug.
 
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
@@ -194,12 +201,24 @@ async fn run_batch(conn: &mut SyncConn, jobs: impl Iterator<Item = Job>, hub: &H
             // Each write in a savepoint of its own: a failed write undoes
             // only its own statements.
             conn.execute("savepoint write")?;
-            let done = (job.run)(conn).await;
-            if !done.ok {
-                conn.execute("rollback to write")?;
+            match (job.run)(conn).now_or_never() {
+                Some(done) => {
+                    if !done.ok {
+                        conn.execute("rollback to write")?;
+                    }
+                    conn.execute("release write")?;
+                    finished.push(done);
+                }
+                None => {
+                    // Dropping the write drops its reply: the caller hears
+                    // that the writer did not answer (an internal error).
+                    tracing::error!(
+                        "a write awaited something outside its transaction; it was rolled back"
+                    );
+                    conn.execute("rollback to write")?;
+                    conn.execute("release write")?;
+                }
             }
-            conn.execute("release write")?;
-            finished.push(done);
         }
         conn.execute("commit")
     }

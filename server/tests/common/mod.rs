@@ -167,6 +167,16 @@ impl TestApp {
         TestApp::spawn_with(config, Some(db)).await
     }
 
+    /// A server on a fresh database with the admin, its settings adjusted
+    /// by `tune` (lower limits, a metrics token, …).
+    pub async fn spawn_tuned(backend: Backend, tune: impl FnOnce(&mut Config)) -> TestApp {
+        let db = TestDb::create(&backend).await;
+        let mut config = Config::for_tests(&db.url);
+        config.admin_password = Some(ADMIN_PASSWORD.into());
+        tune(&mut config);
+        TestApp::spawn_with(config, Some(db)).await
+    }
+
     /// A server over an existing database (e.g. a second instance).
     pub async fn spawn_with(config: Config, db: Option<TestDb>) -> TestApp {
         let state = waitwell_server::prepare(config)
