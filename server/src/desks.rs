@@ -19,6 +19,7 @@ use crate::branches::{self, clean_name};
 use crate::error::{AppError, AppJson, AppPath, Result};
 use crate::events::{self, NewEvent, Outbox};
 use crate::now_ms;
+use crate::projection::Seen;
 use crate::services;
 use crate::store::{Exec, q, read, write};
 use crate::tickets::{self, DeskActor, DeskStep, Ticket};
@@ -323,7 +324,7 @@ pub async fn list_desks(
     State(state): State<AppState>,
     who: Principal,
     AppPath(branch_id): AppPath<i64>,
-) -> Result<AppJson<serde_json::Value>> {
+) -> Result<AppJson<Seen<Vec<DeskRow>>>> {
     who.require_reader(branch_id)?;
     let desks: Vec<DeskRow> = read!(state.db, |c| {
         branches::get(c, branch_id).await?;
@@ -334,7 +335,7 @@ pub async fn list_desks(
     })?;
     Ok(AppJson(crate::projection::for_caller(
         &who,
-        &desks,
+        desks,
         crate::projection::desk,
     )))
 }
@@ -362,12 +363,12 @@ pub async fn get_desk(
     State(state): State<AppState>,
     who: Principal,
     AppPath(id): AppPath<i64>,
-) -> Result<AppJson<serde_json::Value>> {
+) -> Result<AppJson<Seen<DeskRow>>> {
     let desk = read!(state.db, |c| get(c, id).await)?;
     who.require_reader(desk.branch_id)?;
     Ok(AppJson(crate::projection::for_caller(
         &who,
-        &desk,
+        desk,
         crate::projection::desk,
     )))
 }

@@ -105,19 +105,33 @@ pub fn queue_view(value: &Value) -> Value {
     out
 }
 
-/// `value` as `who` may see it: staff whole, devices through `project`.
+/// A value as its reader may see it: whole for staff, the public
+/// projection for devices. Serialises as the value itself.
+#[derive(Debug, serde::Serialize)]
+#[serde(untagged)]
+pub enum Seen<T> {
+    /// Staff: the value as it is.
+    Whole(T),
+    /// Devices: its projection.
+    Public(Value),
+}
+
+/// `value` as `who` may see it: staff whole, devices through `project`
+/// (applied to each item of a list). Only device reads pay for the
+/// projection.
 pub fn for_caller<T: serde::Serialize>(
     who: &crate::auth::Principal,
-    value: &T,
+    value: T,
     project: fn(&Value) -> Value,
-) -> Value {
-    let whole = serde_json::to_value(value).unwrap_or_default();
+) -> Seen<T> {
     match who {
-        crate::auth::Principal::User { .. } => whole,
-        crate::auth::Principal::Device { .. } => match whole {
-            Value::Array(items) => Value::Array(items.iter().map(project).collect()),
-            other => project(&other),
-        },
+        crate::auth::Principal::User { .. } => Seen::Whole(value),
+        crate::auth::Principal::Device { .. } => {
+            Seen::Public(match serde_json::to_value(&value).unwrap_or_default() {
+                Value::Array(items) => Value::Array(items.iter().map(project).collect()),
+                other => project(&other),
+            })
+        }
     }
 }
 

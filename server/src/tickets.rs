@@ -1104,7 +1104,7 @@ pub async fn get_ticket(
     State(state): State<AppState>,
     who: Principal,
     AppPath(id): AppPath<i64>,
-) -> Result<AppJson<serde_json::Value>> {
+) -> Result<AppJson<crate::projection::Seen<TicketWithToken>>> {
     let ticket = read!(state.db, |c| {
         let t = get(c, id).await?;
         who.require_reader(t.branch_id)?;
@@ -1114,7 +1114,7 @@ pub async fn get_ticket(
     let ticket = ticket.for_caller(&who, now_ms());
     Ok(AppJson(crate::projection::for_caller(
         &who,
-        &ticket,
+        ticket,
         crate::projection::printing_ticket,
     )))
 }
@@ -1231,14 +1231,14 @@ pub async fn queue(
     who: Principal,
     AppPath(branch_id): AppPath<i64>,
     AppQuery(query): AppQuery<QueueQuery>,
-) -> Result<AppJson<serde_json::Value>> {
+) -> Result<AppJson<crate::projection::Seen<QueueView>>> {
     who.require_reader(branch_id)?;
     let now = now_ms();
     let view = read!(state.db, |c| queue_view(c, branch_id, query.desk_id, now)
         .await)?;
     Ok(AppJson(crate::projection::for_caller(
         &who,
-        &view,
+        view,
         crate::projection::queue_view,
     )))
 }

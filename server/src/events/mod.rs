@@ -121,9 +121,7 @@ impl Event {
     /// `prev_seq`; a gap between the two means events were filtered out for
     /// this client, not lost.
     pub fn message(&self, prev_seq: i64) -> String {
-        let wire = self.wire();
-        // `wire` is a JSON object, so it starts with '{'.
-        format!("{{\"prev_seq\":{prev_seq},{}", &wire[1..])
+        with_prev_seq(self.wire(), prev_seq)
     }
 
     /// The event as a device (kiosk, display) receives it, for a client
@@ -152,7 +150,7 @@ impl Event {
                 Some(message.to_string())
             })
             .as_deref()?;
-        Some(format!("{{\"prev_seq\":{prev_seq},{}", &wire[1..]))
+        Some(with_prev_seq(wire, prev_seq))
     }
 
     /// The hash this event should carry given its fields.
@@ -169,6 +167,12 @@ impl Event {
             &self.payload,
         )
     }
+}
+
+/// A serialised message (a JSON object, so it starts with '{') with
+/// `prev_seq` put in front.
+fn with_prev_seq(wire: &str, prev_seq: i64) -> String {
+    format!("{{\"prev_seq\":{prev_seq},{}", &wire[1..])
 }
 
 /// SHA-256 of the canonical form of an event: its fields one per line, in a

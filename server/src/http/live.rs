@@ -358,8 +358,10 @@ async fn events_after(
     })
 }
 
+/// The branch's latest seq: a point read, run on every heartbeat of every
+/// socket.
 async fn head(state: &AppState, branch_id: i64) -> Result<i64> {
-    read!(state.db, |c| desks::branch_head(c, branch_id).await)
+    lookup!(state.db, |c| desks::branch_head(c, branch_id).await)
 }
 
 /// Per-connection delivery state.
