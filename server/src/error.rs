@@ -26,6 +26,11 @@ pub enum AppError {
     /// another desk took first, an illegal transition).
     #[error("{0}")]
     Conflict(String),
+    /// A conflict a visitor-facing page explains in the visitor's language:
+    /// the first field is a stable reason code (`service_unavailable`), sent
+    /// as `reason` beside the `conflict` error code.
+    #[error("{1}")]
+    Refused(&'static str, String),
     /// The input is malformed or out of range.
     #[error("{0}")]
     Validation(String),
@@ -80,11 +85,29 @@ impl AppError {
         AppError::Conflict(message.into())
     }
 
+    /// A conflict with a stable reason code for pages to translate.
+    pub fn refused(reason: &'static str, message: impl Into<String>) -> AppError {
+        AppError::Refused(reason, message.into())
+    }
+
+    /// The stable reason code sent as `reason`: the refusal's own, or
+    /// `<what>_not_found` (`appointment_not_found`) for an unknown object
+    /// (none for an unknown route).
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            AppError::Refused(reason, _) => Some((*reason).to_owned()),
+            // An unknown address is not an object a page explains.
+            AppError::NotFound("route") => None,
+            AppError::NotFound(what) => Some(format!("{}_not_found", what.replace(' ', "_"))),
+            _ => None,
+        }
+    }
+
     /// HTTP status and stable error code.
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            AppError::Conflict(_) | AppError::Refused(..) => (StatusCode::CONFLICT, "conflict"),
             AppError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             AppError::Rejected(status, _) if *status == StatusCode::UNPROCESSABLE_ENTITY => {
@@ -115,11 +138,17 @@ pub struct ErrorBody {
     pub error: &'static str,
     /// What went wrong, for people.
     pub message: String,
+    /// Finer stable code where a page translates the error for visitors:
+    /// `<object>_not_found` with not_found, `service_unavailable` with
+    /// conflict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
+        let reason = self.reason();
         let message = match &self {
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
@@ -140,6 +169,7 @@ impl IntoResponse for AppError {
             Json(ErrorBody {
                 error: code,
                 message,
+                reason,
             }),
         )
             .into_response();

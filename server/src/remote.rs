@@ -167,6 +167,9 @@ pub struct RemoteService {
     pub estimated_wait_s: i64,
     /// Whether a remote ticket can be taken right now (cap and share).
     pub available: bool,
+    /// Desks open for this service now; with none, `estimated_wait_s`
+    /// is no promise and the office page says that no desk is open.
+    pub open_desks: u32,
 }
 
 /// The office page's data.
@@ -265,6 +268,7 @@ pub async fn list_remote_services(
                 waiting: summary.waiting,
                 estimated_wait_s: summary.estimated_wait_s,
                 available,
+                open_desks: summary.open_desks,
             });
         }
         Ok::<_, AppError>(RemoteOffice {

@@ -78,6 +78,7 @@ fn unavailable(message: &str) -> Response {
         Json(ErrorBody {
             error: "unavailable",
             message: message.to_owned(),
+            reason: None,
         }),
     )
         .into_response()

@@ -39,7 +39,9 @@ pub struct StatsQuery {
 /// Figures for one group of tickets.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
 pub struct Kpis {
-    /// Tickets issued (transfers count in the target service too).
+    /// Tickets issued. A transfer counts in the target service too, but
+    /// the branch's total counts each visit once (a transferred ticket and
+    /// the ticket it became are one visitor).
     pub issued: i64,
     /// Finished as done.
     pub served: i64,
@@ -115,6 +117,8 @@ struct CountRow {
     service_id: i64,
     desk_id: Option<i64>,
     issued: i64,
+    /// Of `issued`, the tickets not created by a transfer: one per visit.
+    visits: i64,
     served: i64,
     no_shows: i64,
     cancelled: i64,
@@ -161,6 +165,7 @@ async fn load<C: Exec>(
         ($user:literal) => {
             concat!(
                 "select service_id, desk_id, count(*) as issued,
+                        sum(case when transferred_from is null then 1 else 0 end) as visits,
                         sum(case when status = 'done' then 1 else 0 end) as served,
                         sum(case when status = 'no_show' then 1 else 0 end) as no_shows,
                         sum(case when status = 'cancelled' then 1 else 0 end) as cancelled,
@@ -225,9 +230,11 @@ struct Acc {
 }
 
 impl Acc {
-    fn count(&mut self, r: &CountRow) {
+    /// Adds the counts of `r`; `per_visit` counts a transferred visitor
+    /// once (the branch's total), not once in each service.
+    fn count(&mut self, r: &CountRow, per_visit: bool) {
         let k = &mut self.kpis;
-        k.issued += r.issued;
+        k.issued += if per_visit { r.visits } else { r.issued };
         k.served += r.served;
         k.no_shows += r.no_shows;
         k.cancelled += r.cancelled;
@@ -338,10 +345,10 @@ pub async fn compute<C: Exec>(
     let mut by_service: BTreeMap<i64, Acc> = BTreeMap::new();
     let mut by_desk: BTreeMap<i64, Acc> = BTreeMap::new();
     for r in &counts {
-        total.count(r);
-        by_service.entry(r.service_id).or_default().count(r);
+        total.count(r, true);
+        by_service.entry(r.service_id).or_default().count(r, false);
         if let Some(d) = r.desk_id {
-            by_desk.entry(d).or_default().count(r);
+            by_desk.entry(d).or_default().count(r, false);
         }
     }
     for r in &called {
@@ -449,7 +456,7 @@ pub async fn compute_for_user<C: Exec>(
     let (counts, called) = load(c, branch_id, (from_day, to_day), Some(user.id)).await?;
     let mut acc = Acc::default();
     for r in &counts {
-        acc.count(r);
+        acc.count(r, false);
     }
     for r in &called {
         acc.called(r, standard.get(&r.service_id).copied().unwrap_or(i64::MAX));

@@ -440,10 +440,10 @@ pub async fn issue_queued_at<C: Exec>(
         return Err(AppError::NotFound("service"));
     }
     if !service.active {
-        return Err(AppError::conflict(format!(
-            "service {} is not available",
-            service.code
-        )));
+        return Err(AppError::refused(
+            "service_unavailable",
+            format!("service {} is not available", service.code),
+        ));
     }
     let priority = req.request.priority.unwrap_or_default();
     if priority == Priority::Priority && !service.priority_allowed {
@@ -655,10 +655,13 @@ async fn current<C: Exec>(c: &mut C, desk: &DeskRow) -> Result<Ticket> {
     }
 }
 
-fn require_free(desk: &DeskRow) -> Result<()> {
+/// The desk is open and has no current ticket. The message names the
+/// ticket by its number, as the clerk knows it, not by its id.
+async fn require_free<C: Exec>(c: &mut C, desk: &DeskRow) -> Result<()> {
     if let Some(id) = desk.current_ticket_id {
+        let number = get(c, id).await?.number;
         return Err(AppError::conflict(format!(
-            "{} still has ticket {id}: finish, mark no-show, park or transfer it first",
+            "{} still has ticket {number}: finish, mark no-show, park or transfer it first",
             desk.name
         )));
     }
@@ -682,7 +685,7 @@ pub async fn call_next<C: Exec>(
     who: DeskActor,
 ) -> Result<Option<Ticket>> {
     let (branch, desk) = desks::lock_for_action(c, &who).await?;
-    require_free(&desk)?;
+    require_free(c, &desk).await?;
     let weights = desks::weights(c, desk.id).await?;
     let policy = branch.policy();
     let desk_policy = DeskPolicy {
@@ -710,10 +713,17 @@ pub async fn call_specific<C: Exec>(
     reason: String,
 ) -> Result<Ticket> {
     let (_, desk) = desks::lock_for_action(c, &who).await?;
-    require_free(&desk)?;
+    require_free(c, &desk).await?;
     let ticket = get(c, ticket_id).await?;
     if ticket.branch_id != desk.branch_id {
         return Err(AppError::NotFound("ticket"));
+    }
+    // A parked visitor was set aside to be called back: calling them back
+    // is the point of parking, not an overtaking of the queue, so it is not
+    // counted out of turn (the clerk's words stay in the event's reason).
+    if ticket.status == TicketStatus::Parked.as_str() {
+        let why = format!("called back from hold: {reason}");
+        return call_ticket(c, out, &who, &desk, ticket_id, None, &why).await;
     }
     call_ticket(
         c,
@@ -739,10 +749,11 @@ async fn call_ticket<C: Exec>(
     let before = get(c, ticket_id).await?;
     transition(before.status()?, TicketAction::Call)?;
     // The status condition makes the call exactly-once even if two writers
-    // ever raced past the branch lock.
+    // ever raced past the branch lock. A call back from park keeps the
+    // reason of an earlier out-of-turn call: that call still happened.
     let changed = c
         .run(q("update tickets set status = 'called', desk_id = $2, called_by = $3, called_at = $4, updated_at = $4,
-                  call_count = call_count + 1, out_of_turn_reason = $5
+                  call_count = call_count + 1, out_of_turn_reason = coalesce($5, out_of_turn_reason)
                 where id = $1 and status in ('waiting', 'parked')")
             .bind(ticket_id)
             .bind(desk.id)
@@ -833,10 +844,10 @@ pub async fn desk_step<C: Exec>(
                 return Err(AppError::NotFound("service"));
             }
             if !s.active {
-                return Err(AppError::conflict(format!(
-                    "service {} is not available",
-                    s.code
-                )));
+                return Err(AppError::refused(
+                    "service_unavailable",
+                    format!("service {} is not available", s.code),
+                ));
             }
             if s.id == ticket.service_id {
                 return Err(AppError::invalid("the ticket is already in this service"));

@@ -927,7 +927,9 @@ async fn run_case(app: &TestApp, fx: &Fixture, case: &Case) -> Result<(), TestCa
                 ))
             })?;
             let ok = v.as_object().is_some_and(|m| {
-                m.len() == 2
+                // `reason` (a finer code for pages to translate) is optional.
+                let reason = usize::from(m.get("reason").is_some_and(Value::is_string));
+                m.len() == 2 + reason
                     && m.get("error").is_some_and(Value::is_string)
                     && m.get("message")
                         .is_some_and(|s| s.as_str().is_some_and(|s| !s.is_empty()))

@@ -551,13 +551,14 @@ impl TestApp {
     }
 }
 
-/// Asserts the standard error body `{"error": code, "message": text}` and
-/// nothing else.
+/// Asserts the standard error body `{"error": code, "message": text}`,
+/// with at most a string `reason` beside them.
 pub fn assert_error(body: &Value, code: &str) {
     let map = body
         .as_object()
         .unwrap_or_else(|| panic!("error body is not an object: {body}"));
-    assert_eq!(map.len(), 2, "error body has other fields: {body}");
+    let reason = usize::from(map.get("reason").is_some_and(Value::is_string));
+    assert_eq!(map.len(), 2 + reason, "error body has other fields: {body}");
     assert_eq!(
         map.get("error").and_then(Value::as_str),
         Some(code),
