@@ -1,19 +1,21 @@
 //! The words printed on a ticket, in the ticket's language.
 //!
-//! Each language is one Fluent file in `kiosk/i18n/`, embedded in the
-//! binary; adding a language is adding a file and one line to
-//! [`LANGUAGES`]. Fluent's plural rules pick "1 osoba / 2 osoby / 5 osób".
-//! Unknown languages fall back to English.
+//! Each language is one Fluent file `i18n/<lang>/print.ftl` of the
+//! repository's one translation tree (the pages' bundles sit beside it, and
+//! the server serves this one too), embedded in the binary; adding a
+//! language is adding a file and one line to [`LANGUAGES`]. Fluent's
+//! plural rules pick "1 osoba / 2 osoby / 5 osób". Unknown languages fall
+//! back to English.
 
 use fluent_bundle::{FluentArgs, FluentBundle, FluentResource, FluentValue};
 use unic_langid::LanguageIdentifier;
 
 /// Languages with a translation file: (tag, file contents).
 pub const LANGUAGES: &[(&str, &str)] = &[
-    ("en", include_str!("../i18n/en.ftl")),
-    ("pl", include_str!("../i18n/pl.ftl")),
-    ("da", include_str!("../i18n/da.ftl")),
-    ("de", include_str!("../i18n/de.ftl")),
+    ("en", include_str!("../../i18n/en/print.ftl")),
+    ("pl", include_str!("../../i18n/pl/print.ftl")),
+    ("da", include_str!("../../i18n/da/print.ftl")),
+    ("de", include_str!("../../i18n/de/print.ftl")),
 ];
 
 /// The printed labels of one ticket, already filled in.

@@ -32,11 +32,14 @@
 //! (`ticket.cancelled` / `ticket.postponed` with `"by": "visitor"`; the
 //! actor is `system`, as no account stands behind a visitor).
 //!
-//! Translations are Fluent files embedded from `web/kiosk/i18n/` and
-//! `web/ticket/i18n/` (adding a language is adding a file). [`get_i18n`]
-//! formats every message of one file with the numbers the page has (people
-//! ahead, minutes of wait), so the pages get correct plurals (Polish has
-//! four forms) without a Fluent parser in JavaScript.
+//! Translations are the Fluent tree `i18n/<lang>/<bundle>.ftl` at the
+//! repository's root, one bundle per page (and `print` for the kiosk
+//! agent's printed ticket, which embeds the same files), embedded here;
+//! adding a language is adding a folder. [`get_i18n`] formats every message
+//! of one file with the numbers the page has (people ahead, minutes of
+//! wait), so the pages get correct plurals (Polish has four forms) without
+//! a Fluent parser in JavaScript; a variable it was not given stays in the
+//! text as `{$name}` for the page to fill in (`web/common/i18n.js`).
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -65,15 +68,14 @@ use crate::store::{Exec, q, read, write};
 use crate::tickets::{self, Ticket};
 use crate::{branches, desks, now_ms, services};
 
-/// Translations of the kiosk's touch page.
+/// Every page's translations: `<lang>/<bundle>.ftl`.
 #[derive(RustEmbed)]
-#[folder = "../web/kiosk/i18n/"]
-struct KioskI18n;
+#[folder = "../i18n/"]
+struct I18n;
 
-/// Translations of the visitor's ticket page.
-#[derive(RustEmbed)]
-#[folder = "../web/ticket/i18n/"]
-struct TicketI18n;
+/// The bundles served by [`get_i18n`]: one per page, and the printed
+/// ticket's.
+pub const BUNDLES: &[&str] = &["kiosk", "ticket", "display", "office", "book", "print"];
 
 /// Length of a public token in lowercase hex ([`new_public_token`]).
 pub const PUBLIC_TOKEN_LEN: usize = 64;
@@ -730,31 +732,25 @@ fn is_lang_file_name(lang: &str) -> bool {
 
 /// The Fluent source of one page's translations.
 fn ftl_source(bundle: &str, lang: &str) -> Result<Cow<'static, [u8]>> {
-    if !matches!(bundle, "kiosk" | "ticket") {
-        return Err(AppError::invalid("the bundle must be kiosk or ticket"));
+    if !BUNDLES.contains(&bundle) {
+        return Err(AppError::invalid(format!(
+            "the bundle must be one of {}",
+            BUNDLES.join(", ")
+        )));
     }
     if !is_lang_file_name(lang) {
         return Err(AppError::NotFound("language"));
     }
-    let file = format!("{lang}.ftl");
-    let found = if bundle == "kiosk" {
-        KioskI18n::get(&file)
-    } else {
-        TicketI18n::get(&file)
-    };
-    found.map(|f| f.data).ok_or(AppError::NotFound("language"))
+    I18n::get(&format!("{lang}/{bundle}.ftl"))
+        .map(|f| f.data)
+        .ok_or(AppError::NotFound("language"))
 }
 
 /// The languages a page is translated into, sorted.
 pub fn languages(bundle: &str) -> Vec<String> {
-    let names: Vec<Cow<'static, str>> = match bundle {
-        "kiosk" => KioskI18n::iter().collect(),
-        "ticket" => TicketI18n::iter().collect(),
-        _ => Vec::new(),
-    };
-    let mut out: Vec<String> = names
-        .iter()
-        .filter_map(|n| n.strip_suffix(".ftl").map(str::to_owned))
+    let file = format!("/{bundle}.ftl");
+    let mut out: Vec<String> = I18n::iter()
+        .filter_map(|n| n.strip_suffix(file.as_str()).map(str::to_owned))
         .collect();
     out.sort();
     out
@@ -852,10 +848,10 @@ fn parse_args(query: &HashMap<String, String>) -> Result<BTreeMap<&'static str, 
 }
 
 /// Every message of a page's translation, formatted with the given
-/// numbers, as `{id: text}`. Bundles: `kiosk`, `ticket` (anything else
-/// is a 422). No authentication.
+/// numbers, as `{id: text}`. Bundles: [`BUNDLES`] (anything else is a
+/// 422). No authentication.
 #[utoipa::path(get, path = "/api/v1/i18n/{bundle}/{lang}", tag = "public",
-    params(("bundle" = String, Path, description = "kiosk or ticket"),
+    params(("bundle" = String, Path, description = "kiosk, ticket, display, office, book or print"),
            ("lang" = String, Path, description = "Language tag, e.g. pl"),
            ("ahead" = Option<i64>, Query, description = "People ahead (plural forms)"),
            ("wait_min" = Option<i64>, Query, description = "Estimated wait in minutes (plural forms)")),
@@ -940,7 +936,7 @@ mod tests {
 
     #[test]
     fn every_shipped_file_parses_with_the_same_ids() {
-        for bundle in ["kiosk", "ticket"] {
+        for bundle in BUNDLES {
             let langs = languages(bundle);
             assert!(langs.contains(&"en".to_owned()), "{bundle}: {langs:?}");
             let en = ftl_source(bundle, "en").unwrap();
@@ -968,7 +964,7 @@ mod tests {
             ));
         }
         assert!(matches!(
-            ftl_source("manager", "en"),
+            ftl_source("nonsense", "en"),
             Err(AppError::Validation(_))
         ));
     }
