@@ -28,17 +28,23 @@ pub enum CodePage {
     Wpc1250,
     /// Windows Western European (Latin-1 plus €).
     Wpc1252,
+    /// Cyrillic DOS page (Ukrainian, Russian, Belarusian, Bulgarian).
+    Pc866,
+    /// Windows Cyrillic; fewer printers have it than PC866.
+    Wpc1251,
 }
 
 impl CodePage {
     /// Every supported page.
-    pub const ALL: [CodePage; 6] = [
+    pub const ALL: [CodePage; 8] = [
         CodePage::Pc437,
         CodePage::Pc852,
         CodePage::Pc858,
         CodePage::Pc865,
         CodePage::Wpc1250,
         CodePage::Wpc1252,
+        CodePage::Pc866,
+        CodePage::Wpc1251,
     ];
 
     /// The `n` of `ESC t n` (Epson numbering, which most ESC/POS printers
@@ -51,14 +57,18 @@ impl CodePage {
             CodePage::Pc852 => 18,
             CodePage::Pc858 => 19,
             CodePage::Wpc1250 => 45,
+            CodePage::Pc866 => 17,
+            CodePage::Wpc1251 => 46,
         }
     }
 
     /// The page used for a language (BCP 47 tag; only the primary subtag
     /// counts) when the configuration does not name one.
     ///
-    /// PC852 rather than WPC1250 for Polish and PC858 for Danish and German
-    /// because cheap printers have the DOS pages more often.
+    /// PC852 rather than WPC1250 for Polish, PC858 for Danish and German and
+    /// PC866 for Russian and Bulgarian because cheap printers have the DOS
+    /// pages more often. Ukrainian and Belarusian get WPC1251: PC866 lacks
+    /// their `і` (and Ukrainian `ґ`), which would print as stand-ins.
     pub fn for_language(language: &str) -> CodePage {
         let primary = language
             .split(['-', '_'])
@@ -68,6 +78,8 @@ impl CodePage {
         match primary.as_str() {
             "pl" | "cs" | "sk" | "hu" | "sl" | "hr" | "ro" => CodePage::Pc852,
             "en" => CodePage::Pc437,
+            "uk" | "be" => CodePage::Wpc1251,
+            "ru" | "bg" => CodePage::Pc866,
             _ => CodePage::Pc858,
         }
     }
@@ -80,6 +92,8 @@ impl CodePage {
             CodePage::Pc865 => &PC865,
             CodePage::Wpc1250 => &WPC1250,
             CodePage::Wpc1252 => &WPC1252,
+            CodePage::Pc866 => &PC866,
+            CodePage::Wpc1251 => &WPC1251,
         }
     }
 
@@ -153,6 +167,8 @@ impl std::fmt::Display for CodePage {
             CodePage::Pc865 => "pc865",
             CodePage::Wpc1250 => "wpc1250",
             CodePage::Wpc1252 => "wpc1252",
+            CodePage::Pc866 => "pc866",
+            CodePage::Wpc1251 => "wpc1251",
         })
     }
 }
@@ -164,8 +180,9 @@ fn is_invisible(c: char) -> bool {
     matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
 }
 
-/// An ASCII stand-in for a character, used only when the chosen page lacks
-/// it (so `ø` stays `ø` on PC865 and becomes `oe` on PC437). `None` for
+/// A stand-in for a character, used only when the chosen page lacks it (so
+/// `ø` stays `ø` on PC865 and becomes `oe` on PC437): ASCII, or for the
+/// Cyrillic letters PC866 lacks the letter of the same shape. `None` for
 /// characters without one; they print as `?`.
 pub fn transliterate(c: char) -> Option<&'static str> {
     Some(match c {
@@ -220,6 +237,11 @@ pub fn transliterate(c: char) -> Option<&'static str> {
         '‘' | '’' | '‚' | '′' => "'",
         '“' | '”' | '„' | '″' | '«' | '»' => "\"",
         '…' => "...",
+        // Cyrillic letters PC866 lacks, as the letters that look the same.
+        'і' => "i",
+        'І' => "I",
+        'ґ' => "г",
+        'Ґ' => "Г",
         '•' | '·' => "*",
         _ => return None,
     })
@@ -402,6 +424,76 @@ const WPC1252: [char; 128] = [
     '\u{f8}', '\u{f9}', '\u{fa}', '\u{fb}', '\u{fc}', '\u{fd}', '\u{fe}', '\u{ff}', // 0xF8
 ];
 
+/// PC866 (Cyrillic DOS), from Python's `cp866` codec.
+const PC866: [char; 128] = [
+    '\u{410}', '\u{411}', '\u{412}', '\u{413}', '\u{414}', '\u{415}', '\u{416}',
+    '\u{417}', // 0x80
+    '\u{418}', '\u{419}', '\u{41a}', '\u{41b}', '\u{41c}', '\u{41d}', '\u{41e}',
+    '\u{41f}', // 0x88
+    '\u{420}', '\u{421}', '\u{422}', '\u{423}', '\u{424}', '\u{425}', '\u{426}',
+    '\u{427}', // 0x90
+    '\u{428}', '\u{429}', '\u{42a}', '\u{42b}', '\u{42c}', '\u{42d}', '\u{42e}',
+    '\u{42f}', // 0x98
+    '\u{430}', '\u{431}', '\u{432}', '\u{433}', '\u{434}', '\u{435}', '\u{436}',
+    '\u{437}', // 0xA0
+    '\u{438}', '\u{439}', '\u{43a}', '\u{43b}', '\u{43c}', '\u{43d}', '\u{43e}',
+    '\u{43f}', // 0xA8
+    '\u{2591}', '\u{2592}', '\u{2593}', '\u{2502}', '\u{2524}', '\u{2561}', '\u{2562}',
+    '\u{2556}', // 0xB0
+    '\u{2555}', '\u{2563}', '\u{2551}', '\u{2557}', '\u{255d}', '\u{255c}', '\u{255b}',
+    '\u{2510}', // 0xB8
+    '\u{2514}', '\u{2534}', '\u{252c}', '\u{251c}', '\u{2500}', '\u{253c}', '\u{255e}',
+    '\u{255f}', // 0xC0
+    '\u{255a}', '\u{2554}', '\u{2569}', '\u{2566}', '\u{2560}', '\u{2550}', '\u{256c}',
+    '\u{2567}', // 0xC8
+    '\u{2568}', '\u{2564}', '\u{2565}', '\u{2559}', '\u{2558}', '\u{2552}', '\u{2553}',
+    '\u{256b}', // 0xD0
+    '\u{256a}', '\u{2518}', '\u{250c}', '\u{2588}', '\u{2584}', '\u{258c}', '\u{2590}',
+    '\u{2580}', // 0xD8
+    '\u{440}', '\u{441}', '\u{442}', '\u{443}', '\u{444}', '\u{445}', '\u{446}',
+    '\u{447}', // 0xE0
+    '\u{448}', '\u{449}', '\u{44a}', '\u{44b}', '\u{44c}', '\u{44d}', '\u{44e}',
+    '\u{44f}', // 0xE8
+    '\u{401}', '\u{451}', '\u{404}', '\u{454}', '\u{407}', '\u{457}', '\u{40e}',
+    '\u{45e}', // 0xF0
+    '\u{b0}', '\u{2219}', '\u{b7}', '\u{221a}', '\u{2116}', '\u{a4}', '\u{25a0}',
+    '\u{a0}', // 0xF8
+];
+
+/// WPC1251 (Windows Cyrillic), from Python's `cp1251` codec (0x98 is unassigned).
+const WPC1251: [char; 128] = [
+    '\u{402}', '\u{403}', '\u{201a}', '\u{453}', '\u{201e}', '\u{2026}', '\u{2020}',
+    '\u{2021}', // 0x80
+    '\u{20ac}', '\u{2030}', '\u{409}', '\u{2039}', '\u{40a}', '\u{40c}', '\u{40b}',
+    '\u{40f}', // 0x88
+    '\u{452}', '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}', '\u{2022}', '\u{2013}',
+    '\u{2014}', // 0x90
+    '\0', '\u{2122}', '\u{459}', '\u{203a}', '\u{45a}', '\u{45c}', '\u{45b}',
+    '\u{45f}', // 0x98
+    '\u{a0}', '\u{40e}', '\u{45e}', '\u{408}', '\u{a4}', '\u{490}', '\u{a6}',
+    '\u{a7}', // 0xA0
+    '\u{401}', '\u{a9}', '\u{404}', '\u{ab}', '\u{ac}', '\u{ad}', '\u{ae}', '\u{407}', // 0xA8
+    '\u{b0}', '\u{b1}', '\u{406}', '\u{456}', '\u{491}', '\u{b5}', '\u{b6}', '\u{b7}', // 0xB0
+    '\u{451}', '\u{2116}', '\u{454}', '\u{bb}', '\u{458}', '\u{405}', '\u{455}',
+    '\u{457}', // 0xB8
+    '\u{410}', '\u{411}', '\u{412}', '\u{413}', '\u{414}', '\u{415}', '\u{416}',
+    '\u{417}', // 0xC0
+    '\u{418}', '\u{419}', '\u{41a}', '\u{41b}', '\u{41c}', '\u{41d}', '\u{41e}',
+    '\u{41f}', // 0xC8
+    '\u{420}', '\u{421}', '\u{422}', '\u{423}', '\u{424}', '\u{425}', '\u{426}',
+    '\u{427}', // 0xD0
+    '\u{428}', '\u{429}', '\u{42a}', '\u{42b}', '\u{42c}', '\u{42d}', '\u{42e}',
+    '\u{42f}', // 0xD8
+    '\u{430}', '\u{431}', '\u{432}', '\u{433}', '\u{434}', '\u{435}', '\u{436}',
+    '\u{437}', // 0xE0
+    '\u{438}', '\u{439}', '\u{43a}', '\u{43b}', '\u{43c}', '\u{43d}', '\u{43e}',
+    '\u{43f}', // 0xE8
+    '\u{440}', '\u{441}', '\u{442}', '\u{443}', '\u{444}', '\u{445}', '\u{446}',
+    '\u{447}', // 0xF0
+    '\u{448}', '\u{449}', '\u{44a}', '\u{44b}', '\u{44c}', '\u{44d}', '\u{44e}',
+    '\u{44f}', // 0xF8
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -445,6 +537,39 @@ mod tests {
         assert_eq!(CodePage::for_language("en"), CodePage::Pc437);
         assert_eq!(CodePage::Pc852.missing("Zażółć gęślą jaźń"), 0);
         assert_eq!(CodePage::Pc858.missing("Blåbærgrød Straße"), 0);
+        assert_eq!(CodePage::for_language("uk-UA"), CodePage::Wpc1251);
+        assert_eq!(CodePage::for_language("ru"), CodePage::Pc866);
+        let ukrainian = "Ґанок, їжак, єнот і Україна";
+        assert_eq!(CodePage::Wpc1251.missing(ukrainian), 0);
+    }
+
+    #[test]
+    fn cyrillic_exact_bytes_and_back() {
+        // "Ваш номер" in WPC1251 (ESC t 46) and PC866 (ESC t 17).
+        let text = "Ваш номер - Її";
+        let w = CodePage::Wpc1251.encode(text);
+        assert_eq!(
+            w,
+            [
+                0xC2, 0xE0, 0xF8, 0x20, 0xED, 0xEE, 0xEC, 0xE5, 0xF0, 0x20, 0x2D, 0x20, 0xAF, 0xBF
+            ]
+        );
+        assert_eq!(CodePage::Wpc1251.decode(&w), text);
+        let d = CodePage::Pc866.encode(text);
+        assert_eq!(
+            d,
+            [
+                0x82, 0xA0, 0xE8, 0x20, 0xAD, 0xAE, 0xAC, 0xA5, 0xE0, 0x20, 0x2D, 0x20, 0xF4, 0xF5
+            ]
+        );
+        assert_eq!(CodePage::Pc866.decode(&d), text);
+        // PC866 lacks і and ґ: the letters of the same shape stand in.
+        assert_eq!(
+            CodePage::Pc866.decode(&CodePage::Pc866.encode("Київ і ґанок")),
+            "Київ i ганок"
+        );
+        assert_eq!(CodePage::Pc866.escpos_number(), 17);
+        assert_eq!(CodePage::Wpc1251.escpos_number(), 46);
     }
 
     #[test]

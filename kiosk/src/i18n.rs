@@ -16,6 +16,7 @@ pub const LANGUAGES: &[(&str, &str)] = &[
     ("pl", include_str!("../../i18n/pl/print.ftl")),
     ("da", include_str!("../../i18n/da/print.ftl")),
     ("de", include_str!("../../i18n/de/print.ftl")),
+    ("uk", include_str!("../../i18n/uk/print.ftl")),
 ];
 
 /// The printed labels of one ticket, already filled in.
@@ -107,6 +108,10 @@ mod tests {
         assert_eq!(people("pl", 22), "Przed Tobą czekają 22 osoby");
         assert_eq!(people("da-DK", 2), "2 personer foran dig");
         assert_eq!(people("de", 1), "1 Person vor Ihnen");
+        assert_eq!(people("uk", 1), "Перед вами 1 особа");
+        assert_eq!(people("uk", 3), "Перед вами 3 особи");
+        assert_eq!(people("uk", 5), "Перед вами 5 осіб");
+        assert_eq!(people("uk", 21), "Перед вами 21 особа");
         assert_eq!(
             labels("pl", None, Some(12)).estimated_wait.unwrap(),
             "Przewidywany czas oczekiwania: 12 min"

@@ -344,6 +344,11 @@ pub fn sample(language: &str, width: PaperWidth, code_page: Option<CodePage>) ->
             "Pas og kørekort",
             "Følg skærmen - vi kalder dit nummer.",
         ),
+        "uk" => (
+            "Міська рада Львова",
+            "Паспорти й ID-картки",
+            "Стежте за екраном - ми викличемо ваш номер.",
+        ),
         "de" => (
             "Bürgeramt Müllheim",
             "Führerscheinstelle",

@@ -145,6 +145,46 @@ fn polish_in_pc852() {
 }
 
 #[test]
+fn ukrainian_in_wpc1251_and_pc866() {
+    for width in [PaperWidth::Mm58, PaperWidth::Mm80] {
+        let t = layout::sample("uk", width, None);
+        assert_eq!(t.code_page, CodePage::Wpc1251);
+        let bytes = encode(&t);
+        assert!(bytes.windows(3).any(|w| w == [0x1B, 0x74, 46]));
+        // "Ваш" is C2 E0 F8 in WPC1251.
+        assert!(bytes.windows(3).any(|w| w == [0xC2, 0xE0, 0xF8]), "Ваш");
+        let text = text_of(&bytes);
+        assert!(text.contains("Міська рада Львова"), "{text}");
+        assert!(text.contains("Ваш номер"), "{text}");
+        assert!(text.contains("Перед вами 3 особи"), "{text}");
+        assert!(text.contains("Стежте за екраном - ми"), "{text}");
+        assert!(!text.contains('\u{FFFD}'), "{text}");
+        assert!(
+            text.lines()
+                .all(|l| l.starts_with("[QR") || !l.contains('?')),
+            "{text}"
+        );
+        assert!(bytes.windows(3).any(|w| w == b" - "));
+        no_utf8_of(&bytes, "ВашномерїєіґМЛ");
+    }
+    // A printer with PC866 only: і prints as the Latin i of the same shape.
+    let bytes = encode(&layout::sample(
+        "uk",
+        PaperWidth::Mm80,
+        Some(CodePage::Pc866),
+    ));
+    assert!(bytes.windows(3).any(|w| w == [0x1B, 0x74, 17]));
+    let text = text_of(&bytes);
+    assert!(text.contains("Мiська рада Львова"), "{text}");
+    assert!(text.contains("Перед вами 3 особи"), "{text}");
+    assert!(
+        text.lines()
+            .all(|l| l.starts_with("[QR") || !l.contains('?')),
+        "{text}"
+    );
+}
+
+#[test]
 fn danish_and_german_in_pc858() {
     let da = encode(&layout::sample("da", PaperWidth::Mm80, None));
     let text = text_of(&da);
