@@ -226,7 +226,7 @@ test('kiosk check-in: typed code gives an appointment ticket; scanning again sho
   await page.keyboard.press('Enter');
   await page.locator('#screen-error').waitFor({ state: 'visible' });
   assert.equal(await page.locator('#error-title').textContent(), 'Sorry, we could not check you in');
-  assert.match(await page.locator('#error-text').textContent(), /appointment not found/);
+  assert.match(await page.locator('#error-text').textContent(), /No appointment was found with this code/);
   await tap(page.locator('#screen-error [data-action="start"]'));
   await page.locator('#screen-start').waitFor({ state: 'visible' });
   assert.deepEqual(errors, []);

@@ -13,13 +13,87 @@
 //
 // Times are shown as the office's local times, as the server lists them:
 // a visitor booking from abroad books the office's 09:00.
+//
+// Texts are i18n/<lang>/book.ftl (web/common/i18n.js) in the office's
+// languages: the browser's language when the office offers it (or the
+// booking's own language), else the office's first; a switcher in the bar
+// changes it. Server refusals are shown by their status in the visitor's
+// language, never as the server's English message.
 
-import { api } from '/common/api.js';
-import { $ } from '/common/dom.js';
+import { api, ApiError } from '/common/api.js';
+import { $, el, storageGet, storageSet } from '/common/dom.js';
+import { Translator } from '/common/i18n.js';
 
 const params = new URLSearchParams(location.search);
+const LANG_KEY = 'waitwell.ticket.lang';
+const texts = new Translator('book');
 
-const state = { info: null, service: null, slot: null, booking: null };
+const state = { info: null, service: null, slot: null, booking: null, languages: [], lang: 'en' };
+
+function t(id, vars) {
+  return texts.t(id, vars, state.lang) || '';
+}
+
+/** The language this visitor chose last time, as a list (maybe empty). */
+function remembered() {
+  const lang = storageGet(LANG_KEY);
+  return lang ? [lang] : [];
+}
+
+/** Loads the office's languages, picks one and shows the switcher. */
+async function setLanguages(offered, preferred) {
+  for (const l of ['en'].concat(offered)) {
+    try { await texts.load(l); } catch (e) { /* offline: English stays */ }
+  }
+  state.languages = texts.usable(offered);
+  const browser = (navigator.language || 'en').split('-')[0];
+  const wanted = [storageGet(LANG_KEY), preferred, browser].find((l) => l && state.languages.includes(l));
+  state.lang = wanted || state.languages[0] || 'en';
+  renderLanguages();
+  applyTexts();
+}
+
+function renderLanguages() {
+  const box = $('languages');
+  if (state.languages.length < 2) {
+    box.replaceChildren();
+    return;
+  }
+  box.replaceChildren(...state.languages.map((lang) => {
+    const b = el('button', { type: 'button', lang, text: texts.t('language-name', null, lang), 'aria-pressed': String(lang === state.lang) });
+    b.addEventListener('click', () => {
+      state.lang = lang;
+      storageSet(LANG_KEY, lang);
+      renderLanguages();
+      applyTexts();
+      rerender();
+    });
+    return b;
+  }));
+}
+
+function applyTexts() {
+  texts.lang = state.lang;
+  texts.apply();
+  document.title = `${t('page-title')} – Waitwell`;
+}
+
+/** Texts the page wrote itself, again in the new language. */
+function rerender() {
+  if (state.booking) renderBooking(state.booking);
+  else if (state.info) {
+    renderServices();
+    if (!$('times').hidden) findTimes();
+  }
+}
+
+/** The visitor's words for a failure. */
+function failure(e) {
+  if (!(e instanceof ApiError)) return t('offline');
+  if (e.status === 404) return t('not-found');
+  if (e.status === 409) return t('slot-taken');
+  return t('failed');
+}
 
 function showOnly(id) {
   for (const s of ['loading', 'booking', 'confirmation']) $(s).hidden = s !== id;
@@ -31,8 +105,7 @@ function problem(text) {
 }
 
 function serviceName(s) {
-  const lang = (navigator.language || 'en').split('-')[0];
-  return (s.names && s.names[lang]) || s.name;
+  return (s.names && s.names[state.lang]) || s.name;
 }
 
 function formatCode(code) {
@@ -44,22 +117,30 @@ function formatCode(code) {
 async function startBooking(branchId) {
   const info = await api(null, 'GET', `/api/v1/public/branches/${encodeURIComponent(branchId)}/booking`);
   state.info = info;
+  await setLanguages(info.languages || [], null);
   $('office').textContent = info.branch_name;
-  const box = $('services');
-  box.replaceChildren();
-  for (const s of info.services) {
-    const input = Object.assign(document.createElement('input'), { type: 'radio', name: 'service', value: String(s.id), required: true });
-    input.dataset.code = s.code;
-    const label = document.createElement('label');
-    label.append(input, document.createTextNode(serviceName(s)));
-    box.append(label);
-  }
+  renderServices();
   $('no-services').hidden = info.services.length > 0;
   $('find').disabled = info.services.length === 0;
   $('day').min = info.today;
   $('day').max = info.last_day;
   $('day').value = info.today;
   showOnly('booking');
+}
+
+function renderServices() {
+  const chosen = document.querySelector('input[name="service"]:checked');
+  const keep = chosen ? chosen.value : null;
+  const box = $('services');
+  box.replaceChildren();
+  for (const s of state.info.services) {
+    const input = Object.assign(document.createElement('input'), { type: 'radio', name: 'service', value: String(s.id), required: true });
+    input.dataset.code = s.code;
+    input.checked = String(s.id) === keep;
+    const label = document.createElement('label');
+    label.append(input, document.createTextNode(serviceName(s)));
+    box.append(label);
+  }
 }
 
 async function findTimes() {
@@ -74,7 +155,7 @@ async function findTimes() {
   try {
     slots = await api(null, 'GET', `/api/v1/public/branches/${state.info.branch_id}/slots?service_id=${state.service.id}&day=${encodeURIComponent(day)}`);
   } catch (e) {
-    problem(e.message);
+    problem(failure(e));
     $('times').hidden = true;
     return;
   }
@@ -86,7 +167,7 @@ async function findTimes() {
     b.setAttribute('aria-pressed', 'false');
     if (slot.available <= 0) {
       b.disabled = true;
-      b.setAttribute('aria-label', `${slot.time}, fully booked`);
+      b.setAttribute('aria-label', t('fully-booked', { time: slot.time }));
     }
     b.addEventListener('click', () => chooseSlot(slot, b, day));
     box.append(b);
@@ -106,8 +187,7 @@ function chooseSlot(slot, button, day) {
 async function bookSlot() {
   problem('');
   const body = { service_id: state.service.id, start: state.slot.start };
-  const lang = (navigator.language || '').split('-')[0];
-  if (state.info.languages.includes(lang)) body.language = lang;
+  if (state.info.languages.includes(state.lang)) body.language = state.lang;
   const phone = $('phone').value.trim();
   const email = $('email').value.trim();
   if (phone) body.contact_phone = phone;
@@ -118,8 +198,9 @@ async function bookSlot() {
     history.replaceState(null, '', `/book/?code=${booking.code}`);
     renderBooking(booking);
   } catch (e) {
-    problem(e.message);
+    const text = failure(e);
     if (e.status === 409) await findTimes();
+    problem(text);
   } finally {
     $('book').disabled = false;
   }
@@ -127,17 +208,10 @@ async function bookSlot() {
 
 // ---------- one booking ----------
 
-const STATUS_TEXT = {
-  booked: 'Booked',
-  cancelled: 'Cancelled',
-  checked_in: 'Checked in',
-  missed: 'Missed (nobody checked in)',
-};
-
 function renderBooking(b) {
   state.booking = b;
   $('office').textContent = b.branch_name;
-  $('status').textContent = STATUS_TEXT[b.status] || b.status;
+  $('status').textContent = t(`status-${b.status}`) || b.status;
   $('status').dataset.status = b.status;
   $('c-service').textContent = b.service_name;
   $('c-date').textContent = b.date;
@@ -155,18 +229,20 @@ function renderBooking(b) {
   $('qr').src = `/api/v1/public/appointments/${encodeURIComponent(b.code)}/qr.svg`;
   $('page-link').href = b.page_url;
   $('cancel').hidden = b.status !== 'booked';
-  showOnly('confirmation');
-  $('confirmation-title').focus();
+  if ($('confirmation').hidden) {
+    showOnly('confirmation');
+    $('confirmation-title').focus();
+  }
 }
 
 async function cancelBooking() {
   if (!state.booking) return;
-  if (!window.confirm('Cancel this appointment?')) return;
+  if (!window.confirm(t('cancel-confirm'))) return;
   problem('');
   try {
     renderBooking(await api(null, 'POST', `/api/v1/public/appointments/${encodeURIComponent(state.booking.code)}/cancel`));
   } catch (e) {
-    problem(e.message);
+    problem(failure(e));
   }
 }
 
@@ -180,16 +256,21 @@ async function start() {
     const code = params.get('code');
     const branch = params.get('branch');
     if (code) {
-      renderBooking(await api(null, 'GET', `/api/v1/public/appointments/${encodeURIComponent(code)}`));
+      const booking = await api(null, 'GET', `/api/v1/public/appointments/${encodeURIComponent(code)}`);
+      await setLanguages(booking.languages || [], booking.language);
+      renderBooking(booking);
     } else if (branch) {
       await startBooking(branch);
     } else {
+      await setLanguages(remembered(), null);
       showOnly(null);
-      problem('Open this page from your office\'s booking link (/book/?branch=…).');
+      problem(t('no-branch'));
     }
   } catch (e) {
+    // No office to offer its languages: the visitor's last choice.
+    await setLanguages(remembered(), null).catch(() => {});
     showOnly(null);
-    problem(e.status === 404 ? 'This booking or office does not exist.' : e.message);
+    problem(failure(e));
   }
 }
 

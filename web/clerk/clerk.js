@@ -331,7 +331,7 @@ function renderQueue(view) {
       el('td', { class: 'num' },
         el('span', { class: 'number', text: w.number }),
         priorityMark(w.priority),
-        el('span', { class: 'svc', text: serviceLabel(w.service_id) })),
+        el('span', { class: 'svc', text: serviceLabel(w.service_id), title: serviceLabel(w.service_id) })),
       el('td', { class: over ? 'waited over' : 'waited' },
         since(w.queued_at),
         over ? el('span', { class: 'visually-hidden', text: ' (over the service standard)' }) : null),
@@ -356,7 +356,7 @@ function renderQueue(view) {
       class: 'small',
       'aria-label': `Call ${t.number} back from park`,
       text: 'Call…',
-      onclick: () => openCallDialog({ id: t.id, number: t.number }, 'return from park'),
+      onclick: () => openCallDialog({ id: t.id, number: t.number, parked: true }, 'return from park'),
     })));
   $('parked-list').replaceChildren(...parked);
   show('parked-empty', parked.length === 0);
@@ -396,8 +396,9 @@ async function refreshQueue() {
     const view = await call('GET', `/api/v1/branches/${app.branchId}/queue?desk_id=${deskId}`);
     app.clockOffset = view.generated_at - Math.round((sent + Date.now()) / 2);
     if (deskId === app.deskId) renderQueue(view);
+    listProblem('');
   } catch (err) {
-    if (err.status !== 401) alertMessage(`Could not load the waiting list: ${err.message}`);
+    if (err.status !== 401) listProblem(`Could not load the waiting list: ${err.message}`);
   } finally {
     app.queueInFlight = false;
     if (app.queueAgain) {
@@ -439,18 +440,38 @@ const LABELS = {
   close: 'Close',
 };
 
+// The alert area holds two problems at once: the last failed action and
+// a failing waiting-list refresh. The refresh that follows a failed action
+// must not replace the failure the clerk has to read.
+const problems = { action: '', list: '' };
+
+function showProblems() {
+  alertMessage([problems.action, problems.list].filter(Boolean).join(' '));
+}
+
+function actionProblem(text) {
+  problems.action = text;
+  showProblems();
+}
+
+function listProblem(text) {
+  if (problems.list === text) return;
+  problems.list = text;
+  showProblems();
+}
+
 async function perform(action, body, describe) {
   if (app.busy.has(action)) return;
   app.busy.add(action);
   const deskId = app.deskId;
   try {
     const result = await call('POST', `/api/v1/desks/${deskId}/${action}`, body);
-    alertMessage('');
+    actionProblem('');
     notice(describe(result));
     return result;
   } catch (err) {
     if (err.status !== 401) {
-      alertMessage(`${LABELS[action] || action} failed: ${err.message}${err.status === 409 ? ' The page has been brought up to date.' : ''}`);
+      actionProblem(`${LABELS[action] || action} failed: ${err.message}${err.status === 409 ? ' The page has been brought up to date.' : ''}`);
       refreshQueueSoon();
     }
     return undefined;
@@ -524,7 +545,10 @@ async function submitCall() {
   try {
     const r = await call('POST', `/api/v1/desks/${app.deskId}/call`, { ticket_id: ticket.id, reason });
     alertMessage('');
-    notice(`Called ${r.number} out of turn. The call and its reason are recorded.`);
+    // A call back from park is not out of turn (the server does not count it so).
+    notice(ticket.parked
+      ? `Called ${r.number} back from park.`
+      : `Called ${r.number} out of turn. The call and its reason are recorded.`);
   } catch (err) {
     if (err.status === 401) return;
     let text = `Could not call ${ticket.number}: ${err.message}`;

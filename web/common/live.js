@@ -116,6 +116,10 @@ export class LiveConnection {
     this.status('connecting');
     const ws = new WebSocket(this.url());
     this.ws = ws;
+    // Open means the server accepted the token and streams from here on:
+    // live now, not at the next event (a resumed stream may send nothing
+    // but heartbeats for a long while).
+    ws.onopen = () => this.status('live');
     ws.onmessage = (ev) => this.receive(ev.data);
     ws.onclose = () => this.retry();
     ws.onerror = () => ws.close();
@@ -151,7 +155,10 @@ export class LiveConnection {
       // A heartbeat's `head` is the branch's latest seq in the database:
       // a client still behind it missed events and resumes.
       if (msg.prev_seq !== this.lastSent || (msg.head != null && msg.head > msg.seq)) this.ws.close();
-      else this.lastSeq = msg.seq;
+      else {
+        this.lastSeq = msg.seq;
+        this.status('live');
+      }
       return;
     }
     if (this.lastSent != null && msg.prev_seq !== this.lastSent) {

@@ -30,6 +30,7 @@ import { api, send, serverClockOffset } from '/common/api.js';
 import { $, el } from '/common/dom.js';
 import { deviceToken, deviceIdentity } from '/common/device.js';
 import { chime, ROOM } from '/common/chime.js';
+import { Translator } from '/common/i18n.js';
 
 const TOKEN_KEY = 'waitwell.display.token';
 /** Settings and the server's clock are re-read this often. */
@@ -42,6 +43,9 @@ const HIGHLIGHT_MS = 8000;
 const MAX_QUEUED = 6;
 const PREVIOUS = { standard: 7, 'calls-only': 7 };
 const LAYOUTS = ['standard', 'calls-only'];
+/** With more services than the queue panel holds, each page of rows shows
+ *  this long before the next one (`?rotate=N` sets N seconds, for tests). */
+const ROTATE_MS = (Number(new URLSearchParams(location.search).get('rotate')) || 10) * 1000;
 const AUDIO = ['speech', 'server', 'off'];
 
 const app = {
@@ -51,11 +55,12 @@ const app = {
   rawConfig: null,
   config: null,
   live: null,
-  messages: new Map(), // language -> message map (or null when missing)
+  texts: new Translator('display'), // i18n/<lang>/display.ftl
   clockOffset: 0, // server time minus local time, ms
   highlightTimer: null,
   previousKey: '',
   formatters: null, // { lang, timeZone, time, date }
+  servicePage: 0, // the page of service rows shown (see paginateServices)
 };
 
 // ---------- token and settings ----------
@@ -95,48 +100,36 @@ function baseLanguage(lang) {
   return lang.split('-')[0].toLowerCase();
 }
 
-/** Loads the message maps of `languages` (and English, the fallback). */
+/** Loads the texts of `languages` (and English, the fallback); true when
+ *  something new arrived. A language that failed to load is tried again
+ *  at the next refresh. */
 async function loadMessages(languages) {
   const wanted = ['en'].concat(languages.map(baseLanguage));
   let loaded = false;
   for (const lang of wanted) {
-    if (app.messages.has(lang)) continue;
-    let map = null;
+    if (app.texts.maps.has(lang)) continue;
     try {
-      const res = await fetch(`i18n/${lang}.json`);
-      if (res.ok) map = await res.json();
-    } catch (e) {
-      map = undefined; // network trouble: try again at the next refresh
-    }
-    if (map !== undefined) {
-      app.messages.set(lang, map);
+      await app.texts.load(lang);
       loaded = true;
+    } catch (e) {
+      // network trouble: try again at the next refresh
     }
   }
   return loaded;
 }
 
-/** The message map of a language, or null when there is none. */
-function messagesOf(lang) {
-  return app.messages.get(baseLanguage(lang)) || null;
-}
-
 /** A screen text in the display's first language (English as fallback). */
 function t(key, vars) {
-  const own = messagesOf(app.config.languages[0]);
-  const en = app.messages.get('en');
-  const text = (own && own[key]) || (en && en[key]) || key;
-  return fill(text, vars);
-}
-
-function fill(text, vars) {
-  return text.replace(/\{(\w+)\}/g, (m, name) => (vars && vars[name] != null ? String(vars[name]) : m));
+  app.texts.lang = baseLanguage(app.config.languages[0]);
+  const text = app.texts.t(key, vars);
+  return text == null ? key : text;
 }
 
 function applyLabels() {
+  app.texts.lang = baseLanguage(app.config.languages[0]);
+  app.texts.apply();
+  // The tag as configured (pl-PL), for the browser's hyphenation and voice.
   document.documentElement.lang = app.config.languages[0];
-  const nodes = document.querySelectorAll('[data-i18n]');
-  for (let i = 0; i < nodes.length; i++) setText(nodes[i], t(nodes[i].getAttribute('data-i18n')));
 }
 
 // ---------- rendering ----------
@@ -217,6 +210,42 @@ function renderServices(services) {
     setText(row.cells[3], formatWait(s));
     row.classList.toggle('closed', !s.open_desks);
   });
+  paginateServices();
+}
+
+/**
+ * Shows as many service rows as the queue panel holds and, when that is
+ * not all of them, turns the pages every ROTATE_MS so that every service
+ * appears in turn (the page number shows "2 / 3"). Rows are measured, not
+ * counted, so long names, large text and any screen size are covered.
+ */
+function paginateServices() {
+  const table = $('services');
+  const rows = Array.from(table.tBodies[0].rows);
+  const indicator = $('services-page');
+  for (const row of rows) row.hidden = false;
+  const panel = table.parentNode;
+  const style = getComputedStyle(panel);
+  const room = panel.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom)
+    - table.tHead.offsetHeight - indicator.offsetHeight;
+  const rowHeight = rows.length ? Math.max(1, rows[0].offsetHeight) : 1;
+  const perPage = Math.max(1, Math.floor(room / rowHeight));
+  const pages = Math.max(1, Math.ceil(rows.length / perPage));
+  if (app.servicePage >= pages) app.servicePage = 0;
+  rows.forEach((row, i) => {
+    row.hidden = Math.floor(i / perPage) !== app.servicePage;
+  });
+  table.setAttribute('data-pages', String(pages));
+  table.setAttribute('data-page', String(app.servicePage + 1));
+  indicator.hidden = pages < 2;
+  setText(indicator, pages < 2 ? '' : `${app.servicePage + 1} / ${pages}`);
+}
+
+function turnServicePage() {
+  const pages = Number($('services').getAttribute('data-pages')) || 1;
+  if (pages < 2) return;
+  app.servicePage = (app.servicePage + 1) % pages;
+  paginateServices();
 }
 
 function render() {
@@ -306,14 +335,15 @@ export function spokenNumber(number) {
 
 /** The announcement of a call in a language, or null without a translation. */
 export function announcementText(call, lang) {
-  const map = messagesOf(lang);
-  if (!map) return null;
+  const own = baseLanguage(lang);
+  if (!app.texts.has(own)) return null;
   const name = call.desk_name || '';
   // "Desk 5" -> "desk 5" in the language; other names are read as they are.
   const numbered = /^\D*?(\d+)\s*$/.exec(name);
-  const phrase = numbered ? map.announce : map.announce_named;
-  if (!phrase) return null;
-  return fill(phrase, { number: spokenNumber(call.number), desk: numbered ? numbered[1] : name });
+  const map = app.texts.maps.get(own);
+  const id = numbered ? 'announce' : 'announce_named';
+  if (map[id] == null) return null;
+  return app.texts.t(id, { number: spokenNumber(call.number), desk: numbered ? numbered[1] : name }, own);
 }
 
 function wait(ms) {
@@ -618,6 +648,8 @@ async function main() {
   applyLabels();
   startLive();
   setInterval(refresh, REFRESH_MS);
+  setInterval(turnServicePage, ROTATE_MS);
+  window.addEventListener('resize', paginateServices);
 }
 
 // For tests and for debugging on a TV: the page's parts, read-only use.

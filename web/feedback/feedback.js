@@ -7,42 +7,33 @@
 // Ratings by number go to POST /api/v1/branches/{id}/feedback with the
 // kiosk token; a scanned address carries the ticket's public token and
 // goes to the ticket page's own endpoint. Texts are the ticket page's
-// translations (web/ticket/i18n/), in the branch's languages.
+// translations (i18n/<lang>/ticket.ftl), in the branch's languages.
 
 import { request, ApiError } from '/common/api.js';
 import { $, el } from '/common/dom.js';
 import { deviceToken, deviceIdentity } from '/common/device.js';
 import { fillRatingFields, readRating, CHOOSE_RATING } from '/common/rating.js';
+import { Translator } from '/common/i18n.js';
 
 const TOKEN_KEY = 'waitwell.feedback.token';
 const RESET_MS = 5000;
 const IDLE_MS = 60000;
 
-const state = { token: null, branch: null, lang: null, texts: {}, names: new Map(), resetTimer: null, idleTimer: null };
+const state = { token: null, branch: null, lang: null, names: new Map(), resetTimer: null, idleTimer: null };
+const texts = new Translator('ticket');
 
 function t(id) {
-  return state.texts[id] !== undefined ? state.texts[id] : null;
-}
-
-async function loadTexts(lang) {
-  const res = await fetch(`/api/v1/i18n/ticket/${encodeURIComponent(lang)}`);
-  if (!res.ok) return null;
-  return res.json();
+  return texts.t(id, null, state.lang);
 }
 
 function applyTexts() {
-  document.documentElement.lang = state.lang;
-  for (const el of document.querySelectorAll('[data-i18n]')) {
-    const text = t(el.dataset.i18n);
-    if (text !== null) el.textContent = text;
-  }
+  texts.lang = state.lang;
+  texts.apply();
 }
 
 async function setLang(lang) {
-  const texts = await loadTexts(lang);
-  if (!texts) return;
+  if (!(await texts.load(lang))) return;
   state.lang = lang;
-  state.texts = texts;
   applyTexts();
   for (const b of $('languages').children) b.setAttribute('aria-pressed', String(b.lang === lang));
 }
@@ -74,7 +65,9 @@ function thank() {
 
 async function send(ev) {
   ev.preventDefault();
-  const raw = $('number').value.trim();
+  const typed = $('number').value.trim();
+  // "A 003", "a-003": the number as printed, however it was typed.
+  const raw = /[?&]t=/.test(typed) ? typed : typed.replace(/[\s\-\u2010-\u2015.]/g, '').toUpperCase();
   const body = readRating($('feedback'));
   if (!raw) {
     $('error').textContent = t('tablet-not-found') || 'Please type your ticket number.';
@@ -136,9 +129,9 @@ async function start() {
   $('office').textContent = state.branch.name;
   const langs = state.branch.languages.length ? state.branch.languages : ['en'];
   for (const lang of langs) {
-    const texts = await loadTexts(lang);
-    if (!texts) continue;
-    const b = el('button', { type: 'button', lang, text: texts['language-name'] || lang });
+    const map = await texts.load(lang);
+    if (!map) continue;
+    const b = el('button', { type: 'button', lang, text: map['language-name'] || lang });
     b.addEventListener('click', () => { touched(); setLang(lang); });
     $('languages').append(b);
   }

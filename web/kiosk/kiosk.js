@@ -26,16 +26,24 @@
 // shows the same ticket again, so a retry after a network error is safe
 // without an Idempotency-Key.
 //
+// Accessibility options, at the bottom of every screen: "Read aloud" speaks
+// each screen's heading, text and choices, and the ticket, in the chosen
+// language with the browser's voices (Web Speech); high contrast; large
+// text; and a low-reach layout that moves every control into the lower two
+// thirds of the screen. They last for one visitor: the end of the
+// interaction (Done, or the idle timeout) turns them off again.
+//
 // Opened once as /kiosk/?token=<kiosk device token>; the token is kept in
 // localStorage (web/common/device.js), so later /kiosk/ is enough.
 //
-// Texts come from web/kiosk/i18n/{lang}.ftl, formatted by the server
-// (GET /api/v1/i18n/kiosk/{lang}?ahead=N&wait_min=M) so plural forms are
-// right in every language without a Fluent parser here.
+// Texts come from i18n/{lang}/kiosk.ftl through web/common/i18n.js,
+// formatted by the server (GET /api/v1/i18n/kiosk/{lang}?ahead=N&wait_min=M)
+// so plural forms are right in every language without a Fluent parser here.
 
 import { api, ApiError } from '/common/api.js';
 import { $, el } from '/common/dom.js';
 import { deviceToken, deviceIdentity } from '/common/device.js';
+import { Translator, loadTexts } from '/common/i18n.js';
 
 const TOKEN_KEY = 'waitwell.kiosk.token';
 const params = new URLSearchParams(location.search);
@@ -50,13 +58,26 @@ const TAP_GUARD_MS = 450;
 const RETRY_DELAYS_MS = [500, 1000, 2000, 4000];
 /** Branch and services are re-read this often (on the start screen). */
 const REFRESH_MS = 5 * 60 * 1000;
+/** The server is asked whether it answers this often; while it does not,
+ *  the kiosk shows its out-of-order notice instead of letting visitors tap
+ *  through to an error (`?health=N` sets N seconds, for tests). */
+const HEALTH_MS = (Number(params.get('health')) || 10) * 1000;
+/** Server refusals the kiosk explains in the visitor's language, by the
+ *  error body's `reason`; any other refusal gets the general message. */
+const REASON_MESSAGES = {
+  service_unavailable: 'error-service-unavailable',
+  appointment_not_found: 'error-appointment-not-found',
+};
+/** Choices on one screen beyond which they go into two and then three
+ *  columns, so that every one fits without scrolling. */
+const MANY_CHOICES = [5, 10];
 
 const state = {
   token: null,
   branch: null,
   services: [],
   loadedAt: 0,
-  messages: new Map(), // lang -> {id: text}
+  texts: new Translator('kiosk'), // i18n/<lang>/kiosk.ftl
   lang: 'en',
   screen: 'loading',
   shownAt: 0,
@@ -65,37 +86,26 @@ const state = {
   key: null, // Idempotency-Key of this interaction
   issuing: false,
   lastRequest: null, // {service_id, priority, language} for "Try again"
+  retry: null, // what "Try again" on the error screen does, or null
   idleTimer: null,
+  offline: false, // the server did not answer the last health check
+  a11y: { speech: false, contrast: false, large: false, low: false },
 };
 
 // ---------- texts ----------
 
 function msg(id, lang = state.lang) {
-  const own = state.messages.get(lang);
-  if (own && own[id] !== undefined) return own[id];
-  const en = state.messages.get('en');
-  return en && en[id] !== undefined ? en[id] : null;
+  return state.texts.t(id, null, lang);
 }
 
 function applyTexts() {
-  document.documentElement.lang = state.lang;
-  for (const el of document.querySelectorAll('[data-i18n]')) {
-    const text = msg(el.dataset.i18n);
-    if (text !== null) el.textContent = text;
-  }
-}
-
-async function fetchMessages(lang, args) {
-  const query = args ? '?' + new URLSearchParams(args).toString() : '';
-  const res = await fetch(`/api/v1/i18n/kiosk/${encodeURIComponent(lang)}${query}`);
-  if (!res.ok) return null;
-  return res.json();
+  state.texts.lang = state.lang;
+  state.texts.apply();
 }
 
 /** The branch's languages that have a translation file (English if none). */
 function languages() {
-  const offered = (state.branch && state.branch.languages) || [];
-  const usable = offered.filter((l) => state.messages.has(l));
+  const usable = state.texts.usable((state.branch && state.branch.languages) || []);
   return usable.length ? usable : ['en'];
 }
 
@@ -109,22 +119,33 @@ function show(name) {
     state.shownAt = performance.now();
     const heading = document.querySelector(`#screen-${name} h1`);
     if (heading) heading.focus({ preventScroll: true });
+    speakScreen();
   }
   armIdle();
 }
 
 function armIdle() {
   clearTimeout(state.idleTimer);
-  const passive = ['start', 'loading', 'setup', 'issuing', 'checking'];
+  const passive = ['start', 'loading', 'setup', 'issuing', 'checking', 'offline'];
   if (passive.includes(state.screen)) {
-    // The start screen goes back to the branch's first language.
-    if (state.screen === 'start' && state.lang !== languages()[0]) {
-      state.idleTimer = setTimeout(() => { state.lang = languages()[0]; renderStart(); }, IDLE_MS);
+    // The start screen goes back to the branch's first language, with the
+    // accessibility options off.
+    const options = Object.values(state.a11y).some(Boolean);
+    if (state.screen === 'start' && (state.lang !== languages()[0] || options)) {
+      state.idleTimer = setTimeout(endInteraction, IDLE_MS);
     }
     return;
   }
   const ms = state.screen === 'ticket' ? RESULT_IDLE_MS : IDLE_MS;
-  state.idleTimer = setTimeout(goStart, ms);
+  state.idleTimer = setTimeout(endInteraction, ms);
+}
+
+/** The visitor has gone: the next one starts with the options off. */
+function endInteraction() {
+  setA11y({ speech: false, contrast: false, large: false, low: false });
+  $('a11y-panel').hidden = true;
+  $('a11y-toggle').setAttribute('aria-expanded', 'false');
+  goStart();
 }
 
 /** Ends the interaction: a new visitor starts from scratch. */
@@ -132,6 +153,7 @@ function goStart() {
   state.key = null;
   state.issuing = false;
   state.lastRequest = null;
+  state.retry = null;
   state.category = null;
   state.service = null;
   state.lang = languages()[0];
@@ -140,6 +162,7 @@ function goStart() {
 }
 
 function renderStart() {
+  if (state.offline) { showOffline(); return; }
   applyTexts();
   $('office').textContent = state.branch ? state.branch.name : '';
   const box = $('languages');
@@ -176,6 +199,13 @@ function chooseLanguage(lang) {
   else { state.category = null; renderServices(); }
 }
 
+/** Marks a box of choices as holding many, so the CSS gives it columns. */
+function sizeChoices(box) {
+  const n = box.childElementCount;
+  box.classList.toggle('many', n > MANY_CHOICES[0]);
+  box.classList.toggle('very-many', n > MANY_CHOICES[1]);
+}
+
 function renderCategories() {
   const box = $('categories');
   box.replaceChildren();
@@ -187,6 +217,7 @@ function renderCategories() {
     b.addEventListener('click', guarded(() => { state.category = c; renderServices(); }));
     box.append(b);
   }
+  sizeChoices(box);
   show('category');
 }
 
@@ -201,6 +232,7 @@ function renderServices() {
     b.addEventListener('click', guarded(() => chooseService(s)));
     box.append(b);
   }
+  sizeChoices(box);
   $('no-services').hidden = list.length > 0;
   show('service');
 }
@@ -268,23 +300,41 @@ async function issue(priority) {
   if (!state.key) state.key = newKey();
   state.lastRequest = state.lastRequest || { service_id: state.service.id, priority, language: state.lang };
   const request = state.lastRequest;
+  $('issuing-title').dataset.i18n = 'issuing';
+  $('issuing-title').textContent = msg('issuing') || '';
   $('retrying').textContent = '';
   show('issuing');
   try {
     const ticket = await postRetried(`/api/v1/branches/${state.branch.id}/tickets`, request, { 'idempotency-key': state.key });
     await renderTicket(ticket);
   } catch (e) {
-    renderError(e);
+    renderError(e, 'error-title', () => issue(request.priority));
   } finally {
     state.issuing = false;
   }
 }
 
-function renderError(e) {
+/** The visitor's words for a failure: the network message, a refusal
+ *  the kiosk knows by its reason code, or the general refusal message
+ *  (never the server's English text). */
+function errorText(e, refusedId) {
+  if (e instanceof RetryableError) return msg('error-network') || '';
+  const id = e instanceof ApiError && e.body && REASON_MESSAGES[e.body.reason];
+  return msg(id || refusedId || 'error-refused') || '';
+}
+
+/**
+ * The error screen under `titleId`. After a network failure "Try again"
+ * runs `retry` (the same request again, with the same key); a request the
+ * server refused (the service was just closed, an unknown code) is not
+ * repeated: "Try again" is not offered and the visitor starts over.
+ */
+function renderError(e, titleId, retry, refusedId) {
   const network = e instanceof RetryableError;
-  $('error-text').textContent = network ? msg('error-network') || '' : e.message;
-  // "Try again" re-sends the same request with the same key; a request the
-  // server refused (e.g. the service was just closed) starts over instead.
+  $('error-title').dataset.i18n = titleId;
+  $('error-title').textContent = msg(titleId) || '';
+  $('error-text').textContent = errorText(e, refusedId);
+  state.retry = network ? retry : null;
   $('error-retry').hidden = !network;
   if (!network) { state.key = null; state.lastRequest = null; }
   show('error');
@@ -294,7 +344,7 @@ async function renderTicket(t, checkIn = null) {
   const ahead = t.position || 0;
   const waitMin = Math.ceil((t.estimated_wait_s || 0) / 60);
   let texts = null;
-  try { texts = await fetchMessages(state.lang, { ahead, wait_min: waitMin }); } catch (e) { texts = null; }
+  try { texts = await loadTexts('kiosk', state.lang, { ahead, wait_min: waitMin }); } catch (e) { texts = null; }
   const service = state.services.find((s) => s.id === t.service_id) || state.service;
   $('ticket-number').textContent = t.number;
   $('ticket-service').textContent = service ? serviceName(service) : '';
@@ -330,7 +380,7 @@ function renderCodeKeys() {
     b.addEventListener('click', () => typeKey(ch));
     box.append(b);
   }
-  const del = el('button', { type: 'button', class: 'key delete', 'data-key': 'delete', 'aria-label': 'Delete' }, '\u232B');
+  const del = el('button', { type: 'button', class: 'key delete', 'data-key': 'delete', 'data-i18n-label': 'delete-key', 'aria-label': msg('delete-key') || 'Delete' }, '\u232B');
   del.addEventListener('click', () => typeKey(null));
   box.append(del);
 }
@@ -343,10 +393,30 @@ function typeKey(ch) {
   input.focus({ preventScroll: true });
 }
 
+/** The language switch of the check-in screen: a visitor with a booking
+ *  reads the screen in their language before typing the code. */
+function renderAppointmentLanguages() {
+  const box = $('appointment-languages');
+  const langs = languages();
+  box.hidden = langs.length < 2;
+  box.replaceChildren(...langs.map((lang) => {
+    const b = el('button', { type: 'button', class: 'secondary lang', lang, 'aria-pressed': String(lang === state.lang) },
+      msg('language-name', lang) || lang);
+    b.addEventListener('click', () => {
+      state.lang = lang;
+      applyTexts();
+      renderAppointmentLanguages();
+      $('appointment-code').focus({ preventScroll: true });
+    });
+    return b;
+  }));
+}
+
 function renderAppointment() {
   applyTexts();
   $('appointment-code').value = '';
   renderCodeKeys();
+  renderAppointmentLanguages();
   show('appointment');
   // The scanner types into the focused field; the heading took the focus
   // for screen readers, the field takes it right after.
@@ -356,6 +426,7 @@ function renderAppointment() {
 async function checkIn(code) {
   if (state.issuing || !code.trim()) return;
   state.issuing = true;
+  $('issuing-title').dataset.i18n = 'checking-in';
   $('issuing-title').textContent = msg('checking-in') || '';
   $('retrying').textContent = '';
   show('issuing');
@@ -363,11 +434,113 @@ async function checkIn(code) {
     const result = await postRetried(`/api/v1/branches/${state.branch.id}/appointments/check-in`, { code, language: state.lang });
     await renderTicket(result.ticket, result);
   } catch (e) {
-    $('error-title').textContent = msg('check-in-error') || '';
-    renderError(e);
-    $('error-retry').hidden = true;
+    // Checking in twice gives the same ticket: a retry is always safe.
+    // A code of the wrong shape (422) is as unknown as a wrong code.
+    renderError(e, 'check-in-error', () => checkIn(code), e.status === 422 ? 'error-appointment-not-found' : null);
   } finally {
     state.issuing = false;
+  }
+}
+
+// ---------- accessibility options ----------
+
+/** Applies the options: classes for the CSS, pressed states, speech. */
+function setA11y(options) {
+  state.a11y = options;
+  document.body.classList.toggle('a11y-contrast', options.contrast);
+  document.body.classList.toggle('a11y-low', options.low);
+  document.documentElement.classList.toggle('a11y-large', options.large);
+  for (const b of document.querySelectorAll('.a11y-option')) {
+    b.setAttribute('aria-pressed', String(!!options[b.dataset.option]));
+  }
+  if (!options.speech) stopSpeaking();
+}
+
+/** "A042" -> "A 42": letters one by one, the number without zeros, as
+ *  the display announces it. */
+function spokenNumber(number) {
+  const m = /^([A-Za-z]*)0*(\d+)$/.exec(number || '');
+  if (!m) return number || '';
+  return m[1].toUpperCase().split('').concat([String(parseInt(m[2], 10))]).join(' ');
+}
+
+/** What a screen says: its heading, texts and then its choices. */
+function screenWords(name) {
+  const screen = $(`screen-${name}`);
+  if (!screen) return [];
+  const visible = (node) => !node.closest('[hidden]') && node.offsetParent !== null;
+  const text = (node) => node.textContent.replace(/\s+/g, ' ').trim();
+  if (name === 'ticket') {
+    return ['#ticket-title', '#ticket-number', '#ticket-service', '#ticket-priority', '#ticket-appointment', '#ticket-ahead', '#ticket-wait', '.take']
+      .map((sel) => screen.querySelector(sel))
+      .filter((node) => node && visible(node))
+      .map((node) => (node.id === 'ticket-number' ? spokenNumber(text(node)) : text(node)))
+      .filter(Boolean);
+  }
+  const parts = [];
+  for (const node of screen.querySelectorAll('h1, .lead, .message, #error-text, button, label')) {
+    if (!visible(node)) continue;
+    if (node.tagName === 'BUTTON' && node.closest('.code-keys')) continue;
+    const words = node.tagName === 'BUTTON' && node.querySelector('.label') ? text(node.querySelector('.label')) : text(node);
+    if (words) parts.push(words);
+  }
+  return parts;
+}
+
+/** The browser's voice for a language, or null (the browser's default then). */
+function voiceFor(lang) {
+  const synth = window.speechSynthesis;
+  let voices = [];
+  try { voices = (synth && synth.getVoices()) || []; } catch (e) { voices = []; }
+  const norm = (v) => String(v.lang || '').toLowerCase().replace('_', '-');
+  return voices.find((v) => norm(v) === lang) || voices.find((v) => norm(v).split('-')[0] === lang) || null;
+}
+
+function stopSpeaking() {
+  try { if (window.speechSynthesis) window.speechSynthesis.cancel(); } catch (e) { /* no speech */ }
+}
+
+/** Reads the current screen aloud when the visitor asked for it; a new
+ *  screen cuts the previous one short. */
+function speakScreen() {
+  if (!state.a11y.speech || !window.speechSynthesis || typeof window.SpeechSynthesisUtterance !== 'function') return;
+  stopSpeaking();
+  const lang = state.lang;
+  const voice = voiceFor(lang);
+  for (const words of screenWords(state.screen)) {
+    const u = new SpeechSynthesisUtterance(words);
+    u.lang = voice ? voice.lang : lang;
+    if (voice) u.voice = voice;
+    u.rate = 0.9;
+    window.speechSynthesis.speak(u);
+  }
+}
+
+// ---------- out of order ----------
+
+/** The out-of-order notice, in the kiosk's first language. */
+function showOffline() {
+  state.lang = languages()[0];
+  applyTexts();
+  show('offline');
+}
+
+/** Asks the server whether it answers; switches between the out-of-order
+ *  notice and the start screen. A visitor in the middle of an interaction
+ *  is left alone: their request reports its own failure. */
+async function checkHealth() {
+  let up = false;
+  try {
+    const res = await fetch('/healthz', { cache: 'no-store' });
+    up = res.ok;
+  } catch (e) {
+    up = false;
+  }
+  const was = state.offline;
+  state.offline = !up;
+  if (!up && !was && ['start', 'loading'].includes(state.screen)) showOffline();
+  if (up && was && state.screen === 'offline') {
+    if (state.branch) goStart();
   }
 }
 
@@ -381,11 +554,7 @@ async function load() {
   ]);
   const list = Array.isArray(services) ? services : services.items || [];
   const wanted = ['en'].concat(branch.languages || []);
-  for (const lang of wanted) {
-    if (state.messages.has(lang)) continue;
-    const m = await fetchMessages(lang);
-    if (m) state.messages.set(lang, m);
-  }
+  for (const lang of wanted) await state.texts.load(lang);
   state.branch = branch;
   state.services = list.filter((s) => s.active);
   state.loadedAt = Date.now();
@@ -393,11 +562,11 @@ async function load() {
 
 async function start() {
   state.token = deviceToken(TOKEN_KEY);
+  setInterval(checkHealth, HEALTH_MS);
   // The back gesture finds one more page of ours (see popstate in wire()).
   history.pushState({ kiosk: true }, '', location.href);
   try {
-    const en = await fetchMessages('en');
-    if (en) state.messages.set('en', en);
+    await state.texts.load('en');
   } catch (e) { /* texts stay as in the HTML */ }
   if (!state.token) { applyTexts(); show('setup'); return; }
   for (let delay = 2000; ; delay = Math.min(delay * 2, 30000)) {
@@ -406,9 +575,13 @@ async function start() {
       break;
     } catch (e) {
       if (e instanceof ApiError && (e.status === 401 || e.status === 403)) { applyTexts(); show('setup'); return; }
-      await sleep(delay); // server unreachable: keep trying
+      // Server unreachable: say so, and keep trying.
+      state.offline = true;
+      showOffline();
+      await sleep(delay);
     }
   }
+  state.offline = false;
   goStart();
   setInterval(() => {
     if (state.screen === 'start') load().then(() => { if (state.screen === 'start') renderStart(); }).catch(() => {});
@@ -423,8 +596,21 @@ function wire() {
   $('priority-back').addEventListener('click', guarded(renderServices));
   $('priority-no').addEventListener('click', guarded(() => issue('normal')));
   $('priority-yes').addEventListener('click', guarded(() => issue('priority')));
-  $('error-retry').addEventListener('click', guarded(() => issue(state.lastRequest ? state.lastRequest.priority : 'normal')));
-  $('ticket-done').addEventListener('click', guarded(goStart));
+  $('error-retry').addEventListener('click', guarded(() => { if (state.retry) state.retry(); }));
+  $('ticket-done').addEventListener('click', guarded(endInteraction));
+  $('a11y-toggle').addEventListener('click', () => {
+    const open = $('a11y-panel').hidden;
+    $('a11y-panel').hidden = !open;
+    $('a11y-toggle').setAttribute('aria-expanded', String(open));
+  });
+  for (const b of document.querySelectorAll('.a11y-option')) {
+    b.addEventListener('click', () => {
+      const option = b.dataset.option;
+      setA11y({ ...state.a11y, [option]: !state.a11y[option] });
+      if (option === 'speech' && state.a11y.speech) speakScreen();
+      armIdle();
+    });
+  }
   $('appointment-start').addEventListener('click', guarded(renderAppointment));
   $('appointment-form').addEventListener('submit', (e) => {
     e.preventDefault();

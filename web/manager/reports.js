@@ -110,7 +110,10 @@ const secs = (v) => (v == null ? '–' : duration(v));
 
 function renderKpis(report) {
   const t = report.total;
-  const card = (label, value, extra) => el('div', { class: 'kpi' }, el('dt', { text: label }), el('dd', { text: value }), extra ? el('p', { class: 'hint', text: extra }) : null);
+  // A <div> in a <dl> may hold only <dt> and <dd>: the note goes into the
+  // value's <dd>, on a line of its own.
+  const card = (label, value, extra) => el('div', { class: 'kpi' }, el('dt', { text: label }),
+    el('dd', {}, value, extra ? el('span', { class: 'hint kpi-note', text: extra }) : null));
   $('report-kpis').replaceChildren(el('dl', { class: 'kpi-list' },
     card('Tickets', String(t.issued)),
     card('Served', String(t.served)),

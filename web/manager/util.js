@@ -41,15 +41,27 @@ export async function attempt(what, fn) {
   }
 }
 
-/** Milliseconds since the epoch as local "HH:MM" (today) or "D Mon HH:MM". */
+/**
+ * Milliseconds since the epoch as "HH:MM" (today) or "D Mon HH:MM", on the
+ * branch's clock and always 24-hour, as the charts and the CSV show times:
+ * a manager in another timezone, or a browser set to 12-hour English, reads
+ * the same times as the office.
+ */
 export function clock(ms) {
   if (ms == null) return '';
-  const d = new Date(ms);
-  const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  const today = new Date(serverNow());
-  return d.toDateString() === today.toDateString()
+  const timeZone = (ctx.branch && ctx.branch.timezone) || undefined;
+  const make = (options) => {
+    try {
+      return new Intl.DateTimeFormat('en-GB', { timeZone, ...options });
+    } catch {
+      return new Intl.DateTimeFormat('en-GB', options); // unknown zone
+    }
+  };
+  const time = make({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+  const day = make({ year: 'numeric', month: '2-digit', day: '2-digit' });
+  return day.format(ms) === day.format(serverNow())
     ? time
-    : `${d.toLocaleDateString([], { day: 'numeric', month: 'short' })} ${time}`;
+    : `${make({ day: 'numeric', month: 'short' }).format(ms)} ${time}`;
 }
 
 /** "3 min ago", "2 h ago", "just now". */

@@ -10,95 +10,29 @@
 // contacts) come back as 409 / 429 / 422 and are shown with the server's
 // explanation under a short text in the visitor's language.
 //
-// The page's own texts are few and live here, per language; service names
-// come from the server in the chosen language.
+// The page's texts are i18n/<lang>/office.ftl (web/common/i18n.js); service
+// names come from the server in the chosen language.
 
 import { request, ApiError } from '/common/api.js';
 import { $, el, storageGet, storageSet } from '/common/dom.js';
+import { Translator } from '/common/i18n.js';
 
 const LANG_KEY = 'waitwell.ticket.lang';
 
-const TEXTS = {
-  en: {
-    'language-name': 'English',
-    language: 'Language',
-    title: 'Take a ticket',
-    loading: 'Loading…',
-    'not-found': 'This office does not exist.',
-    none: 'No service takes remote tickets at the moment. Please take a ticket at the office.',
-    choose: 'What do you come for?',
-    notify: 'Notify me (optional)',
-    'notify-hint': 'We use these only to tell you about your ticket and delete them afterwards.',
-    phone: 'Mobile phone',
-    email: 'E-mail',
-    take: 'Take a ticket',
-    taking: 'Taking your ticket…',
-    waiting: (n) => (n === 1 ? '1 person waiting' : `${n} people waiting`),
-    wait: (m) => `about ${m} min`,
-    full: 'full for now',
-    'pick-service': 'Please choose a service.',
-    refused: 'No ticket was issued.',
-    busy: 'Too many tickets from this device. Please try again in a moment.',
-    offline: 'No connection. Please try again.',
-  },
-  pl: {
-    'language-name': 'Polski',
-    language: 'Język',
-    title: 'Pobierz bilet',
-    loading: 'Ładowanie…',
-    'not-found': 'Ten urząd nie istnieje.',
-    none: 'Obecnie żadna sprawa nie przyjmuje biletów zdalnych. Prosimy pobrać bilet w urzędzie.',
-    choose: 'W jakiej sprawie przychodzisz?',
-    notify: 'Powiadom mnie (opcjonalnie)',
-    'notify-hint': 'Używamy tych danych tylko do powiadomień o bilecie, a potem je usuwamy.',
-    phone: 'Telefon komórkowy',
-    email: 'E-mail',
-    take: 'Pobierz bilet',
-    taking: 'Pobieranie biletu…',
-    waiting: (n) => `oczekujący: ${n}`,
-    wait: (m) => `około ${m} min`,
-    full: 'chwilowo brak miejsc',
-    'pick-service': 'Wybierz sprawę.',
-    refused: 'Bilet nie został wydany.',
-    busy: 'Za dużo biletów z tego urządzenia. Spróbuj ponownie za chwilę.',
-    offline: 'Brak połączenia. Spróbuj ponownie.',
-  },
-  da: {
-    'language-name': 'Dansk',
-    language: 'Sprog',
-    title: 'Tag et nummer',
-    loading: 'Indlæser…',
-    'not-found': 'Dette kontor findes ikke.',
-    none: 'Ingen ydelser tager imod numre på afstand lige nu. Tag venligst et nummer på kontoret.',
-    choose: 'Hvad kommer du for?',
-    notify: 'Giv mig besked (valgfrit)',
-    'notify-hint': 'Vi bruger dem kun til besked om dit nummer og sletter dem bagefter.',
-    phone: 'Mobiltelefon',
-    email: 'E-mail',
-    take: 'Tag et nummer',
-    taking: 'Tager dit nummer…',
-    waiting: (n) => (n === 1 ? '1 venter' : `${n} venter`),
-    wait: (m) => `ca. ${m} min`,
-    full: 'fuldt lige nu',
-    'pick-service': 'Vælg venligst en ydelse.',
-    refused: 'Der blev ikke udstedt et nummer.',
-    busy: 'For mange numre fra denne enhed. Prøv igen om lidt.',
-    offline: 'Ingen forbindelse. Prøv igen.',
-  },
-};
+/** The page's texts: i18n/<lang>/office.ftl. */
+const texts = new Translator('office');
 
 const branchId = new URLSearchParams(location.search).get('branch') || '';
 
 const state = { office: null, lang: 'en', chosenLang: false, key: null, keyFor: null, busy: false };
 
 function t(id, arg) {
-  const text = (TEXTS[state.lang] || TEXTS.en)[id] ?? TEXTS.en[id];
-  return typeof text === 'function' ? text(arg) : text;
+  return texts.t(id, { n: arg, m: arg }, state.lang) || '';
 }
 
 function applyTexts() {
-  document.documentElement.lang = state.lang;
-  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  texts.lang = state.lang;
+  texts.apply();
   document.title = `${t('title')} – ${state.office ? state.office.name : 'Waitwell'}`;
 }
 
@@ -107,14 +41,14 @@ function show(id) {
 }
 
 function renderLanguages() {
-  const langs = state.office.languages.filter((l) => TEXTS[l]);
+  const langs = texts.usable(state.office.languages);
   const box = $('languages');
   if (langs.length < 2) {
     box.replaceChildren();
     return;
   }
   box.replaceChildren(...langs.map((lang) => {
-    const b = el('button', { type: 'button', lang, text: TEXTS[lang]['language-name'], 'aria-pressed': String(lang === state.lang) });
+    const b = el('button', { type: 'button', lang, text: texts.t('language-name', null, lang), 'aria-pressed': String(lang === state.lang) });
     b.addEventListener('click', () => {
       state.lang = lang;
       state.chosenLang = true;
@@ -133,9 +67,10 @@ function renderServices() {
     el('span', { class: 'name', text: `${s.code} · ${s.name}` }),
     el('span', {
       class: 'meta',
-      text: s.available
-        ? `${t('waiting', s.waiting)}, ${t('wait', Math.max(1, Math.round(s.estimated_wait_s / 60)))}`
-        : t('full'),
+      // Without an open desk there is no wait to promise.
+      text: !s.available ? t('full')
+        : !s.open_desks ? `${t('waiting', s.waiting)}, ${t('no-desk-open')}`
+          : `${t('waiting', s.waiting)}, ${t('wait', Math.max(1, Math.round(s.estimated_wait_s / 60)))}`,
     }))));
 }
 
@@ -155,9 +90,13 @@ async function load() {
     }
     return;
   }
+  // Every language the office offers that has a translation.
+  for (const l of state.office.languages) {
+    try { await texts.load(l); } catch (e) { /* offline: English stays */ }
+  }
   if (!state.chosenLang || !state.office.languages.includes(state.lang)) {
     // The office's first language unless the visitor chose another.
-    const lang = state.office.languages.find((l) => TEXTS[l]) || 'en';
+    const lang = state.office.languages.find((l) => texts.has(l)) || 'en';
     if (lang !== state.lang) {
       state.lang = lang;
       state.chosenLang = true;
@@ -223,13 +162,18 @@ async function take(ev) {
   }
 }
 
-function start() {
-  const wanted = new URLSearchParams(location.search).get('lang') || storageGet(LANG_KEY);
-  if (wanted && TEXTS[wanted]) {
-    state.lang = wanted;
-    state.chosenLang = true;
-  }
+async function start() {
   $('take').addEventListener('submit', take);
+  const wanted = new URLSearchParams(location.search).get('lang') || storageGet(LANG_KEY);
+  try {
+    await texts.load('en');
+    if (wanted && (await texts.load(wanted))) {
+      state.lang = wanted;
+      state.chosenLang = true;
+    }
+  } catch (e) {
+    // No connection: load() says so.
+  }
   load();
 }
 

@@ -14,13 +14,17 @@
 // pause. `document.body.dataset.transport` says which is in use. Both stop
 // once the ticket is finished and no feedback is pending.
 //
-// Texts come from web/ticket/i18n/{lang}.ftl, formatted by the server with
+// Texts come from i18n/{lang}/ticket.ftl, formatted by the server with
 // the numbers shown (GET /api/v1/i18n/ticket/{lang}?ahead=N&wait_min=M).
 
 import { request, ApiError } from '/common/api.js';
 import { $, el, storageGet, storageSet } from '/common/dom.js';
 import { chime, unlockAudio, DOORBELL } from '/common/chime.js';
 import { fillRatingFields, readRating, CHOOSE_RATING } from '/common/rating.js';
+import { Translator, loadTexts } from '/common/i18n.js';
+
+/** The page's texts: i18n/<lang>/ticket.ftl. */
+const texts = new Translator('ticket');
 
 const POLL_MS = 3000;
 const LIVE_RETRY_MS = [2000, 5000, 15000, 30000, 60000];
@@ -51,26 +55,25 @@ async function getJson(path) {
   }
 }
 
-async function loadTexts(lang, ahead, waitMin) {
+/** The page's texts in `lang`, formatted for the numbers shown (plural
+ *  forms); false when the language has no translation. */
+async function loadTicketTexts(lang, ahead, waitMin) {
   const key = `${lang}/${ahead}/${waitMin}`;
   if (key === state.textsKey) return true;
-  const r = await getJson(`/api/v1/i18n/ticket/${encodeURIComponent(lang)}?ahead=${ahead}&wait_min=${waitMin}`);
-  if (r.missing) return false;
-  state.texts = r.body;
+  const map = await texts.load(lang, { ahead, wait_min: waitMin });
+  if (!map) return false;
+  texts.maps.set(lang, map);
   state.textsKey = key;
   return true;
 }
 
 function t(id) {
-  return state.texts && state.texts[id] !== undefined ? state.texts[id] : null;
+  return texts.t(id, null, state.lang);
 }
 
 function applyTexts() {
-  document.documentElement.lang = state.lang;
-  for (const el of document.querySelectorAll('[data-i18n]')) {
-    const text = t(el.dataset.i18n);
-    if (text !== null) el.textContent = text;
-  }
+  texts.lang = state.lang;
+  texts.apply();
 }
 
 /** Language names for the switcher, each in its own language. */
@@ -78,8 +81,8 @@ async function loadLanguageNames(langs) {
   for (const lang of langs) {
     if (state.available.has(lang)) continue;
     try {
-      const r = await getJson(`/api/v1/i18n/ticket/${encodeURIComponent(lang)}`);
-      state.available.set(lang, r.missing ? null : r.body['language-name'] || lang);
+      const map = await loadTexts('ticket', lang);
+      state.available.set(lang, map ? map['language-name'] || lang : null);
     } catch (e) { /* try again at the next poll */ }
   }
 }
@@ -113,7 +116,7 @@ async function render() {
   }
   const ahead = v.position || 0;
   const waitMin = Math.ceil((v.estimated_wait_s || 0) / 60);
-  await loadTexts(state.lang, ahead, waitMin);
+  await loadTicketTexts(state.lang, ahead, waitMin);
   applyTexts();
   renderSwitcher(langs);
   $('office').textContent = v.branch_name;
@@ -363,9 +366,9 @@ async function start() {
   // Texts for "loading" and "not found" before the ticket says its language.
   state.lang = storageGet(LANG_KEY) || (navigator.language || 'en').split('-')[0];
   try {
-    if (!(await loadTexts(state.lang, 0, 0))) {
+    if (!(await loadTicketTexts(state.lang, 0, 0))) {
       state.lang = 'en';
-      await loadTexts('en', 0, 0);
+      await loadTicketTexts('en', 0, 0);
     }
     applyTexts();
   } catch (e) { /* keep the HTML's English */ }
