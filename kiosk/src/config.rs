@@ -111,7 +111,7 @@ fn auto<'de, D: serde::Deserializer<'de>>(d: D) -> Result<(), D::Error> {
         Ok(())
     } else {
         Err(serde::de::Error::custom(format!(
-            "unknown code page {s:?} (auto, pc437, pc852, pc858, pc865, wpc1250, wpc1252)"
+            "unknown code page {s:?} (auto, pc437, pc852, pc858, pc865, pc866, wpc1250, wpc1251, wpc1252)"
         )))
     }
 }

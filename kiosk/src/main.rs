@@ -46,7 +46,8 @@ enum Command {
         /// Override the paper width (58 or 80).
         #[arg(long)]
         width: Option<u16>,
-        /// Override the code page (pc437, pc852, pc858, pc865, wpc1250, wpc1252).
+        /// Override the code page (pc437, pc852, pc858, pc865, pc866, wpc1250,
+        /// wpc1251, wpc1252).
         #[arg(long)]
         code_page: Option<String>,
     },
