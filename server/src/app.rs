@@ -23,10 +23,10 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::auth::LoginLimiter;
 use crate::config::Config;
+use crate::domain::auth::LoginLimiter;
+use crate::domain::ratelimit::ClientLimiter;
 use crate::error::{AppError, Result};
-use crate::ratelimit::ClientLimiter;
 use crate::store::{Db, q, read};
 
 /// Largest request body accepted. Every API body is a small JSON document.
@@ -68,7 +68,7 @@ pub struct Shared {
     /// the public lookups so visitors' browsing cannot lock out a kiosk.
     pub check_in_limiter: Arc<ClientLimiter>,
     /// Open live streams of visitors' ticket pages (see `public.rs`).
-    pub ticket_streams: Arc<crate::public::TicketStreams>,
+    pub ticket_streams: Arc<crate::domain::visitor::TicketStreams>,
     /// Cancelled when the server begins shutting down; long-lived tasks
     /// (websockets, background jobs) watch it and end.
     pub shutdown: CancellationToken,
@@ -198,8 +198,8 @@ async fn metrics(
     };
     // Compared as hashes, like every other token: the comparison's timing
     // tells nothing about the token.
-    let given = crate::auth::bearer_token(&headers).unwrap_or_default();
-    if crate::auth::token_hash(&given) != crate::auth::token_hash(expected) {
+    let given = crate::domain::auth::bearer_token(&headers).unwrap_or_default();
+    if crate::domain::auth::token_hash(&given) != crate::domain::auth::token_hash(expected) {
         return Err(AppError::Unauthorized);
     }
     let counts: Vec<(i64, String, i64)> = read!(state.db, |c| {
@@ -318,23 +318,23 @@ struct ApiDoc;
 /// The API routes and their OpenAPI document.
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(crate::auth::routes())
-        .merge(crate::branches::routes())
-        .merge(crate::services::routes())
-        .merge(crate::desks::routes())
-        .merge(crate::tickets::routes())
-        .merge(crate::users::routes())
-        .merge(crate::devices::routes())
-        .merge(crate::stats::routes())
-        .merge(crate::reports::routes())
-        .merge(crate::device_status::routes())
+        .merge(crate::domain::auth::routes())
+        .merge(crate::domain::branches::routes())
+        .merge(crate::domain::services::routes())
+        .merge(crate::domain::desks::routes())
+        .merge(crate::domain::tickets::routes())
+        .merge(crate::domain::users::routes())
+        .merge(crate::domain::devices::routes())
+        .merge(crate::domain::stats::routes())
+        .merge(crate::domain::reports::routes())
+        .merge(crate::domain::device_status::routes())
         .merge(crate::http::live::routes())
-        .merge(crate::speech::routes())
-        .merge(crate::public::routes())
-        .merge(crate::remote::routes())
-        .merge(crate::webhooks::routes())
-        .merge(crate::appointments::routes())
-        .merge(crate::feedback::routes())
+        .merge(crate::domain::speech::routes())
+        .merge(crate::domain::visitor::routes())
+        .merge(crate::domain::remote::routes())
+        .merge(crate::domain::webhooks::routes())
+        .merge(crate::domain::appointments::routes())
+        .merge(crate::domain::feedback::routes())
         .merge(crate::http::health::routes())
         .split_for_parts()
 }

@@ -59,11 +59,12 @@ use utoipa_axum::routes;
 use waitwell_queue::{TicketAction, TicketStatus, transition};
 
 use crate::app::AppState;
+use crate::domain::tickets::{self, Ticket};
+use crate::domain::{branches, desks, services};
 use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
 use crate::events::{Actor, Event, Outbox};
+use crate::now_ms;
 use crate::store::{Exec, q, read, write};
-use crate::tickets::{self, Ticket};
-use crate::{branches, desks, now_ms, services};
 
 /// Translations of the kiosk's touch page.
 #[derive(RustEmbed)]
@@ -222,7 +223,7 @@ async fn view_of<C: Exec>(c: &mut C, t: Ticket, now: i64) -> Result<PublicTicket
     let status = t.status()?;
     let feedback = match rating {
         Some(_) => "given",
-        None if crate::feedback::window_open(&branch, &t, now) => "open",
+        None if crate::domain::feedback::window_open(&branch, &t, now) => "open",
         None => "none",
     };
     Ok(PublicTicket {

@@ -12,8 +12,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::auth::{Principal, Role, hash_password, validate_password};
-use crate::branches;
+use crate::domain::auth::{Principal, Role, hash_password, validate_password};
+use crate::domain::branches;
 use crate::error::{AppError, AppJson, AppPath, Result};
 use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;
@@ -282,7 +282,9 @@ pub async fn update_user(
 ) -> Result<AppJson<User>> {
     // The session a user changes their own password with stays open.
     let own_session = (who.user_id() == Some(id))
-        .then(|| crate::auth::bearer_token(&headers).map(|t| crate::auth::token_hash(&t)))
+        .then(|| {
+            crate::domain::auth::bearer_token(&headers).map(|t| crate::domain::auth::token_hash(&t))
+        })
         .flatten()
         .unwrap_or_default();
     let user = read!(state.db, |c| get(c, id).await)?;
@@ -321,7 +323,7 @@ pub async fn update_user(
                     .one(q("select password_hash from users where id = $1").bind(id))
                     .await
                     .map_err(AppError::from))?;
-                if !crate::auth::verify_password(current, stored).await {
+                if !crate::domain::auth::verify_password(current, stored).await {
                     return Err(AppError::Forbidden("current_password is wrong"));
                 }
             }

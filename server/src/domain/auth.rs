@@ -555,7 +555,7 @@ impl LoginLimiter {
             use governor::clock::Clock as _;
             not_until.wait_time_from(clock.now()).as_secs().max(1)
         };
-        let key = crate::ratelimit::rate_key(addr);
+        let key = crate::domain::ratelimit::rate_key(addr);
         let name = username.to_lowercase();
         if let Some(until) = self.locked_until(&name) {
             let left = until.saturating_duration_since(std::time::Instant::now());
@@ -637,7 +637,7 @@ impl FromRequestParts<AppState> for ClientAddr {
             .get::<ConnectInfo<std::net::SocketAddr>>()
             .map(|info| info.0.ip())
             .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
-        Ok(ClientAddr(crate::remote::client_ip(
+        Ok(ClientAddr(crate::domain::remote::client_ip(
             peer,
             &parts.headers,
             state.config.trust_forwarded_for,
@@ -663,7 +663,7 @@ pub struct LoginResponse {
     /// When the token stops working, ms since the epoch.
     pub expires_at: i64,
     /// The signed-in user.
-    pub user: crate::users::User,
+    pub user: crate::domain::users::User,
 }
 
 #[derive(sqlx::FromRow, serde::Deserialize)]
@@ -725,7 +725,7 @@ pub async fn login(
         .await?;
         Ok(())
     })?;
-    let user = read!(state.db, |c| crate::users::get(c, user_id).await)?;
+    let user = read!(state.db, |c| crate::domain::users::get(c, user_id).await)?;
     Ok(AppJson(LoginResponse {
         token,
         expires_at,
@@ -769,7 +769,7 @@ pub async fn me(
 ) -> Result<AppJson<serde_json::Value>> {
     Ok(AppJson(match who {
         Principal::User { id, .. } => {
-            let user = read!(state.db, |c| crate::users::get(c, id).await)?;
+            let user = read!(state.db, |c| crate::domain::users::get(c, id).await)?;
             serde_json::json!({ "kind": "user", "user": user })
         }
         Principal::Device {

@@ -22,7 +22,7 @@
 //! * Destinations inside the server's network (loopback, private,
 //!   link-local… addresses) are refused when a webhook is created or
 //!   changed, and again at every delivery after resolving the name, unless
-//!   the operator allow-listed the host (see [`crate::destinations`]).
+//!   the operator allow-listed the host (see [`crate::domain::destinations`]).
 //!
 //! The body is JSON: the event (`id`, `type`, `branch_id`, `seq`, `at`,
 //! `data`) and, for ticket events, the ticket as it is at delivery time,
@@ -49,9 +49,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::auth::Principal;
-use crate::branches;
-use crate::destinations;
+use crate::domain::auth::Principal;
+use crate::domain::branches;
+use crate::domain::destinations;
 use crate::error::{AppError, AppJson, AppPath, Result};
 use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;
@@ -334,7 +334,7 @@ pub async fn create_webhook(
     let types = clean_types(new.event_types.as_deref().unwrap_or_default())?;
     check_destination(&url, &state.config.webhook_allow_hosts).await?;
     let active = new.active.unwrap_or(true);
-    let secret = crate::auth::new_token("whsec_");
+    let secret = crate::domain::auth::new_token("whsec_");
     let actor = who.actor();
     let now = now_ms();
     let row = write!(state.db, |c, out| async move {
@@ -502,7 +502,7 @@ async fn body_for<C: Exec>(
         "data": serde_json::from_str::<serde_json::Value>(&e.payload).unwrap_or_default(),
     });
     if let Some(ticket_id) = e.ticket_id
-        && let Ok(ticket) = crate::tickets::get(c, ticket_id).await
+        && let Ok(ticket) = crate::domain::tickets::get(c, ticket_id).await
     {
         let extra: TicketExtra = c
             .one(q("select channel, public_token, contact_phone, contact_email from tickets where id = $1")
@@ -513,7 +513,8 @@ async fn body_for<C: Exec>(
             map.insert("channel".into(), extra.channel.into());
         }
         body["ticket"] = view;
-        body["ticket_url"] = crate::public::ticket_url(public_url, &extra.public_token).into();
+        body["ticket_url"] =
+            crate::domain::visitor::ticket_url(public_url, &extra.public_token).into();
         if extra.contact_phone.is_some() || extra.contact_email.is_some() {
             body["contact"] = serde_json::json!({
                 "phone": extra.contact_phone,
@@ -529,7 +530,7 @@ async fn body_for<C: Exec>(
 pub fn start(state: &AppState) {
     let s = state.clone();
     state.tasks.spawn(async move {
-        let owner = crate::auth::new_token("");
+        let owner = crate::domain::auth::new_token("");
         // Names resolve through the guarded resolver, which checks each
         // address and hands the client exactly those to connect to; no
         // proxy (it would resolve the name itself) and no redirects (their

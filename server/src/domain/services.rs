@@ -2,7 +2,7 @@
 //! ticket prefix, names per language, a service standard (target wait) and
 //! an expected duration used for wait estimates until real times exist.
 //! A service may be bookable: its appointment settings (slot length,
-//! walk-in share) are changed here and used by [`crate::appointments`].
+//! walk-in share) are changed here and used by [`crate::domain::appointments`].
 
 use std::collections::BTreeMap;
 
@@ -15,8 +15,8 @@ use utoipa_axum::routes;
 use waitwell_queue::validate_service_code;
 
 use crate::app::AppState;
-use crate::auth::Principal;
-use crate::branches::{self, clean_name, is_language_tag};
+use crate::domain::auth::Principal;
+use crate::domain::branches::{self, clean_name, is_language_tag};
 use crate::error::{AppError, AppJson, AppPath, Result};
 use crate::events::{self, NewEvent};
 use crate::now_ms;
@@ -136,7 +136,7 @@ impl ServiceRow {
 /// A service's event payload: the service and its queue summary.
 async fn with_summary<C: Exec>(c: &mut C, row: &ServiceRow) -> Result<serde_json::Value> {
     let mut payload = serde_json::to_value(row.to_api()).unwrap_or_default();
-    let summary = crate::tickets::service_summary(c, row.id).await?;
+    let summary = crate::domain::tickets::service_summary(c, row.id).await?;
     if let Some(map) = payload.as_object_mut() {
         map.insert(
             "summary".into(),
@@ -493,7 +493,7 @@ pub async fn update_service(
             row.remote_walk_in_share = v;
         }
         if switching_remote_on {
-            crate::remote::protective_defaults(&mut row, cap_given, share_given);
+            crate::domain::remote::protective_defaults(&mut row, cap_given, share_given);
         }
         if let Some(v) = update.appointments_enabled {
             row.appointments_enabled = v;

@@ -20,10 +20,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::auth::Principal;
-use crate::branches;
+use crate::domain::auth::Principal;
+use crate::domain::branches;
+use crate::domain::services;
 use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
-use crate::services;
 use crate::store::{Exec, q, read};
 
 /// Query of the stats endpoint.
@@ -428,7 +428,7 @@ pub struct UserStats {
 /// Unknown user, a user without a branch (admins), bad dates.
 pub async fn compute_for_user<C: Exec>(
     c: &mut C,
-    user: &crate::users::User,
+    user: &crate::domain::users::User,
     from: Option<&str>,
     to: Option<&str>,
     now: i64,
@@ -479,7 +479,7 @@ pub async fn user_stats(
 ) -> Result<AppJson<UserStats>> {
     let now = crate::now_ms();
     let stats = read!(state.db, |c| {
-        let user = crate::users::get(c, user_id).await?;
+        let user = crate::domain::users::get(c, user_id).await?;
         if who.user_id() != Some(user.id) {
             match user.branch_id {
                 Some(b) => who.require_manager(b)?,

@@ -3,7 +3,7 @@
 //!
 //! Opening hours and the rules for booked visitors are branch settings too
 //! (`appointments` in the API); their types and checks live in
-//! [`crate::appointments`].
+//! [`crate::domain::appointments`].
 //!
 //! [`lock`] is the first statement of every write that concerns a branch: it
 //! takes the branch row lock (PostgreSQL) and returns the current settings.
@@ -17,8 +17,8 @@ use utoipa_axum::routes;
 use waitwell_queue::{BusinessCalendar, PolicyConfig, parse_rollover, parse_timezone};
 
 use crate::app::AppState;
-use crate::appointments::{AppointmentSettings, AppointmentSettingsUpdate};
-use crate::auth::Principal;
+use crate::domain::appointments::{AppointmentSettings, AppointmentSettingsUpdate};
+use crate::domain::auth::Principal;
 use crate::error::{AppError, AppJson, AppPath, Result};
 use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;
@@ -117,13 +117,13 @@ pub struct BranchRow {
     pub event_seq: i64,
     /// Creation time.
     pub created_at: i64,
-    /// Weekly schedule, JSON text (see [`crate::appointments::OpeningHours`]).
+    /// Weekly schedule, JSON text (see [`crate::domain::appointments::OpeningHours`]).
     pub opening_hours: String,
     /// JSON array of `YYYY-MM-DD` dates without appointments.
     pub closed_dates: String,
     /// Seconds after a slot's start a visitor still checks in on time.
     pub appointment_grace_s: i64,
-    /// `walk_in` or `refuse` (see [`crate::appointments::LatePolicy`]).
+    /// `walk_in` or `refuse` (see [`crate::domain::appointments::LatePolicy`]).
     pub appointment_late_policy: String,
 }
 

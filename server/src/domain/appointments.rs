@@ -32,7 +32,7 @@
 //!   is over ([`mark_missed`], run by the day-end job).
 //! * Lookups by code (the public booking page, its QR code, cancelling,
 //!   and separately check-ins) are limited per client address, IPv6 per
-//!   /64 ([`crate::ratelimit`]), to `WAITWELL_CODE_LOOKUPS_PER_MINUTE`;
+//!   /64 ([`crate::domain::ratelimit`]), to `WAITWELL_CODE_LOOKUPS_PER_MINUTE`;
 //!   bookings to `WAITWELL_BOOKINGS_PER_MINUTE`.
 //! * Contact phone and e-mail are personal data: kept in their own nullable
 //!   columns (a retention job may clear them), shown to staff, never put
@@ -53,15 +53,15 @@ use utoipa_axum::routes;
 use waitwell_queue::{Priority, parse_timezone};
 
 use crate::app::AppState;
-use crate::auth::{ClientAddr, Principal};
-use crate::branches::{self, BranchRow};
+use crate::domain::auth::{ClientAddr, Principal};
+use crate::domain::branches::{self, BranchRow};
+use crate::domain::remote::{clean_email, clean_phone};
+use crate::domain::services::{self, ServiceRow};
+use crate::domain::tickets::{self, Issue, IssueRequest, Ticket};
 use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
 use crate::events::{self, Actor, NewEvent, Outbox};
 use crate::now_ms;
-use crate::remote::{clean_email, clean_phone};
-use crate::services::{self, ServiceRow};
 use crate::store::{Exec, q, read, write};
-use crate::tickets::{self, Issue, IssueRequest, Ticket};
 
 /// How far ahead visitors may book, in days.
 pub const BOOKING_HORIZON_DAYS: i64 = 60;
@@ -549,7 +549,7 @@ impl Row {
             ticket_url: self
                 .ticket_token
                 .as_deref()
-                .map(|t| crate::public::ticket_url(public_url, t)),
+                .map(|t| crate::domain::visitor::ticket_url(public_url, t)),
             page_url: booking_url(public_url, &self.code),
         }
     }
@@ -1249,7 +1249,10 @@ fn code_from_path(code: &str) -> Result<String> {
 /// are about 40 bits: guessing is hopeless at
 /// `WAITWELL_CODE_LOOKUPS_PER_MINUTE` per address (IPv6 per /64), and cheap
 /// without a limit.
-fn count_lookup(limiter: &crate::ratelimit::ClientLimiter, peer: std::net::IpAddr) -> Result<()> {
+fn count_lookup(
+    limiter: &crate::domain::ratelimit::ClientLimiter,
+    peer: std::net::IpAddr,
+) -> Result<()> {
     limiter.check(peer)
 }
 
@@ -1310,7 +1313,7 @@ pub async fn get_appointment_qr(
     let code = code_from_path(&code)?;
     count_lookup(&state.code_limiter, peer)?;
     read!(state.db, |c| by_code(c, &code).await)?;
-    let svg = crate::public::qr_svg(&booking_url(&state.config.public_url, &code))?;
+    let svg = crate::domain::visitor::qr_svg(&booking_url(&state.config.public_url, &code))?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml"),

@@ -1,8 +1,8 @@
 //! Manager reports for a period of business days: the KPIs of
-//! [`stats`](crate::stats) per service and desk plus per clerk, arrivals by
+//! [`stats`](crate::domain::stats) per service and desk plus per clerk, arrivals by
 //! hour of day in the branch's timezone, and every out-of-turn call with
 //! its reason; visitors' ratings per service, desk and clerk with their
-//! comments ([`feedback`](crate::feedback)); a CSV export (one row per
+//! comments ([`feedback`](crate::domain::feedback)); a CSV export (one row per
 //! ticket, with its rating and comment) and two server-drawn SVG bar charts
 //! (arrivals by hour, waits per service against the standard).
 //!
@@ -29,10 +29,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::auth::Principal;
-use crate::branches;
+use crate::domain::auth::Principal;
+use crate::domain::branches;
+use crate::domain::stats::{self, DeskKpis, Kpis, ServiceKpis, StatsQuery};
 use crate::error::{AppJson, AppPath, AppQuery, Result};
-use crate::stats::{self, DeskKpis, Kpis, ServiceKpis, StatsQuery};
 use crate::store::{Exec, q, read};
 
 /// Figures of one clerk: the tickets they called in the period.
@@ -110,7 +110,7 @@ pub struct Report {
     /// Calls out of turn per clerk, most first.
     pub out_of_turn_by_clerk: Vec<OutOfTurnCount>,
     /// Visitors' ratings per service, desk and clerk, and their comments.
-    pub feedback: crate::feedback::FeedbackReport,
+    pub feedback: crate::domain::feedback::FeedbackReport,
 }
 
 /// Builds the report.
@@ -161,7 +161,7 @@ pub async fn compute<C: Exec>(
         .await?;
     let mut clerks = Vec::new();
     for (user_id,) in callers {
-        let user = crate::users::get(c, user_id).await?;
+        let user = crate::domain::users::get(c, user_id).await?;
         if user.branch_id != Some(branch_id) {
             continue;
         }
@@ -213,7 +213,7 @@ pub async fn compute<C: Exec>(
     }
     let mut out_of_turn_by_clerk: Vec<OutOfTurnCount> = counts.into_values().collect();
     out_of_turn_by_clerk.sort_by(|a, b| b.count.cmp(&a.count).then(a.username.cmp(&b.username)));
-    let feedback = crate::feedback::summary(c, branch_id, &stats.from, &stats.to).await?;
+    let feedback = crate::domain::feedback::summary(c, branch_id, &stats.from, &stats.to).await?;
 
     Ok(Report {
         branch_id,

@@ -14,15 +14,15 @@ use utoipa_axum::routes;
 use waitwell_queue::{DeskStatus, MAX_WEIGHT};
 
 use crate::app::AppState;
-use crate::auth::{Principal, Role};
-use crate::branches::{self, clean_name};
+use crate::domain::auth::{Principal, Role};
+use crate::domain::branches::{self, clean_name};
+use crate::domain::projection::Seen;
+use crate::domain::services;
+use crate::domain::tickets::{self, DeskActor, DeskStep, Ticket};
 use crate::error::{AppError, AppJson, AppPath, Result};
 use crate::events::{self, NewEvent, Outbox};
 use crate::now_ms;
-use crate::projection::Seen;
-use crate::services;
 use crate::store::{Exec, q, read, write};
-use crate::tickets::{self, DeskActor, DeskStep, Ticket};
 
 /// A desk as stored and shown.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, serde::Deserialize, ToSchema)]
@@ -333,10 +333,10 @@ pub async fn list_desks(
             .await
             .map_err(AppError::from)
     })?;
-    Ok(AppJson(crate::projection::for_caller(
+    Ok(AppJson(crate::domain::projection::for_caller(
         &who,
         desks,
-        crate::projection::desk,
+        crate::domain::projection::desk,
     )))
 }
 
@@ -366,10 +366,10 @@ pub async fn get_desk(
 ) -> Result<AppJson<Seen<DeskRow>>> {
     let desk = read!(state.db, |c| get(c, id).await)?;
     who.require_reader(desk.branch_id)?;
-    Ok(AppJson(crate::projection::for_caller(
+    Ok(AppJson(crate::domain::projection::for_caller(
         &who,
         desk,
-        crate::projection::desk,
+        crate::domain::projection::desk,
     )))
 }
 

@@ -20,13 +20,13 @@ use waitwell_queue::{
 };
 
 use crate::app::AppState;
-use crate::auth::Principal;
-use crate::branches;
-use crate::desks::{self, DeskRow};
+use crate::domain::auth::Principal;
+use crate::domain::branches;
+use crate::domain::desks::{self, DeskRow};
+use crate::domain::services;
 use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
 use crate::events::{self, Actor, NewEvent, Outbox};
 use crate::now_ms;
-use crate::services;
 use crate::store::{Exec, q, read, write};
 
 /// A ticket.
@@ -114,12 +114,12 @@ impl Ticket {
     /// The ticket as `who` may see it: with the public token only for the
     /// kiosk that issued it, within [`PRINT_WINDOW_MS`] (its agent prints the
     /// token as the ticket's QR code, and reprints after a failure).
-    pub fn for_caller(self, who: &crate::auth::Principal, now: i64) -> TicketWithToken {
+    pub fn for_caller(self, who: &crate::domain::auth::Principal, now: i64) -> TicketWithToken {
         let printing = match who {
-            crate::auth::Principal::Device { id, .. } => {
+            crate::domain::auth::Principal::Device { id, .. } => {
                 self.issued_by_device == Some(*id) && now - self.issued_at <= PRINT_WINDOW_MS
             }
-            crate::auth::Principal::User { .. } => false,
+            crate::domain::auth::Principal::User { .. } => false,
         };
         if printing {
             TicketWithToken::issued(self)
@@ -469,7 +469,7 @@ pub async fn issue_queued_at<C: Exec>(
             .bind(day.as_str()))
         .await?;
     let number = format_number(&service.code, u32::try_from(seq).unwrap_or(u32::MAX));
-    let token = crate::public::new_public_token(req.now);
+    let token = crate::domain::visitor::new_public_token(req.now);
     // One statement inserts and returns the row; the hot path of the
     // server is kept to as few statements as it can be.
     let mut ticket: Ticket = c
@@ -893,7 +893,7 @@ pub async fn desk_step<C: Exec>(
     let after = get(c, ticket.id).await?;
     let mut extra = serde_json::json!({ "desk": { "id": desk.id, "name": desk.name } });
     let result = if let Some(service) = target {
-        let token = crate::public::new_public_token(now);
+        let token = crate::domain::visitor::new_public_token(now);
         let (new_id,): (i64,) = c
             // The new leg keeps the visitor's postponement: postponing is
             // once per visit, not once per queue.
@@ -1104,7 +1104,7 @@ pub async fn get_ticket(
     State(state): State<AppState>,
     who: Principal,
     AppPath(id): AppPath<i64>,
-) -> Result<AppJson<crate::projection::Seen<TicketWithToken>>> {
+) -> Result<AppJson<crate::domain::projection::Seen<TicketWithToken>>> {
     let ticket = read!(state.db, |c| {
         let t = get(c, id).await?;
         who.require_reader(t.branch_id)?;
@@ -1112,10 +1112,10 @@ pub async fn get_ticket(
         with_estimate(c, &branch.policy(), t).await
     })?;
     let ticket = ticket.for_caller(&who, now_ms());
-    Ok(AppJson(crate::projection::for_caller(
+    Ok(AppJson(crate::domain::projection::for_caller(
         &who,
         ticket,
-        crate::projection::printing_ticket,
+        crate::domain::projection::printing_ticket,
     )))
 }
 
@@ -1231,15 +1231,15 @@ pub async fn queue(
     who: Principal,
     AppPath(branch_id): AppPath<i64>,
     AppQuery(query): AppQuery<QueueQuery>,
-) -> Result<AppJson<crate::projection::Seen<QueueView>>> {
+) -> Result<AppJson<crate::domain::projection::Seen<QueueView>>> {
     who.require_reader(branch_id)?;
     let now = now_ms();
     let view = read!(state.db, |c| queue_view(c, branch_id, query.desk_id, now)
         .await)?;
-    Ok(AppJson(crate::projection::for_caller(
+    Ok(AppJson(crate::domain::projection::for_caller(
         &who,
         view,
-        crate::projection::queue_view,
+        crate::domain::projection::queue_view,
     )))
 }
 

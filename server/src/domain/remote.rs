@@ -2,7 +2,7 @@
 //! page (`/office/?branch=<id>`), picks a service that is open for remote
 //! tickets and takes a ticket without being in the building, optionally
 //! leaving a phone number and/or e-mail address for notifications (sent by
-//! the office's gateway through a webhook, see [`crate::webhooks`]).
+//! the office's gateway through a webhook, see [`crate::domain::webhooks`]).
 //!
 //! Limits against gaming the queue, all checked under the branch lock in the
 //! same transaction that issues the ticket:
@@ -20,7 +20,7 @@
 //!   ([`DEFAULT_DAILY_CAP`], [`DEFAULT_WALK_IN_SHARE`]), so a service opened
 //!   to the internet is never open without bounds by accident; a manager
 //!   who wants no cap or no share says so explicitly (`null`, `0`).
-//! * A per-client rate limit ([`crate::ratelimit::ClientLimiter`]) keyed by
+//! * A per-client rate limit ([`crate::domain::ratelimit::ClientLimiter`]) keyed by
 //!   the client's address (IPv6 per /64): the TCP peer, or behind a reverse
 //!   proxy the last X-Forwarded-For entry when `trust_forwarded_for` is set.
 //!
@@ -38,14 +38,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::auth::ClientAddr;
-use crate::branches;
+use crate::domain::auth::ClientAddr;
+use crate::domain::branches;
+use crate::domain::services::{self, ServiceRow};
+use crate::domain::tickets::{self, Issue, IssueRequest, Ticket};
 use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
 use crate::events::Actor;
 use crate::now_ms;
-use crate::services::{self, ServiceRow};
 use crate::store::{Exec, q, read, write};
-use crate::tickets::{self, Issue, IssueRequest, Ticket};
 
 /// Remote tickets per service and day when remote tickets are switched on
 /// without a cap of the manager's choosing.
@@ -314,7 +314,7 @@ pub struct RemoteTicket {
 
 fn to_remote(t: Ticket, public_url: &str) -> RemoteTicket {
     RemoteTicket {
-        ticket_url: crate::public::ticket_url(public_url, &t.public_token),
+        ticket_url: crate::domain::visitor::ticket_url(public_url, &t.public_token),
         id: t.id,
         number: t.number,
         service_id: t.service_id,

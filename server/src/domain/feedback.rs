@@ -28,14 +28,14 @@ use utoipa_axum::routes;
 use waitwell_queue::TicketStatus;
 
 use crate::app::AppState;
-use crate::auth::Principal;
-use crate::branches::{self, BranchRow};
+use crate::domain::auth::Principal;
+use crate::domain::branches::{self, BranchRow};
+use crate::domain::tickets::{self, Ticket};
+use crate::domain::visitor;
 use crate::error::{AppError, AppJson, AppPath, Result};
 use crate::events::{self, Actor, NewEvent, Outbox};
 use crate::now_ms;
-use crate::public;
 use crate::store::{Exec, q, write};
-use crate::tickets::{self, Ticket};
 
 /// Longest comment, in characters.
 pub const MAX_COMMENT_CHARS: usize = 500;
@@ -249,16 +249,16 @@ pub async fn give<C: Exec>(
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn public_feedback(
     State(state): State<AppState>,
-    public::TicketToken(token): public::TicketToken,
+    visitor::TicketToken(token): visitor::TicketToken,
     AppJson(request): AppJson<FeedbackRequest>,
 ) -> Result<(StatusCode, AppJson<Feedback>)> {
     let (rating, comment) = validate(request.rating, request.comment)?;
     let now = now_ms();
     let row = write!(state.db, |c, out| async move {
-        let t = public::by_token(c, &token).await?;
+        let t = visitor::by_token(c, &token).await?;
         let branch = branches::lock(c, t.branch_id).await?;
         // Again under the lock: the ticket may have moved on meanwhile.
-        let t = public::by_token(c, &token).await?;
+        let t = visitor::by_token(c, &token).await?;
         give(
             c,
             out,

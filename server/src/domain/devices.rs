@@ -11,8 +11,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::auth::{DeviceKind, Principal, new_token, token_hash};
-use crate::branches::{self, clean_name};
+use crate::domain::auth::{DeviceKind, Principal, new_token, token_hash};
+use crate::domain::branches::{self, clean_name};
 use crate::error::{AppError, AppJson, AppPath, Result};
 use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;

@@ -21,8 +21,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::auth::Principal;
-use crate::branches;
+use crate::domain::auth::Principal;
+use crate::domain::branches;
 use crate::error::{AppError, AppPath, AppQuery, ErrorBody, Result};
 use crate::store::read;
 

@@ -21,8 +21,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::auth::Principal;
-use crate::branches;
+use crate::domain::auth::Principal;
+use crate::domain::branches;
 use crate::error::{AppError, AppJson, AppPath, Result};
 use crate::events::{self, NewEvent};
 use crate::now_ms;
@@ -201,7 +201,7 @@ pub async fn report_status(
                 now
             }
         };
-        let d = crate::devices::get(c, id).await?;
+        let d = crate::domain::devices::get(c, id).await?;
         Ok(DeviceStatus {
             id,
             kind: d.kind,
