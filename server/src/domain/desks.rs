@@ -3,23 +3,16 @@
 //!
 //! A clerk opens a desk and is then the only clerk who may act on it until
 //! it is closed; managers and admins may act on any desk of their branch.
-
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use waitwell_queue::{DeskStatus, MAX_WEIGHT};
 
 use crate::app::AppState;
 use crate::domain::auth::{Principal, Role};
 use crate::domain::branches::{self, clean_name};
-use crate::domain::projection::Seen;
 use crate::domain::services;
 use crate::domain::tickets::{self, DeskActor, DeskStep, Ticket};
-use crate::error::{AppError, AppJson, AppPath, Result};
+use crate::error::{AppError, AppJson, Result};
 use crate::events::{self, NewEvent, Outbox};
 use crate::now_ms;
 use crate::store::{Exec, q, read, write};
@@ -179,7 +172,7 @@ pub async fn create(
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn desk_event<C: Exec>(
+pub(crate) async fn desk_event<C: Exec>(
     c: &mut C,
     out: &mut Outbox,
     desk: &DeskRow,
@@ -303,7 +296,7 @@ pub async fn set_allocation(
     })
 }
 
-async fn allocation_of<C: Exec>(c: &mut C, desk_id: i64) -> Result<Vec<Allocation>> {
+pub(crate) async fn allocation_of<C: Exec>(c: &mut C, desk_id: i64) -> Result<Vec<Allocation>> {
     let rows: Vec<(i64, i64)> = c
         .all(q("select service_id, weight from desk_services where desk_id = $1 order by service_id").bind(desk_id))
         .await?;
@@ -314,166 +307,6 @@ async fn allocation_of<C: Exec>(c: &mut C, desk_id: i64) -> Result<Vec<Allocatio
             weight: u32::try_from(weight).unwrap_or(1),
         })
         .collect())
-}
-
-/// Lists a branch's desks.
-#[utoipa::path(get, path = "/api/v1/branches/{id}/desks", tag = "desks",
-    params(("id" = i64, Path, description = "Branch id")),
-    responses((status = 200, body = Vec<DeskRow>)))]
-pub async fn list_desks(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(branch_id): AppPath<i64>,
-) -> Result<AppJson<Seen<Vec<DeskRow>>>> {
-    who.require_reader(branch_id)?;
-    let desks: Vec<DeskRow> = read!(state.db, |c| {
-        branches::get(c, branch_id).await?;
-        c.all(q("select id, branch_id, name, status, pause_reason, calls_since_priority, current_ticket_id, user_id, active, created_at
-                 from desks where branch_id = $1 order by name").bind(branch_id))
-            .await
-            .map_err(AppError::from)
-    })?;
-    Ok(AppJson(crate::domain::projection::for_caller(
-        &who,
-        desks,
-        crate::domain::projection::desk,
-    )))
-}
-
-/// Creates a desk (managers).
-#[utoipa::path(post, path = "/api/v1/branches/{id}/desks", tag = "desks", request_body = NewDesk,
-    params(("id" = i64, Path, description = "Branch id")),
-    responses((status = 201, body = DeskRow), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn create_desk(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(branch_id): AppPath<i64>,
-    AppJson(new): AppJson<NewDesk>,
-) -> Result<(StatusCode, AppJson<DeskRow>)> {
-    who.require_manager(branch_id)?;
-    let desk = create(&state.db, branch_id, new, who.actor()).await?;
-    Ok((StatusCode::CREATED, AppJson(desk)))
-}
-
-/// Reads a desk.
-#[utoipa::path(get, path = "/api/v1/desks/{id}", tag = "desks",
-    params(("id" = i64, Path, description = "Desk id")),
-    responses((status = 200, body = DeskRow), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn get_desk(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(id): AppPath<i64>,
-) -> Result<AppJson<Seen<DeskRow>>> {
-    let desk = read!(state.db, |c| get(c, id).await)?;
-    who.require_reader(desk.branch_id)?;
-    Ok(AppJson(crate::domain::projection::for_caller(
-        &who,
-        desk,
-        crate::domain::projection::desk,
-    )))
-}
-
-/// Renames or (de)activates a desk (managers).
-#[utoipa::path(patch, path = "/api/v1/desks/{id}", tag = "desks", request_body = DeskUpdate,
-    params(("id" = i64, Path, description = "Desk id")),
-    responses((status = 200, body = DeskRow), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn update_desk(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(id): AppPath<i64>,
-    AppJson(update): AppJson<DeskUpdate>,
-) -> Result<AppJson<DeskRow>> {
-    let existing = read!(state.db, |c| get(c, id).await)?;
-    who.require_manager(existing.branch_id)?;
-    let name = update
-        .name
-        .as_deref()
-        .map(|n| clean_name("name", n, 80))
-        .transpose()?;
-    let (actor, now) = (who.actor(), now_ms());
-    let desk = write!(state.db, |c, out| async move {
-        branches::lock(c, existing.branch_id).await?;
-        let mut d = get(c, id).await?;
-        if let Some(name) = name {
-            let taken: Option<(i64,)> = c
-                .opt(
-                    q("select id from desks where branch_id = $1 and name = $2 and id <> $3")
-                        .bind(d.branch_id)
-                        .bind(name.as_str())
-                        .bind(id),
-                )
-                .await?;
-            if taken.is_some() {
-                return Err(AppError::conflict(format!(
-                    "a desk named {name} exists already"
-                )));
-            }
-            d.name = name;
-        }
-        if let Some(active) = update.active {
-            if !active && d.status()? != DeskStatus::Closed {
-                return Err(AppError::conflict(format!(
-                    "close {} before deactivating it",
-                    d.name
-                )));
-            }
-            d.active = active;
-        }
-        c.run(
-            q("update desks set name = $2, active = $3 where id = $1")
-                .bind(id)
-                .bind(d.name.as_str())
-                .bind(d.active),
-        )
-        .await?;
-        desk_event(
-            c,
-            out,
-            &d,
-            "desk.updated",
-            actor,
-            now,
-            serde_json::Value::Null,
-            &[],
-        )
-        .await?;
-        Ok(d)
-    })?;
-    Ok(AppJson(desk))
-}
-
-/// A desk's allocation.
-#[utoipa::path(get, path = "/api/v1/desks/{id}/services", tag = "desks",
-    params(("id" = i64, Path, description = "Desk id")),
-    responses((status = 200, body = Vec<Allocation>), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn get_allocation(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(id): AppPath<i64>,
-) -> Result<AppJson<Vec<Allocation>>> {
-    let allocation = read!(state.db, |c| {
-        let desk = get(c, id).await?;
-        who.require_reader(desk.branch_id)?;
-        allocation_of(c, id).await
-    })?;
-    Ok(AppJson(allocation))
-}
-
-/// Replaces a desk's allocation (managers). Applies from the next call.
-#[utoipa::path(put, path = "/api/v1/desks/{id}/services", tag = "desks", request_body = Vec<Allocation>,
-    params(("id" = i64, Path, description = "Desk id")),
-    responses((status = 200, body = Vec<Allocation>), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn put_allocation(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(id): AppPath<i64>,
-    AppJson(allocation): AppJson<Vec<Allocation>>,
-) -> Result<AppJson<Vec<Allocation>>> {
-    let desk = read!(state.db, |c| get(c, id).await)?;
-    who.require_manager(desk.branch_id)?;
-    Ok(AppJson(
-        set_allocation(&state.db, id, allocation, who.actor()).await?,
-    ))
 }
 
 /// Locks the desk's branch and reads the desk again under the lock, for an
@@ -504,7 +337,11 @@ pub(crate) async fn lock_for_action<C: Exec>(
 }
 
 /// The caller as a desk actor, after checking they are staff of the desk's branch.
-async fn desk_actor(state: &AppState, who: &Principal, desk_id: i64) -> Result<DeskActor> {
+pub(crate) async fn desk_actor(
+    state: &AppState,
+    who: &Principal,
+    desk_id: i64,
+) -> Result<DeskActor> {
     let desk = read!(state.db, |c| get(c, desk_id).await)?;
     who.require_staff(desk.branch_id)?;
     let supervisor = matches!(
@@ -531,7 +368,7 @@ pub struct PauseRequest {
     pub reason: String,
 }
 
-async fn set_status(
+pub(crate) async fn set_status(
     state: &AppState,
     who: DeskActor,
     status: DeskStatus,
@@ -587,76 +424,6 @@ async fn set_status(
     })
 }
 
-/// Opens a desk; a clerk who opens it staffs it.
-#[utoipa::path(post, path = "/api/v1/desks/{id}/open", tag = "desk actions",
-    params(("id" = i64, Path, description = "Desk id")),
-    responses((status = 200, body = DeskRow), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn open(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(id): AppPath<i64>,
-) -> Result<AppJson<DeskRow>> {
-    let actor = desk_actor(&state, &who, id).await?;
-    Ok(AppJson(
-        set_status(&state, actor, DeskStatus::Open, None).await?,
-    ))
-}
-
-/// Pauses a desk, with a reason.
-#[utoipa::path(post, path = "/api/v1/desks/{id}/pause", tag = "desk actions", request_body = PauseRequest,
-    params(("id" = i64, Path, description = "Desk id")),
-    responses((status = 200, body = DeskRow), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn pause(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(id): AppPath<i64>,
-    AppJson(body): AppJson<PauseRequest>,
-) -> Result<AppJson<DeskRow>> {
-    let reason = clean_name("reason", &body.reason, 200)?;
-    let actor = desk_actor(&state, &who, id).await?;
-    Ok(AppJson(
-        set_status(&state, actor, DeskStatus::Paused, Some(reason)).await?,
-    ))
-}
-
-/// Closes a desk; it must have no current ticket.
-#[utoipa::path(post, path = "/api/v1/desks/{id}/close", tag = "desk actions",
-    params(("id" = i64, Path, description = "Desk id")),
-    responses((status = 200, body = DeskRow), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn close(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(id): AppPath<i64>,
-) -> Result<AppJson<DeskRow>> {
-    let actor = desk_actor(&state, &who, id).await?;
-    Ok(AppJson(
-        set_status(&state, actor, DeskStatus::Closed, None).await?,
-    ))
-}
-
-/// Calls the next visitor by the policy: 200 with the ticket, 204 when
-/// nobody waits for this desk's services.
-#[utoipa::path(post, path = "/api/v1/desks/{id}/call-next", tag = "desk actions",
-    params(("id" = i64, Path, description = "Desk id")),
-    responses((status = 200, body = Ticket), (status = 204, description = "Nobody waits"), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn call_next(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(id): AppPath<i64>,
-) -> Result<Response> {
-    let actor = desk_actor(&state, &who, id).await?;
-    let called = write!(state.db, |c, out| async move {
-        tickets::call_next(c, out, actor).await
-    })?;
-    Ok(match called {
-        Some(t) => {
-            state.metrics.calls.inc();
-            AppJson(t).into_response()
-        }
-        None => StatusCode::NO_CONTENT.into_response(),
-    })
-}
-
 /// Body of `call`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -667,27 +434,7 @@ pub struct CallRequest {
     pub reason: String,
 }
 
-/// Calls a specific ticket out of turn; a reason is required and recorded.
-#[utoipa::path(post, path = "/api/v1/desks/{id}/call", tag = "desk actions", request_body = CallRequest,
-    params(("id" = i64, Path, description = "Desk id")),
-    responses((status = 200, body = Ticket), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn call(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(id): AppPath<i64>,
-    AppJson(body): AppJson<CallRequest>,
-) -> Result<AppJson<Ticket>> {
-    let reason = clean_name("reason", &body.reason, 500)?;
-    let actor = desk_actor(&state, &who, id).await?;
-    let ticket_id = body.ticket_id;
-    let ticket = write!(state.db, |c, out| async move {
-        tickets::call_specific(c, out, actor, ticket_id, reason).await
-    })?;
-    state.metrics.calls.inc();
-    Ok(AppJson(ticket))
-}
-
-async fn step(
+pub(crate) async fn step(
     state: &AppState,
     who: &Principal,
     desk_id: i64,
@@ -700,30 +447,6 @@ async fn step(
     Ok(AppJson(ticket))
 }
 
-/// Calls the desk's current ticket again (displays announce it again).
-#[utoipa::path(post, path = "/api/v1/desks/{id}/recall", tag = "desk actions",
-    params(("id" = i64, Path, description = "Desk id")),
-    responses((status = 200, body = Ticket), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn recall(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(id): AppPath<i64>,
-) -> Result<AppJson<Ticket>> {
-    step(&state, &who, id, DeskStep::Recall).await
-}
-
-/// Starts serving the current ticket.
-#[utoipa::path(post, path = "/api/v1/desks/{id}/start", tag = "desk actions",
-    params(("id" = i64, Path, description = "Desk id")),
-    responses((status = 200, body = Ticket), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn start(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(id): AppPath<i64>,
-) -> Result<AppJson<Ticket>> {
-    step(&state, &who, id, DeskStep::Start).await
-}
-
 /// Body of `finish`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -732,97 +455,10 @@ pub struct FinishRequest {
     pub outcome: Option<String>,
 }
 
-/// Finishes the current ticket, with an optional outcome. The body may be
-/// omitted.
-#[utoipa::path(post, path = "/api/v1/desks/{id}/finish", tag = "desk actions", request_body(content = Option<FinishRequest>),
-    params(("id" = i64, Path, description = "Desk id")),
-    responses((status = 200, body = Ticket), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn finish(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(id): AppPath<i64>,
-    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<AppJson<Ticket>> {
-    // Same statuses as `AppJson`: too large 413, broken JSON 400, JSON of
-    // the wrong shape 422, all with the JSON error body.
-    let body = body.map_err(|e| AppError::Rejected(e.status(), e.body_text()))?;
-    let request: FinishRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        FinishRequest::default()
-    } else {
-        serde_json::from_slice::<serde::de::IgnoredAny>(&body)
-            .map_err(|e| AppError::BadRequest(format!("invalid JSON body: {e}")))?;
-        serde_json::from_slice(&body)
-            .map_err(|e| AppError::invalid(format!("invalid JSON body: {e}")))?
-    };
-    let outcome = request
-        .outcome
-        .as_deref()
-        .map(|o| clean_name("outcome", o, 200))
-        .transpose()?;
-    step(&state, &who, id, DeskStep::Finish(outcome)).await
-}
-
-/// Marks the current ticket as a no-show.
-#[utoipa::path(post, path = "/api/v1/desks/{id}/no-show", tag = "desk actions",
-    params(("id" = i64, Path, description = "Desk id")),
-    responses((status = 200, body = Ticket), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn no_show(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(id): AppPath<i64>,
-) -> Result<AppJson<Ticket>> {
-    step(&state, &who, id, DeskStep::NoShow).await
-}
-
-/// Parks the current ticket; it can be called again later with `call`.
-#[utoipa::path(post, path = "/api/v1/desks/{id}/park", tag = "desk actions",
-    params(("id" = i64, Path, description = "Desk id")),
-    responses((status = 200, body = Ticket), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn park(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(id): AppPath<i64>,
-) -> Result<AppJson<Ticket>> {
-    step(&state, &who, id, DeskStep::Park).await
-}
-
 /// Body of `transfer`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransferRequest {
     /// Target service.
     pub service_id: i64,
-}
-
-/// Transfers the current ticket to another service's queue; the visitor
-/// keeps their number and original issue time. Returns the new ticket.
-#[utoipa::path(post, path = "/api/v1/desks/{id}/transfer", tag = "desk actions", request_body = TransferRequest,
-    params(("id" = i64, Path, description = "Desk id")),
-    responses((status = 200, body = Ticket), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn transfer(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(id): AppPath<i64>,
-    AppJson(body): AppJson<TransferRequest>,
-) -> Result<AppJson<Ticket>> {
-    step(&state, &who, id, DeskStep::Transfer(body.service_id)).await
-}
-
-/// Desk routes.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_desks, create_desk))
-        .routes(routes!(get_desk, update_desk))
-        .routes(routes!(get_allocation, put_allocation))
-        .routes(routes!(open))
-        .routes(routes!(pause))
-        .routes(routes!(close))
-        .routes(routes!(call_next))
-        .routes(routes!(call))
-        .routes(routes!(recall))
-        .routes(routes!(start))
-        .routes(routes!(finish))
-        .routes(routes!(no_show))
-        .routes(routes!(park))
-        .routes(routes!(transfer))
 }
