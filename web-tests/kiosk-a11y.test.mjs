@@ -5,7 +5,9 @@
 // any of them, and the next visitor starts with them off.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { DemoServer, launchBrowser } from './lib/server.mjs';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DemoServer, launchBrowser, screenshotDir } from './lib/server.mjs';
 import { freshPage, tap } from './lib/pages.mjs';
 import { assertAccessible } from './lib/axe.mjs';
 
@@ -164,12 +166,26 @@ test('high contrast and large text, with no axe violation', async () => {
   assert.deepEqual(colours, ['rgb(0, 0, 0)', 'rgb(255, 255, 255)']);
   const large = await page.locator('#start-title').evaluate((h) => parseFloat(getComputedStyle(h).fontSize));
   assert.ok(large >= normal * 1.2, `${normal} -> ${large}`);
+  // No option's label is cut off, in any language of the office.
+  for (const lang of ['en', 'da', 'pl']) {
+    await page.evaluate((l) => { document.querySelector(`#languages button[lang="${l}"]`).click(); }, lang).catch(() => {});
+    const clipped = await page.evaluate(() => Array.from(document.querySelectorAll('.a11y-option, #a11y-toggle'))
+      .filter((b) => b.scrollWidth > b.clientWidth + 1 || b.scrollHeight > b.clientHeight + 1).map((b) => b.textContent));
+    assert.deepEqual(clipped, [], `clipped labels in ${lang}`);
+    await page.evaluate(() => document.querySelector('.screen:not([hidden]) [data-action="start"], #service-back')?.click());
+    await page.locator('#screen-start').waitFor({ state: 'visible' });
+  }
   await assertAccessible(page, 'kiosk start, high contrast and large text');
   await tap(page.locator('#languages button[lang="da"]'));
   await page.locator('#screen-category').waitFor({ state: 'visible' });
   await assertAccessible(page, 'kiosk categories, high contrast and large text');
   await option(page, 'low');
   await assertAccessible(page, 'kiosk categories, every option');
+  // README: the kiosk with every option on (docs/kiosk-accessibility.png).
+  mkdirSync(screenshotDir, { recursive: true });
+  const file = path.join(screenshotDir, 'kiosk-accessibility.png');
+  await page.screenshot({ path: file });
+  copyFileSync(file, path.resolve(screenshotDir, '..', '..', 'docs', 'kiosk-accessibility.png'));
   assert.deepEqual(page.errors, []);
   await context.close();
 });

@@ -4,7 +4,9 @@
 // mirrored by logical CSS properties), with no accessibility violation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { DemoServer, launchBrowser } from './lib/server.mjs';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DemoServer, launchBrowser, screenshotDir } from './lib/server.mjs';
 import { freshPage, tap } from './lib/pages.mjs';
 import { assertAccessible } from './lib/axe.mjs';
 
@@ -54,6 +56,12 @@ test('kiosk in Ukrainian and in Arabic, right to left', async () => {
   assert.equal(await page.locator('#ticket-title').textContent(), 'رقمك');
   assert.match(await page.locator('#ticket-ahead').textContent(), /قبلك/);
   await assertAccessible(page, 'kiosk ticket in Arabic');
+  // README: the kiosk's ticket in Arabic (docs/kiosk-arabic.png).
+  await page.locator('#ticket-qr').evaluate((img) => img.complete || new Promise((r) => { img.onload = r; }));
+  mkdirSync(screenshotDir, { recursive: true });
+  const file = path.join(screenshotDir, 'kiosk-arabic.png');
+  await page.screenshot({ path: file });
+  copyFileSync(file, path.resolve(screenshotDir, '..', '..', 'docs', 'kiosk-arabic.png'));
   await context.close();
 });
 
