@@ -70,7 +70,9 @@ struct I18n;
 
 /// The bundles served by [`get_i18n`]: one per page, and the printed
 /// ticket's.
-pub const BUNDLES: &[&str] = &["kiosk", "ticket", "display", "office", "book", "print"];
+pub const BUNDLES: &[&str] = &[
+    "kiosk", "ticket", "display", "office", "book", "clerk", "print",
+];
 
 /// Length of a public token in lowercase hex ([`new_public_token`]).
 pub const PUBLIC_TOKEN_LEN: usize = 64;
