@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DemoServer, launchBrowser } from './lib/server.mjs';
 import { freshPage, clerkAt, managerAt } from './lib/pages.mjs';
+import { assertAccessible } from './lib/axe.mjs';
 
 const VIEWPORT = { viewport: { width: 1366, height: 768 } };
 const A = 1;
@@ -151,5 +152,31 @@ test('manager: with 12 services the allocation matrix scrolls in its box, the pa
   }));
   assert.ok(sizes.page <= sizes.width, `the page is ${sizes.page} px wide in ${sizes.width}`);
   assert.ok(sizes.box, 'the matrix box scrolls');
+  await context.close();
+});
+
+test('clerk console in Polish and Danish: the browser language, then the switch', async () => {
+  const { page, context } = await freshPage(browser, { ...VIEWPORT, locale: 'pl-PL' });
+  await page.goto(`${server.base}/clerk/`);
+  await page.locator('#sign-in-title', { hasText: 'Zaloguj się' }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'pl');
+  await page.getByLabel('Nazwa użytkownika').fill('clerk1');
+  await page.getByLabel('Hasło', { exact: true }).fill('waitwell-demo');
+  await page.getByRole('button', { name: 'Zaloguj się' }).click();
+  await page.locator('#desk-select').selectOption('1');
+  await page.getByRole('button', { name: 'Użyj tego stanowiska' }).click();
+  await page.locator('#conn[data-status="live"]', { hasText: 'Na żywo' }).waitFor();
+  assert.equal(await page.locator('#queue-title').textContent(), 'Oczekujący na to stanowisko');
+  assert.match(await page.locator('#call-next').textContent(), /Wezwij następną osobę/);
+  await assertAccessible(page, 'clerk console in Polish');
+  // The switch turns everything drawn into Danish, and is remembered.
+  await page.locator('#lang-select').selectOption('da');
+  assert.match(await page.locator('#call-next').textContent(), /Kald næste/);
+  assert.equal(await page.locator('#queue-title').textContent(), 'Venter på denne skranke');
+  assert.equal(await page.locator('#conn-text').textContent(), 'Live');
+  await page.reload();
+  await page.locator('#conn[data-status="live"]').waitFor();
+  assert.equal(await page.locator('#queue-title').textContent(), 'Venter på denne skranke');
+  assert.deepEqual(page.errors, []);
   await context.close();
 });

@@ -8,28 +8,31 @@
 
 import { $, el } from '/common/dom.js';
 
-const STATUS = {
-  booked: 'booked',
-  cancelled: 'cancelled',
-  checked_in: 'checked in',
-  missed: 'missed',
+const ENGLISH = {
+  'appt-booked': 'booked',
+  'appt-cancelled': 'cancelled',
+  'appt-checked_in': 'checked in',
+  'appt-missed': 'missed',
+  'check-in': 'Check in',
+  'check-in-label': 'Check in the {$time} appointment',
 };
 
 /**
  * Replaces the list with `rows` (the API's staff view, by time).
- * `onCheckIn(row)` is called by a booked row's "Check in" button.
+ * `onCheckIn(row)` is called by a booked row's "Check in" button;
+ * `t(id, vars)` gives the console's texts (default: English).
  */
-export function renderAppointments(rows, onCheckIn) {
+export function renderAppointments(rows, onCheckIn, t = (id, vars) => (ENGLISH[id] || id).replace('{$time}', vars && vars.time)) {
   const list = $('appointments-list');
   list.replaceChildren();
   for (const a of rows) {
-    const status = STATUS[a.status] || a.status;
+    const status = t(`appt-${a.status}`);
     const li = el('li', { 'data-status': a.status, 'data-code': a.code },
       el('strong', { text: a.time }),
       ` ${a.service_code} ${a.service_name} `,
       el('span', { class: 'status', text: a.ticket_number ? `${status} · ${a.ticket_number}` : status }));
     if (a.status === 'booked' && onCheckIn) {
-      const b = el('button', { type: 'button', class: 'quiet check-in', text: 'Check in', 'aria-label': `Check in the ${a.time} appointment` });
+      const b = el('button', { type: 'button', class: 'quiet check-in', text: t('check-in'), 'aria-label': t('check-in-label', { time: a.time }) });
       b.addEventListener('click', () => {
         b.disabled = true;
         onCheckIn(a).finally(() => { b.disabled = false; });

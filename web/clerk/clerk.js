@@ -9,33 +9,56 @@
 // stream, so the page never keeps a second copy of the truth. A 409 (the
 // desk or ticket changed under us, e.g. another desk called the visitor
 // first) is shown in the alert area and the list is refreshed.
+//
+// Texts are i18n/<lang>/clerk.ftl through web/common/i18n.js (English,
+// Polish, Danish): the browser's language when shipped, else English, and
+// a language switch in the top bar (remembered on this computer).
 
 import { LiveConnection } from '/common/live.js';
 import { duration } from '/common/api.js';
 import { $, el, show, storageGet, storageSet, notice, alertMessage } from '/common/dom.js';
 import { StaffSession } from '/common/session.js';
 import { renderAppointments } from './appointments.js';
+import { Translator } from '/common/i18n.js';
 
 const TOKEN_KEY = 'waitwell.clerk.token';
 const DESK_KEY = 'waitwell.clerk.desk';
+const LANG_KEY = 'waitwell.clerk.lang';
+/** The console's languages (each with i18n/<lang>/clerk.ftl). */
+const LANGUAGES = ['en', 'pl', 'da'];
+const texts = new Translator('clerk');
+
+/** A text of the console in its language, with `vars` filled in (the id
+ *  itself when no translation has it). */
+export function t(id, vars) {
+  const text = texts.t(id, vars);
+  return text == null ? id : text;
+}
+
+/** `t(id)` around a node: the text before and after its `{$name}`. */
+function around(id, name, node, vars) {
+  const [before, after = ''] = t(id, vars).split(`{$${name}}`);
+  return [before, node, after];
+}
 /** The waiting list is fetched at most this often while events stream in. */
 const QUEUE_THROTTLE_MS = 300;
 /** ... and at least this often, so the reasons' "queued N min ago" stay true. */
 const QUEUE_REFRESH_MS = 60000;
 
-/** [key, action, short label (always on the page), full label (dialog)]. */
+/** [key, action]; the short label (always on the page) is label-<action>,
+ *  the full one (dialog) help-<action>. */
 export const SHORTCUTS = [
-  ['N', 'call-next', 'Call next', 'Call the next visitor'],
-  ['R', 'recall', 'Recall', 'Call the current visitor again'],
-  ['S', 'start', 'Start', 'Start serving'],
-  ['F', 'finish', 'Finish', 'Finish, saving the outcome if one is typed'],
-  ['X', 'no-show', 'No-show', 'The called visitor did not come'],
-  ['T', 'transfer', 'Transfer', 'Transfer to another service'],
-  ['P', 'park', 'Park', 'Park (set aside, call back later)'],
-  ['O', 'open', 'Open', 'Open the desk (or reopen after a pause)'],
-  ['Z', 'pause', 'Pause', 'Pause the desk, with a reason'],
-  ['C', 'close', 'Close', 'Close the desk'],
-  ['?', 'shortcuts', 'Shortcuts', 'Show this list'],
+  ['N', 'call-next'],
+  ['R', 'recall'],
+  ['S', 'start'],
+  ['F', 'finish'],
+  ['X', 'no-show'],
+  ['T', 'transfer'],
+  ['P', 'park'],
+  ['O', 'open'],
+  ['Z', 'pause'],
+  ['C', 'close'],
+  ['?', 'shortcuts'],
 ];
 
 const app = {
@@ -61,6 +84,7 @@ const session = new StaffSession({
   onSignedIn: signedIn,
   onSignedOut: signedOut,
   onMessage: alertMessage,
+  texts: t,
 });
 const call = (method, path, body) => session.call(method, path, body);
 
@@ -73,20 +97,44 @@ function since(ms) {
 const serviceOf = (id) => app.state && app.state.services.get(id);
 const serviceLabel = (id) => {
   const s = serviceOf(id) || (app.queue && app.queue.services.find((q) => q.service_id === id));
-  return s ? `${s.code} · ${s.name}` : `service ${id}`;
+  return s ? `${s.code} · ${s.name}` : `#${id}`;
 };
 
 function priorityMark(priority) {
-  if (priority === 'priority') return el('span', { class: 'mark mark-priority', text: 'Priority' });
-  if (priority === 'appointment') return el('span', { class: 'mark mark-appointment', text: 'Appointment' });
+  if (priority === 'priority') return el('span', { class: 'mark mark-priority', text: t('mark-priority') });
+  if (priority === 'appointment') return el('span', { class: 'mark mark-appointment', text: t('mark-appointment') });
   return null;
 }
 
 // ---------- sign-in and desk choice ----------
 
-function start() {
+async function start() {
+  await loadLanguages();
   bindUi();
   session.start();
+}
+
+/** Loads the console's translations and picks its language. */
+async function loadLanguages() {
+  for (const lang of LANGUAGES) {
+    try { await texts.load(lang); } catch { /* English stays in the HTML */ }
+  }
+  const usable = texts.usable(LANGUAGES);
+  const browser = (navigator.language || 'en').split('-')[0];
+  const wanted = [storageGet(LANG_KEY), browser].find((l) => l && usable.includes(l));
+  texts.lang = wanted || 'en';
+  const select = $('lang-select');
+  select.replaceChildren(...usable.map((l) => el('option', { value: l, lang: l, text: texts.t('language-name', null, l) })));
+  select.value = texts.lang;
+  show('lang-pick', usable.length > 1);
+  applyTexts();
+}
+
+/** The page's static texts, and everything drawn, in the language. */
+function applyTexts() {
+  texts.apply();
+  for (const node of document.querySelectorAll('[data-i18n-value]')) node.value = t(node.dataset.i18nValue);
+  renderShortcuts();
 }
 
 function showSignIn(message) {
@@ -95,13 +143,13 @@ function showSignIn(message) {
   show('console', false);
   for (const id of ['who', 'conn', 'change-desk', 'show-shortcuts', 'sign-out']) show(id, false);
   if (message) alertMessage(message);
-  document.title = 'Sign in – Clerk desk – Waitwell';
+  document.title = t('title-sign-in');
   $('username').focus();
 }
 
 async function signedIn(user) {
   show('sign-in', false);
-  $('who').textContent = `Signed in as ${user.username}`;
+  $('who').textContent = t('signed-in-as', { user: user.username });
   for (const id of ['who', 'sign-out', 'show-shortcuts']) show(id, true);
   app.branchId = user.branch_id;
   if (app.branchId == null) {
@@ -123,9 +171,9 @@ async function loadDesks() {
 }
 
 function deskOptionLabel(d) {
-  if (d.status === 'closed') return `${d.name} (closed)`;
-  const who = d.user_id == null ? '' : d.user_id === session.user.id ? ', you' : ', another clerk';
-  return `${d.name} (${d.status}${who})`;
+  if (d.status === 'closed') return t('option-closed', { desk: d.name });
+  const who = d.user_id == null ? '' : d.user_id === session.user.id ? t('option-you') : t('option-other');
+  return t(d.status === 'paused' ? 'option-paused' : 'option-open', { desk: d.name, who });
 }
 
 function showPickDesk() {
@@ -165,11 +213,9 @@ async function checkInAppointment(a) {
   try {
     const r = await call('POST', `/api/v1/branches/${app.branchId}/appointments/check-in`, { code: a.code });
     alertMessage('');
-    notice(r.outcome === 'walk_in'
-      ? `${a.time} appointment is late: ${r.ticket.number} is a regular ticket.`
-      : `${a.time} appointment checked in: ${r.ticket.number}.`);
+    notice(t(r.outcome === 'walk_in' ? 'checked-in-late' : 'checked-in', { time: a.time, number: r.ticket.number }));
   } catch (err) {
-    if (err.status !== 401) alertMessage(`Could not check in: ${err.message}`);
+    if (err.status !== 401) alertMessage(t('check-in-failed', { message: err.message }));
   }
   refreshAppointments();
 }
@@ -178,7 +224,7 @@ async function checkInAppointment(a) {
 async function refreshAppointments() {
   if (!session.token || app.branchId == null) return;
   try {
-    renderAppointments(await call('GET', `/api/v1/branches/${app.branchId}/appointments`), checkInAppointment);
+    renderAppointments(await call('GET', `/api/v1/branches/${app.branchId}/appointments`), checkInAppointment, t);
   } catch {
     // A list shown a minute late is fine; the next event or tick retries.
   }
@@ -216,33 +262,34 @@ const currentTicket = () => {
 /** Why an action cannot be done now, or null when it can. */
 function blocked(action) {
   const desk = currentDesk();
-  if (!desk) return 'Still loading the desk.';
-  const t = currentTicket();
-  const none = 'There is no visitor at the desk.';
+  if (!desk) return t('still-loading');
+  const cur = currentTicket();
+  const none = t('no-visitor-now');
+  const d = { desk: desk.name };
   switch (action) {
     case 'open':
-      return desk.status === 'open' ? `${desk.name} is already open.` : null;
+      return desk.status === 'open' ? t('already-open', d) : null;
     case 'pause':
-      if (desk.status === 'paused') return `${desk.name} is already paused.`;
-      return desk.status === 'closed' ? `${desk.name} is closed: open it first (O).` : null;
+      if (desk.status === 'paused') return t('already-paused', d);
+      return desk.status === 'closed' ? t('closed-open-first', d) : null;
     case 'close':
-      if (desk.status === 'closed') return `${desk.name} is already closed.`;
-      return t ? `${t.number} is still at the desk: finish, transfer, park or mark a no-show first.` : null;
+      if (desk.status === 'closed') return t('already-closed', d);
+      return cur ? t('still-at-desk', { number: cur.number }) : null;
     case 'call-next':
     case 'call':
-      if (desk.status !== 'open') return `${desk.name} is ${desk.status}: open it first (O).`;
-      return t ? `${t.number} is still at the desk: finish it first.` : null;
+      if (desk.status !== 'open') return t('not-open', { ...d, status: t(`state-${desk.status}`, { reason: desk.pause_reason || t('no-reason') }) });
+      return cur ? t('still-at-desk-finish', { number: cur.number }) : null;
     case 'recall':
     case 'start':
-      if (!t) return none;
-      return t.status !== 'called' ? `${t.number} is already being served.` : null;
+      if (!cur) return none;
+      return cur.status !== 'called' ? t('already-serving', { number: cur.number }) : null;
     case 'no-show':
-      if (!t) return none;
-      return t.status !== 'called' ? `${t.number} is being served, so cannot be a no-show.` : null;
+      if (!cur) return none;
+      return cur.status !== 'called' ? t('serving-no-show', { number: cur.number }) : null;
     case 'finish':
     case 'transfer':
     case 'park':
-      return t ? null : none;
+      return cur ? null : none;
     default:
       return null;
   }
@@ -253,18 +300,18 @@ function blocked(action) {
 function render() {
   if (!session.user || app.deskId == null) return;
   const desk = currentDesk() || app.desks.find((d) => d.id === app.deskId);
-  $('desk-title').textContent = desk ? desk.name : 'Desk';
-  document.title = `${desk ? desk.name : 'Desk'} – Clerk desk – Waitwell`;
+  $('desk-title').textContent = desk ? desk.name : t('desk');
+  document.title = t('title-desk', { desk: desk ? desk.name : t('desk') });
   const state = $('desk-state');
   if (desk) {
     state.dataset.status = desk.status;
     state.textContent = desk.status === 'paused'
-      ? `Paused: ${desk.pause_reason || 'no reason'}`
-      : desk.status === 'open' ? 'Open' : 'Closed';
+      ? t('state-paused', { reason: desk.pause_reason || t('no-reason') })
+      : t(desk.status === 'open' ? 'state-open' : 'state-closed');
   }
   const other = desk && desk.user_id != null && desk.user_id !== session.user.id && desk.status !== 'closed';
   $('desk-warning').textContent = other
-    ? `Another clerk is working at ${desk.name}. Only they or a manager can act here until it is closed. Choose another desk with “Change desk”.`
+    ? t('other-clerk', { desk: desk.name })
     : '';
   show('desk-warning', Boolean(other));
 
@@ -278,37 +325,35 @@ function render() {
 
 function renderCurrent() {
   const box = $('current');
-  const t = currentTicket();
+  const cur = currentTicket();
   const desk = currentDesk();
   // Most live events concern other desks: leave the DOM (and a screen
   // reader's place in it) alone unless something shown here changed.
-  const key = JSON.stringify([desk && desk.status, t && [t.id, t.status, t.call_count, t.service_id, t.called_at, t.started_at]]);
+  const key = JSON.stringify([texts.lang, desk && desk.status, cur && [cur.id, cur.status, cur.call_count, cur.service_id, cur.called_at, cur.started_at]]);
   if (box.dataset.key === key) return;
   box.dataset.key = key;
-  if (!t) {
-    const hint = !desk ? 'Loading…'
-      : desk.status === 'open' ? 'No visitor at the desk. Press N to call the next one.'
-        : desk.status === 'paused' ? 'No visitor at the desk. The desk is paused; press O to reopen.'
-          : 'No visitor at the desk. The desk is closed; press O to open it.';
+  if (!cur) {
+    const hint = !desk ? t('loading')
+      : desk.status === 'open' ? t('no-visitor-open')
+        : desk.status === 'paused' ? t('no-visitor-paused')
+          : t('no-visitor-closed');
     box.replaceChildren(el('p', { class: 'none', text: hint }));
     box.dataset.ticketId = '';
     return;
   }
-  box.dataset.ticketId = String(t.id);
-  const serving = t.status === 'serving';
-  const timerStart = serving ? t.started_at : t.called_at;
+  box.dataset.ticketId = String(cur.id);
+  const serving = cur.status === 'serving';
+  const timerStart = serving ? cur.started_at : cur.called_at;
   box.replaceChildren(
-    el('p', { class: 'current-number', id: 'current-number', text: t.number }),
+    el('p', { class: 'current-number', id: 'current-number', text: cur.number }),
     el('div', { class: 'current-meta' },
-      el('p', { class: `badge badge-${t.status}`, text: serving ? 'Serving' : 'Called' }),
-      priorityMark(t.priority),
-      el('p', { class: 'current-service', text: serviceLabel(t.service_id) }),
+      el('p', { class: `badge badge-${cur.status}`, text: t(serving ? 'badge-serving' : 'badge-called') }),
+      priorityMark(cur.priority),
+      el('p', { class: 'current-service', text: serviceLabel(cur.service_id) }),
       el('p', { class: 'timer' },
-        serving ? 'Serving for ' : 'Called ',
-        el('strong', {}, since(timerStart)),
-        serving ? '' : ' ago',
-        t.call_count > 1 ? ` · called ${t.call_count} times` : ''),
-      t.out_of_turn_reason ? el('p', { class: 'hint', text: `Called out of turn: ${t.out_of_turn_reason}` }) : null),
+        ...around(serving ? 'serving-for' : 'called-ago', 'time', el('strong', {}, since(timerStart))),
+        cur.call_count > 1 ? ` ${t('called-times', { count: cur.call_count })}` : ''),
+      cur.out_of_turn_reason ? el('p', { class: 'hint', text: t('called-out-of-turn', { reason: cur.out_of_turn_reason }) }) : null),
   );
 }
 
@@ -318,12 +363,12 @@ function renderQueue(view) {
   const rows = view.waiting.map((w, i) => {
     const over = w.waited_s > (standard.get(w.service_id) ?? Infinity);
     const action = i === 0
-      ? el('span', { class: 'next-tag', text: 'Next' })
+      ? el('span', { class: 'next-tag', text: t('next') })
       : el('button', {
         type: 'button',
         class: 'small',
-        'aria-label': `Call ${w.number} out of turn`,
-        text: 'Call…',
+        'aria-label': t('call-out-of-turn-label', { number: w.number }),
+        text: t('call-button'),
         onclick: () => openCallDialog({ id: w.ticket_id, number: w.number }, ''),
       });
     return el('tr', { 'data-ticket-id': String(w.ticket_id), class: i === 0 ? 'is-next' : '' },
@@ -334,7 +379,7 @@ function renderQueue(view) {
         el('span', { class: 'svc', text: serviceLabel(w.service_id), title: serviceLabel(w.service_id) })),
       el('td', { class: over ? 'waited over' : 'waited' },
         since(w.queued_at),
-        over ? el('span', { class: 'visually-hidden', text: ' (over the service standard)' }) : null),
+        over ? el('span', { class: 'visually-hidden', text: ` ${t('over-standard')}` }) : null),
       el('td', { class: 'reason', text: w.reason }),
       el('td', { class: 'act' }, action));
   });
@@ -344,19 +389,19 @@ function renderQueue(view) {
   $('queue-body').replaceChildren(...rows);
   show('queue', rows.length > 0);
   show('queue-empty', rows.length === 0);
-  $('queue-count').textContent = rows.length === 1 ? '1 waiting' : `${rows.length} waiting`;
+  $('queue-count').textContent = t('queue-count', { count: rows.length });
 
-  const parked = view.parked.map((t) => el('li', { 'data-ticket-id': String(t.id) },
-    el('span', { class: 'number', text: t.number }),
-    priorityMark(t.priority),
-    el('span', { class: 'svc', text: serviceLabel(t.service_id) }),
-    el('span', { class: 'waited' }, 'parked ', since(t.updated_at), ' ago'),
+  const parked = view.parked.map((p) => el('li', { 'data-ticket-id': String(p.id) },
+    el('span', { class: 'number', text: p.number }),
+    priorityMark(p.priority),
+    el('span', { class: 'svc', text: serviceLabel(p.service_id) }),
+    el('span', { class: 'waited' }, ...around('parked-ago', 'time', since(p.updated_at))),
     el('button', {
       type: 'button',
       class: 'small',
-      'aria-label': `Call ${t.number} back from park`,
-      text: 'Call…',
-      onclick: () => openCallDialog({ id: t.id, number: t.number, parked: true }, 'return from park'),
+      'aria-label': t('call-back-label', { number: p.number }),
+      text: t('call-button'),
+      onclick: () => openCallDialog({ id: p.id, number: p.number, parked: true }, 'return from park'),
     })));
   $('parked-list').replaceChildren(...parked);
   show('parked-empty', parked.length === 0);
@@ -398,7 +443,7 @@ async function refreshQueue() {
     if (deskId === app.deskId) renderQueue(view);
     listProblem('');
   } catch (err) {
-    if (err.status !== 401) listProblem(`Could not load the waiting list: ${err.message}`);
+    if (err.status !== 401) listProblem(t('list-failed', { message: err.message }));
   } finally {
     app.queueInFlight = false;
     if (app.queueAgain) {
@@ -427,18 +472,8 @@ async function refreshStats() {
 
 // ---------- actions ----------
 
-const LABELS = {
-  'call-next': 'Call next',
-  recall: 'Recall',
-  start: 'Start',
-  finish: 'Finish',
-  'no-show': 'No-show',
-  transfer: 'Transfer',
-  park: 'Park',
-  open: 'Open',
-  pause: 'Pause',
-  close: 'Close',
-};
+/** An action's short name, as on its button. */
+const label = (action) => t(`label-${action}`);
 
 // The alert area holds two problems at once: the last failed action and
 // a failing waiting-list refresh. The refresh that follows a failed action
@@ -471,7 +506,7 @@ async function perform(action, body, describe) {
     return result;
   } catch (err) {
     if (err.status !== 401) {
-      actionProblem(`${LABELS[action] || action} failed: ${err.message}${err.status === 409 ? ' The page has been brought up to date.' : ''}`);
+      actionProblem(`${t('action-failed', { action: label(action), message: err.message })}${err.status === 409 ? ` ${t('brought-up-to-date')}` : ''}`);
       refreshQueueSoon();
     }
     return undefined;
@@ -484,37 +519,37 @@ function doAction(action) {
   if (action === 'shortcuts') return $('keys-dialog').showModal();
   const why = blocked(action);
   if (why) {
-    notice(`${LABELS[action]}: ${why}`);
+    notice(t('blocked', { action: label(action), why }));
     return;
   }
-  const t = currentTicket();
+  const cur = currentTicket();
   switch (action) {
     case 'call-next':
-      return perform('call-next', undefined, (r) => (r ? `Called ${r.number}.` : 'Nobody is waiting for this desk.'));
+      return perform('call-next', undefined, (r) => (r ? t('called', { number: r.number }) : t('nobody-waiting')));
     case 'recall':
-      return perform('recall', undefined, (r) => `Called ${r.number} again.`);
+      return perform('recall', undefined, (r) => t('called-again', { number: r.number }));
     case 'start':
-      return perform('start', undefined, (r) => `Serving ${r.number}.`);
+      return perform('start', undefined, (r) => t('serving', { number: r.number }));
     case 'finish': {
       const outcome = $('outcome').value.trim();
       return perform('finish', outcome ? { outcome } : undefined, (r) => {
         $('outcome').value = '';
-        return `${r.number} finished${outcome ? `: ${outcome}` : ''}.`;
+        return outcome ? t('finished-outcome', { number: r.number, outcome }) : t('finished', { number: r.number });
       });
     }
     case 'no-show':
-      return perform('no-show', undefined, (r) => `${r.number} marked as a no-show.`);
+      return perform('no-show', undefined, (r) => t('no-show-done', { number: r.number }));
     case 'park':
-      return perform('park', undefined, (r) => `${r.number} parked; call it back from the parked list.`);
+      return perform('park', undefined, (r) => t('parked-done', { number: r.number }));
     case 'transfer':
-      return openTransferDialog(t);
+      return openTransferDialog(cur);
     case 'open':
-      return perform('open', undefined, (d) => `${d.name} is open.`);
+      return perform('open', undefined, (d) => t('desk-open', { desk: d.name }));
     case 'pause':
       $('pause-reason').value = '';
       return $('pause-dialog').showModal();
     case 'close':
-      return perform('close', undefined, (d) => `${d.name} is closed.`);
+      return perform('close', undefined, (d) => t('desk-closed', { desk: d.name }));
     default:
       return undefined;
   }
@@ -525,11 +560,11 @@ let callTarget = null;
 function openCallDialog(ticket, reason) {
   const why = blocked('call');
   if (why) {
-    notice(`Call ${ticket.number}: ${why}`);
+    notice(t('blocked', { action: t('call-out-of-turn-label', { number: ticket.number }), why }));
     return;
   }
   callTarget = ticket;
-  $('call-number').textContent = ticket.number;
+  $('call-dialog-title').textContent = t('call-dialog-title', { number: ticket.number });
   $('call-reason').value = reason;
   $('call-dialog').showModal();
   $('call-reason').focus();
@@ -546,24 +581,22 @@ async function submitCall() {
     const r = await call('POST', `/api/v1/desks/${app.deskId}/call`, { ticket_id: ticket.id, reason });
     alertMessage('');
     // A call back from park is not out of turn (the server does not count it so).
-    notice(ticket.parked
-      ? `Called ${r.number} back from park.`
-      : `Called ${r.number} out of turn. The call and its reason are recorded.`);
+    notice(t(ticket.parked ? 'called-back' : 'called-out-of-turn-done', { number: r.number }));
   } catch (err) {
     if (err.status === 401) return;
-    let text = `Could not call ${ticket.number}: ${err.message}`;
+    let text = t('call-failed', { number: ticket.number, message: err.message });
     if (err.status === 409 || err.status === 404) {
       // Say plainly when another desk was faster.
       try {
         const now = await call('GET', `/api/v1/tickets/${ticket.id}`);
         if (now.status !== 'waiting' && now.status !== 'parked') {
           const other = now.desk_id != null && app.state && app.state.desks.get(now.desk_id);
-          text = `${ticket.number} was taken by ${other ? other.name : 'another desk'} first (${err.message}).`;
+          text = t('taken-first', { number: ticket.number, desk: other ? other.name : t('another-desk'), message: err.message });
         }
       } catch {
         // Keep the server's message.
       }
-      text += ' The waiting list has been refreshed.';
+      text += ` ${t('list-refreshed')}`;
       refreshQueueSoon();
     }
     alertMessage(text);
@@ -572,16 +605,16 @@ async function submitCall() {
   }
 }
 
-function openTransferDialog(t) {
+function openTransferDialog(cur) {
   const services = app.state ? [...app.state.services.values()] : [];
   const targets = services
-    .filter((s) => s.id !== t.service_id && s.active !== false)
+    .filter((s) => s.id !== cur.service_id && s.active !== false)
     .sort((a, b) => a.code.localeCompare(b.code));
   if (!targets.length) {
-    notice('There is no other service to transfer to.');
+    notice(t('no-other-service'));
     return;
   }
-  $('transfer-number').textContent = t.number;
+  $('transfer-dialog-title').textContent = t('transfer-title', { number: cur.number });
   $('transfer-service').replaceChildren(...targets.map((s) => el('option', { value: String(s.id), text: `${s.code} · ${s.name}` })));
   $('transfer-dialog').showModal();
   $('transfer-service').focus();
@@ -603,14 +636,28 @@ function onKeyDown(e) {
 }
 
 function renderShortcuts() {
-  $('keys-inline').replaceChildren(...SHORTCUTS.map(([k, , label]) => el('li', {}, el('kbd', { text: k }), ` ${label}`)));
-  $('keys-table').replaceChildren(...SHORTCUTS.map(([k, , , label]) => el('tr', {},
+  $('keys-inline').replaceChildren(...SHORTCUTS.map(([k, action]) => el('li', {}, el('kbd', { text: k }), ` ${label(action)}`)));
+  $('keys-table').replaceChildren(...SHORTCUTS.map(([k, action]) => el('tr', {},
     el('th', { scope: 'row' }, el('kbd', { text: k })),
-    el('td', { text: label }))));
+    el('td', { text: t(`help-${action}`) }))));
 }
 
 function bindUi() {
-  renderShortcuts();
+  $('lang-select').addEventListener('change', () => {
+    texts.lang = $('lang-select').value;
+    storageSet(LANG_KEY, texts.lang);
+    applyTexts();
+    if (session.user) {
+      $('who').textContent = t('signed-in-as', { user: session.user.username });
+      if (app.live) session.liveStatus(session.lastLiveStatus || 'connecting');
+      if (!$('pick-desk').hidden) showPickDesk();
+      render();
+      if (app.queue) renderQueue(app.queue);
+      refreshAppointments();
+    } else {
+      document.title = t('title-sign-in');
+    }
+  });
   $('sign-in-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const username = $('username').value.trim();
@@ -662,13 +709,13 @@ function bindUi() {
       return;
     }
     $('pause-dialog').close();
-    perform('pause', { reason }, (d) => `${d.name} is paused: ${reason}.`);
+    perform('pause', { reason }, (d) => t('desk-paused', { desk: d.name, reason }));
   });
   $('transfer-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const serviceId = Number($('transfer-service').value);
     $('transfer-dialog').close();
-    perform('transfer', { service_id: serviceId }, (r) => `${r.number} transferred to ${serviceLabel(serviceId)}.`);
+    perform('transfer', { service_id: serviceId }, (r) => t('transferred', { number: r.number, service: serviceLabel(serviceId) }));
   });
   document.addEventListener('keydown', onKeyDown);
   setInterval(tick, 1000);

@@ -17,9 +17,12 @@ export class StaffSession {
    * `tokenKey`: where the token is kept. `onSignedIn(user)`: a session is
    * there (may throw; the error is reported). `onSignedOut(message)`: show
    * the sign-in screen, with an optional message. `onMessage(text)`: show
-   * an error (empty text clears it).
+   * an error (empty text clears it). `texts(id)`: the console's text for
+   * conn-live, conn-connecting and conn-offline (default: English).
    */
-  constructor({ tokenKey, onSignedIn = () => {}, onSignedOut = () => {}, onMessage = () => {} }) {
+  constructor({ tokenKey, onSignedIn = () => {}, onSignedOut = () => {}, onMessage = () => {}, texts = null }) {
+    this.texts = texts;
+    this.lastLiveStatus = null;
     this.tokenKey = tokenKey;
     this.onSignedIn = onSignedIn;
     this.onSignedOut = onSignedOut;
@@ -115,7 +118,9 @@ export class StaffSession {
    */
   liveStatus(status) {
     $('conn').dataset.status = status;
-    $('conn-text').textContent = status === 'live' ? 'Live' : status === 'connecting' ? 'Connecting…' : 'Offline – retrying';
+    this.lastLiveStatus = status;
+    const english = { live: 'Live', connecting: 'Connecting…', offline: 'Offline – retrying' };
+    $('conn-text').textContent = this.texts ? this.texts(`conn-${status}`) : english[status] || english.offline;
     if (status === 'offline') this.check();
   }
 
