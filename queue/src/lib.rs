@@ -10,6 +10,8 @@
 //! - [`estimate`]: the old wait estimate ([`estimate_wait_s`]).
 //! - [`predict`]: predicted waits by simulating the policy forward
 //!   ([`predict_waits`]).
+//! - [`replay`]: both predictors against a recorded or generated day
+//!   ([`evaluate`], [`generate_day`]).
 //!
 //! Everything public is re-exported at the crate root, so callers write
 //! `waitwell_queue::transition` rather than naming modules.
@@ -18,10 +20,12 @@ pub mod estimate;
 pub mod numbering;
 pub mod policy;
 pub mod predict;
+pub mod replay;
 pub mod status;
 
 pub use estimate::*;
 pub use numbering::*;
 pub use policy::*;
 pub use predict::*;
+pub use replay::*;
 pub use status::*;
