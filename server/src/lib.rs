@@ -43,10 +43,12 @@ pub mod events;
 pub mod feedback;
 pub mod http;
 pub mod jobs;
+pub mod predictions;
 pub mod projection;
 pub mod public;
 pub mod ratelimit;
 pub mod remote;
+pub mod replay;
 pub mod reports;
 pub mod services;
 pub mod shutdown;
@@ -162,6 +164,7 @@ pub async fn run(
 pub fn start_background(state: &AppState) {
     webhooks::start(state);
     jobs::retention::start(state);
+    predictions::start(state);
     let s = state.clone();
     state.tasks.spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(30));

@@ -136,8 +136,16 @@ pub struct PublicTicket {
     pub service_name: String,
     /// People ahead, while waiting.
     pub position: Option<i64>,
-    /// Estimated seconds until called, while waiting.
+    /// Estimated seconds until called, while waiting (the old formula).
     pub estimated_wait_s: Option<i64>,
+    /// Predicted seconds until called, while waiting; null while no open
+    /// desk serves the service (see the ticket's field of the same name).
+    pub predicted_wait_s: Option<i64>,
+    /// `[low, high]` seconds: 80 % of simulated futures call the ticket in
+    /// this range.
+    pub predicted_range_s: Option<[i64; 2]>,
+    /// True while the ticket waits and no open desk serves its service.
+    pub no_open_desk: bool,
     /// Desk to go to, while called or being served.
     pub desk_name: Option<String>,
     /// Last call, ms since the epoch.
@@ -239,6 +247,9 @@ async fn view_of<C: Exec>(c: &mut C, t: Ticket, now: i64) -> Result<PublicTicket
         languages: branch.languages(),
         position: t.position,
         estimated_wait_s: t.estimated_wait_s,
+        predicted_wait_s: t.predicted_wait_s,
+        predicted_range_s: t.predicted_range_s,
+        no_open_desk: t.no_open_desk,
         desk_name,
         called_at: t.called_at,
         branch_name: branch.name,

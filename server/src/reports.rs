@@ -111,6 +111,9 @@ pub struct Report {
     pub out_of_turn_by_clerk: Vec<OutOfTurnCount>,
     /// Visitors' ratings per service, desk and clerk, and their comments.
     pub feedback: crate::feedback::FeedbackReport,
+    /// How well the waits predicted at issue held, per business day and
+    /// service, next to the old formula for the same tickets.
+    pub prediction_accuracy: Vec<crate::predictions::PredictionAccuracy>,
 }
 
 /// Builds the report.
@@ -214,6 +217,8 @@ pub async fn compute<C: Exec>(
     let mut out_of_turn_by_clerk: Vec<OutOfTurnCount> = counts.into_values().collect();
     out_of_turn_by_clerk.sort_by(|a, b| b.count.cmp(&a.count).then(a.username.cmp(&b.username)));
     let feedback = crate::feedback::summary(c, branch_id, &stats.from, &stats.to).await?;
+    let prediction_accuracy =
+        crate::predictions::accuracy(c, branch_id, &stats.from, &stats.to).await?;
 
     Ok(Report {
         branch_id,
@@ -228,6 +233,7 @@ pub async fn compute<C: Exec>(
         out_of_turn,
         out_of_turn_by_clerk,
         feedback,
+        prediction_accuracy,
     })
 }
 
