@@ -121,6 +121,19 @@ impl ServiceTime {
         }
     }
 
+    /// The distribution's standard deviation in seconds.
+    pub fn sd_s(&self) -> f64 {
+        match self {
+            ServiceTime::Fixed { .. } => 0.0,
+            ServiceTime::Observed { seconds } => {
+                let m = self.mean_s();
+                let n = seconds.len().max(1) as f64;
+                (seconds.iter().map(|s| (s - m) * (s - m)).sum::<f64>() / n).sqrt()
+            }
+            ServiceTime::LogNormal { cv, .. } => self.mean_s() * cv.max(0.0),
+        }
+    }
+
     /// One draw, in seconds (never negative).
     pub fn sample_s(&self, rng: &mut SimRng) -> f64 {
         match self {
@@ -202,6 +215,11 @@ pub struct ServiceTimes {
 }
 
 impl ServiceTimes {
+    /// The distribution for `service_id` at no desk in particular.
+    pub fn for_service(&self, service_id: i64) -> &ServiceTime {
+        self.by_service.get(&service_id).unwrap_or(&self.fallback)
+    }
+
     /// The distribution for `service_id` served at `desk_id`.
     pub fn for_desk(&self, desk_id: i64, service_id: i64) -> &ServiceTime {
         self.by_desk
@@ -357,6 +375,11 @@ pub struct Situation {
 pub struct PredictOptions {
     /// Simulated futures, clamped to `1..=MAX_RUNS`.
     pub runs: u32,
+    /// Most simulated calls one prediction may cost: with `n` tickets
+    /// waiting a future costs up to `n + 1` calls, so `runs` is lowered to
+    /// `call_budget / (n + 1)`, but never below [`MIN_RUNS`]. Keeps a
+    /// prediction for a long queue within a few milliseconds.
+    pub call_budget: usize,
     /// Seed of the random draws; the same seed and situation give the same
     /// prediction.
     pub seed: u64,
@@ -372,6 +395,9 @@ pub struct PredictOptions {
 /// Upper bound for [`PredictOptions::runs`]: keeps the cost of a prediction
 /// bounded whatever a caller asks for.
 pub const MAX_RUNS: u32 = 2_000;
+/// Fewest futures [`PredictOptions::call_budget`] may leave: below this the
+/// 10th and 90th percentiles are too rough to show.
+pub const MIN_RUNS: u32 = 50;
 
 impl Default for PredictOptions {
     /// 200 futures, 12 hours ahead, the 10th–90th percentile range. 200 runs
@@ -380,6 +406,7 @@ impl Default for PredictOptions {
     fn default() -> Self {
         PredictOptions {
             runs: 200,
+            call_budget: 40_000,
             seed: 0x5EED_CAFE,
             horizon_s: 12 * 3600,
             low_quantile: 0.1,
@@ -456,7 +483,11 @@ pub fn predict_waits(
         return out;
     }
 
-    let runs = opts.runs.clamp(1, MAX_RUNS) as usize;
+    let affordable = opts.call_budget / (s.waiting.len() + 1);
+    let runs = opts
+        .runs
+        .min(u32::try_from(affordable).unwrap_or(u32::MAX).max(MIN_RUNS))
+        .clamp(1, MAX_RUNS) as usize;
     let horizon_ms = opts.horizon_s.max(0).saturating_mul(1000);
     let mut rng = SimRng::new(opts.seed);
     let mut world = World::new(s);
@@ -472,6 +503,32 @@ pub fn predict_waits(
         out.insert(id, Prediction::Wait(summarise(&mut waits[i], opts)));
     }
     out
+}
+
+/// The wait of a ticket far back in a long queue, without simulating
+/// every call before it: `ahead` visitors served by `desks` desks take
+/// about `ahead / desks` service times per desk, so the wait is that many
+/// times the mean, with a spread of `sqrt(ahead / desks)` standard
+/// deviations (the central limit of a sum of service times; the range is
+/// the normal 10th–90th percentile, ±1.28 standard deviations).
+///
+/// This is the simulation's own limit for long queues, and what the server
+/// answers when more tickets wait than it simulates
+/// (`server/src/predictions.rs`). It cannot see desk weights or priority
+/// credits, which hardly matter hundreds of visitors ahead. No desk gives
+/// [`Prediction::NoDesk`].
+pub fn predict_long_queue(ahead: usize, desks: usize, time: &ServiceTime) -> Prediction {
+    if desks == 0 {
+        return Prediction::NoDesk;
+    }
+    let per_desk = ahead as f64 / desks as f64;
+    let mean = per_desk * time.mean_s();
+    let spread = 1.2816 * per_desk.sqrt() * time.sd_s();
+    Prediction::Wait(WaitRange {
+        expected_s: mean.round() as i64,
+        low_s: (mean - spread).max(0.0).round() as i64,
+        high_s: (mean + spread).round() as i64,
+    })
 }
 
 /// Mean and quantiles (nearest rank) of one ticket's simulated waits.
@@ -876,6 +933,40 @@ mod tests {
         assert!((mean2 - (5000.0 + 800.0) / 9.0).abs() < 1e-9, "{mean2}");
         assert_eq!(t.for_desk(1, 3).mean_s(), 50.0);
         assert_eq!(t.for_desk(1, 4).mean_s(), PRIOR_MEAN_S);
+    }
+
+    #[test]
+    fn long_queues_use_the_limit_and_budget_bounds_the_runs() {
+        let t = ServiceTime::Observed {
+            seconds: vec![200.0, 400.0],
+        };
+        assert_eq!(t.sd_s(), 100.0);
+        // 400 ahead at 4 desks: 100 services of 300 s each, give or take
+        // sqrt(100) * 100 s * 1.28.
+        assert_eq!(
+            predict_long_queue(400, 4, &t),
+            Prediction::Wait(WaitRange {
+                expected_s: 30_000,
+                low_s: 30_000 - 1_282,
+                high_s: 30_000 + 1_282,
+            })
+        );
+        assert_eq!(predict_long_queue(400, 0, &t), Prediction::NoDesk);
+        assert_eq!(
+            predict_long_queue(0, 2, &t)
+                .wait()
+                .map(|w| (w.low_s, w.high_s)),
+            Some((0, 0))
+        );
+
+        // A queue of 2,000 with a budget of 40,000 calls: 50 runs (the
+        // floor), and still the exact answer for fixed times.
+        let waiting: Vec<Candidate> = (1..=2000)
+            .map(|i| cand(i, 1, Priority::Normal, i))
+            .collect();
+        let s = situation(vec![desk(1, &[(1, 1)], None)], waiting, fixed(10.0));
+        let got = one(&s, 2000, &PredictOptions::default());
+        assert_eq!(got.wait().map(|w| w.expected_s), Some(19_990));
     }
 
     #[test]

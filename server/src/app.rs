@@ -327,6 +327,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::devices::routes())
         .merge(crate::stats::routes())
         .merge(crate::reports::routes())
+        .merge(crate::predictions::routes())
         .merge(crate::device_status::routes())
         .merge(crate::http::live::routes())
         .merge(crate::speech::routes())

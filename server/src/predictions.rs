@@ -13,6 +13,12 @@
 //! - `no_open_desk: true` (and no number) when no open desk serves its
 //!   service.
 //!
+//! Cost: the issue answer's prediction runs inside the issuing write, so
+//! it is kept bounded: no open desk for the service answers after one
+//! query; up to [`MAX_SIMULATED`] waiting tickets are simulated, with the
+//! number of futures cut to the engine's call budget; longer queues get
+//! the simulation's long-queue limit from the service's learned times.
+//!
 //! What is kept (table `ticket_predictions`, one row per issued ticket):
 //! the prediction made at issue and what the old formula said then; the
 //! latest prediction, refreshed every minute by [`start`]'s job while the
@@ -28,13 +34,18 @@ use std::time::Duration;
 use serde::Serialize;
 use utoipa::ToSchema;
 use waitwell_queue::{
-    ARRIVAL_WINDOW_MS, Accuracy, Busy, Candidate, DeskPolicy, LEARN_KEEP, OpenDesk, Outcome,
-    PolicyConfig, PredictOptions, Prediction, Priority, Served, Situation, TicketStatus,
-    learn_service_times, predict_waits, recent_arrival_rates,
+    ARRIVAL_WINDOW_MS, Accuracy, ArrivalRate, Busy, Candidate, DeskPolicy, LEARN_KEEP, OpenDesk,
+    Outcome, PolicyConfig, PredictOptions, Prediction, Priority, Served, ServiceTimes, Situation,
+    TicketStatus, learn_service_times, predict_long_queue, predict_waits, recent_arrival_rates,
 };
 
+use axum::extract::State;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::app::AppState;
-use crate::error::Result;
+use crate::auth::Principal;
+use crate::error::{AppError, AppJson, AppPath, Result};
 use crate::now_ms;
 use crate::store::{Db, Exec, q, read, write};
 use crate::tickets::Ticket;
@@ -45,7 +56,14 @@ const SEED: u64 = 0x5EED_CAFE;
 /// How often the job refreshes the latest prediction of waiting tickets.
 const REFRESH_EVERY: Duration = Duration::from_secs(60);
 
-/// Reads the branch's current situation as of `now`.
+/// Most waiting tickets (in the whole branch) the server simulates. Beyond
+/// this a ticket's wait is the simulation's long-queue limit
+/// ([`predict_long_queue`]): the cost of a prediction stays bounded however
+/// long the queue grows, and hundreds of visitors ahead the desk weights
+/// and credits the simulation follows hardly change the answer.
+pub const MAX_SIMULATED: i64 = 400;
+
+/// Reads the branch's current situation as of `now`, for the simulation.
 ///
 /// # Errors
 /// Database errors.
@@ -56,6 +74,7 @@ pub async fn situation<C: Exec>(
     business_day: &str,
     now: i64,
 ) -> Result<Situation> {
+    let desks = open_desks(c, branch_id, now).await?;
     let waiting: Vec<(i64, i64, String, i64)> = c
         .all(
             q("select id, service_id, priority, queued_at from tickets
@@ -74,9 +93,20 @@ pub async fn situation<C: Exec>(
             },
         )
         .collect();
+    Ok(Situation {
+        now_ms: now,
+        config: policy,
+        desks,
+        waiting,
+        times: learned_times(c, branch_id, None).await?,
+        arrivals: arrivals(c, branch_id, business_day, now).await?,
+    })
+}
 
-    // Open desks, with the visitor each is busy with (a called ticket
-    // counts from its call until service starts, then from the start).
+/// The branch's open desks: allocation, interleave counter, and the
+/// visitor each is busy with (a called ticket counts from its call until
+/// service starts, then from the start).
+async fn open_desks<C: Exec>(c: &mut C, branch_id: i64, now: i64) -> Result<Vec<OpenDesk>> {
     let desks: Vec<(i64, i64, Option<i64>, Option<i64>)> = c
         .all(
             q("select d.id, d.calls_since_priority, t.service_id, coalesce(t.started_at, t.called_at)
@@ -86,6 +116,9 @@ pub async fn situation<C: Exec>(
             .bind(true),
         )
         .await?;
+    if desks.is_empty() {
+        return Ok(Vec::new());
+    }
     let weights: Vec<(i64, i64, i64)> = c
         .all(
             q(
@@ -98,7 +131,7 @@ pub async fn situation<C: Exec>(
             .bind(true),
         )
         .await?;
-    let desks = desks
+    Ok(desks
         .into_iter()
         .map(|(desk_id, since, busy_service, busy_since)| OpenDesk {
             desk_id,
@@ -115,10 +148,17 @@ pub async fn situation<C: Exec>(
                 since_ms: busy_since.unwrap_or(now),
             }),
         })
-        .collect();
+        .collect())
+}
 
-    // Service times: each service's last finished visits (the index on
-    // service, status and finish time serves this directly).
+/// Service times learned from each active service's last finished visits
+/// (the index on service, status and finish time serves this directly);
+/// only `only`'s when given.
+async fn learned_times<C: Exec>(
+    c: &mut C,
+    branch_id: i64,
+    only: Option<i64>,
+) -> Result<ServiceTimes> {
     let services: Vec<(i64, i64)> = c
         .all(
             q("select id, expected_service_s from services where branch_id = $1 and active = $2")
@@ -129,6 +169,9 @@ pub async fn situation<C: Exec>(
     let mut history = Vec::new();
     let mut expected = BTreeMap::new();
     for (service_id, expected_s) in services {
+        if only.is_some_and(|o| o != service_id) {
+            continue;
+        }
         expected.insert(service_id, expected_s as f64);
         let rows: Vec<(i64, Option<i64>)> = c
             .all(
@@ -150,8 +193,16 @@ pub async fn situation<C: Exec>(
             })
         }));
     }
+    Ok(learn_service_times(&history, &expected))
+}
 
-    // Arrivals of the last hour; transfers are not arrivals.
+/// Arrival rates from the last hour's tickets; transfers are not arrivals.
+async fn arrivals<C: Exec>(
+    c: &mut C,
+    branch_id: i64,
+    business_day: &str,
+    now: i64,
+) -> Result<Vec<ArrivalRate>> {
     let (day_start,): (Option<i64>,) = c
         .one(
             q("select min(issued_at) from tickets where branch_id = $1 and business_day = $2")
@@ -168,22 +219,24 @@ pub async fn situation<C: Exec>(
             .bind(now - ARRIVAL_WINDOW_MS),
         )
         .await?;
-    let arrivals = recent_arrival_rates(
+    Ok(recent_arrival_rates(
         recent
             .into_iter()
             .map(|(s, p, at)| (s, p.parse::<Priority>().unwrap_or_default(), at)),
         now,
         day_start.unwrap_or(now),
-    );
+    ))
+}
 
-    Ok(Situation {
-        now_ms: now,
-        config: policy,
-        desks,
-        waiting,
-        times: learn_service_times(&history, &expected),
-        arrivals,
-    })
+/// Waiting tickets of the whole branch, from the services' counters.
+async fn waiting_count<C: Exec>(c: &mut C, branch_id: i64) -> Result<i64> {
+    let (n,): (i64,) = c
+        .one(
+            q("select cast(coalesce(sum(waiting), 0) as bigint) from services where branch_id = $1")
+                .bind(branch_id),
+        )
+        .await?;
+    Ok(n)
 }
 
 fn options(ticket_id: i64) -> PredictOptions {
@@ -207,10 +260,167 @@ pub async fn fill<C: Exec>(
     if t.status != TicketStatus::Waiting.as_str() {
         return Ok(());
     }
+    // Cheapest first: with no open desk for the service there is nothing
+    // to simulate (and an office before opening answers fast).
+    let desks = open_desks(c, t.branch_id, now).await?;
+    let serving = desks
+        .iter()
+        .filter(|d| d.policy.weight_for(t.service_id).is_some())
+        .count();
+    if serving == 0 {
+        apply(t, Some(Prediction::NoDesk));
+        return Ok(());
+    }
+    let waiting = waiting_count(c, t.branch_id).await?;
+    if waiting > MAX_SIMULATED {
+        let times = learned_times(c, t.branch_id, Some(t.service_id)).await?;
+        let ahead = usize::try_from(t.position.unwrap_or(waiting)).unwrap_or(0);
+        let p = predict_long_queue(ahead, serving, times.for_service(t.service_id));
+        apply(t, Some(p));
+        return Ok(());
+    }
     let s = situation(c, t.branch_id, *policy, &t.business_day, now).await?;
     let p = predict_waits(&s, &[t.id], &options(t.id)).remove(&t.id);
     apply(t, p);
     Ok(())
+}
+
+/// The wait a normal ticket taken now would be predicted, per service in
+/// `services` (one simulation each, from one reading of the office).
+///
+/// # Errors
+/// Database errors.
+pub async fn for_new_tickets<C: Exec>(
+    c: &mut C,
+    branch: &crate::branches::BranchRow,
+    services: &[i64],
+    now: i64,
+) -> Result<BTreeMap<i64, Prediction>> {
+    let mut out = BTreeMap::new();
+    let desks = open_desks(c, branch.id, now).await?;
+    let serving = |sid: i64| {
+        desks
+            .iter()
+            .filter(|d| d.policy.weight_for(sid).is_some())
+            .count()
+    };
+    let mut simulate = Vec::new();
+    for &sid in services {
+        if serving(sid) == 0 {
+            out.insert(sid, Prediction::NoDesk);
+        } else {
+            simulate.push(sid);
+        }
+    }
+    if simulate.is_empty() {
+        return Ok(out);
+    }
+    if waiting_count(c, branch.id).await? > MAX_SIMULATED {
+        let times = learned_times(c, branch.id, None).await?;
+        for sid in simulate {
+            let (waiting,): (i64,) = c
+                .one(q("select waiting from services where id = $1").bind(sid))
+                .await?;
+            let ahead = usize::try_from(waiting).unwrap_or(0);
+            out.insert(
+                sid,
+                predict_long_queue(ahead, serving(sid), times.for_service(sid)),
+            );
+        }
+        return Ok(out);
+    }
+    let base = situation(
+        c,
+        branch.id,
+        branch.policy(),
+        &branch.business_day(now),
+        now,
+    )
+    .await?;
+    // The newcomer has a larger id than any ticket, as a real one would.
+    let id = base
+        .waiting
+        .iter()
+        .map(|w| w.ticket_id)
+        .max()
+        .unwrap_or(0)
+        .saturating_add(1);
+    for sid in simulate {
+        let mut s = base.clone();
+        s.waiting.push(Candidate {
+            ticket_id: id,
+            service_id: sid,
+            priority: Priority::Normal,
+            queued_at_ms: now,
+        });
+        if let Some(p) = predict_waits(&s, &[id], &options(sid)).remove(&id) {
+            out.insert(sid, p);
+        }
+    }
+    Ok(out)
+}
+
+/// What a ticket taken now would be told, for one service.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ServiceForecast {
+    /// Service.
+    pub service_id: i64,
+    /// Predicted seconds until called; null while no open desk serves it.
+    pub predicted_wait_s: Option<i64>,
+    /// `[low, high]` seconds, the 10th to 90th percentile; null as above.
+    pub predicted_range_s: Option<[i64; 2]>,
+    /// True while no open desk serves the service.
+    pub no_open_desk: bool,
+}
+
+impl ServiceForecast {
+    /// The forecast of `service_id` from its prediction.
+    pub fn new(service_id: i64, p: Option<Prediction>) -> ServiceForecast {
+        let wait = p.and_then(Prediction::wait);
+        ServiceForecast {
+            service_id,
+            predicted_wait_s: wait.map(|w| w.expected_s),
+            predicted_range_s: wait.map(|w| [w.low_s, w.high_s]),
+            no_open_desk: matches!(p, Some(Prediction::NoDesk)),
+        }
+    }
+}
+
+/// The predicted wait of a normal ticket taken now, per active service
+/// (staff of the branch and its devices: the waiting-room display shows
+/// it).
+#[utoipa::path(get, path = "/api/v1/branches/{id}/predictions", tag = "tickets",
+    params(("id" = i64, Path, description = "Branch id")),
+    responses((status = 200, body = Vec<ServiceForecast>), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn branch_forecast(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(branch_id): AppPath<i64>,
+) -> Result<AppJson<Vec<ServiceForecast>>> {
+    who.require_reader(branch_id)?;
+    let now = now_ms();
+    let list = read!(state.db, |c| {
+        let branch = crate::branches::get(c, branch_id).await?;
+        let ids: Vec<i64> = crate::services::list(c, branch_id)
+            .await?
+            .into_iter()
+            .filter(|s| s.active)
+            .map(|s| s.id)
+            .collect();
+        let mut p = for_new_tickets(c, &branch, &ids, now).await?;
+        Ok::<_, AppError>(
+            ids.into_iter()
+                .map(|id| ServiceForecast::new(id, p.remove(&id)))
+                .collect::<Vec<_>>(),
+        )
+    })?;
+    Ok(AppJson(list))
+}
+
+/// Prediction routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(branch_forecast))
 }
 
 /// Puts a prediction into the ticket's fields.
@@ -275,6 +485,11 @@ pub async fn refresh_latest(db: &Db, now: i64) -> Result<u64> {
     let mut total = 0;
     for (branch_id,) in branches {
         total += write!(db, |c, _out| async move {
+            if waiting_count(c, branch_id).await? > MAX_SIMULATED {
+                // Too long to simulate every ticket each minute; their
+                // latest prediction stays the one they last had.
+                return Ok(0);
+            }
             let branch = crate::branches::get(c, branch_id).await?;
             let day = branch.business_day(now);
             let s = situation(c, branch_id, branch.policy(), &day, now).await?;

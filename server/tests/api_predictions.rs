@@ -246,6 +246,117 @@ async fn accuracy_in_reports_and_replay(backend: Backend) {
     app.stop().await;
 }
 
+/// More tickets waiting than the server simulates: the long-queue limit,
+/// from the service's times (here the 300 s prior, spread 0.6), and the
+/// minute job leaves such a branch alone.
+async fn long_queues_use_the_limit(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let office = app.office(2).await;
+    let a = office.services[0];
+    app.open_desk(&office, 0).await;
+    app.open_desk(&office, 1).await;
+    let first = app.issue(&office, a, "normal").await;
+    let day = first["business_day"].as_str().unwrap().to_owned();
+    let at = first["issued_at"].as_i64().unwrap();
+    let (branch_id, db) = (office.branch_id, app.state.db.clone());
+    let added: Result<u64, AppError> = waitwell_server::store::write!(db, |c, _out| async move {
+        for i in 0..450_i64 {
+            c.run(
+                q("insert into tickets (branch_id, service_id, business_day, number, priority, status,
+                     issued_at, queued_at, call_count, public_token, updated_at)
+                   values ($1, $2, $3, $4, 'normal', 'waiting', $5, $5, 0, $6, $5)")
+                .bind(branch_id)
+                .bind(a)
+                .bind(day.as_str())
+                .bind(format!("Z{i}"))
+                .bind(at + 1 + i)
+                .bind(format!("bulk-{i}")),
+            )
+            .await?;
+        }
+        c.run(q("update services set waiting = waiting + 450 where id = $1").bind(a))
+            .await?;
+        Ok(450)
+    });
+    assert_eq!(added.unwrap(), 450);
+    let last = app.issue(&office, a, "normal").await;
+    assert_eq!(last["position"], 451, "{last}");
+    // 451 ahead at 2 desks: 225.5 services of 300 s each, give or take
+    // 1.2816 * sqrt(225.5) * 180 s.
+    assert_eq!(last["predicted_wait_s"], 67_650, "{last}");
+    assert_eq!(range(&last), (64_186, 71_114));
+    let n = waitwell_server::predictions::refresh_latest(&app.state.db, waitwell_server::now_ms())
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    app.stop().await;
+}
+
+/// What a ticket taken now would be told, per service: for the display
+/// (`/branches/{id}/predictions`, staff and the branch's devices) and the
+/// office page (`/public/branches/{id}/services`).
+async fn forecasts_for_a_ticket_taken_now(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let office = app.office(1).await;
+    let other = app.office(1).await;
+    let (a, b) = (office.services[0], office.services[1]);
+    let path = format!("/api/v1/branches/{}/predictions", office.branch_id);
+    let (s, list) = app.get(&office.display, &path).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let list = list.as_array().unwrap().clone();
+    assert_eq!(list.len(), 3);
+    assert!(
+        list.iter()
+            .all(|f| f["no_open_desk"] == true && f["predicted_wait_s"].is_null())
+    );
+
+    app.open_desk(&office, 0).await;
+    app.issue(&office, a, "normal").await;
+    app.issue(&office, a, "normal").await;
+    let (_, list) = app.get(&office.display, &path).await;
+    for f in list.as_array().unwrap() {
+        // The one desk serves everything: two people ahead of anyone.
+        let p = f["predicted_wait_s"].as_i64().unwrap();
+        assert!((450..=750).contains(&p), "{f}");
+        let (lo, hi) = range(f);
+        assert!(lo < p && p < hi, "{f}");
+        assert_eq!(f["no_open_desk"], false);
+    }
+    let (s, body) = app.get(&other.display, &path).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+    let (s, _) = app.send(Method::GET, None, &path, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = app
+        .get(&office.admin, "/api/v1/branches/999999/predictions")
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // The office page lists the same forecast next to each service.
+    let (s, svc) = app
+        .patch(
+            &office.manager,
+            &format!("/api/v1/services/{b}"),
+            serde_json::json!({ "remote_enabled": true }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{svc}");
+    let (s, page) = app
+        .send(
+            Method::GET,
+            None,
+            &format!("/api/v1/public/branches/{}/services", office.branch_id),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let listed = &page["services"][0];
+    assert_eq!(listed["id"], b);
+    let p = listed["predicted_wait_s"].as_i64().unwrap();
+    assert!((450..=750).contains(&p), "{listed}");
+    assert_eq!(listed["no_open_desk"], false);
+    app.stop().await;
+}
+
 /// The OpenAPI document describes the new fields.
 async fn openapi_documents_predictions(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -263,6 +374,8 @@ async fn openapi_documents_predictions(backend: Backend) {
         );
     }
     assert!(schemas["Report"]["properties"]["prediction_accuracy"].is_object());
+    assert!(doc["paths"]["/api/v1/branches/{id}/predictions"]["get"].is_object());
+    assert!(schemas["ServiceForecast"]["properties"]["predicted_range_s"].is_object());
     for field in ["predicted", "old_formula", "no_open_desk", "called"] {
         assert!(
             schemas["PredictionAccuracy"]["properties"][field].is_object(),
@@ -275,5 +388,7 @@ async fn openapi_documents_predictions(backend: Backend) {
 backend_tests!(
     tickets_carry_predictions,
     accuracy_in_reports_and_replay,
+    long_queues_use_the_limit,
+    forecasts_for_a_ticket_taken_now,
     openapi_documents_predictions
 );
