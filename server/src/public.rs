@@ -836,17 +836,25 @@ pub fn format_all(
 /// Largest number accepted as a formatting argument.
 const MAX_ARG: i64 = 1_000_000;
 
-/// The numeric arguments of [`get_i18n`]: `ahead` and `wait_min`, each
-/// 0 to 1,000,000 (default 0). Anything else is a 422.
+/// The numeric arguments of [`get_i18n`]: `ahead`, `wait_min` and the
+/// predicted range `low_min`, `high_min`, each 0 to 1,000,000 (default 0).
+/// Anything else is a 422.
 fn parse_args(query: &HashMap<String, String>) -> Result<BTreeMap<&'static str, i64>> {
-    let mut args = BTreeMap::from([("ahead", 0), ("wait_min", 0)]);
+    let mut args = BTreeMap::from([
+        ("ahead", 0),
+        ("wait_min", 0),
+        ("low_min", 0),
+        ("high_min", 0),
+    ]);
     for (name, value) in query {
         let key = match name.as_str() {
             "ahead" => "ahead",
             "wait_min" => "wait_min",
+            "low_min" => "low_min",
+            "high_min" => "high_min",
             other => {
                 return Err(AppError::invalid(format!(
-                    "unknown parameter {other:?}: only ahead and wait_min"
+                    "unknown parameter {other:?}: only ahead, wait_min, low_min and high_min"
                 )));
             }
         };
@@ -869,7 +877,9 @@ fn parse_args(query: &HashMap<String, String>) -> Result<BTreeMap<&'static str, 
     params(("bundle" = String, Path, description = "kiosk or ticket"),
            ("lang" = String, Path, description = "Language tag, e.g. pl"),
            ("ahead" = Option<i64>, Query, description = "People ahead (plural forms)"),
-           ("wait_min" = Option<i64>, Query, description = "Estimated wait in minutes (plural forms)")),
+           ("wait_min" = Option<i64>, Query, description = "Estimated wait in minutes (plural forms)"),
+           ("low_min" = Option<i64>, Query, description = "Low end of the predicted wait, minutes"),
+           ("high_min" = Option<i64>, Query, description = "High end of the predicted wait, minutes")),
     responses((status = 200, body = BTreeMap<String, String>), (status = 404, body = crate::error::ErrorBody, description = "Unknown language"),
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn get_i18n(
