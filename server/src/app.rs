@@ -23,10 +23,10 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::auth::LoginLimiter;
 use crate::config::Config;
+use crate::domain::auth::LoginLimiter;
+use crate::domain::ratelimit::ClientLimiter;
 use crate::error::{AppError, Result};
-use crate::ratelimit::ClientLimiter;
 use crate::store::{Db, q, read};
 
 /// Largest request body accepted. Every API body is a small JSON document.
@@ -68,7 +68,7 @@ pub struct Shared {
     /// the public lookups so visitors' browsing cannot lock out a kiosk.
     pub check_in_limiter: Arc<ClientLimiter>,
     /// Open live streams of visitors' ticket pages (see `public.rs`).
-    pub ticket_streams: Arc<crate::public::TicketStreams>,
+    pub ticket_streams: Arc<crate::domain::visitor::TicketStreams>,
     /// Cancelled when the server begins shutting down; long-lived tasks
     /// (websockets, background jobs) watch it and end.
     pub shutdown: CancellationToken,
@@ -198,8 +198,8 @@ async fn metrics(
     };
     // Compared as hashes, like every other token: the comparison's timing
     // tells nothing about the token.
-    let given = crate::auth::bearer_token(&headers).unwrap_or_default();
-    if crate::auth::token_hash(&given) != crate::auth::token_hash(expected) {
+    let given = crate::domain::auth::bearer_token(&headers).unwrap_or_default();
+    if crate::domain::auth::token_hash(&given) != crate::domain::auth::token_hash(expected) {
         return Err(AppError::Unauthorized);
     }
     let counts: Vec<(i64, String, i64)> = read!(state.db, |c| {
@@ -318,24 +318,24 @@ struct ApiDoc;
 /// The API routes and their OpenAPI document.
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(crate::auth::routes())
-        .merge(crate::branches::routes())
-        .merge(crate::services::routes())
-        .merge(crate::desks::routes())
-        .merge(crate::tickets::routes())
-        .merge(crate::users::routes())
-        .merge(crate::devices::routes())
-        .merge(crate::stats::routes())
-        .merge(crate::reports::routes())
-        .merge(crate::predictions::routes())
-        .merge(crate::device_status::routes())
+        .merge(crate::http::auth::routes())
+        .merge(crate::http::branches::routes())
+        .merge(crate::http::services::routes())
+        .merge(crate::http::desks::routes())
+        .merge(crate::http::tickets::routes())
+        .merge(crate::http::users::routes())
+        .merge(crate::http::devices::routes())
+        .merge(crate::http::stats::routes())
+        .merge(crate::http::reports::routes())
+        .merge(crate::http::predictions::routes())
+        .merge(crate::http::device_status::routes())
         .merge(crate::http::live::routes())
-        .merge(crate::speech::routes())
-        .merge(crate::public::routes())
-        .merge(crate::remote::routes())
-        .merge(crate::webhooks::routes())
-        .merge(crate::appointments::routes())
-        .merge(crate::feedback::routes())
+        .merge(crate::http::speech::routes())
+        .merge(crate::http::public::routes())
+        .merge(crate::http::remote::routes())
+        .merge(crate::http::webhooks::routes())
+        .merge(crate::http::appointments::routes())
+        .merge(crate::http::feedback::routes())
         .merge(crate::http::health::routes())
         .split_for_parts()
 }

@@ -275,9 +275,9 @@ impl Settings {
                 url
             },
             admin_password: match s.admin_password {
-                Some(p) if crate::auth::validate_password(&p).is_err() => bail!(
+                Some(p) if crate::domain::auth::validate_password(&p).is_err() => bail!(
                     "WAITWELL_ADMIN_PASSWORD must be {} to 256 characters long and not a common password",
-                    crate::auth::MIN_PASSWORD_CHARS
+                    crate::domain::auth::MIN_PASSWORD_CHARS
                 ),
                 p => p,
             },
@@ -351,7 +351,7 @@ impl Settings {
                 .split(',')
                 .map(str::trim)
                 .filter(|e| !e.is_empty())
-                .map(|entry| match crate::destinations::normalize_host(entry) {
+                .map(|entry| match crate::domain::destinations::normalize_host(entry) {
                     Some(host) => Ok(host),
                     None => bail!(
                         "WAITWELL_WEBHOOK_ALLOW_HOSTS must list host names or addresses without ports, separated by commas; {entry:?} is not one"

@@ -5,15 +5,15 @@
 use std::collections::BTreeMap;
 
 use crate::app::AppState;
-use crate::auth::{DeviceKind, Role};
-use crate::branches::{self, NewBranch};
-use crate::desks::{self, Allocation, NewDesk};
-use crate::devices::{self, NewDevice};
+use crate::domain::auth::{DeviceKind, Role};
+use crate::domain::branches::{self, NewBranch};
+use crate::domain::desks::{self, Allocation, NewDesk};
+use crate::domain::devices::{self, NewDevice};
+use crate::domain::services::{self, NewService};
+use crate::domain::users::{self, NewUser};
 use crate::error::Result;
 use crate::events::Actor;
-use crate::services::{self, NewService};
 use crate::store::read;
-use crate::users::{self, NewUser};
 
 /// What the demo created, for printing.
 #[derive(Debug, Clone)]

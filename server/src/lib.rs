@@ -29,35 +29,15 @@
 //! policy, wait estimates) are the pure crate `waitwell-queue`.
 
 pub mod app;
-pub mod appointments;
-pub mod auth;
-pub mod branches;
 pub mod config;
 pub mod demo;
-pub mod desks;
-pub mod destinations;
-pub mod device_status;
-pub mod devices;
+pub mod domain;
 pub mod error;
 pub mod events;
-pub mod feedback;
 pub mod http;
 pub mod jobs;
-pub mod predictions;
-pub mod projection;
-pub mod public;
-pub mod ratelimit;
-pub mod remote;
-pub mod replay;
-pub mod reports;
-pub mod services;
 pub mod shutdown;
-pub mod speech;
-pub mod stats;
 pub mod store;
-pub mod tickets;
-pub mod users;
-pub mod webhooks;
 
 use std::future::Future;
 use std::time::Duration;
@@ -65,8 +45,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::app::AppState;
-use crate::auth::Role;
 use crate::config::Config;
+use crate::domain::auth::{self, Role};
+use crate::domain::{appointments, branches, tickets, users, webhooks};
 use crate::events::{Actor, Hub};
 use crate::store::{Db, read, write};
 
@@ -164,7 +145,7 @@ pub async fn run(
 pub fn start_background(state: &AppState) {
     webhooks::start(state);
     jobs::retention::start(state);
-    predictions::start(state);
+    jobs::predictions::start(state);
     let s = state.clone();
     state.tasks.spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(30));

@@ -6,11 +6,12 @@ use std::io::Read as _;
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
-use waitwell_server::auth::Role;
 use waitwell_server::config::Settings;
+use waitwell_server::domain::auth::Role;
+use waitwell_server::domain::{branches, replay, services, users};
 use waitwell_server::events::{Actor, Hub};
 use waitwell_server::store::{Db, read};
-use waitwell_server::{anyhow_from, branches, demo, events, replay, services, users};
+use waitwell_server::{anyhow_from, demo, events};
 
 /// Waitwell: queue management and ticketing for public offices.
 #[derive(Debug, Parser)]

@@ -600,7 +600,7 @@ async fn view_and_cancel(backend: Backend) {
     assert_eq!(headers["content-type"], "image/svg+xml");
     assert_eq!(
         svg,
-        waitwell_server::public::qr_svg(booked["page_url"].as_str().unwrap()).unwrap()
+        waitwell_server::domain::visitor::qr_svg(booked["page_url"].as_str().unwrap()).unwrap()
     );
 
     for bad in ["ZZZZZZZZ", "0000", "x%20y"] {

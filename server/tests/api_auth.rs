@@ -139,7 +139,7 @@ async fn bad_tokens_are_401(backend: Backend) {
         &app,
         "update sessions set expires_at = $2 where token_hash = $1",
         vec![
-            waitwell_server::auth::token_hash(&token).into(),
+            waitwell_server::domain::auth::token_hash(&token).into(),
             (waitwell_server::now_ms() - 1).into(),
         ],
     )

@@ -126,7 +126,7 @@ async fn tickets_carry_predictions(backend: Backend) {
     // The minute job refreshes the latest prediction of those still
     // waiting, and leaves the called one alone.
     let later = waitwell_server::now_ms() + 1_000;
-    let n = waitwell_server::predictions::refresh_latest(&app.state.db, later)
+    let n = waitwell_server::domain::predictions::refresh_latest(&app.state.db, later)
         .await
         .unwrap();
     assert_eq!(n, 4, "first, second, third and late_normal wait");
@@ -212,7 +212,7 @@ async fn accuracy_in_reports_and_replay(backend: Backend) {
     let branch_id = office.branch_id;
     let recorded = {
         let day = day.clone();
-        read!(db, |c| waitwell_server::replay::recorded_day(
+        read!(db, |c| waitwell_server::domain::replay::recorded_day(
             c, branch_id, &day
         )
         .await)
@@ -223,19 +223,19 @@ async fn accuracy_in_reports_and_replay(backend: Backend) {
     assert_eq!((eval.no_desk, eval.never_called), (1, 1));
     assert_eq!(eval.all_new().len(), 1);
     assert_eq!(eval.all_old()[0].predicted_s, 300);
-    let text = waitwell_server::replay::format_report(&eval, &Default::default());
+    let text = waitwell_server::domain::replay::format_report(&eval, &Default::default());
     assert!(
         text.contains("MAE new") && text.contains("service "),
         "{text}"
     );
-    let bad: Result<_, AppError> = read!(db, |c| waitwell_server::replay::recorded_day(
+    let bad: Result<_, AppError> = read!(db, |c| waitwell_server::domain::replay::recorded_day(
         c,
         branch_id,
         "2026-13-01"
     )
     .await);
     assert!(matches!(bad, Err(AppError::Validation(_))), "{bad:?}");
-    let none: Result<_, AppError> = read!(db, |c| waitwell_server::replay::recorded_day(
+    let none: Result<_, AppError> = read!(db, |c| waitwell_server::domain::replay::recorded_day(
         c,
         branch_id,
         "2020-01-01"
@@ -285,9 +285,12 @@ async fn long_queues_use_the_limit(backend: Backend) {
     // 1.2816 * sqrt(225.5) * 180 s.
     assert_eq!(last["predicted_wait_s"], 67_650, "{last}");
     assert_eq!(range(&last), (64_186, 71_114));
-    let n = waitwell_server::predictions::refresh_latest(&app.state.db, waitwell_server::now_ms())
-        .await
-        .unwrap();
+    let n = waitwell_server::domain::predictions::refresh_latest(
+        &app.state.db,
+        waitwell_server::now_ms(),
+    )
+    .await
+    .unwrap();
     assert_eq!(n, 0);
     app.stop().await;
 }

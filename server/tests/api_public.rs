@@ -10,7 +10,7 @@ use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use waitwell_server::public::{qr_svg, ticket_url};
+use waitwell_server::domain::visitor::{qr_svg, ticket_url};
 
 async fn public(app: &TestApp, token: &str) -> (StatusCode, Value) {
     app.send(

@@ -239,7 +239,7 @@ async fn csv_export(backend: Backend) {
     assert!(body.ends_with("\r\n"));
     let lines: Vec<&str> = body.trim_end_matches("\r\n").split("\r\n").collect();
     assert_eq!(lines.len(), 5, "{body}");
-    assert_eq!(lines[0], waitwell_server::reports::CSV_HEADER);
+    assert_eq!(lines[0], waitwell_server::domain::reports::CSV_HEADER);
     assert!(lines[0].starts_with("number,service_code,service,"));
     let a1: Vec<&str> = lines[1].split(',').collect();
     assert_eq!(a1[0], "A001");

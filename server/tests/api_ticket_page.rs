@@ -308,7 +308,7 @@ impl Sse {
 /// A ticket may have `STREAMS_PER_TICKET` live streams open; one more is a
 /// 429 (the page polls instead), and a closed stream frees its place.
 async fn live_streams_capped_per_ticket(backend: Backend) {
-    use waitwell_server::public::STREAMS_PER_TICKET;
+    use waitwell_server::domain::visitor::STREAMS_PER_TICKET;
     let app = TestApp::spawn(backend).await;
     let office = app.office(1).await;
     let t = app.issue(&office, office.services[0], "normal").await;

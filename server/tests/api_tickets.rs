@@ -1389,12 +1389,12 @@ async fn expiry_and_new_day(backend: Backend) {
     let issue_at = |when: i64| {
         let db = app.state.db.clone();
         async move {
-            let r: Result<waitwell_server::tickets::Ticket, AppError> = async {
+            let r: Result<waitwell_server::domain::tickets::Ticket, AppError> = async {
                 write!(db, |c, out| async move {
-                    let (t, new) = waitwell_server::tickets::issue(
+                    let (t, new) = waitwell_server::domain::tickets::issue(
                         c,
                         out,
-                        waitwell_server::tickets::Issue {
+                        waitwell_server::domain::tickets::Issue {
                             branch_id,
                             request: serde_json::from_value(json!({ "service_id": a })).unwrap(),
                             idempotency_key: None,

@@ -20,9 +20,9 @@ async fn open(backend: &Backend) -> (waitwell_server::app::AppState, TestDb) {
 }
 
 async fn branch(state: &waitwell_server::app::AppState) -> i64 {
-    waitwell_server::branches::create(
+    waitwell_server::domain::branches::create(
         state,
-        waitwell_server::branches::NewBranch {
+        waitwell_server::domain::branches::NewBranch {
             name: "Store".into(),
             timezone: "Europe/Copenhagen".into(),
             rollover: None,
@@ -126,7 +126,7 @@ async fn failed_writes_leave_no_trace_in_batches(backend: Backend) {
         let store = state.db.clone();
         tasks.push(tokio::spawn(async move {
             write!(store, |c, out| async move {
-                waitwell_server::branches::lock(c, b).await?;
+                waitwell_server::domain::branches::lock(c, b).await?;
                 c.run(q("insert into desks (branch_id, name, status, active, created_at) values ($1, $2, 'closed', $3, 0)")
                     .bind(b)
                     .bind(format!("Desk {i}"))

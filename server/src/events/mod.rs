@@ -132,7 +132,7 @@ impl Event {
         let wire = self
             .device_wire
             .get_or_init(|| {
-                let data = crate::projection::event_data(&self.kind, self.data())?;
+                let data = crate::domain::projection::event_data(&self.kind, self.data())?;
                 let mut message = serde_json::json!({
                     "type": self.kind,
                     "seq": self.seq,

@@ -53,14 +53,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::auth::{Principal, StreamAuth};
-use crate::branches;
-use crate::desks::{self, DeskRow};
+use crate::domain::auth::{Principal, StreamAuth};
+use crate::domain::branches;
+use crate::domain::desks::{self, DeskRow};
+use crate::domain::services;
+use crate::domain::tickets::{self, Ticket};
 use crate::error::{AppError, AppPath, AppQuery, Result};
 use crate::events::Event;
-use crate::services;
 use crate::store::{Exec, lookup, q, read, write};
-use crate::tickets::{self, Ticket};
 
 /// Version of the message format.
 pub const PROTOCOL: u32 = 1;
@@ -140,7 +140,7 @@ impl Filter {
 
     /// Whether a client with this filter receives `event`.
     pub fn accepts(&self, event: &Event) -> bool {
-        if !self.staff && !crate::projection::device_may_see(&event.kind) {
+        if !self.staff && !crate::domain::projection::device_may_see(&event.kind) {
             return false;
         }
         let data = event.data();
@@ -194,9 +194,9 @@ pub async fn live(
     let device_config = read!(state.db, |c| {
         branches::get(c, branch_id).await?;
         match who {
-            Principal::Device { id, .. } => {
-                crate::devices::get(c, id).await.map(|d| Some(d.config))
-            }
+            Principal::Device { id, .. } => crate::domain::devices::get(c, id)
+                .await
+                .map(|d| Some(d.config)),
             Principal::User { .. } => Ok(None),
         }
     })?;
@@ -279,7 +279,7 @@ pub async fn snapshot<C: Exec>(c: &mut C, branch_id: i64, filter: &Filter) -> Re
             if filter.staff {
                 v
             } else {
-                crate::projection::desk(&v)
+                crate::domain::projection::desk(&v)
             }
         })
         .collect();
@@ -301,7 +301,7 @@ pub async fn snapshot<C: Exec>(c: &mut C, branch_id: i64, filter: &Filter) -> Re
             tickets_out.push(if filter.staff {
                 v
             } else {
-                crate::projection::ticket(&v)
+                crate::domain::projection::ticket(&v)
             });
         }
     }
@@ -465,8 +465,10 @@ struct Holder {
 async fn still_valid(state: &AppState, holder: &Holder) -> bool {
     let token = holder.token.clone();
     let now = crate::now_ms();
-    match lookup!(state.db, |c| crate::auth::authenticate(c, &token, now)
-        .await)
+    match lookup!(state.db, |c| crate::domain::auth::authenticate(
+        c, &token, now
+    )
+    .await)
     {
         Ok(who) => who == holder.who,
         Err(AppError::Unauthorized) => false,

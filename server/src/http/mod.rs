@@ -1,9 +1,28 @@
-//! The HTTP side that belongs to no single domain: the connection loop
-//! (timeouts, per-address caps), the live websocket, the health checks and
-//! the embedded web pages. Each domain's own routes sit with it for now
-//! (`tickets.rs`, `desks.rs`, …); the rules they call never see axum.
+//! Everything that speaks HTTP, and nothing else: one module of routes per
+//! area, each handler checking who may call it, turning the request into a
+//! call of [`crate::domain`] and its answer into JSON. Beside them the
+//! connection loop ([`serve`]: timeouts, per-address caps), the live
+//! websocket ([`live`]), the health checks ([`health`]), the visitor's
+//! no-sign-in routes ([`public`]) and the embedded web pages ([`web`]).
 
+pub mod appointments;
+pub mod auth;
+pub mod branches;
+pub mod desks;
+pub mod device_status;
+pub mod devices;
+pub mod feedback;
 pub mod health;
 pub mod live;
+pub mod predictions;
+pub mod public;
+pub mod remote;
+pub mod reports;
 pub mod serve;
+pub mod services;
+pub mod speech;
+pub mod stats;
+pub mod tickets;
+pub mod users;
 pub mod web;
+pub mod webhooks;

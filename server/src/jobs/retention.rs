@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use crate::app::AppState;
-use crate::branches;
+use crate::domain::branches;
 use crate::error::Result;
 use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;

@@ -1,8 +1,8 @@
 //! Manager reports for a period of business days: the KPIs of
-//! [`stats`](crate::stats) per service and desk plus per clerk, arrivals by
+//! [`stats`](crate::domain::stats) per service and desk plus per clerk, arrivals by
 //! hour of day in the branch's timezone, and every out-of-turn call with
 //! its reason; visitors' ratings per service, desk and clerk with their
-//! comments ([`feedback`](crate::feedback)); a CSV export (one row per
+//! comments ([`feedback`](crate::domain::feedback)); a CSV export (one row per
 //! ticket, with its rating and comment) and two server-drawn SVG bar charts
 //! (arrivals by hour, waits per service against the standard).
 //!
@@ -19,20 +19,17 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::Timelike as _;
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::auth::Principal;
-use crate::branches;
-use crate::error::{AppJson, AppPath, AppQuery, Result};
-use crate::stats::{self, DeskKpis, Kpis, ServiceKpis, StatsQuery};
+use crate::domain::auth::Principal;
+use crate::domain::branches;
+use crate::domain::stats::{self, DeskKpis, Kpis, ServiceKpis, StatsQuery};
+use crate::error::Result;
 use crate::store::{Exec, q, read};
 
 /// Figures of one clerk: the tickets they called in the period.
@@ -110,10 +107,10 @@ pub struct Report {
     /// Calls out of turn per clerk, most first.
     pub out_of_turn_by_clerk: Vec<OutOfTurnCount>,
     /// Visitors' ratings per service, desk and clerk, and their comments.
-    pub feedback: crate::feedback::FeedbackReport,
+    pub feedback: crate::domain::feedback::FeedbackReport,
     /// How well the waits predicted at issue held, per business day and
     /// service, next to the old formula for the same tickets.
-    pub prediction_accuracy: Vec<crate::predictions::PredictionAccuracy>,
+    pub prediction_accuracy: Vec<crate::domain::predictions::PredictionAccuracy>,
 }
 
 /// Builds the report.
@@ -164,7 +161,7 @@ pub async fn compute<C: Exec>(
         .await?;
     let mut clerks = Vec::new();
     for (user_id,) in callers {
-        let user = crate::users::get(c, user_id).await?;
+        let user = crate::domain::users::get(c, user_id).await?;
         if user.branch_id != Some(branch_id) {
             continue;
         }
@@ -216,9 +213,9 @@ pub async fn compute<C: Exec>(
     }
     let mut out_of_turn_by_clerk: Vec<OutOfTurnCount> = counts.into_values().collect();
     out_of_turn_by_clerk.sort_by(|a, b| b.count.cmp(&a.count).then(a.username.cmp(&b.username)));
-    let feedback = crate::feedback::summary(c, branch_id, &stats.from, &stats.to).await?;
+    let feedback = crate::domain::feedback::summary(c, branch_id, &stats.from, &stats.to).await?;
     let prediction_accuracy =
-        crate::predictions::accuracy(c, branch_id, &stats.from, &stats.to).await?;
+        crate::domain::predictions::accuracy(c, branch_id, &stats.from, &stats.to).await?;
 
     Ok(Report {
         branch_id,
@@ -237,36 +234,11 @@ pub async fn compute<C: Exec>(
     })
 }
 
-/// The report of a period of business days (managers): KPIs per service,
-/// desk and clerk, arrivals by hour, calls out of turn.
-#[utoipa::path(get, path = "/api/v1/branches/{id}/reports", tag = "stats",
-    params(("id" = i64, Path, description = "Branch id"), StatsQuery),
-    responses((status = 200, body = Report), (status = 403, body = crate::error::ErrorBody),
-              (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn report(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(branch_id): AppPath<i64>,
-    AppQuery(query): AppQuery<StatsQuery>,
-) -> Result<AppJson<Report>> {
-    who.require_manager(branch_id)?;
-    let now = crate::now_ms();
-    let report = read!(state.db, |c| compute(
-        c,
-        branch_id,
-        query.from.as_deref(),
-        query.to.as_deref(),
-        now
-    )
-    .await)?;
-    Ok(AppJson(report))
-}
-
 // ---------- CSV ----------
 
 /// One ticket as exported.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
-struct TicketLine {
+pub(crate) struct TicketLine {
     number: String,
     service_code: String,
     service_name: String,
@@ -311,7 +283,7 @@ pub fn csv_field(value: &str, free_text: bool) -> String {
     }
 }
 
-fn csv_line(t: &TicketLine, tz: chrono_tz::Tz) -> String {
+pub(crate) fn csv_line(t: &TicketLine, tz: chrono_tz::Tz) -> String {
     let time = |ms: Option<i64>| {
         ms.map(|ms| {
             crate::utc(ms)
@@ -377,78 +349,6 @@ fn csv_line(t: &TicketLine, tz: chrono_tz::Tz) -> String {
         csv_field(t.feedback_comment.as_deref().unwrap_or(""), true),
     ];
     fields.join(",")
-}
-
-/// The tickets of a period as CSV (managers): one row per ticket, in issue
-/// order, with its times in the branch's timezone (ISO 8601 with offset),
-/// wait and service seconds, whether it was called within the standard, the
-/// desk, clerk, out-of-turn reason and outcome, and the visitor's rating
-/// and comment. A transferred visitor has
-/// one row per service. Lines end with CRLF (RFC 4180).
-#[utoipa::path(get, path = "/api/v1/branches/{id}/reports.csv", tag = "stats",
-    params(("id" = i64, Path, description = "Branch id"), StatsQuery),
-    responses((status = 200, content_type = "text/csv", body = String, description = "One row per ticket"),
-              (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn report_csv(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(branch_id): AppPath<i64>,
-    AppQuery(query): AppQuery<StatsQuery>,
-) -> Result<Response> {
-    who.require_manager(branch_id)?;
-    let now = crate::now_ms();
-    let (from, to, body) = read!(state.db, |c| {
-        // Computed for its period rules only (see the module comment); the
-        // extra scan is cheap next to the export itself.
-        let stats = stats::compute(
-            c,
-            branch_id,
-            query.from.as_deref(),
-            query.to.as_deref(),
-            now,
-        )
-        .await?;
-        let tz = branches::get(c, branch_id).await?.calendar().tz;
-        let lines: Vec<TicketLine> = c
-            .all(
-                q("select t.number, s.code as service_code, s.name as service_name, s.standard_wait_s,
-                          t.priority, t.status, t.business_day, t.issued_at, t.queued_at, t.called_at,
-                          t.started_at, t.finished_at, d.name as desk_name, u.username,
-                          t.out_of_turn_reason, t.outcome, t.transferred_from,
-                          f.rating as feedback_rating, f.comment as feedback_comment
-                   from tickets t
-                   join services s on s.id = t.service_id
-                   left join desks d on d.id = t.desk_id
-                   left join users u on u.id = t.called_by
-                   left join feedback f on f.ticket_id = t.id
-                   where t.branch_id = $1 and t.business_day >= $2 and t.business_day <= $3
-                   order by t.issued_at, t.id")
-                .bind(branch_id)
-                .bind(stats.from.as_str())
-                .bind(stats.to.as_str()),
-            )
-            .await
-            .map_err(crate::error::AppError::from)?;
-        let mut body = String::with_capacity(64 + lines.len() * 160);
-        body.push_str(CSV_HEADER);
-        body.push_str("\r\n");
-        for line in &lines {
-            body.push_str(&csv_line(line, tz));
-            body.push_str("\r\n");
-        }
-        Ok::<_, crate::error::AppError>((stats.from, stats.to, body))
-    })?;
-    let disposition =
-        format!("attachment; filename=\"waitwell-branch{branch_id}-{from}-to-{to}.csv\"");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        body,
-    )
-        .into_response())
 }
 
 // ---------- SVG charts ----------
@@ -719,7 +619,7 @@ fn svg_response(svg: String) -> Response {
         .into_response()
 }
 
-async fn chart(
+pub(crate) async fn chart(
     state: &AppState,
     who: &Principal,
     branch_id: i64,
@@ -737,44 +637,6 @@ async fn chart(
     )
     .await)?;
     Ok(svg_response(bar_chart(&draw(&report))))
-}
-
-/// Tickets issued by hour of day, as an SVG bar chart (managers).
-#[utoipa::path(get, path = "/api/v1/branches/{id}/reports/arrivals.svg", tag = "stats",
-    params(("id" = i64, Path, description = "Branch id"), StatsQuery),
-    responses((status = 200, content_type = "image/svg+xml", body = String),
-              (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn arrivals_svg(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(branch_id): AppPath<i64>,
-    AppQuery(query): AppQuery<StatsQuery>,
-) -> Result<Response> {
-    chart(&state, &who, branch_id, &query, arrivals_chart).await
-}
-
-/// Average and 90th-percentile wait per service against its standard, as
-/// an SVG bar chart (managers).
-#[utoipa::path(get, path = "/api/v1/branches/{id}/reports/waits.svg", tag = "stats",
-    params(("id" = i64, Path, description = "Branch id"), StatsQuery),
-    responses((status = 200, content_type = "image/svg+xml", body = String),
-              (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn waits_svg(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(branch_id): AppPath<i64>,
-    AppQuery(query): AppQuery<StatsQuery>,
-) -> Result<Response> {
-    chart(&state, &who, branch_id, &query, waits_chart).await
-}
-
-/// Report routes.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(report))
-        .routes(routes!(report_csv))
-        .routes(routes!(arrivals_svg))
-        .routes(routes!(waits_svg))
 }
 
 #[cfg(test)]

@@ -12,19 +12,14 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::State;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-use crate::app::AppState;
-use crate::auth::Principal;
-use crate::branches;
-use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
-use crate::services;
-use crate::store::{Exec, q, read};
+use crate::domain::branches;
+use crate::domain::services;
+use crate::error::{AppError, Result};
+use crate::store::{Exec, q};
 
 /// Query of the stats endpoint.
 #[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
@@ -381,29 +376,6 @@ pub async fn compute<C: Exec>(
     })
 }
 
-/// KPIs for a period of business days (managers).
-#[utoipa::path(get, path = "/api/v1/branches/{id}/stats", tag = "stats",
-    params(("id" = i64, Path, description = "Branch id"), StatsQuery),
-    responses((status = 200, body = Stats), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn stats(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(branch_id): AppPath<i64>,
-    AppQuery(query): AppQuery<StatsQuery>,
-) -> Result<AppJson<Stats>> {
-    who.require_manager(branch_id)?;
-    let now = crate::now_ms();
-    let stats = read!(state.db, |c| compute(
-        c,
-        branch_id,
-        query.from.as_deref(),
-        query.to.as_deref(),
-        now
-    )
-    .await)?;
-    Ok(AppJson(stats))
-}
-
 /// One user's figures: the tickets they called.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserStats {
@@ -428,7 +400,7 @@ pub struct UserStats {
 /// Unknown user, a user without a branch (admins), bad dates.
 pub async fn compute_for_user<C: Exec>(
     c: &mut C,
-    user: &crate::users::User,
+    user: &crate::domain::users::User,
     from: Option<&str>,
     to: Option<&str>,
     now: i64,
@@ -462,40 +434,6 @@ pub async fn compute_for_user<C: Exec>(
         to: fmt(to_day),
         kpis: acc.finish(),
     })
-}
-
-/// One user's figures for a period of business days (default: today): the
-/// tickets they called, served and not shown, and their average service
-/// time. For the user themself, and managers of their branch.
-#[utoipa::path(get, path = "/api/v1/users/{id}/stats", tag = "stats",
-    params(("id" = i64, Path, description = "User id"), StatsQuery),
-    responses((status = 200, body = UserStats), (status = 403, body = crate::error::ErrorBody),
-              (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn user_stats(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(user_id): AppPath<i64>,
-    AppQuery(query): AppQuery<StatsQuery>,
-) -> Result<AppJson<UserStats>> {
-    let now = crate::now_ms();
-    let stats = read!(state.db, |c| {
-        let user = crate::users::get(c, user_id).await?;
-        if who.user_id() != Some(user.id) {
-            match user.branch_id {
-                Some(b) => who.require_manager(b)?,
-                None => who.require_admin()?,
-            }
-        }
-        compute_for_user(c, &user, query.from.as_deref(), query.to.as_deref(), now).await
-    })?;
-    Ok(AppJson(stats))
-}
-
-/// Stats routes.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(stats))
-        .routes(routes!(user_stats))
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@
 //!
 //! What is kept (table `ticket_predictions`, one row per issued ticket):
 //! the prediction made at issue and what the old formula said then; the
-//! latest prediction, refreshed every minute by [`start`]'s job while the
+//! latest prediction, refreshed every minute by `jobs/predictions.rs` while the
 //! ticket waits; and at the first call the real wait, from which
 //! [`accuracy`] works out the errors per service and day.
 //!
@@ -29,7 +29,6 @@
 //! the same state gives the same numbers.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -39,22 +38,12 @@ use waitwell_queue::{
     TicketStatus, learn_service_times, predict_long_queue, predict_waits, recent_arrival_rates,
 };
 
-use axum::extract::State;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
-
-use crate::app::AppState;
-use crate::auth::Principal;
-use crate::error::{AppError, AppJson, AppPath, Result};
-use crate::now_ms;
+use crate::domain::tickets::Ticket;
+use crate::error::Result;
 use crate::store::{Db, Exec, q, read, write};
-use crate::tickets::Ticket;
 
 /// Seed mixed with the ticket id.
 const SEED: u64 = 0x5EED_CAFE;
-
-/// How often the job refreshes the latest prediction of waiting tickets.
-const REFRESH_EVERY: Duration = Duration::from_secs(60);
 
 /// Most waiting tickets (in the whole branch) the server simulates. Beyond
 /// this a ticket's wait is the simulation's long-queue limit
@@ -292,7 +281,7 @@ pub async fn fill<C: Exec>(
 /// Database errors.
 pub async fn for_new_tickets<C: Exec>(
     c: &mut C,
-    branch: &crate::branches::BranchRow,
+    branch: &crate::domain::branches::BranchRow,
     services: &[i64],
     now: i64,
 ) -> Result<BTreeMap<i64, Prediction>> {
@@ -386,43 +375,6 @@ impl ServiceForecast {
     }
 }
 
-/// The predicted wait of a normal ticket taken now, per active service
-/// (staff of the branch and its devices: the waiting-room display shows
-/// it).
-#[utoipa::path(get, path = "/api/v1/branches/{id}/predictions", tag = "tickets",
-    params(("id" = i64, Path, description = "Branch id")),
-    responses((status = 200, body = Vec<ServiceForecast>), (status = 403, body = crate::error::ErrorBody),
-              (status = 404, body = crate::error::ErrorBody)))]
-pub async fn branch_forecast(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(branch_id): AppPath<i64>,
-) -> Result<AppJson<Vec<ServiceForecast>>> {
-    who.require_reader(branch_id)?;
-    let now = now_ms();
-    let list = read!(state.db, |c| {
-        let branch = crate::branches::get(c, branch_id).await?;
-        let ids: Vec<i64> = crate::services::list(c, branch_id)
-            .await?
-            .into_iter()
-            .filter(|s| s.active)
-            .map(|s| s.id)
-            .collect();
-        let mut p = for_new_tickets(c, &branch, &ids, now).await?;
-        Ok::<_, AppError>(
-            ids.into_iter()
-                .map(|id| ServiceForecast::new(id, p.remove(&id)))
-                .collect::<Vec<_>>(),
-        )
-    })?;
-    Ok(AppJson(list))
-}
-
-/// Prediction routes.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(branch_forecast))
-}
-
 /// Puts a prediction into the ticket's fields.
 fn apply(t: &mut Ticket, p: Option<Prediction>) {
     let wait = p.and_then(Prediction::wait);
@@ -490,7 +442,7 @@ pub async fn refresh_latest(db: &Db, now: i64) -> Result<u64> {
                 // latest prediction stays the one they last had.
                 return Ok(0);
             }
-            let branch = crate::branches::get(c, branch_id).await?;
+            let branch = crate::domain::branches::get(c, branch_id).await?;
             let day = branch.business_day(now);
             let s = situation(c, branch_id, branch.policy(), &day, now).await?;
             let ids: Vec<i64> = s.waiting.iter().map(|w| w.ticket_id).collect();
@@ -525,26 +477,6 @@ async fn waiting_branches<C: Exec>(c: &mut C) -> Result<Vec<(i64,)>> {
         "select distinct branch_id from tickets where status = 'waiting' order by branch_id",
     ))
     .await?)
-}
-
-/// Starts the job that refreshes the latest predictions every minute, on
-/// the state's task tracker; it stops when the shutdown token is cancelled.
-pub fn start(state: &AppState) {
-    let s = state.clone();
-    state.tasks.spawn(async move {
-        let mut tick = tokio::time::interval(REFRESH_EVERY);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                () = s.shutdown.cancelled() => break,
-                _ = tick.tick() => {
-                    if let Err(e) = refresh_latest(&s.db, now_ms()).await {
-                        tracing::warn!(error = %e, "refreshing predicted waits");
-                    }
-                }
-            }
-        }
-    });
 }
 
 /// How far one predictor's promises were off.

@@ -2,7 +2,7 @@
 //! page (`/office/?branch=<id>`), picks a service that is open for remote
 //! tickets and takes a ticket without being in the building, optionally
 //! leaving a phone number and/or e-mail address for notifications (sent by
-//! the office's gateway through a webhook, see [`crate::webhooks`]).
+//! the office's gateway through a webhook, see [`crate::domain::webhooks`]).
 //!
 //! Limits against gaming the queue, all checked under the branch lock in the
 //! same transaction that issues the ticket:
@@ -20,7 +20,7 @@
 //!   ([`DEFAULT_DAILY_CAP`], [`DEFAULT_WALK_IN_SHARE`]), so a service opened
 //!   to the internet is never open without bounds by accident; a manager
 //!   who wants no cap or no share says so explicitly (`null`, `0`).
-//! * A per-client rate limit ([`crate::ratelimit::ClientLimiter`]) keyed by
+//! * A per-client rate limit ([`crate::domain::ratelimit::ClientLimiter`]) keyed by
 //!   the client's address (IPv6 per /64): the TCP peer, or behind a reverse
 //!   proxy the last X-Forwarded-For entry when `trust_forwarded_for` is set.
 //!
@@ -30,22 +30,14 @@
 
 use std::net::IpAddr;
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-use crate::app::AppState;
-use crate::auth::ClientAddr;
-use crate::branches;
-use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
-use crate::events::Actor;
-use crate::now_ms;
-use crate::services::{self, ServiceRow};
-use crate::store::{Exec, q, read, write};
-use crate::tickets::{self, Issue, IssueRequest, Ticket};
+use crate::domain::services::ServiceRow;
+use crate::domain::tickets::Ticket;
+use crate::error::{AppError, Result};
+use crate::store::{Exec, q};
 
 /// Remote tickets per service and day when remote tickets are switched on
 /// without a cap of the manager's choosing.
@@ -170,7 +162,7 @@ pub struct RemoteService {
     /// What a ticket taken now would be told: predicted wait and range, or
     /// that no open desk serves the service.
     #[serde(flatten)]
-    pub forecast: crate::predictions::ServiceForecast,
+    pub forecast: crate::domain::predictions::ServiceForecast,
 }
 
 /// The office page's data.
@@ -209,7 +201,11 @@ async fn day_counts<C: Exec>(c: &mut C, service_id: i64, day: &str) -> Result<(i
 }
 
 /// Why a remote ticket cannot be taken now, if it cannot.
-async fn refusal<C: Exec>(c: &mut C, service: &ServiceRow, day: &str) -> Result<Option<String>> {
+pub(crate) async fn refusal<C: Exec>(
+    c: &mut C,
+    service: &ServiceRow,
+    day: &str,
+) -> Result<Option<String>> {
     if !service.active || !service.remote_enabled {
         return Ok(Some(format!(
             "service {} does not take remote tickets",
@@ -232,58 +228,6 @@ async fn refusal<C: Exec>(c: &mut C, service: &ServiceRow, day: &str) -> Result<
         )));
     }
     Ok(None)
-}
-
-/// Lists the services of an office that take remote tickets (no sign-in).
-#[utoipa::path(get, path = "/api/v1/public/branches/{id}/services", tag = "public",
-    params(("id" = i64, Path, description = "Branch id"), LangQuery),
-    responses((status = 200, body = RemoteOffice), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn list_remote_services(
-    State(state): State<AppState>,
-    AppPath(branch_id): AppPath<i64>,
-    AppQuery(query): AppQuery<LangQuery>,
-) -> Result<AppJson<RemoteOffice>> {
-    let now = now_ms();
-    let office = read!(state.db, |c| {
-        let branch = branches::get(c, branch_id).await?;
-        if !branch.active {
-            return Err(AppError::NotFound("branch"));
-        }
-        let languages = branch.languages();
-        let lang = query
-            .lang
-            .as_deref()
-            .filter(|l| languages.iter().any(|x| x == l));
-        let day = branch.business_day(now);
-        let listed: Vec<_> = services::list(c, branch_id)
-            .await?
-            .into_iter()
-            .filter(|s| s.active && s.remote_enabled)
-            .collect();
-        let ids: Vec<i64> = listed.iter().map(|s| s.id).collect();
-        let mut forecasts = crate::predictions::for_new_tickets(c, &branch, &ids, now).await?;
-        let mut out = Vec::new();
-        for s in listed {
-            let summary = tickets::service_summary(c, s.id).await?;
-            let available = refusal(c, &s, &day).await?.is_none();
-            out.push(RemoteService {
-                id: s.id,
-                code: s.code.clone(),
-                name: s.name_in(lang),
-                waiting: summary.waiting,
-                estimated_wait_s: summary.estimated_wait_s,
-                available,
-                forecast: crate::predictions::ServiceForecast::new(s.id, forecasts.remove(&s.id)),
-            });
-        }
-        Ok::<_, AppError>(RemoteOffice {
-            branch_id,
-            name: branch.name.clone(),
-            languages,
-            services: out,
-        })
-    })?;
-    Ok(AppJson(office))
 }
 
 /// A visitor's request for a remote ticket.
@@ -321,9 +265,9 @@ pub struct RemoteTicket {
     pub ticket_url: String,
 }
 
-fn to_remote(t: Ticket, public_url: &str) -> RemoteTicket {
+pub(crate) fn to_remote(t: Ticket, public_url: &str) -> RemoteTicket {
     RemoteTicket {
-        ticket_url: crate::public::ticket_url(public_url, &t.public_token),
+        ticket_url: crate::domain::visitor::ticket_url(public_url, &t.public_token),
         id: t.id,
         number: t.number,
         service_id: t.service_id,
@@ -336,7 +280,7 @@ fn to_remote(t: Ticket, public_url: &str) -> RemoteTicket {
 
 /// Remote keys live in their own namespace of the branch's idempotency
 /// keys, so a visitor cannot replay a kiosk's key to read its ticket.
-fn remote_key(headers: &HeaderMap) -> Result<Option<String>> {
+pub(crate) fn remote_key(headers: &HeaderMap) -> Result<Option<String>> {
     match headers.get("idempotency-key") {
         None => Ok(None),
         Some(v) => v
@@ -348,97 +292,6 @@ fn remote_key(headers: &HeaderMap) -> Result<Option<String>> {
                 AppError::invalid("Idempotency-Key must be 1 to 128 visible ASCII characters")
             }),
     }
-}
-
-/// Takes a remote ticket (no sign-in). Send an `Idempotency-Key` header so
-/// that a retry returns the same ticket.
-#[utoipa::path(post, path = "/api/v1/public/branches/{id}/tickets", tag = "public", request_body = RemoteRequest,
-    params(("id" = i64, Path, description = "Branch id"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key, 1 to 128 visible ASCII characters")),
-    responses((status = 201, body = RemoteTicket, description = "Issued"),
-              (status = 200, body = RemoteTicket, description = "Issued earlier with this key"),
-              (status = 404, body = crate::error::ErrorBody),
-              (status = 409, body = crate::error::ErrorBody, description = "Not taking remote tickets, daily cap or walk-in share reached"),
-              (status = 422, body = crate::error::ErrorBody),
-              (status = 429, body = crate::error::ErrorBody, description = "Too many tickets from this client; see Retry-After")))]
-pub async fn take_remote_ticket(
-    State(state): State<AppState>,
-    ClientAddr(peer): ClientAddr,
-    AppPath(branch_id): AppPath<i64>,
-    headers: HeaderMap,
-    AppJson(request): AppJson<RemoteRequest>,
-) -> Result<(StatusCode, AppJson<RemoteTicket>)> {
-    let key = remote_key(&headers)?;
-    let phone = clean_phone(request.phone.as_deref().unwrap_or(""))?;
-    let email = clean_email(request.email.as_deref().unwrap_or(""))?;
-    // Counted after the cheap checks, so a visitor correcting a typo in an
-    // address is not locked out; everything that reaches the database counts.
-    state.remote_limiter.check(peer)?;
-    let now = now_ms();
-    let issue = Issue {
-        branch_id,
-        request: IssueRequest {
-            service_id: request.service_id,
-            priority: None,
-            language: request.language,
-        },
-        idempotency_key: key.clone(),
-        actor: Actor::System,
-        device_id: None,
-        now,
-    };
-    let (ticket, new) = write!(state.db, |c, out| async move {
-        let branch = branches::lock(c, branch_id).await?;
-        let replay = match &key {
-            Some(k) => c
-                .opt::<(i64,)>(
-                    q("select id from tickets where branch_id = $1 and idempotency_key = $2")
-                        .bind(branch_id)
-                        .bind(k.as_str()),
-                )
-                .await?
-                .is_some(),
-            None => false,
-        };
-        if !replay {
-            let service = services::get(c, issue.request.service_id).await?;
-            if service.branch_id != branch_id {
-                return Err(AppError::NotFound("service"));
-            }
-            if let Some(why) = refusal(c, &service, &branch.business_day(now)).await? {
-                return Err(AppError::Conflict(why));
-            }
-        }
-        let (ticket, new) = tickets::issue(c, out, issue).await?;
-        if new {
-            // The contact goes into ordinary columns only: the event
-            // tickets::issue appended carries the ticket without it.
-            c.run(
-                q("update tickets set channel = 'remote', contact_phone = $2, contact_email = $3 where id = $1")
-                    .bind(ticket.id)
-                    .bind(phone)
-                    .bind(email),
-            )
-            .await?;
-        }
-        Ok((ticket, new))
-    })?;
-    if new {
-        state.metrics.tickets_issued.inc();
-    }
-    let status = if new {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, AppJson(to_remote(ticket, &state.config.public_url))))
-}
-
-/// Public routes of the virtual queue.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_remote_services))
-        .routes(routes!(take_remote_ticket))
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ pub async fn recorded_day<C: Exec>(c: &mut C, branch_id: i64, day: &str) -> Resu
             "day must be a date YYYY-MM-DD (got {day:?})"
         )));
     }
-    let branch = crate::branches::get(c, branch_id).await?;
+    let branch = crate::domain::branches::get(c, branch_id).await?;
     type Row = (
         i64,
         i64,

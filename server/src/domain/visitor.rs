@@ -40,30 +40,25 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
+use axum::response::sse::Event as SseEvent;
 use fluent_bundle::{FluentArgs, FluentBundle, FluentResource, FluentValue};
 use rust_embed::RustEmbed;
 use serde::Serialize;
 use tokio::sync::{broadcast::error::RecvError, mpsc};
 use tokio::time::Instant;
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use waitwell_queue::{TicketAction, TicketStatus, transition};
 
 use crate::app::AppState;
-use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
+use crate::domain::tickets::{self, Ticket};
+use crate::domain::{branches, desks, services};
+use crate::error::{AppError, AppPath, Result};
 use crate::events::{Actor, Event, Outbox};
-use crate::store::{Exec, q, read, write};
-use crate::tickets::{self, Ticket};
-use crate::{branches, desks, now_ms, services};
+use crate::now_ms;
+use crate::store::{Exec, q, read};
 
 /// Translations of the kiosk's touch page.
 #[derive(RustEmbed)]
@@ -230,7 +225,7 @@ async fn view_of<C: Exec>(c: &mut C, t: Ticket, now: i64) -> Result<PublicTicket
     let status = t.status()?;
     let feedback = match rating {
         Some(_) => "given",
-        None if crate::feedback::window_open(&branch, &t, now) => "open",
+        None if crate::domain::feedback::window_open(&branch, &t, now) => "open",
         None => "none",
     };
     Ok(PublicTicket {
@@ -255,24 +250,6 @@ async fn view_of<C: Exec>(c: &mut C, t: Ticket, now: i64) -> Result<PublicTicket
         branch_name: branch.name,
         branch_id: branch.id,
     })
-}
-
-/// A visitor's ticket: status, people ahead and estimated wait, and the
-/// desk once called. No authentication: the token is the credential.
-#[utoipa::path(get, path = "/api/v1/public/tickets/{token}", tag = "public",
-    params(("token" = String, Path, description = "The ticket's public token (64 hex characters)")),
-    responses((status = 200, body = PublicTicket), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn get_public_ticket(
-    State(state): State<AppState>,
-    TicketToken(token): TicketToken,
-) -> Result<Response> {
-    let v = read!(state.db, |c| view(c, &token).await)?;
-    let mut response = AppJson(v).into_response();
-    // Visitors' phones poll; nothing in between should keep a stale copy.
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
 }
 
 /// How often a visitor may postpone a ticket.
@@ -380,40 +357,6 @@ pub async fn visitor_postpone<C: Exec>(
     )
     .await?;
     view_of(c, after, now).await
-}
-
-/// The visitor cancels their own ticket. No authentication: the token is
-/// the credential.
-#[utoipa::path(post, path = "/api/v1/public/tickets/{token}/cancel", tag = "public",
-    params(("token" = String, Path, description = "The ticket's public token (64 hex characters)")),
-    responses((status = 200, body = PublicTicket), (status = 404, body = crate::error::ErrorBody),
-              (status = 409, body = crate::error::ErrorBody, description = "The ticket can no longer be cancelled")))]
-pub async fn cancel_public_ticket(
-    State(state): State<AppState>,
-    TicketToken(token): TicketToken,
-) -> Result<AppJson<PublicTicket>> {
-    let now = now_ms();
-    let v = write!(state.db, |c, out| async move {
-        visitor_cancel(c, out, &token, now).await
-    })?;
-    Ok(AppJson(v))
-}
-
-/// The visitor moves their waiting ticket to the back of its queue, once
-/// per ticket; a second time is a 409.
-#[utoipa::path(post, path = "/api/v1/public/tickets/{token}/postpone", tag = "public",
-    params(("token" = String, Path, description = "The ticket's public token (64 hex characters)")),
-    responses((status = 200, body = PublicTicket), (status = 404, body = crate::error::ErrorBody),
-              (status = 409, body = crate::error::ErrorBody, description = "Not waiting, or already postponed once")))]
-pub async fn postpone_public_ticket(
-    State(state): State<AppState>,
-    TicketToken(token): TicketToken,
-) -> Result<AppJson<PublicTicket>> {
-    let now = now_ms();
-    let v = write!(state.db, |c, out| async move {
-        visitor_postpone(c, out, &token, now).await
-    })?;
-    Ok(AppJson(v))
 }
 
 /// The shortest time between two recomputations of one live stream's view.
@@ -573,7 +516,7 @@ fn sse_event(v: &PublicTicket) -> SseEvent {
 /// falls in between), then recomputes on relevant events, coalesced. Ends
 /// when the client goes away (the channel closes), at shutdown, or once
 /// the ticket is settled.
-async fn live_session(
+pub(crate) async fn live_session(
     state: AppState,
     token: String,
     tx: mpsc::Sender<SseEvent>,
@@ -621,66 +564,6 @@ async fn live_session(
     }
 }
 
-/// A live stream of the visitor's ticket view as server-sent events: an
-/// event `ticket` with the [`PublicTicket`] JSON at once and after every
-/// change. The stream ends once the ticket is finished and no feedback is
-/// pending. Clients must send `Accept: text/event-stream` (browsers'
-/// `EventSource` does); others get a 406. No authentication: the token is
-/// the credential.
-#[utoipa::path(get, path = "/api/v1/public/tickets/{token}/live", tag = "public",
-    params(("token" = String, Path, description = "The ticket's public token (64 hex characters)")),
-    responses((status = 200, content_type = "text/event-stream", description = "`event: ticket` messages carrying a PublicTicket"),
-              (status = 404, body = crate::error::ErrorBody),
-              (status = 406, body = crate::error::ErrorBody, description = "Accept does not include text/event-stream"),
-              (status = 429, body = crate::error::ErrorBody, description = "The ticket already has its most streams open"),
-              (status = 503, body = crate::error::ErrorBody, description = "The server holds its most ticket streams")))]
-pub async fn live_ticket(
-    State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
-    TicketToken(token): TicketToken,
-) -> Result<Response> {
-    // Unknown tokens get a plain 404 rather than a stream.
-    read!(state.db, |c| by_token(c, &token).await)?;
-    // A client that does not ask for an event stream (a plain HTTP client
-    // reading the body to its end) would wait forever: tell it instead.
-    let wants_stream = headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.contains("text/event-stream"));
-    if !wants_stream {
-        return Err(AppError::Rejected(
-            axum::http::StatusCode::NOT_ACCEPTABLE,
-            "this is a server-sent event stream: send Accept: text/event-stream, \
-             or read GET /api/v1/public/tickets/{token} once"
-                .into(),
-        ));
-    }
-    if state.shutdown.is_cancelled() {
-        return Err(AppError::shutting_down());
-    }
-    // The session task owns the sender; the response body owns the
-    // receiver. A client that goes away drops the body, which closes the
-    // channel and ends the task; shutdown ends the task, which closes the
-    // channel and ends the body.
-    let slot = state.ticket_streams.admit(&token)?;
-    let (tx, rx) = mpsc::channel::<SseEvent>(4);
-    state
-        .tasks
-        .spawn(live_session(state.clone(), token, tx, slot));
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|e| (Ok::<_, Infallible>(e), rx))
-    });
-    let mut response = Sse::new(stream)
-        .keep_alive(KeepAlive::new().interval(LIVE_KEEP_ALIVE))
-        .into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    // Tells nginx not to buffer the stream.
-    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(response)
-}
-
 /// The address of a ticket's public page.
 pub fn ticket_url(public_url: &str, token: &str) -> String {
     format!("{}/ticket/?t={token}", public_url.trim_end_matches('/'))
@@ -703,33 +586,6 @@ pub fn qr_svg(data: &str) -> Result<String> {
         .build())
 }
 
-/// The QR code of a ticket's public page, as SVG. No authentication.
-#[utoipa::path(get, path = "/api/v1/public/tickets/{token}/qr.svg", tag = "public",
-    params(("token" = String, Path, description = "The ticket's public token (64 hex characters)")),
-    responses((status = 200, content_type = "image/svg+xml", description = "QR code"), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn get_public_ticket_qr(
-    State(state): State<AppState>,
-    TicketToken(token): TicketToken,
-) -> Result<Response> {
-    let exists: Option<(i64,)> = read!(state.db, |c| c
-        .opt(q("select id from tickets where public_token = $1").bind(token.as_str()))
-        .await
-        .map_err(AppError::from))?;
-    if exists.is_none() {
-        return Err(AppError::NotFound("ticket"));
-    }
-    let svg = qr_svg(&ticket_url(&state.config.public_url, &token))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "image/svg+xml"),
-            // The code only depends on the token and the public URL.
-            (header::CACHE_CONTROL, "private, max-age=86400"),
-        ],
-        svg,
-    )
-        .into_response())
-}
-
 /// Whether `lang` looks like a language tag that may name a file.
 fn is_lang_file_name(lang: &str) -> bool {
     !lang.is_empty()
@@ -740,7 +596,7 @@ fn is_lang_file_name(lang: &str) -> bool {
 }
 
 /// The Fluent source of one page's translations.
-fn ftl_source(bundle: &str, lang: &str) -> Result<Cow<'static, [u8]>> {
+pub(crate) fn ftl_source(bundle: &str, lang: &str) -> Result<Cow<'static, [u8]>> {
     if !matches!(bundle, "kiosk" | "ticket") {
         return Err(AppError::invalid("the bundle must be kiosk or ticket"));
     }
@@ -839,7 +695,7 @@ const MAX_ARG: i64 = 1_000_000;
 /// The numeric arguments of [`get_i18n`]: `ahead`, `wait_min` and the
 /// predicted range `low_min`, `high_min`, each 0 to 1,000,000 (default 0).
 /// Anything else is a 422.
-fn parse_args(query: &HashMap<String, String>) -> Result<BTreeMap<&'static str, i64>> {
+pub(crate) fn parse_args(query: &HashMap<String, String>) -> Result<BTreeMap<&'static str, i64>> {
     let mut args = BTreeMap::from([
         ("ahead", 0),
         ("wait_min", 0),
@@ -868,40 +724,6 @@ fn parse_args(query: &HashMap<String, String>) -> Result<BTreeMap<&'static str, 
         args.insert(key, n);
     }
     Ok(args)
-}
-
-/// Every message of a page's translation, formatted with the given
-/// numbers, as `{id: text}`. Bundles: `kiosk`, `ticket` (anything else
-/// is a 422). No authentication.
-#[utoipa::path(get, path = "/api/v1/i18n/{bundle}/{lang}", tag = "public",
-    params(("bundle" = String, Path, description = "kiosk or ticket"),
-           ("lang" = String, Path, description = "Language tag, e.g. pl"),
-           ("ahead" = Option<i64>, Query, description = "People ahead (plural forms)"),
-           ("wait_min" = Option<i64>, Query, description = "Estimated wait in minutes (plural forms)"),
-           ("low_min" = Option<i64>, Query, description = "Low end of the predicted wait, minutes"),
-           ("high_min" = Option<i64>, Query, description = "High end of the predicted wait, minutes")),
-    responses((status = 200, body = BTreeMap<String, String>), (status = 404, body = crate::error::ErrorBody, description = "Unknown language"),
-              (status = 422, body = crate::error::ErrorBody)))]
-pub async fn get_i18n(
-    AppPath((bundle, lang)): AppPath<(String, String)>,
-    AppQuery(query): AppQuery<HashMap<String, String>>,
-) -> Result<AppJson<BTreeMap<String, String>>> {
-    let source = ftl_source(&bundle, &lang)?;
-    let args = parse_args(&query)?;
-    let source = std::str::from_utf8(&source)
-        .map_err(|_| AppError::internal(format!("{bundle}/{lang}.ftl is not UTF-8")))?;
-    Ok(AppJson(format_all(&lang, source, &args)?))
-}
-
-/// Public routes.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(get_i18n))
-        .routes(routes!(get_public_ticket))
-        .routes(routes!(get_public_ticket_qr))
-        .routes(routes!(live_ticket))
-        .routes(routes!(cancel_public_ticket))
-        .routes(routes!(postpone_public_ticket))
 }
 
 #[cfg(test)]

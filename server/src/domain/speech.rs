@@ -11,20 +11,14 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tokio::io::AsyncWriteExt as _;
 use tokio::sync::Semaphore;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-use crate::app::AppState;
-use crate::auth::Principal;
-use crate::branches;
-use crate::error::{AppError, AppPath, AppQuery, ErrorBody, Result};
-use crate::store::read;
+use crate::domain::branches;
+use crate::error::{AppError, ErrorBody, Result};
 
 /// Longest text rendered, in characters.
 pub const MAX_TEXT: usize = 200;
@@ -47,7 +41,7 @@ pub struct AnnounceQuery {
     pub lang: String,
 }
 
-fn check(query: &AnnounceQuery) -> Result<(String, String)> {
+pub(crate) fn check(query: &AnnounceQuery) -> Result<(String, String)> {
     let text = query.text.trim();
     if text.is_empty() {
         return Err(AppError::invalid("text must not be empty"));
@@ -72,7 +66,7 @@ fn check(query: &AnnounceQuery) -> Result<(String, String)> {
     Ok((text.to_owned(), query.lang.to_ascii_lowercase()))
 }
 
-fn unavailable(message: &str) -> Response {
+pub(crate) fn unavailable(message: &str) -> Response {
     (
         StatusCode::SERVICE_UNAVAILABLE,
         Json(ErrorBody {
@@ -106,13 +100,13 @@ fn fix_wav_sizes(wav: &mut [u8]) {
     }
 }
 
-enum Rendered {
+pub(crate) enum Rendered {
     Wav(Vec<u8>),
     Missing,
     NoVoice,
 }
 
-async fn render(text: &str, lang: &str) -> Result<Rendered> {
+pub(crate) async fn render(text: &str, lang: &str) -> Result<Rendered> {
     let _slot = SLOTS
         .acquire()
         .await
@@ -161,49 +155,6 @@ async fn render(text: &str, lang: &str) -> Result<Rendered> {
     }
     fix_wav_sizes(&mut wav);
     Ok(Rendered::Wav(wav))
-}
-
-/// Renders an announcement as speech (displays and staff of the branch):
-/// a WAV file made by espeak-ng, or 503 when the server has no espeak-ng.
-#[utoipa::path(get, path = "/api/v1/branches/{id}/announce", tag = "live",
-    params(("id" = i64, Path, description = "Branch id"), AnnounceQuery),
-    responses((status = 200, description = "The spoken text", content_type = "audio/wav", body = Vec<u8>),
-              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-              (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
-pub async fn announce(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(branch_id): AppPath<i64>,
-    AppQuery(query): AppQuery<AnnounceQuery>,
-) -> Result<Response> {
-    who.require_reader(branch_id)?;
-    read!(state.db, |c| branches::get(c, branch_id).await)?;
-    let (text, lang) = check(&query)?;
-    match render(&text, &lang).await? {
-        Rendered::Missing => Ok(unavailable(
-            "speech rendering is not available: espeak-ng is not installed on the server",
-        )),
-        Rendered::NoVoice => Err(AppError::invalid(format!(
-            "espeak-ng has no voice for language {:?}",
-            query.lang
-        ))),
-        Rendered::Wav(wav) => Ok((
-            [
-                (header::CONTENT_TYPE, HeaderValue::from_static("audio/wav")),
-                (
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("private, max-age=86400"),
-                ),
-            ],
-            wav,
-        )
-            .into_response()),
-    }
-}
-
-/// Speech routes.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(announce))
 }
 
 #[cfg(test)]

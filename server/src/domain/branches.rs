@@ -3,26 +3,21 @@
 //!
 //! Opening hours and the rules for booked visitors are branch settings too
 //! (`appointments` in the API); their types and checks live in
-//! [`crate::appointments`].
+//! [`crate::domain::appointments`].
 //!
 //! [`lock`] is the first statement of every write that concerns a branch: it
 //! takes the branch row lock (PostgreSQL) and returns the current settings.
 
-use axum::extract::State;
-use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use waitwell_queue::{BusinessCalendar, PolicyConfig, parse_rollover, parse_timezone};
 
 use crate::app::AppState;
-use crate::appointments::{AppointmentSettings, AppointmentSettingsUpdate};
-use crate::auth::Principal;
-use crate::error::{AppError, AppJson, AppPath, Result};
+use crate::domain::appointments::{AppointmentSettings, AppointmentSettingsUpdate};
+use crate::error::{AppError, Result};
 use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;
-use crate::store::{Exec, q, read, write};
+use crate::store::{Exec, q, write};
 
 /// An office.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -117,13 +112,13 @@ pub struct BranchRow {
     pub event_seq: i64,
     /// Creation time.
     pub created_at: i64,
-    /// Weekly schedule, JSON text (see [`crate::appointments::OpeningHours`]).
+    /// Weekly schedule, JSON text (see [`crate::domain::appointments::OpeningHours`]).
     pub opening_hours: String,
     /// JSON array of `YYYY-MM-DD` dates without appointments.
     pub closed_dates: String,
     /// Seconds after a slot's start a visitor still checks in on time.
     pub appointment_grace_s: i64,
-    /// `walk_in` or `refuse` (see [`crate::appointments::LatePolicy`]).
+    /// `walk_in` or `refuse` (see [`crate::domain::appointments::LatePolicy`]).
     pub appointment_late_policy: String,
 }
 
@@ -343,38 +338,9 @@ pub fn is_language_tag(tag: &str) -> bool {
         && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
-fn validate_policy(policy: PolicySettings) -> Result<()> {
+pub(crate) fn validate_policy(policy: PolicySettings) -> Result<()> {
     PolicyConfig::from(policy).validate()?;
     Ok(())
-}
-
-/// Lists branches the caller may see.
-#[utoipa::path(get, path = "/api/v1/branches", tag = "branches",
-    responses((status = 200, body = Vec<Branch>)))]
-pub async fn list_branches(
-    State(state): State<AppState>,
-    who: Principal,
-) -> Result<AppJson<Vec<Branch>>> {
-    let rows = read!(state.db, |c| list(c).await)?;
-    Ok(AppJson(
-        rows.iter()
-            .filter(|b| who.require_reader(b.id).is_ok())
-            .map(BranchRow::to_api)
-            .collect(),
-    ))
-}
-
-/// Creates a branch (admins).
-#[utoipa::path(post, path = "/api/v1/branches", tag = "branches", request_body = NewBranch,
-    responses((status = 201, body = Branch), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn create_branch(
-    State(state): State<AppState>,
-    who: Principal,
-    AppJson(new): AppJson<NewBranch>,
-) -> Result<(StatusCode, AppJson<Branch>)> {
-    who.require_admin()?;
-    let row = create(&state, new, who.actor()).await?;
-    Ok((StatusCode::CREATED, AppJson(row.to_api())))
 }
 
 /// Creates a branch; shared by the API and the demo seed.
@@ -429,146 +395,13 @@ pub async fn create(state: &AppState, new: NewBranch, actor: Actor) -> Result<Br
     })
 }
 
-fn clean_message(message: &str) -> Result<()> {
+pub(crate) fn clean_message(message: &str) -> Result<()> {
     if message.chars().count() > 500 {
         return Err(AppError::invalid(
             "kiosk_message must be at most 500 characters",
         ));
     }
     Ok(())
-}
-
-/// Reads a branch.
-#[utoipa::path(get, path = "/api/v1/branches/{id}", tag = "branches",
-    params(("id" = i64, Path, description = "Branch id")),
-    responses((status = 200, body = Branch), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn get_branch(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(id): AppPath<i64>,
-) -> Result<AppJson<Branch>> {
-    who.require_reader(id)?;
-    let row = read!(state.db, |c| get(c, id).await)?;
-    Ok(AppJson(row.to_api()))
-}
-
-/// Changes a branch (admins, and managers of the branch).
-#[utoipa::path(patch, path = "/api/v1/branches/{id}", tag = "branches", request_body = BranchUpdate,
-    params(("id" = i64, Path, description = "Branch id")),
-    responses((status = 200, body = Branch), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn update_branch(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(id): AppPath<i64>,
-    AppJson(update): AppJson<BranchUpdate>,
-) -> Result<AppJson<Branch>> {
-    who.require_manager(id)?;
-    if update.active.is_some() {
-        who.require_admin()?;
-    }
-    let name = update
-        .name
-        .as_deref()
-        .map(|n| clean_name("name", n, 200))
-        .transpose()?;
-    if let Some(tz) = &update.timezone {
-        parse_timezone(tz)?;
-    }
-    if let Some(r) = &update.rollover {
-        parse_rollover(r)?;
-    }
-    let languages = update
-        .languages
-        .as_deref()
-        .map(clean_languages)
-        .transpose()?;
-    if let Some(m) = &update.kiosk_message {
-        clean_message(m)?;
-    }
-    if let Some(p) = update.policy {
-        validate_policy(p)?;
-    }
-    let appointments = update
-        .appointments
-        .map(AppointmentSettingsUpdate::clean)
-        .transpose()?;
-    let actor = who.actor();
-    let now = now_ms();
-    let row = write!(state.db, |c, out| async move {
-        let mut row = lock(c, id).await?;
-        if let Some(name) = name {
-            row.name = name;
-        }
-        if let Some(tz) = update.timezone {
-            row.timezone = tz;
-        }
-        if let Some(r) = update.rollover {
-            row.rollover = r;
-        }
-        if let Some(l) = languages {
-            row.languages = l;
-        }
-        if let Some(m) = update.kiosk_message {
-            row.kiosk_message = m;
-        }
-        if let Some(p) = update.policy {
-            row.priority_credit_s = p.priority_credit_s;
-            row.appointment_credit_s = p.appointment_credit_s;
-            row.weight_step_s = p.weight_step_s;
-            row.priority_interleave = i64::from(p.priority_interleave);
-        }
-        if let Some(a) = update.active {
-            row.active = a;
-        }
-        if let Some(a) = appointments {
-            a.apply(&mut row);
-        }
-        c.run(
-            q("update branches set name = $2, timezone = $3, rollover = $4, languages = $5, kiosk_message = $6,
-                 priority_credit_s = $7, appointment_credit_s = $8, weight_step_s = $9, priority_interleave = $10, active = $11,
-                 opening_hours = $12, closed_dates = $13, appointment_grace_s = $14, appointment_late_policy = $15
-               where id = $1")
-            .bind(id)
-            .bind(row.name.as_str())
-            .bind(row.timezone.as_str())
-            .bind(row.rollover.as_str())
-            .bind(row.languages.as_str())
-            .bind(row.kiosk_message.as_str())
-            .bind(row.priority_credit_s)
-            .bind(row.appointment_credit_s)
-            .bind(row.weight_step_s)
-            .bind(row.priority_interleave)
-            .bind(row.active)
-            .bind(row.opening_hours.as_str())
-            .bind(row.closed_dates.as_str())
-            .bind(row.appointment_grace_s)
-            .bind(row.appointment_late_policy.as_str()),
-        )
-        .await?;
-        events::append(
-            c,
-            out,
-            NewEvent {
-                branch_id: id,
-                kind: "branch.updated",
-                ticket_id: None,
-                desk_id: None,
-                payload: serde_json::to_value(row.to_api()).unwrap_or_default(),
-                actor,
-                at: now,
-            },
-        )
-        .await?;
-        get(c, id).await
-    })?;
-    Ok(AppJson(row.to_api()))
-}
-
-/// Branch routes.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_branches, create_branch))
-        .routes(routes!(get_branch, update_branch))
 }
 
 #[cfg(test)]

@@ -8,26 +8,19 @@
 //! and priority class, so a call costs the same with ten or a hundred
 //! thousand people waiting.
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use waitwell_queue::{
     Candidate, DeskPolicy, PolicyConfig, Priority, ServiceLoad, TicketAction, TicketStatus,
     estimate_wait_s, format_number, transition,
 };
 
-use crate::app::AppState;
-use crate::auth::Principal;
-use crate::branches;
-use crate::desks::{self, DeskRow};
-use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
+use crate::domain::branches;
+use crate::domain::desks::{self, DeskRow};
+use crate::domain::services;
+use crate::error::{AppError, Result};
 use crate::events::{self, Actor, NewEvent, Outbox};
-use crate::now_ms;
-use crate::services;
-use crate::store::{Exec, q, read, write};
+use crate::store::{Exec, q};
 
 /// A ticket.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, serde::Deserialize, ToSchema)]
@@ -129,12 +122,12 @@ impl Ticket {
     /// The ticket as `who` may see it: with the public token only for the
     /// kiosk that issued it, within [`PRINT_WINDOW_MS`] (its agent prints the
     /// token as the ticket's QR code, and reprints after a failure).
-    pub fn for_caller(self, who: &crate::auth::Principal, now: i64) -> TicketWithToken {
+    pub fn for_caller(self, who: &crate::domain::auth::Principal, now: i64) -> TicketWithToken {
         let printing = match who {
-            crate::auth::Principal::Device { id, .. } => {
+            crate::domain::auth::Principal::Device { id, .. } => {
                 self.issued_by_device == Some(*id) && now - self.issued_at <= PRINT_WINDOW_MS
             }
-            crate::auth::Principal::User { .. } => false,
+            crate::domain::auth::Principal::User { .. } => false,
         };
         if printing {
             TicketWithToken::issued(self)
@@ -232,7 +225,7 @@ pub async fn with_estimate<C: Exec>(
     let load = service_load(c, t.service_id).await?;
     t.position = Some(ahead);
     t.estimated_wait_s = Some(estimate_wait_s(usize::try_from(ahead).unwrap_or(0), load));
-    crate::predictions::fill(c, policy, &mut t, now_ms()).await?;
+    crate::domain::predictions::fill(c, policy, &mut t, crate::now_ms()).await?;
     Ok(t)
 }
 
@@ -485,7 +478,7 @@ pub async fn issue_queued_at<C: Exec>(
             .bind(day.as_str()))
         .await?;
     let number = format_number(&service.code, u32::try_from(seq).unwrap_or(u32::MAX));
-    let token = crate::public::new_public_token(req.now);
+    let token = crate::domain::visitor::new_public_token(req.now);
     // One statement inserts and returns the row; the hot path of the
     // server is kept to as few statements as it can be.
     let mut ticket: Ticket = c
@@ -535,11 +528,11 @@ pub async fn issue_queued_at<C: Exec>(
         let ahead = (waiting - 1).max(0);
         ticket.position = Some(ahead);
         ticket.estimated_wait_s = Some(estimate_wait_s(usize::try_from(ahead).unwrap_or(0), load));
-        crate::predictions::fill(c, &branch.policy(), &mut ticket, req.now).await?;
+        crate::domain::predictions::fill(c, &branch.policy(), &mut ticket, req.now).await?;
     } else {
         ticket = with_estimate(c, &branch.policy(), ticket).await?;
     }
-    crate::predictions::record_issue(c, &ticket).await?;
+    crate::domain::predictions::record_issue(c, &ticket).await?;
     Ok((ticket, true))
 }
 
@@ -774,7 +767,7 @@ async fn call_ticket<C: Exec>(
     if before.status == TicketStatus::Waiting.as_str() {
         adjust_waiting(c, before.service_id, -1).await?;
     }
-    crate::predictions::record_call(c, ticket_id, who.now).await?;
+    crate::domain::predictions::record_call(c, ticket_id, who.now).await?;
     let calls_since = waitwell_queue::calls_since_priority_after(
         u32::try_from(desk.calls_since_priority).unwrap_or(0),
         before.priority(),
@@ -912,7 +905,7 @@ pub async fn desk_step<C: Exec>(
     let after = get(c, ticket.id).await?;
     let mut extra = serde_json::json!({ "desk": { "id": desk.id, "name": desk.name } });
     let result = if let Some(service) = target {
-        let token = crate::public::new_public_token(now);
+        let token = crate::domain::visitor::new_public_token(now);
         let (new_id,): (i64,) = c
             // The new leg keeps the visitor's postponement: postponing is
             // once per visit, not once per queue.
@@ -1054,109 +1047,6 @@ pub async fn expire_old<C: Exec>(
     Ok(stale.len())
 }
 
-/// Issues a ticket (kiosks and staff of the branch). Send an
-/// `Idempotency-Key` header so that a retry returns the same ticket.
-#[utoipa::path(post, path = "/api/v1/branches/{id}/tickets", tag = "tickets", request_body = IssueRequest,
-    params(("id" = i64, Path, description = "Branch id"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key, 1 to 128 visible ASCII characters")),
-    responses((status = 201, body = TicketWithToken, description = "Issued"), (status = 200, body = TicketWithToken, description = "Issued earlier with this key"),
-              (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn issue_ticket(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(branch_id): AppPath<i64>,
-    headers: HeaderMap,
-    AppJson(request): AppJson<IssueRequest>,
-) -> Result<(StatusCode, AppJson<TicketWithToken>)> {
-    who.require_issuer(branch_id)?;
-    let idempotency_key = match headers.get("idempotency-key") {
-        None => None,
-        Some(v) => {
-            let key = v.to_str().ok().filter(|k| {
-                (1..=128).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic())
-            });
-            Some(
-                key.ok_or_else(|| {
-                    AppError::invalid("Idempotency-Key must be 1 to 128 visible ASCII characters")
-                })?
-                .to_owned(),
-            )
-        }
-    };
-    let device_id = match who {
-        Principal::Device { id, .. } => Some(id),
-        Principal::User { .. } => None,
-    };
-    let req = Issue {
-        branch_id,
-        request,
-        idempotency_key,
-        actor: who.actor(),
-        device_id,
-        now: now_ms(),
-    };
-    let (ticket, new) = write!(state.db, |c, out| async move { issue(c, out, req).await })?;
-    if new {
-        state.metrics.tickets_issued.inc();
-    }
-    // The answer that issued the ticket carries its public token; a replay
-    // under the same key only to the kiosk that issued it (its first answer
-    // may have been lost) or to staff issuing for a visitor.
-    let ticket = if new || matches!(who, Principal::User { .. }) {
-        TicketWithToken::issued(ticket)
-    } else {
-        ticket.for_caller(&who, now_ms())
-    };
-    let status = if new {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, AppJson(ticket)))
-}
-
-/// Reads a ticket, with its position and estimated wait while it waits.
-#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
-    params(("id" = i64, Path, description = "Ticket id")),
-    responses((status = 200, body = TicketWithToken), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn get_ticket(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(id): AppPath<i64>,
-) -> Result<AppJson<crate::projection::Seen<TicketWithToken>>> {
-    let ticket = read!(state.db, |c| {
-        let t = get(c, id).await?;
-        who.require_reader(t.branch_id)?;
-        let branch = branches::get(c, t.branch_id).await?;
-        with_estimate(c, &branch.policy(), t).await
-    })?;
-    let ticket = ticket.for_caller(&who, now_ms());
-    Ok(AppJson(crate::projection::for_caller(
-        &who,
-        ticket,
-        crate::projection::printing_ticket,
-    )))
-}
-
-/// Cancels a ticket (staff of the branch; visitors cancel their own on the
-/// public ticket page).
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/cancel", tag = "tickets",
-    params(("id" = i64, Path, description = "Ticket id")),
-    responses((status = 200, body = Ticket), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn cancel_ticket(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(id): AppPath<i64>,
-) -> Result<AppJson<Ticket>> {
-    let t = read!(state.db, |c| get(c, id).await)?;
-    who.require_staff(t.branch_id)?;
-    let (actor, now) = (who.actor(), now_ms());
-    let ticket = write!(state.db, |c, out| async move {
-        cancel(c, out, id, actor, now, serde_json::Value::Null).await
-    })?;
-    Ok(AppJson(ticket))
-}
-
 /// Query parameters of the queue view.
 #[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -1238,28 +1128,6 @@ struct WaitingRow {
     number: String,
     priority: String,
     queued_at: i64,
-}
-
-/// The waiting tickets in the order they will be called, each with the
-/// reason for its place.
-#[utoipa::path(get, path = "/api/v1/branches/{id}/queue", tag = "tickets",
-    params(("id" = i64, Path, description = "Branch id"), QueueQuery),
-    responses((status = 200, body = QueueView), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn queue(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(branch_id): AppPath<i64>,
-    AppQuery(query): AppQuery<QueueQuery>,
-) -> Result<AppJson<crate::projection::Seen<QueueView>>> {
-    who.require_reader(branch_id)?;
-    let now = now_ms();
-    let view = read!(state.db, |c| queue_view(c, branch_id, query.desk_id, now)
-        .await)?;
-    Ok(AppJson(crate::projection::for_caller(
-        &who,
-        view,
-        crate::projection::queue_view,
-    )))
 }
 
 /// Builds the queue view.
@@ -1374,15 +1242,6 @@ pub async fn queue_view<C: Exec>(
         parked,
         services: services_out,
     })
-}
-
-/// Ticket routes.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(issue_ticket))
-        .routes(routes!(get_ticket))
-        .routes(routes!(cancel_ticket))
-        .routes(routes!(queue))
 }
 
 #[cfg(test)]

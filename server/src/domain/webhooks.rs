@@ -22,7 +22,7 @@
 //! * Destinations inside the server's network (loopback, private,
 //!   link-local… addresses) are refused when a webhook is created or
 //!   changed, and again at every delivery after resolving the name, unless
-//!   the operator allow-listed the host (see [`crate::destinations`]).
+//!   the operator allow-listed the host (see [`crate::domain::destinations`]).
 //!
 //! The body is JSON: the event (`id`, `type`, `branch_id`, `seq`, `at`,
 //! `data`) and, for ticket events, the ticket as it is at delivery time,
@@ -40,19 +40,13 @@
 
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::http::StatusCode;
 use hmac::{KeyInit as _, Mac as _};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::auth::Principal;
-use crate::branches;
-use crate::destinations;
-use crate::error::{AppError, AppJson, AppPath, Result};
+use crate::domain::destinations;
+use crate::error::{AppError, Result};
 use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;
 use crate::store::{Db, Exec, q, read, write};
@@ -101,11 +95,11 @@ pub struct Webhook {
 #[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct WebhookRow {
     id: i64,
-    branch_id: i64,
-    url: String,
-    secret: String,
-    event_types: String,
-    active: bool,
+    pub(crate) branch_id: i64,
+    pub(crate) url: String,
+    pub(crate) secret: String,
+    pub(crate) event_types: String,
+    pub(crate) active: bool,
     cursor_seq: i64,
     failures: i64,
     last_error: Option<String>,
@@ -178,14 +172,14 @@ pub fn backoff_ms(failures: i64, base: u64, max: u64) -> u64 {
     rand::random_range(d / 2..=d)
 }
 
-async fn get<C: Exec>(c: &mut C, id: i64) -> Result<WebhookRow> {
+pub(crate) async fn get<C: Exec>(c: &mut C, id: i64) -> Result<WebhookRow> {
     c.opt(q("select id, branch_id, url, secret, event_types, active, cursor_seq, failures, last_error, last_attempt_at, last_success_at, next_attempt_at
              from webhooks where id = $1").bind(id))
         .await?
         .ok_or(AppError::NotFound("webhook"))
 }
 
-fn clean_url(url: &str) -> Result<String> {
+pub(crate) fn clean_url(url: &str) -> Result<String> {
     let url = url.trim();
     let parsed = reqwest::Url::parse(url)
         .map_err(|_| AppError::invalid("url must be an http:// or https:// address"))?;
@@ -202,7 +196,7 @@ fn clean_url(url: &str) -> Result<String> {
 
 /// Refuses a destination inside the server's network (see
 /// `destinations.rs`) unless the operator allow-listed its host.
-async fn check_destination(url: &str, allow: &[String]) -> Result<()> {
+pub(crate) async fn check_destination(url: &str, allow: &[String]) -> Result<()> {
     let parsed = reqwest::Url::parse(url)
         .map_err(|_| AppError::invalid("url must be an http:// or https:// address"))?;
     destinations::check_url_resolving(&parsed, allow)
@@ -216,7 +210,7 @@ async fn check_destination(url: &str, allow: &[String]) -> Result<()> {
         })
 }
 
-fn clean_types(types: &[String]) -> Result<String> {
+pub(crate) fn clean_types(types: &[String]) -> Result<String> {
     if types.len() > 50 {
         return Err(AppError::invalid("event_types may list at most 50 types"));
     }
@@ -271,7 +265,7 @@ pub struct WebhookUpdate {
     pub active: Option<bool>,
 }
 
-async fn append_event<C: Exec>(
+pub(crate) async fn append_event<C: Exec>(
     c: &mut C,
     out: &mut crate::events::Outbox,
     row: &WebhookRow,
@@ -293,174 +287,6 @@ async fn append_event<C: Exec>(
         },
     )
     .await
-}
-
-/// Lists a branch's webhooks (managers).
-#[utoipa::path(get, path = "/api/v1/branches/{id}/webhooks", tag = "webhooks",
-    params(("id" = i64, Path, description = "Branch id")),
-    responses((status = 200, body = Vec<Webhook>), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn list_webhooks(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(branch_id): AppPath<i64>,
-) -> Result<AppJson<Vec<Webhook>>> {
-    who.require_manager(branch_id)?;
-    let rows: Vec<WebhookRow> = read!(state.db, |c| {
-        branches::get(c, branch_id).await?;
-        c.all(
-            q("select id, branch_id, url, secret, event_types, active, cursor_seq, failures, last_error, last_attempt_at, last_success_at, next_attempt_at
-               from webhooks where branch_id = $1 order by id")
-            .bind(branch_id),
-        )
-        .await
-        .map_err(AppError::from)
-    })?;
-    Ok(AppJson(rows.iter().map(WebhookRow::to_api).collect()))
-}
-
-/// Creates a webhook (managers). It receives the events that follow its
-/// creation. The response carries the signing secret, once.
-#[utoipa::path(post, path = "/api/v1/branches/{id}/webhooks", tag = "webhooks", request_body = NewWebhook,
-    params(("id" = i64, Path, description = "Branch id")),
-    responses((status = 201, body = CreatedWebhook), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn create_webhook(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(branch_id): AppPath<i64>,
-    AppJson(new): AppJson<NewWebhook>,
-) -> Result<(StatusCode, AppJson<CreatedWebhook>)> {
-    who.require_manager(branch_id)?;
-    let url = clean_url(&new.url)?;
-    let types = clean_types(new.event_types.as_deref().unwrap_or_default())?;
-    check_destination(&url, &state.config.webhook_allow_hosts).await?;
-    let active = new.active.unwrap_or(true);
-    let secret = crate::auth::new_token("whsec_");
-    let actor = who.actor();
-    let now = now_ms();
-    let row = write!(state.db, |c, out| async move {
-        let branch = branches::lock(c, branch_id).await?;
-        let (id,): (i64,) = c
-            .one(q("insert into webhooks (branch_id, url, secret, event_types, active, cursor_seq, created_at, updated_at)
-                    values ($1, $2, $3, $4, $5, $6, $7, $7) returning id")
-                .bind(branch_id)
-                .bind(url)
-                .bind(secret)
-                .bind(types)
-                .bind(active)
-                .bind(branch.event_seq)
-                .bind(now))
-            .await?;
-        let row = get(c, id).await?;
-        append_event(c, out, &row, "webhook.created", actor, now).await?;
-        // Its own creation is not news to the receiver: start after it.
-        c.run(
-            q("update webhooks set cursor_seq = (select event_seq from branches where id = $2) where id = $1")
-                .bind(id)
-                .bind(branch_id),
-        )
-        .await?;
-        get(c, id).await
-    })?;
-    let secret = row.secret.clone();
-    Ok((
-        StatusCode::CREATED,
-        AppJson(CreatedWebhook {
-            webhook: row.to_api(),
-            secret,
-        }),
-    ))
-}
-
-/// Reads a webhook (managers).
-#[utoipa::path(get, path = "/api/v1/webhooks/{id}", tag = "webhooks",
-    params(("id" = i64, Path, description = "Webhook id")),
-    responses((status = 200, body = Webhook), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn get_webhook(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(id): AppPath<i64>,
-) -> Result<AppJson<Webhook>> {
-    let row = read!(state.db, |c| get(c, id).await)?;
-    who.require_manager(row.branch_id)?;
-    Ok(AppJson(row.to_api()))
-}
-
-/// Changes, pauses or resumes a webhook (managers).
-#[utoipa::path(patch, path = "/api/v1/webhooks/{id}", tag = "webhooks", request_body = WebhookUpdate,
-    params(("id" = i64, Path, description = "Webhook id")),
-    responses((status = 200, body = Webhook), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn update_webhook(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(id): AppPath<i64>,
-    AppJson(update): AppJson<WebhookUpdate>,
-) -> Result<AppJson<Webhook>> {
-    let existing = read!(state.db, |c| get(c, id).await)?;
-    who.require_manager(existing.branch_id)?;
-    let url = update.url.as_deref().map(clean_url).transpose()?;
-    let types = update.event_types.as_deref().map(clean_types).transpose()?;
-    if let Some(url) = &url {
-        check_destination(url, &state.config.webhook_allow_hosts).await?;
-    }
-    let actor = who.actor();
-    let now = now_ms();
-    let branch_id = existing.branch_id;
-    let row = write!(state.db, |c, out| async move {
-        branches::lock(c, branch_id).await?;
-        let mut row = get(c, id).await?;
-        if let Some(v) = url {
-            row.url = v;
-        }
-        if let Some(v) = types {
-            row.event_types = v;
-        }
-        if let Some(v) = update.active {
-            row.active = v;
-        }
-        c.run(
-            q("update webhooks set url = $2, event_types = $3, active = $4, next_attempt_at = 0, updated_at = $5 where id = $1")
-                .bind(id)
-                .bind(row.url.as_str())
-                .bind(row.event_types.as_str())
-                .bind(row.active)
-                .bind(now),
-        )
-        .await?;
-        append_event(c, out, &row, "webhook.updated", actor, now).await?;
-        get(c, id).await
-    })?;
-    Ok(AppJson(row.to_api()))
-}
-
-/// Deletes a webhook (managers); nothing more is sent to it.
-#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks",
-    params(("id" = i64, Path, description = "Webhook id")),
-    responses((status = 204, description = "Deleted"), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn delete_webhook(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(id): AppPath<i64>,
-) -> Result<StatusCode> {
-    let existing = read!(state.db, |c| get(c, id).await)?;
-    who.require_manager(existing.branch_id)?;
-    let actor = who.actor();
-    let now = now_ms();
-    let branch_id = existing.branch_id;
-    write!(state.db, |c, out| async move {
-        branches::lock(c, branch_id).await?;
-        let row = get(c, id).await?;
-        c.run(q("delete from webhooks where id = $1").bind(id))
-            .await?;
-        append_event(c, out, &row, "webhook.deleted", actor, now).await
-    })?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Webhook routes.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_webhooks, create_webhook))
-        .routes(routes!(get_webhook, update_webhook, delete_webhook))
 }
 
 // ---------------------------------------------------------------- delivery
@@ -502,7 +328,7 @@ async fn body_for<C: Exec>(
         "data": serde_json::from_str::<serde_json::Value>(&e.payload).unwrap_or_default(),
     });
     if let Some(ticket_id) = e.ticket_id
-        && let Ok(ticket) = crate::tickets::get(c, ticket_id).await
+        && let Ok(ticket) = crate::domain::tickets::get(c, ticket_id).await
     {
         let extra: TicketExtra = c
             .one(q("select channel, public_token, contact_phone, contact_email from tickets where id = $1")
@@ -513,7 +339,8 @@ async fn body_for<C: Exec>(
             map.insert("channel".into(), extra.channel.into());
         }
         body["ticket"] = view;
-        body["ticket_url"] = crate::public::ticket_url(public_url, &extra.public_token).into();
+        body["ticket_url"] =
+            crate::domain::visitor::ticket_url(public_url, &extra.public_token).into();
         if extra.contact_phone.is_some() || extra.contact_email.is_some() {
             body["contact"] = serde_json::json!({
                 "phone": extra.contact_phone,
@@ -529,7 +356,7 @@ async fn body_for<C: Exec>(
 pub fn start(state: &AppState) {
     let s = state.clone();
     state.tasks.spawn(async move {
-        let owner = crate::auth::new_token("");
+        let owner = crate::domain::auth::new_token("");
         // Names resolve through the guarded resolver, which checks each
         // address and hands the client exactly those to connect to; no
         // proxy (it would resolve the name itself) and no redirects (their

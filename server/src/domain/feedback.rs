@@ -19,23 +19,15 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::State;
-use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use waitwell_queue::TicketStatus;
 
-use crate::app::AppState;
-use crate::auth::Principal;
-use crate::branches::{self, BranchRow};
-use crate::error::{AppError, AppJson, AppPath, Result};
+use crate::domain::branches::BranchRow;
+use crate::domain::tickets::{self, Ticket};
+use crate::error::{AppError, Result};
 use crate::events::{self, Actor, NewEvent, Outbox};
-use crate::now_ms;
-use crate::public;
-use crate::store::{Exec, q, write};
-use crate::tickets::{self, Ticket};
+use crate::store::{Exec, q};
 
 /// Longest comment, in characters.
 pub const MAX_COMMENT_CHARS: usize = 500;
@@ -240,48 +232,14 @@ pub async fn give<C: Exec>(
     Ok(row)
 }
 
-/// The visitor rates their finished visit from the ticket page. No
-/// authentication: the token is the credential.
-#[utoipa::path(post, path = "/api/v1/public/tickets/{token}/feedback", tag = "public", request_body = FeedbackRequest,
-    params(("token" = String, Path, description = "The ticket's public token (64 hex characters)")),
-    responses((status = 201, body = Feedback), (status = 404, body = crate::error::ErrorBody),
-              (status = 409, body = crate::error::ErrorBody, description = "Not done, its day is over, or already rated"),
-              (status = 422, body = crate::error::ErrorBody)))]
-pub async fn public_feedback(
-    State(state): State<AppState>,
-    public::TicketToken(token): public::TicketToken,
-    AppJson(request): AppJson<FeedbackRequest>,
-) -> Result<(StatusCode, AppJson<Feedback>)> {
-    let (rating, comment) = validate(request.rating, request.comment)?;
-    let now = now_ms();
-    let row = write!(state.db, |c, out| async move {
-        let t = public::by_token(c, &token).await?;
-        let branch = branches::lock(c, t.branch_id).await?;
-        // Again under the lock: the ticket may have moved on meanwhile.
-        let t = public::by_token(c, &token).await?;
-        give(
-            c,
-            out,
-            &branch,
-            t.id,
-            rating,
-            comment,
-            Source::TicketPage,
-            now,
-        )
-        .await
-    })?;
-    Ok((StatusCode::CREATED, AppJson(row)))
-}
-
 /// Whether `number` has the shape of a ticket number: letters and digits.
-fn is_ticket_number(number: &str) -> bool {
+pub(crate) fn is_ticket_number(number: &str) -> bool {
     (1..=16).contains(&number.len()) && number.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// The ticket of today with this number to rate: the one that is done
 /// when a transfer left several rows with the number.
-async fn today_by_number<C: Exec>(
+pub(crate) async fn today_by_number<C: Exec>(
     c: &mut C,
     branch: &BranchRow,
     number: &str,
@@ -302,41 +260,6 @@ async fn today_by_number<C: Exec>(
         .or(rows.last())
         .map(|(id, _)| *id)
         .ok_or(AppError::NotFound("ticket of today with this number"))
-}
-
-/// The exit tablet (a kiosk of the branch; staff may also enter a rating
-/// for a visitor): rates today's ticket with the given number.
-#[utoipa::path(post, path = "/api/v1/branches/{id}/feedback", tag = "tickets", request_body = TabletFeedbackRequest,
-    params(("id" = i64, Path, description = "Branch id")),
-    responses((status = 201, body = Feedback), (status = 403, body = crate::error::ErrorBody),
-              (status = 404, body = crate::error::ErrorBody, description = "No ticket with this number today"),
-              (status = 409, body = crate::error::ErrorBody, description = "Not done, or already rated"),
-              (status = 422, body = crate::error::ErrorBody)))]
-pub async fn tablet_feedback(
-    State(state): State<AppState>,
-    who: Principal,
-    AppPath(branch_id): AppPath<i64>,
-    AppJson(request): AppJson<TabletFeedbackRequest>,
-) -> Result<(StatusCode, AppJson<Feedback>)> {
-    who.require_issuer(branch_id)?;
-    let number = request.number.trim().to_ascii_uppercase();
-    if !is_ticket_number(&number) {
-        return Err(AppError::invalid(
-            "number must be a ticket number such as A042",
-        ));
-    }
-    let (rating, comment) = validate(request.rating, request.comment)?;
-    let source = match who {
-        Principal::Device { id, .. } => Source::ExitTablet(id),
-        Principal::User { id, .. } => Source::Staff(id),
-    };
-    let now = now_ms();
-    let row = write!(state.db, |c, out| async move {
-        let branch = branches::lock(c, branch_id).await?;
-        let ticket_id = today_by_number(c, &branch, &number, now).await?;
-        give(c, out, &branch, ticket_id, rating, comment, source, now).await
-    })?;
-    Ok((StatusCode::CREATED, AppJson(row)))
 }
 
 /// Ratings of a group: how many, the average and how many of each value.
@@ -537,13 +460,6 @@ pub async fn summary<C: Exec>(
         clerks,
         comments,
     })
-}
-
-/// Feedback routes.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(public_feedback))
-        .routes(routes!(tablet_feedback))
 }
 
 #[cfg(test)]

@@ -120,13 +120,13 @@ pub enum Seen<T> {
 /// (applied to each item of a list). Only device reads pay for the
 /// projection.
 pub fn for_caller<T: serde::Serialize>(
-    who: &crate::auth::Principal,
+    who: &crate::domain::auth::Principal,
     value: T,
     project: fn(&Value) -> Value,
 ) -> Seen<T> {
     match who {
-        crate::auth::Principal::User { .. } => Seen::Whole(value),
-        crate::auth::Principal::Device { .. } => {
+        crate::domain::auth::Principal::User { .. } => Seen::Whole(value),
+        crate::domain::auth::Principal::Device { .. } => {
             Seen::Public(match serde_json::to_value(&value).unwrap_or_default() {
                 Value::Array(items) => Value::Array(items.iter().map(project).collect()),
                 other => project(&other),

@@ -1,0 +1,464 @@
+//! Desks: service points, their allocation (which services each serves, by
+//! weight) and the clerk's actions at a desk.
+//!
+//! A clerk opens a desk and is then the only clerk who may act on it until
+//! it is closed; managers and admins may act on any desk of their branch.
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use waitwell_queue::{DeskStatus, MAX_WEIGHT};
+
+use crate::app::AppState;
+use crate::domain::auth::{Principal, Role};
+use crate::domain::branches::{self, clean_name};
+use crate::domain::services;
+use crate::domain::tickets::{self, DeskActor, DeskStep, Ticket};
+use crate::error::{AppError, AppJson, Result};
+use crate::events::{self, NewEvent, Outbox};
+use crate::now_ms;
+use crate::store::{Exec, q, read, write};
+
+/// A desk as stored and shown.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, serde::Deserialize, ToSchema)]
+pub struct DeskRow {
+    /// Id.
+    pub id: i64,
+    /// Branch.
+    pub branch_id: i64,
+    /// Name, e.g. "Desk 5".
+    pub name: String,
+    /// open, paused or closed ([`DeskRow::status`]).
+    pub status: String,
+    /// Why it is paused.
+    pub pause_reason: Option<String>,
+    /// Interleave state of the next-ticket policy.
+    pub calls_since_priority: i64,
+    /// Ticket being called or served.
+    pub current_ticket_id: Option<i64>,
+    /// Clerk working there while open or paused.
+    pub user_id: Option<i64>,
+    /// Inactive desks cannot be opened.
+    pub active: bool,
+    /// Creation time.
+    pub created_at: i64,
+}
+
+impl DeskRow {
+    /// The status as the queue core's enum.
+    ///
+    /// # Errors
+    /// Internal for a corrupted status.
+    pub fn status(&self) -> Result<DeskStatus> {
+        self.status.parse().map_err(|_| {
+            AppError::internal(format!("desk {} has status {:?}", self.id, self.status))
+        })
+    }
+}
+
+/// Reads a desk.
+///
+/// # Errors
+/// NotFound.
+pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<DeskRow> {
+    c.opt(q("select id, branch_id, name, status, pause_reason, calls_since_priority, current_ticket_id, user_id, active, created_at
+             from desks where id = $1").bind(id))
+        .await?
+        .ok_or(AppError::NotFound("desk"))
+}
+
+/// The seq of a branch's latest event.
+///
+/// # Errors
+/// NotFound.
+pub async fn branch_head<C: Exec>(c: &mut C, branch_id: i64) -> Result<i64> {
+    let (seq,): (i64,) = c
+        .opt(q("select event_seq from branches where id = $1").bind(branch_id))
+        .await?
+        .ok_or(AppError::NotFound("branch"))?;
+    Ok(seq)
+}
+
+/// A desk's allocation as (service id, weight), active services only.
+///
+/// # Errors
+/// Database errors.
+pub async fn weights<C: Exec>(c: &mut C, desk_id: i64) -> Result<Vec<(i64, u32)>> {
+    let rows: Vec<(i64, i64)> = c
+        .all(q("select ds.service_id, ds.weight from desk_services ds join services s on s.id = ds.service_id
+                where ds.desk_id = $1 and s.active = $2 order by ds.service_id")
+            .bind(desk_id)
+            .bind(true))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(s, w)| (s, u32::try_from(w).unwrap_or(1).clamp(1, MAX_WEIGHT)))
+        .collect())
+}
+
+/// One entry of a desk's allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Allocation {
+    /// Service.
+    pub service_id: i64,
+    /// 1 to 10: how strongly the desk prefers this service.
+    pub weight: u32,
+}
+
+/// New desk.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDesk {
+    /// Name, unique in the branch.
+    pub name: String,
+}
+
+/// Changes to a desk.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeskUpdate {
+    /// Name.
+    pub name: Option<String>,
+    /// Active.
+    pub active: Option<bool>,
+}
+
+/// Creates a desk; used by the API and the demo seed.
+///
+/// # Errors
+/// Validation errors, a taken name.
+pub async fn create(
+    db: &crate::store::Db,
+    branch_id: i64,
+    new: NewDesk,
+    actor: events::Actor,
+) -> Result<DeskRow> {
+    let name = clean_name("name", &new.name, 80)?;
+    let now = now_ms();
+    write!(db, |c, out| async move {
+        branches::lock(c, branch_id).await?;
+        let taken: Option<(i64,)> = c
+            .opt(
+                q("select id from desks where branch_id = $1 and name = $2")
+                    .bind(branch_id)
+                    .bind(name.as_str()),
+            )
+            .await?;
+        if taken.is_some() {
+            return Err(AppError::conflict(format!(
+                "a desk named {name} exists already"
+            )));
+        }
+        let (id,): (i64,) = c
+            .one(q("insert into desks (branch_id, name, status, active, created_at) values ($1, $2, 'closed', $3, $4) returning id")
+                .bind(branch_id)
+                .bind(name)
+                .bind(true)
+                .bind(now))
+            .await?;
+        let desk = get(c, id).await?;
+        desk_event(
+            c,
+            out,
+            &desk,
+            "desk.created",
+            actor,
+            now,
+            serde_json::Value::Null,
+            &[],
+        )
+        .await?;
+        Ok(desk)
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn desk_event<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    desk: &DeskRow,
+    kind: &str,
+    actor: events::Actor,
+    now: i64,
+    extra: serde_json::Value,
+    more_services: &[i64],
+) -> Result<()> {
+    let mut payload = serde_json::json!({ "desk": desk });
+    // Opening, pausing or re-allocating a desk changes the estimated waits
+    // of the services it serves: carry their new summaries.
+    let mut ids: Vec<i64> = weights(c, desk.id)
+        .await?
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    ids.extend_from_slice(more_services);
+    ids.sort_unstable();
+    ids.dedup();
+    let mut summaries = Vec::new();
+    for service_id in ids {
+        summaries.push(tickets::service_summary(c, service_id).await?);
+    }
+    if let Some(map) = payload.as_object_mut() {
+        if let serde_json::Value::Object(extra) = extra {
+            map.extend(extra);
+        }
+        map.insert(
+            "services".into(),
+            serde_json::to_value(summaries).unwrap_or_default(),
+        );
+    }
+    events::append(
+        c,
+        out,
+        NewEvent {
+            branch_id: desk.branch_id,
+            kind,
+            ticket_id: None,
+            desk_id: Some(desk.id),
+            payload,
+            actor,
+            at: now,
+        },
+    )
+    .await
+}
+
+/// Replaces a desk's allocation; used by the API and the demo seed.
+///
+/// # Errors
+/// Weights out of range, duplicate or foreign services.
+pub async fn set_allocation(
+    db: &crate::store::Db,
+    desk_id: i64,
+    allocation: Vec<Allocation>,
+    actor: events::Actor,
+) -> Result<Vec<Allocation>> {
+    let mut seen = std::collections::HashSet::new();
+    for a in &allocation {
+        if !(1..=MAX_WEIGHT).contains(&a.weight) {
+            return Err(AppError::invalid(format!(
+                "weight must be 1 to {MAX_WEIGHT}; leave a service out to not serve it"
+            )));
+        }
+        if !seen.insert(a.service_id) {
+            return Err(AppError::invalid(format!(
+                "service {} is listed twice",
+                a.service_id
+            )));
+        }
+    }
+    if allocation.len() > 200 {
+        return Err(AppError::invalid("a desk serves at most 200 services"));
+    }
+    let now = now_ms();
+    write!(db, |c, out| async move {
+        let desk = get(c, desk_id).await?;
+        branches::lock(c, desk.branch_id).await?;
+        for a in &allocation {
+            let s = services::get(c, a.service_id).await.map_err(|_| {
+                AppError::invalid(format!("service {} does not exist", a.service_id))
+            })?;
+            if s.branch_id != desk.branch_id {
+                return Err(AppError::invalid(format!(
+                    "service {} belongs to another branch",
+                    a.service_id
+                )));
+            }
+        }
+        let before: Vec<i64> = allocation_of(c, desk_id)
+            .await?
+            .iter()
+            .map(|a| a.service_id)
+            .collect();
+        c.run(q("delete from desk_services where desk_id = $1").bind(desk_id))
+            .await?;
+        for a in &allocation {
+            c.run(
+                q("insert into desk_services (desk_id, service_id, weight) values ($1, $2, $3)")
+                    .bind(desk_id)
+                    .bind(a.service_id)
+                    .bind(i64::from(a.weight)),
+            )
+            .await?;
+        }
+        let stored = allocation_of(c, desk_id).await?;
+        desk_event(
+            c,
+            out,
+            &desk,
+            "desk.allocation_changed",
+            actor,
+            now,
+            serde_json::json!({ "allocation": stored }),
+            &before,
+        )
+        .await?;
+        Ok(stored)
+    })
+}
+
+pub(crate) async fn allocation_of<C: Exec>(c: &mut C, desk_id: i64) -> Result<Vec<Allocation>> {
+    let rows: Vec<(i64, i64)> = c
+        .all(q("select service_id, weight from desk_services where desk_id = $1 order by service_id").bind(desk_id))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(service_id, weight)| Allocation {
+            service_id,
+            weight: u32::try_from(weight).unwrap_or(1),
+        })
+        .collect())
+}
+
+/// Locks the desk's branch and reads the desk again under the lock, for an
+/// action at the desk: refused when the desk is deactivated or staffed by
+/// another clerk (managers and admins may act at any desk). Every desk
+/// action, status changes and calls alike, starts here.
+///
+/// # Errors
+/// NotFound; Conflict for a deactivated desk or another clerk's desk.
+pub(crate) async fn lock_for_action<C: Exec>(
+    c: &mut C,
+    who: &DeskActor,
+) -> Result<(branches::BranchRow, DeskRow)> {
+    let desk = get(c, who.desk_id).await?;
+    let branch = branches::lock(c, desk.branch_id).await?;
+    // Re-read under the lock: the first read only told us which branch.
+    let desk = get(c, who.desk_id).await?;
+    if !desk.active {
+        return Err(AppError::conflict(format!("{} is deactivated", desk.name)));
+    }
+    if !who.supervisor && desk.user_id.is_some() && desk.user_id != who.user_id {
+        return Err(AppError::conflict(format!(
+            "{} is staffed by another clerk",
+            desk.name
+        )));
+    }
+    Ok((branch, desk))
+}
+
+/// The caller as a desk actor, after checking they are staff of the desk's branch.
+pub(crate) async fn desk_actor(
+    state: &AppState,
+    who: &Principal,
+    desk_id: i64,
+) -> Result<DeskActor> {
+    let desk = read!(state.db, |c| get(c, desk_id).await)?;
+    who.require_staff(desk.branch_id)?;
+    let supervisor = matches!(
+        who,
+        Principal::User {
+            role: Role::Admin | Role::Manager,
+            ..
+        }
+    );
+    Ok(DeskActor {
+        desk_id,
+        actor: who.actor(),
+        user_id: who.user_id(),
+        supervisor,
+        now: now_ms(),
+    })
+}
+
+/// Body of `pause`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PauseRequest {
+    /// Why (shown to managers), 1 to 200 characters.
+    pub reason: String,
+}
+
+pub(crate) async fn set_status(
+    state: &AppState,
+    who: DeskActor,
+    status: DeskStatus,
+    reason: Option<String>,
+) -> Result<DeskRow> {
+    write!(state.db, |c, out| async move {
+        let (_, desk) = lock_for_action(c, &who).await?;
+        if status == DeskStatus::Closed && desk.current_ticket_id.is_some() {
+            return Err(AppError::conflict(format!(
+                "{} still has a ticket: finish, mark no-show, park or transfer it first",
+                desk.name
+            )));
+        }
+        if status == DeskStatus::Paused && desk.status()? == DeskStatus::Closed {
+            return Err(AppError::conflict(format!(
+                "{} is closed; open it first",
+                desk.name
+            )));
+        }
+        let user_id = match status {
+            DeskStatus::Closed => None,
+            // Opening by a clerk takes the desk; a manager opening keeps
+            // whoever staffed it.
+            _ if who.supervisor => desk.user_id,
+            _ => who.user_id,
+        };
+        let kind = match status {
+            DeskStatus::Open => "desk.opened",
+            DeskStatus::Paused => "desk.paused",
+            DeskStatus::Closed => "desk.closed",
+        };
+        c.run(
+            q("update desks set status = $2, pause_reason = $3, user_id = $4 where id = $1")
+                .bind(desk.id)
+                .bind(status.as_str())
+                .bind(reason)
+                .bind(user_id),
+        )
+        .await?;
+        let desk = get(c, desk.id).await?;
+        desk_event(
+            c,
+            out,
+            &desk,
+            kind,
+            who.actor,
+            who.now,
+            serde_json::Value::Null,
+            &[],
+        )
+        .await?;
+        Ok(desk)
+    })
+}
+
+/// Body of `call`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallRequest {
+    /// The ticket to call (waiting or parked).
+    pub ticket_id: i64,
+    /// Why out of turn; recorded and reported. 1 to 500 characters.
+    pub reason: String,
+}
+
+pub(crate) async fn step(
+    state: &AppState,
+    who: &Principal,
+    desk_id: i64,
+    step: DeskStep,
+) -> Result<AppJson<Ticket>> {
+    let actor = desk_actor(state, who, desk_id).await?;
+    let ticket = write!(state.db, |c, out| async move {
+        tickets::desk_step(c, out, actor, step).await
+    })?;
+    Ok(AppJson(ticket))
+}
+
+/// Body of `finish`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FinishRequest {
+    /// Outcome, up to 200 characters (e.g. "passport handed over").
+    pub outcome: Option<String>,
+}
+
+/// Body of `transfer`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    /// Target service.
+    pub service_id: i64,
+}

@@ -1,0 +1,151 @@
+//! Devices: kiosks and waiting-room displays. Each authenticates with its
+//! own token of narrow scope: a kiosk issues tickets for its branch, a
+//! display reads its branch. The token is shown once, at creation or
+//! rotation, and stored only as a hash.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::auth::{DeviceKind, new_token, token_hash};
+use crate::domain::branches::{self, clean_name};
+use crate::error::{AppError, Result};
+use crate::events::{self, Actor, NewEvent};
+use crate::now_ms;
+use crate::store::{Exec, q, write};
+
+/// A device.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, serde::Deserialize, ToSchema)]
+pub struct Device {
+    /// Id.
+    pub id: i64,
+    /// Branch.
+    pub branch_id: i64,
+    /// kiosk or display.
+    pub kind: String,
+    /// Name, e.g. "Entrance kiosk".
+    pub name: String,
+    /// JSON text of device settings (display filters, layout).
+    #[schema(value_type = Object)]
+    #[serde(serialize_with = "as_json")]
+    pub config: String,
+    /// Inactive devices cannot sign in.
+    pub active: bool,
+    /// Last contact, ms since the epoch.
+    pub last_seen_at: Option<i64>,
+    /// Creation time.
+    pub created_at: i64,
+}
+
+fn as_json<S: serde::Serializer>(text: &str, s: S) -> std::result::Result<S::Ok, S::Error> {
+    let value: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+    value.serialize(s)
+}
+
+/// A device with its token, returned once.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeviceWithToken {
+    /// The device.
+    #[serde(flatten)]
+    pub device: Device,
+    /// Bearer token for the device. Not retrievable later.
+    pub token: String,
+}
+
+/// Reads a device.
+///
+/// # Errors
+/// NotFound.
+pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<Device> {
+    c.opt(q("select id, branch_id, kind, name, config, active, last_seen_at, created_at from devices where id = $1").bind(id))
+        .await?
+        .ok_or(AppError::NotFound("device"))
+}
+
+/// New device.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDevice {
+    /// kiosk or display.
+    pub kind: DeviceKind,
+    /// Name.
+    pub name: String,
+    /// Settings object.
+    #[schema(value_type = Object)]
+    pub config: Option<serde_json::Value>,
+}
+
+/// Changes to a device.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceUpdate {
+    /// Name.
+    pub name: Option<String>,
+    /// Settings object (replaces all).
+    #[schema(value_type = Object)]
+    pub config: Option<serde_json::Value>,
+    /// Active.
+    pub active: Option<bool>,
+}
+
+pub(crate) fn clean_config(config: Option<&serde_json::Value>) -> Result<Option<String>> {
+    match config {
+        None => Ok(None),
+        Some(v) if v.is_object() => {
+            let text = v.to_string();
+            if text.len() > 16 * 1024 {
+                return Err(AppError::invalid("config must be at most 16 KiB"));
+            }
+            Ok(Some(text))
+        }
+        Some(_) => Err(AppError::invalid("config must be a JSON object")),
+    }
+}
+
+/// Creates a device and its token; used by the API and the demo seed.
+///
+/// # Errors
+/// Validation errors.
+pub async fn create(
+    db: &crate::store::Db,
+    branch_id: i64,
+    new: NewDevice,
+    actor: Actor,
+) -> Result<DeviceWithToken> {
+    let name = clean_name("name", &new.name, 120)?;
+    let config = clean_config(new.config.as_ref())?.unwrap_or_else(|| "{}".into());
+    let token = new_token("wwd_");
+    let hash = token_hash(&token);
+    let now = now_ms();
+    let kind = new.kind.as_str();
+    let device = write!(db, |c, out| async move {
+        branches::lock(c, branch_id).await?;
+        let (id,): (i64,) = c
+            .one(q("insert into devices (branch_id, kind, name, token_hash, config, active, created_at)
+                    values ($1, $2, $3, $4, $5, $6, $7) returning id")
+                .bind(branch_id)
+                .bind(kind)
+                .bind(name)
+                .bind(hash)
+                .bind(config)
+                .bind(true)
+                .bind(now))
+            .await?;
+        let device = get(c, id).await?;
+        events::append(
+            c,
+            out,
+            NewEvent {
+                branch_id,
+                kind: "device.created",
+                ticket_id: None,
+                desk_id: None,
+                payload: serde_json::to_value(&device).unwrap_or_default(),
+                actor,
+                at: now,
+            },
+        )
+        .await?;
+        Ok(device)
+    })?;
+    Ok(DeviceWithToken { device, token })
+}

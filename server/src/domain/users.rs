@@ -1,0 +1,198 @@
+//! Users: admins, managers and clerks, with argon2-hashed passwords.
+//!
+//! Admins belong to no branch and act on all; managers and clerks belong to
+//! one. Managers create and manage the clerks and managers of their branch;
+//! only admins create admins.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::auth::{Principal, Role, hash_password, validate_password};
+use crate::domain::branches;
+use crate::error::{AppError, Result};
+use crate::events::{self, Actor, NewEvent};
+use crate::now_ms;
+use crate::store::{Exec, q, write};
+
+/// A user (never with the password hash).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, serde::Deserialize, ToSchema)]
+pub struct User {
+    /// Id.
+    pub id: i64,
+    /// Home branch; null for admins.
+    pub branch_id: Option<i64>,
+    /// Sign-in name.
+    pub username: String,
+    /// admin, manager or clerk.
+    pub role: String,
+    /// Inactive users cannot sign in.
+    pub active: bool,
+    /// Creation time, ms since the epoch.
+    pub created_at: i64,
+}
+
+/// Reads a user.
+///
+/// # Errors
+/// NotFound.
+pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<User> {
+    c.opt(
+        q("select id, branch_id, username, role, active, created_at from users where id = $1")
+            .bind(id),
+    )
+    .await?
+    .ok_or(AppError::NotFound("user"))
+}
+
+/// Number of users.
+///
+/// # Errors
+/// Database errors.
+pub async fn count<C: Exec>(c: &mut C) -> Result<i64> {
+    let (n,): (i64,) = c.one(q("select count(*) from users")).await?;
+    Ok(n)
+}
+
+/// New user.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    /// 3 to 64 characters: letters, digits, `.`, `_`, `-`.
+    pub username: String,
+    /// 10 to 256 characters, not one of the most common passwords.
+    pub password: String,
+    /// admin, manager or clerk.
+    pub role: Role,
+}
+
+/// Changes to a user; absent fields stay.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserUpdate {
+    /// New password.
+    pub password: Option<String>,
+    /// The current password: required when users change their own.
+    pub current_password: Option<String>,
+    /// New role (not admin unless the caller is an admin).
+    pub role: Option<Role>,
+    /// Active flag; deactivating also ends the user's sessions.
+    pub active: Option<bool>,
+}
+
+fn clean_username(name: &str) -> Result<String> {
+    let ok = (3..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(name.to_owned())
+    } else {
+        Err(AppError::invalid(
+            "username must be 3 to 64 characters: letters, digits, '.', '_' or '-'",
+        ))
+    }
+}
+
+/// Creates a user; used by the API, the CLI and start-up.
+///
+/// # Errors
+/// Validation errors, a taken user name.
+pub async fn create(
+    db: &crate::store::Db,
+    branch_id: Option<i64>,
+    new: NewUser,
+    actor: Actor,
+) -> Result<User> {
+    let username = clean_username(&new.username)?;
+    validate_password(&new.password)?;
+    let branch_id = if new.role == Role::Admin {
+        None
+    } else {
+        branch_id
+    };
+    if new.role != Role::Admin && branch_id.is_none() {
+        return Err(AppError::invalid("managers and clerks belong to a branch"));
+    }
+    let hash = hash_password(new.password).await?;
+    let now = now_ms();
+    let role = new.role.as_str();
+    write!(db, |c, out| async move {
+        if let Some(b) = branch_id {
+            branches::lock(c, b).await?;
+        }
+        let taken: Option<(i64,)> = c
+            .opt(q("select id from users where username = $1").bind(username.as_str()))
+            .await?;
+        if taken.is_some() {
+            return Err(AppError::conflict(format!("user name {username} is taken")));
+        }
+        let (id,): (i64,) = c
+            .one(q("insert into users (branch_id, username, password_hash, role, active, created_at)
+                    values ($1, $2, $3, $4, $5, $6) returning id")
+                .bind(branch_id)
+                .bind(username)
+                .bind(hash)
+                .bind(role)
+                .bind(true)
+                .bind(now))
+            .await?;
+        let user = get(c, id).await?;
+        record(c, out, &user, "user.created", actor, now).await?;
+        Ok(user)
+    })
+}
+
+/// Appends a user event: to the user's branch's log, or for an admin (who
+/// acts on every branch) to every branch's log, so that creating, changing,
+/// deactivating and reactivating admins is on record wherever they act.
+pub(crate) async fn record<C: Exec>(
+    c: &mut C,
+    out: &mut events::Outbox,
+    user: &User,
+    kind: &str,
+    actor: Actor,
+    now: i64,
+) -> Result<()> {
+    let branch_ids: Vec<i64> = match user.branch_id {
+        Some(b) => vec![b],
+        None => {
+            let rows: Vec<(i64,)> = c.all(q("select id from branches order by id")).await?;
+            rows.into_iter().map(|(id,)| id).collect()
+        }
+    };
+    for branch_id in branch_ids {
+        events::append(
+            c,
+            out,
+            NewEvent {
+                branch_id,
+                kind,
+                ticket_id: None,
+                desk_id: None,
+                payload: serde_json::to_value(user).unwrap_or_default(),
+                actor,
+                at: now,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub(crate) fn may_grant(who: &Principal, role: Role) -> Result<()> {
+    if role == Role::Admin {
+        who.require_admin()
+    } else {
+        Ok(())
+    }
+}
+
+pub(crate) fn check_access(who: &Principal, user: &User) -> Result<()> {
+    if who.user_id() == Some(user.id) {
+        return Ok(());
+    }
+    match user.branch_id {
+        Some(b) => who.require_manager(b),
+        None => who.require_admin(),
+    }
+}

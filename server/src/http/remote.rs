@@ -1,0 +1,164 @@
+//! The routes of [`crate::domain::remote`].
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+use crate::domain::auth::ClientAddr;
+use crate::domain::branches;
+use crate::domain::remote::*;
+use crate::domain::services::{self};
+use crate::domain::tickets::{self, Issue, IssueRequest};
+use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
+use crate::events::Actor;
+use crate::now_ms;
+use crate::store::{Exec, q, read, write};
+
+/// Lists the services of an office that take remote tickets (no sign-in).
+#[utoipa::path(get, path = "/api/v1/public/branches/{id}/services", tag = "public",
+    params(("id" = i64, Path, description = "Branch id"), LangQuery),
+    responses((status = 200, body = RemoteOffice), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn list_remote_services(
+    State(state): State<AppState>,
+    AppPath(branch_id): AppPath<i64>,
+    AppQuery(query): AppQuery<LangQuery>,
+) -> Result<AppJson<RemoteOffice>> {
+    let now = now_ms();
+    let office = read!(state.db, |c| {
+        let branch = branches::get(c, branch_id).await?;
+        if !branch.active {
+            return Err(AppError::NotFound("branch"));
+        }
+        let languages = branch.languages();
+        let lang = query
+            .lang
+            .as_deref()
+            .filter(|l| languages.iter().any(|x| x == l));
+        let day = branch.business_day(now);
+        let listed: Vec<_> = services::list(c, branch_id)
+            .await?
+            .into_iter()
+            .filter(|s| s.active && s.remote_enabled)
+            .collect();
+        let ids: Vec<i64> = listed.iter().map(|s| s.id).collect();
+        let mut forecasts =
+            crate::domain::predictions::for_new_tickets(c, &branch, &ids, now).await?;
+        let mut out = Vec::new();
+        for s in listed {
+            let summary = tickets::service_summary(c, s.id).await?;
+            let available = refusal(c, &s, &day).await?.is_none();
+            out.push(RemoteService {
+                id: s.id,
+                code: s.code.clone(),
+                name: s.name_in(lang),
+                waiting: summary.waiting,
+                estimated_wait_s: summary.estimated_wait_s,
+                available,
+                forecast: crate::domain::predictions::ServiceForecast::new(
+                    s.id,
+                    forecasts.remove(&s.id),
+                ),
+            });
+        }
+        Ok::<_, AppError>(RemoteOffice {
+            branch_id,
+            name: branch.name.clone(),
+            languages,
+            services: out,
+        })
+    })?;
+    Ok(AppJson(office))
+}
+
+/// Takes a remote ticket (no sign-in). Send an `Idempotency-Key` header so
+/// that a retry returns the same ticket.
+#[utoipa::path(post, path = "/api/v1/public/branches/{id}/tickets", tag = "public", request_body = RemoteRequest,
+    params(("id" = i64, Path, description = "Branch id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key, 1 to 128 visible ASCII characters")),
+    responses((status = 201, body = RemoteTicket, description = "Issued"),
+              (status = 200, body = RemoteTicket, description = "Issued earlier with this key"),
+              (status = 404, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody, description = "Not taking remote tickets, daily cap or walk-in share reached"),
+              (status = 422, body = crate::error::ErrorBody),
+              (status = 429, body = crate::error::ErrorBody, description = "Too many tickets from this client; see Retry-After")))]
+pub async fn take_remote_ticket(
+    State(state): State<AppState>,
+    ClientAddr(peer): ClientAddr,
+    AppPath(branch_id): AppPath<i64>,
+    headers: HeaderMap,
+    AppJson(request): AppJson<RemoteRequest>,
+) -> Result<(StatusCode, AppJson<RemoteTicket>)> {
+    let key = remote_key(&headers)?;
+    let phone = clean_phone(request.phone.as_deref().unwrap_or(""))?;
+    let email = clean_email(request.email.as_deref().unwrap_or(""))?;
+    // Counted after the cheap checks, so a visitor correcting a typo in an
+    // address is not locked out; everything that reaches the database counts.
+    state.remote_limiter.check(peer)?;
+    let now = now_ms();
+    let issue = Issue {
+        branch_id,
+        request: IssueRequest {
+            service_id: request.service_id,
+            priority: None,
+            language: request.language,
+        },
+        idempotency_key: key.clone(),
+        actor: Actor::System,
+        device_id: None,
+        now,
+    };
+    let (ticket, new) = write!(state.db, |c, out| async move {
+        let branch = branches::lock(c, branch_id).await?;
+        let replay = match &key {
+            Some(k) => c
+                .opt::<(i64,)>(
+                    q("select id from tickets where branch_id = $1 and idempotency_key = $2")
+                        .bind(branch_id)
+                        .bind(k.as_str()),
+                )
+                .await?
+                .is_some(),
+            None => false,
+        };
+        if !replay {
+            let service = services::get(c, issue.request.service_id).await?;
+            if service.branch_id != branch_id {
+                return Err(AppError::NotFound("service"));
+            }
+            if let Some(why) = refusal(c, &service, &branch.business_day(now)).await? {
+                return Err(AppError::Conflict(why));
+            }
+        }
+        let (ticket, new) = tickets::issue(c, out, issue).await?;
+        if new {
+            // The contact goes into ordinary columns only: the event
+            // tickets::issue appended carries the ticket without it.
+            c.run(
+                q("update tickets set channel = 'remote', contact_phone = $2, contact_email = $3 where id = $1")
+                    .bind(ticket.id)
+                    .bind(phone)
+                    .bind(email),
+            )
+            .await?;
+        }
+        Ok((ticket, new))
+    })?;
+    if new {
+        state.metrics.tickets_issued.inc();
+    }
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, AppJson(to_remote(ticket, &state.config.public_url))))
+}
+
+/// Public routes of the virtual queue.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_remote_services))
+        .routes(routes!(take_remote_ticket))
+}

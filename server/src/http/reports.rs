@@ -1,0 +1,150 @@
+//! The routes of [`crate::domain::reports`].
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+use crate::domain::auth::Principal;
+use crate::domain::branches;
+use crate::domain::reports::*;
+use crate::domain::stats::{self, StatsQuery};
+use crate::error::{AppJson, AppPath, AppQuery, Result};
+use crate::store::{Exec, q, read};
+
+/// The report of a period of business days (managers): KPIs per service,
+/// desk and clerk, arrivals by hour, calls out of turn.
+#[utoipa::path(get, path = "/api/v1/branches/{id}/reports", tag = "stats",
+    params(("id" = i64, Path, description = "Branch id"), StatsQuery),
+    responses((status = 200, body = Report), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn report(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(branch_id): AppPath<i64>,
+    AppQuery(query): AppQuery<StatsQuery>,
+) -> Result<AppJson<Report>> {
+    who.require_manager(branch_id)?;
+    let now = crate::now_ms();
+    let report = read!(state.db, |c| compute(
+        c,
+        branch_id,
+        query.from.as_deref(),
+        query.to.as_deref(),
+        now
+    )
+    .await)?;
+    Ok(AppJson(report))
+}
+
+/// The tickets of a period as CSV (managers): one row per ticket, in issue
+/// order, with its times in the branch's timezone (ISO 8601 with offset),
+/// wait and service seconds, whether it was called within the standard, the
+/// desk, clerk, out-of-turn reason and outcome, and the visitor's rating
+/// and comment. A transferred visitor has
+/// one row per service. Lines end with CRLF (RFC 4180).
+#[utoipa::path(get, path = "/api/v1/branches/{id}/reports.csv", tag = "stats",
+    params(("id" = i64, Path, description = "Branch id"), StatsQuery),
+    responses((status = 200, content_type = "text/csv", body = String, description = "One row per ticket"),
+              (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn report_csv(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(branch_id): AppPath<i64>,
+    AppQuery(query): AppQuery<StatsQuery>,
+) -> Result<Response> {
+    who.require_manager(branch_id)?;
+    let now = crate::now_ms();
+    let (from, to, body) = read!(state.db, |c| {
+        // Computed for its period rules only (see the module comment); the
+        // extra scan is cheap next to the export itself.
+        let stats = stats::compute(
+            c,
+            branch_id,
+            query.from.as_deref(),
+            query.to.as_deref(),
+            now,
+        )
+        .await?;
+        let tz = branches::get(c, branch_id).await?.calendar().tz;
+        let lines: Vec<TicketLine> = c
+            .all(
+                q("select t.number, s.code as service_code, s.name as service_name, s.standard_wait_s,
+                          t.priority, t.status, t.business_day, t.issued_at, t.queued_at, t.called_at,
+                          t.started_at, t.finished_at, d.name as desk_name, u.username,
+                          t.out_of_turn_reason, t.outcome, t.transferred_from,
+                          f.rating as feedback_rating, f.comment as feedback_comment
+                   from tickets t
+                   join services s on s.id = t.service_id
+                   left join desks d on d.id = t.desk_id
+                   left join users u on u.id = t.called_by
+                   left join feedback f on f.ticket_id = t.id
+                   where t.branch_id = $1 and t.business_day >= $2 and t.business_day <= $3
+                   order by t.issued_at, t.id")
+                .bind(branch_id)
+                .bind(stats.from.as_str())
+                .bind(stats.to.as_str()),
+            )
+            .await
+            .map_err(crate::error::AppError::from)?;
+        let mut body = String::with_capacity(64 + lines.len() * 160);
+        body.push_str(CSV_HEADER);
+        body.push_str("\r\n");
+        for line in &lines {
+            body.push_str(&csv_line(line, tz));
+            body.push_str("\r\n");
+        }
+        Ok::<_, crate::error::AppError>((stats.from, stats.to, body))
+    })?;
+    let disposition =
+        format!("attachment; filename=\"waitwell-branch{branch_id}-{from}-to-{to}.csv\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// Tickets issued by hour of day, as an SVG bar chart (managers).
+#[utoipa::path(get, path = "/api/v1/branches/{id}/reports/arrivals.svg", tag = "stats",
+    params(("id" = i64, Path, description = "Branch id"), StatsQuery),
+    responses((status = 200, content_type = "image/svg+xml", body = String),
+              (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn arrivals_svg(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(branch_id): AppPath<i64>,
+    AppQuery(query): AppQuery<StatsQuery>,
+) -> Result<Response> {
+    chart(&state, &who, branch_id, &query, arrivals_chart).await
+}
+
+/// Average and 90th-percentile wait per service against its standard, as
+/// an SVG bar chart (managers).
+#[utoipa::path(get, path = "/api/v1/branches/{id}/reports/waits.svg", tag = "stats",
+    params(("id" = i64, Path, description = "Branch id"), StatsQuery),
+    responses((status = 200, content_type = "image/svg+xml", body = String),
+              (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn waits_svg(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(branch_id): AppPath<i64>,
+    AppQuery(query): AppQuery<StatsQuery>,
+) -> Result<Response> {
+    chart(&state, &who, branch_id, &query, waits_chart).await
+}
+
+/// Report routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(report))
+        .routes(routes!(report_csv))
+        .routes(routes!(arrivals_svg))
+        .routes(routes!(waits_svg))
+}
