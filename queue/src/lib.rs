@@ -12,6 +12,7 @@
 //!   ([`predict_waits`]).
 //! - [`replay`]: both predictors against a recorded or generated day
 //!   ([`evaluate`], [`generate_day`]).
+//! - [`staffing`]: desks needed per hour, by Erlang C ([`desks_needed`]).
 //!
 //! Everything public is re-exported at the crate root, so callers write
 //! `waitwell_queue::transition` rather than naming modules.
@@ -21,6 +22,7 @@ pub mod numbering;
 pub mod policy;
 pub mod predict;
 pub mod replay;
+pub mod staffing;
 pub mod status;
 
 pub use estimate::*;
@@ -28,4 +30,5 @@ pub use numbering::*;
 pub use policy::*;
 pub use predict::*;
 pub use replay::*;
+pub use staffing::*;
 pub use status::*;
