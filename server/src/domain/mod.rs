@@ -13,7 +13,8 @@
 //! * Reading back: [`stats`] (today's figures), [`reports`] (KPIs, CSV and
 //!   charts), [`device_status`] (printers and displays as they report in),
 //!   [`predictions`] (predicted waits, what is kept of them and their
-//!   accuracy), [`replay`] (a recorded day for `waitwell replay`).
+//!   accuracy), [`replay`] (a recorded day for `waitwell replay`),
+//!   [`staffing`] (desks needed per service and hour).
 //! * At the boundaries: [`projection`] (what devices may see),
 //!   [`webhooks`] with [`destinations`] (where they may be sent),
 //!   [`ratelimit`] (abuse limits of public features), [`speech`]
@@ -35,6 +36,7 @@ pub mod replay;
 pub mod reports;
 pub mod services;
 pub mod speech;
+pub mod staffing;
 pub mod stats;
 pub mod tickets;
 pub mod users;

@@ -143,7 +143,7 @@ async fn open_desks<C: Exec>(c: &mut C, branch_id: i64, now: i64) -> Result<Vec<
 /// Service times learned from each active service's last finished visits
 /// (the index on service, status and finish time serves this directly);
 /// only `only`'s when given.
-async fn learned_times<C: Exec>(
+pub(crate) async fn learned_times<C: Exec>(
     c: &mut C,
     branch_id: i64,
     only: Option<i64>,

@@ -113,56 +113,7 @@ pub async fn recorded_day<C: Exec>(c: &mut C, branch_id: i64, day: &str) -> Resu
         .unwrap_or(day_start)
         + 1;
 
-    // Desk periods from the log: open from `desk.opened` until the next
-    // pause or close.
-    let events: Vec<(i64, String, i64)> = c
-        .all(
-            q("select desk_id, type, at from events
-               where branch_id = $1 and desk_id is not null and at <= $2
-                 and type in ('desk.opened', 'desk.paused', 'desk.closed')
-               order by seq")
-            .bind(branch_id)
-            .bind(day_end),
-        )
-        .await?;
-    /// Per desk: open since (while open), and the closed periods so far.
-    type Periods = (Option<i64>, Vec<(i64, i64)>);
-    let mut open: BTreeMap<i64, Periods> = BTreeMap::new();
-    for (desk_id, kind, at) in events {
-        let entry = open.entry(desk_id).or_default();
-        match (kind.as_str(), entry.0) {
-            ("desk.opened", None) => entry.0 = Some(at),
-            ("desk.paused" | "desk.closed", Some(from)) => {
-                entry.1.push((from, at));
-                entry.0 = None;
-            }
-            _ => {}
-        }
-    }
-    let allocation: Vec<(i64, i64, i64)> = c
-        .all(
-            q("select ds.desk_id, ds.service_id, ds.weight from desk_services ds
-               join desks d on d.id = ds.desk_id where d.branch_id = $1 order by ds.desk_id, ds.service_id")
-            .bind(branch_id),
-        )
-        .await?;
-    let desks = open
-        .into_iter()
-        .map(|(id, (still_open, mut periods))| {
-            if let Some(from) = still_open {
-                periods.push((from, i64::MAX));
-            }
-            RecordedDesk {
-                id,
-                weights: allocation
-                    .iter()
-                    .filter(|(d, _, _)| *d == id)
-                    .map(|(_, s, w)| (*s, u32::try_from(*w).unwrap_or(1)))
-                    .collect(),
-                open: periods,
-            }
-        })
-        .collect();
+    let desks = recorded_desks(c, branch_id, day_end).await?;
 
     let services: Vec<(i64, i64)> = c
         .all(q("select id, expected_service_s from services where branch_id = $1").bind(branch_id))
@@ -194,6 +145,68 @@ pub async fn recorded_day<C: Exec>(c: &mut C, branch_id: i64, day: &str) -> Resu
         tickets,
         history,
     })
+}
+
+/// The branch's desks with their allocation as it is now and the periods
+/// each was open up to `until` (ms), from the event log: open from
+/// `desk.opened` until the next pause or close; a desk still open at
+/// `until` stays open (`i64::MAX`).
+///
+/// # Errors
+/// Database errors.
+pub async fn recorded_desks<C: Exec>(
+    c: &mut C,
+    branch_id: i64,
+    until: i64,
+) -> Result<Vec<RecordedDesk>> {
+    let events: Vec<(i64, String, i64)> = c
+        .all(
+            q("select desk_id, type, at from events
+               where branch_id = $1 and desk_id is not null and at <= $2
+                 and type in ('desk.opened', 'desk.paused', 'desk.closed')
+               order by seq")
+            .bind(branch_id)
+            .bind(until),
+        )
+        .await?;
+    /// Per desk: open since (while open), and the closed periods so far.
+    type Periods = (Option<i64>, Vec<(i64, i64)>);
+    let mut open: BTreeMap<i64, Periods> = BTreeMap::new();
+    for (desk_id, kind, at) in events {
+        let entry = open.entry(desk_id).or_default();
+        match (kind.as_str(), entry.0) {
+            ("desk.opened", None) => entry.0 = Some(at),
+            ("desk.paused" | "desk.closed", Some(from)) => {
+                entry.1.push((from, at));
+                entry.0 = None;
+            }
+            _ => {}
+        }
+    }
+    let allocation: Vec<(i64, i64, i64)> = c
+        .all(
+            q("select ds.desk_id, ds.service_id, ds.weight from desk_services ds
+               join desks d on d.id = ds.desk_id where d.branch_id = $1 order by ds.desk_id, ds.service_id")
+            .bind(branch_id),
+        )
+        .await?;
+    Ok(open
+        .into_iter()
+        .map(|(id, (still_open, mut periods))| {
+            if let Some(from) = still_open {
+                periods.push((from, i64::MAX));
+            }
+            RecordedDesk {
+                id,
+                weights: allocation
+                    .iter()
+                    .filter(|(d, _, _)| *d == id)
+                    .map(|(_, s, w)| (*s, u32::try_from(*w).unwrap_or(1)))
+                    .collect(),
+                open: periods,
+            }
+        })
+        .collect())
 }
 
 /// The replay's figures as text: both predictors over all tickets, then per

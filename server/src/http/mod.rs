@@ -21,6 +21,7 @@ pub mod reports;
 pub mod serve;
 pub mod services;
 pub mod speech;
+pub mod staffing;
 pub mod stats;
 pub mod tickets;
 pub mod users;
