@@ -3,27 +3,21 @@
 //!
 //! Crate map, in reading order:
 //! * [`config`] — settings from flags, environment and a TOML file.
-//! * [`app`] — shared state and the router that merges every domain.
-//! * [`http`] — what speaks HTTP beyond the domains' routes: the connection
-//!   loop ([`http::serve`]: timeouts, per-address cap, graceful shutdown),
-//!   the websocket stream ([`http::live`]), `/healthz` and `/readyz`
-//!   ([`http::health`]) and the embedded pages ([`http::web`]).
+//! * [`app`] — shared state and the router that merges every area's routes.
+//! * [`http`] — everything that speaks HTTP: one module of routes per area
+//!   (a handler checks who may call it, calls [`domain`], answers JSON),
+//!   the connection loop ([`http::serve`]), the websocket stream
+//!   ([`http::live`]), `/healthz` and `/readyz` ([`http::health`]), the
+//!   visitor's no-sign-in routes ([`http::public`]) and the embedded pages
+//!   ([`http::web`]).
+//! * [`domain`] — the office's rules, one module per area, each with its
+//!   types and one transaction per use case; no axum routes.
+//! * [`events`] — the hash-chained event log and the live [`events::Hub`].
 //! * [`store`] — SQLite / PostgreSQL storage, the single writer with group
 //!   commit, and the [`store::Exec`] interface the SQL is written against.
-//! * [`events`] — the hash-chained event log and the live [`events::Hub`];
-//!   [`projection`] — what devices may see of it.
-//! * [`auth`] — sessions, device tokens, roles, sign-in limits.
-//! * Domains, each with its routes, types and rules: [`branches`],
-//!   [`services`], [`desks`], [`tickets`], [`users`], [`devices`], [`stats`],
-//!   [`reports`], [`device_status`], [`appointments`],
-//!   [`feedback`] (visitors' ratings).
-//! * Visitors beyond the kiosk: [`remote`] (the virtual queue),
-//!   [`webhooks`] (signed outgoing notifications), [`destinations`] and
-//!   [`ratelimit`] (abuse limits of those features).
 //! * [`jobs`] — background work: [`jobs::retention`] (contact details
 //!   erased after the retention period, day-end housekeeping).
-//! * [`speech`] — server-rendered announcements; [`demo`] — the demo office
-//!   of `waitwell serve --demo`.
+//! * [`demo`] — the demo office of `waitwell serve --demo`.
 //!
 //! The queue rules themselves (state machine, numbering, next-ticket
 //! policy, wait estimates) are the pure crate `waitwell-queue`.

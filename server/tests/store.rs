@@ -9,7 +9,7 @@ use common::{Backend, TestDb};
 use waitwell_server::config::Config;
 use waitwell_server::error::AppError;
 use waitwell_server::events::{self, Actor, NewEvent};
-use waitwell_server::store::{Exec as _, q, read, write};
+use waitwell_server::store::{Exec as _, q, read, read_tx, write};
 
 async fn open(backend: &Backend) -> (waitwell_server::app::AppState, TestDb) {
     let db = TestDb::create(backend).await;
@@ -237,11 +237,50 @@ async fn hub_publishes_committed_events_in_order(backend: Backend) {
     db.drop_db().await;
 }
 
+/// A read transaction sees one committed state throughout: a write that
+/// commits between its two reads is not seen by the second, and is seen by
+/// the next read. Live snapshots rely on it for their seq to match their
+/// content without taking the writer.
+async fn read_transactions_see_one_state(backend: Backend) {
+    let (state, db) = open(&backend).await;
+    let b = branch(&state).await;
+    let count = "select count(*) from desks where branch_id = $1";
+    let writer = state.db.clone();
+    let (before, after) = read_tx!(state.db, |c| async {
+        let (before,): (i64,) = c.one(q(count).bind(b)).await?;
+        write!(writer, |w, _out| async move {
+            w.run(q("insert into desks (branch_id, name, status, active, created_at) values ($1, 'New', 'closed', $2, 0)")
+                .bind(b)
+                .bind(true))
+                .await?;
+            Ok(())
+        })?;
+        let (after,): (i64,) = c.one(q(count).bind(b)).await?;
+        Ok::<_, AppError>((before, after))
+    }
+    .await)
+    .unwrap();
+    assert_eq!(
+        (before, after),
+        (0, 0),
+        "the second read saw a later commit"
+    );
+    let (now,): (i64,) = read!(state.db, |c| c
+        .one(q(count).bind(b))
+        .await
+        .map_err(AppError::from))
+    .unwrap();
+    assert_eq!(now, 1);
+    state.db.close().await;
+    db.drop_db().await;
+}
+
 backend_tests!(
     values_round_trip,
     errors_map_to_api_errors,
     failed_writes_leave_no_trace_in_batches,
     hub_publishes_committed_events_in_order,
+    read_transactions_see_one_state,
 );
 
 /// How one of a batch of concurrent writes goes wrong after its insert.

@@ -666,8 +666,62 @@ pub struct LoginResponse {
     pub user: crate::domain::users::User,
 }
 
+/// What signing in checks a password against.
 #[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct Credentials {
     pub(crate) id: i64,
     pub(crate) password_hash: String,
+}
+
+/// The credentials of an active user of an open branch (or an admin), by
+/// user name.
+///
+/// # Errors
+/// Database errors.
+pub(crate) async fn credentials<C: Exec>(c: &mut C, username: &str) -> Result<Option<Credentials>> {
+    Ok(c.opt(
+        q(
+            "select u.id, u.password_hash from users u left join branches b on b.id = u.branch_id
+           where u.username = $1 and u.active = $2 and (u.branch_id is null or b.active = $2)",
+        )
+        .bind(username)
+        .bind(true),
+    )
+    .await?)
+}
+
+/// Starts a session: its token's hash, valid until `expires_at`.
+///
+/// # Errors
+/// Database errors.
+pub(crate) async fn open_session<C: Exec>(
+    c: &mut C,
+    token_hash: String,
+    user_id: i64,
+    now: i64,
+    expires_at: i64,
+) -> Result<()> {
+    c.run(
+        q("insert into sessions (token_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)")
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(now)
+            .bind(expires_at),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Ends the session with this token hash.
+///
+/// # Errors
+/// Database errors.
+pub(crate) async fn close_session<C: Exec>(c: &mut C, token_hash: String, now: i64) -> Result<()> {
+    c.run(
+        q("update sessions set revoked_at = $2 where token_hash = $1 and revoked_at is null")
+            .bind(token_hash)
+            .bind(now),
+    )
+    .await?;
+    Ok(())
 }

@@ -17,7 +17,7 @@ use crate::domain::appointments::{AppointmentSettings, AppointmentSettingsUpdate
 use crate::error::{AppError, Result};
 use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;
-use crate::store::{Exec, q, write};
+use crate::store::{Db, Exec, q, write};
 
 /// An office.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -402,6 +402,113 @@ pub(crate) fn clean_message(message: &str) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Changes a branch's settings: each given field is checked, then all are
+/// stored in one transaction with a `branch.updated` event.
+///
+/// # Errors
+/// Validation errors; NotFound.
+pub async fn update_settings(
+    db: &Db,
+    id: i64,
+    update: BranchUpdate,
+    actor: Actor,
+    now: i64,
+) -> Result<BranchRow> {
+    let name = update
+        .name
+        .as_deref()
+        .map(|n| clean_name("name", n, 200))
+        .transpose()?;
+    if let Some(tz) = &update.timezone {
+        parse_timezone(tz)?;
+    }
+    if let Some(r) = &update.rollover {
+        parse_rollover(r)?;
+    }
+    let languages = update
+        .languages
+        .as_deref()
+        .map(clean_languages)
+        .transpose()?;
+    if let Some(m) = &update.kiosk_message {
+        clean_message(m)?;
+    }
+    if let Some(p) = update.policy {
+        validate_policy(p)?;
+    }
+    let appointments = update
+        .appointments
+        .map(AppointmentSettingsUpdate::clean)
+        .transpose()?;
+    write!(db, |c, out| async move {
+        let mut row = lock(c, id).await?;
+        if let Some(name) = name {
+            row.name = name;
+        }
+        if let Some(tz) = update.timezone {
+            row.timezone = tz;
+        }
+        if let Some(r) = update.rollover {
+            row.rollover = r;
+        }
+        if let Some(l) = languages {
+            row.languages = l;
+        }
+        if let Some(m) = update.kiosk_message {
+            row.kiosk_message = m;
+        }
+        if let Some(p) = update.policy {
+            row.priority_credit_s = p.priority_credit_s;
+            row.appointment_credit_s = p.appointment_credit_s;
+            row.weight_step_s = p.weight_step_s;
+            row.priority_interleave = i64::from(p.priority_interleave);
+        }
+        if let Some(a) = update.active {
+            row.active = a;
+        }
+        if let Some(a) = appointments {
+            a.apply(&mut row);
+        }
+        c.run(
+            q("update branches set name = $2, timezone = $3, rollover = $4, languages = $5, kiosk_message = $6,
+                 priority_credit_s = $7, appointment_credit_s = $8, weight_step_s = $9, priority_interleave = $10, active = $11,
+                 opening_hours = $12, closed_dates = $13, appointment_grace_s = $14, appointment_late_policy = $15
+               where id = $1")
+            .bind(id)
+            .bind(row.name.as_str())
+            .bind(row.timezone.as_str())
+            .bind(row.rollover.as_str())
+            .bind(row.languages.as_str())
+            .bind(row.kiosk_message.as_str())
+            .bind(row.priority_credit_s)
+            .bind(row.appointment_credit_s)
+            .bind(row.weight_step_s)
+            .bind(row.priority_interleave)
+            .bind(row.active)
+            .bind(row.opening_hours.as_str())
+            .bind(row.closed_dates.as_str())
+            .bind(row.appointment_grace_s)
+            .bind(row.appointment_late_policy.as_str()),
+        )
+        .await?;
+        events::append(
+            c,
+            out,
+            NewEvent {
+                branch_id: id,
+                kind: "branch.updated",
+                ticket_id: None,
+                desk_id: None,
+                payload: serde_json::to_value(row.to_api()).unwrap_or_default(),
+                actor,
+                at: now,
+            },
+        )
+        .await?;
+        get(c, id).await
+    })
 }
 
 #[cfg(test)]

@@ -13,8 +13,10 @@ use crate::domain::branches::{self, clean_name};
 use crate::domain::services;
 use crate::domain::tickets::{self, DeskActor, DeskStep, Ticket};
 use crate::error::{AppError, AppJson, Result};
+use crate::events::Actor;
 use crate::events::{self, NewEvent, Outbox};
 use crate::now_ms;
+use crate::store::Db;
 use crate::store::{Exec, q, read, write};
 
 /// A desk as stored and shown.
@@ -461,4 +463,93 @@ pub struct FinishRequest {
 pub struct TransferRequest {
     /// Target service.
     pub service_id: i64,
+}
+
+/// A branch's desks, by name.
+///
+/// # Errors
+/// NotFound for an unknown branch.
+pub async fn list(db: &Db, branch_id: i64) -> Result<Vec<DeskRow>> {
+    read!(db, |c| {
+        branches::get(c, branch_id).await?;
+        of_branch(c, branch_id).await
+    })
+}
+
+/// A branch's desks, by name, in a transaction of the caller's.
+///
+/// # Errors
+/// Database errors.
+pub async fn of_branch<C: Exec>(c: &mut C, branch_id: i64) -> Result<Vec<DeskRow>> {
+    Ok(c.all(q("select id, branch_id, name, status, pause_reason, calls_since_priority, current_ticket_id, user_id, active, created_at
+             from desks where branch_id = $1 order by name").bind(branch_id))
+        .await?)
+}
+
+/// Renames or (de)activates a desk: a name must be free in the branch, and
+/// only a closed desk can be deactivated.
+///
+/// # Errors
+/// Validation errors; Conflict; NotFound.
+pub async fn edit(
+    db: &Db,
+    branch_id: i64,
+    id: i64,
+    update: DeskUpdate,
+    actor: Actor,
+    now: i64,
+) -> Result<DeskRow> {
+    let name = update
+        .name
+        .as_deref()
+        .map(|n| clean_name("name", n, 80))
+        .transpose()?;
+    write!(db, |c, out| async move {
+        branches::lock(c, branch_id).await?;
+        let mut d = get(c, id).await?;
+        if let Some(name) = name {
+            let taken: Option<(i64,)> = c
+                .opt(
+                    q("select id from desks where branch_id = $1 and name = $2 and id <> $3")
+                        .bind(d.branch_id)
+                        .bind(name.as_str())
+                        .bind(id),
+                )
+                .await?;
+            if taken.is_some() {
+                return Err(AppError::conflict(format!(
+                    "a desk named {name} exists already"
+                )));
+            }
+            d.name = name;
+        }
+        if let Some(active) = update.active {
+            if !active && d.status()? != DeskStatus::Closed {
+                return Err(AppError::conflict(format!(
+                    "close {} before deactivating it",
+                    d.name
+                )));
+            }
+            d.active = active;
+        }
+        c.run(
+            q("update desks set name = $2, active = $3 where id = $1")
+                .bind(id)
+                .bind(d.name.as_str())
+                .bind(d.active),
+        )
+        .await?;
+        desk_event(
+            c,
+            out,
+            &d,
+            "desk.updated",
+            actor,
+            now,
+            serde_json::Value::Null,
+            &[],
+        )
+        .await?;
+        Ok(d)
+    })
 }

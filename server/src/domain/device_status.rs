@@ -17,8 +17,15 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::branches;
+use crate::error::AppError;
 use crate::error::Result;
+use crate::events;
+use crate::events::Actor;
+use crate::events::NewEvent;
+use crate::store::Db;
 use crate::store::{Exec, q};
+use crate::store::{read, write};
 
 /// A device not heard from for this long counts as offline.
 pub const ONLINE_WINDOW_MS: i64 = 2 * 60 * 1000;
@@ -120,4 +127,105 @@ pub(crate) async fn latest<C: Exec>(
         )
         .await?;
     Ok(row.and_then(|(payload, at)| Some((serde_json::from_str(&payload).ok()?, at))))
+}
+
+/// Records a device's report: marks it as seen, and appends a
+/// `device.status` event when its state changed since the last report.
+///
+/// # Errors
+/// Validation errors for a bad detail text.
+pub async fn record(
+    db: &Db,
+    branch_id: i64,
+    id: i64,
+    report: StatusReport,
+    actor: Actor,
+    now: i64,
+) -> Result<DeviceStatus> {
+    let detail = match report.detail.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(d) if d.chars().count() > 200 || d.chars().any(char::is_control) => {
+            return Err(AppError::invalid(
+                "detail must be at most 200 characters without control characters",
+            ));
+        }
+        Some(d) => Some(d.to_owned()),
+    };
+    let recorded = RecordedStatus {
+        device_id: id,
+        printer: report.printer,
+        detail,
+    };
+    write!(db, |c, out| async move {
+        branches::lock(c, branch_id).await?;
+        crate::domain::devices::mark_seen(c, id, now).await?;
+        let previous = latest(c, branch_id, id).await?;
+        let since = match previous {
+            Some((prev, at)) if prev == recorded => at,
+            _ => {
+                events::append(
+                    c,
+                    out,
+                    NewEvent {
+                        branch_id,
+                        kind: "device.status",
+                        ticket_id: None,
+                        desk_id: None,
+                        payload: serde_json::to_value(&recorded).unwrap_or_default(),
+                        actor,
+                        at: now,
+                    },
+                )
+                .await?;
+                now
+            }
+        };
+        let d = crate::domain::devices::get(c, id).await?;
+        Ok(DeviceStatus {
+            id,
+            kind: d.kind,
+            name: d.name,
+            active: d.active,
+            last_seen_at: d.last_seen_at,
+            online: true,
+            printer: Some(recorded.printer),
+            detail: recorded.detail,
+            status_since: Some(since),
+        })
+    })
+}
+
+/// Every device of a branch with its last contact and latest printer state.
+///
+/// # Errors
+/// NotFound for an unknown branch.
+pub async fn of_branch(db: &Db, branch_id: i64, now: i64) -> Result<Vec<DeviceStatus>> {
+    read!(db, |c| {
+        branches::get(c, branch_id).await?;
+        let devices: Vec<DeviceLine> = c
+            .all(
+                q(
+                    "select id, branch_id, kind, name, active, last_seen_at from devices
+                   where branch_id = $1 order by id",
+                )
+                .bind(branch_id),
+            )
+            .await?;
+        let mut list = Vec::with_capacity(devices.len());
+        for d in devices {
+            let latest = latest(c, d.branch_id, d.id).await?;
+            list.push(DeviceStatus {
+                id: d.id,
+                kind: d.kind,
+                name: d.name,
+                active: d.active,
+                last_seen_at: d.last_seen_at,
+                online: d.last_seen_at.is_some_and(|t| now - t <= ONLINE_WINDOW_MS),
+                printer: latest.as_ref().map(|(s, _)| s.printer),
+                detail: latest.as_ref().and_then(|(s, _)| s.detail.clone()),
+                status_since: latest.map(|(_, at)| at),
+            });
+        }
+        Ok::<_, AppError>(list)
+    })
 }

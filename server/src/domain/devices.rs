@@ -11,6 +11,8 @@ use crate::domain::branches::{self, clean_name};
 use crate::error::{AppError, Result};
 use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;
+use crate::store::Db;
+use crate::store::read;
 use crate::store::{Exec, q, write};
 
 /// A device.
@@ -148,4 +150,130 @@ pub async fn create(
         Ok(device)
     })?;
     Ok(DeviceWithToken { device, token })
+}
+
+/// A branch's kiosks and displays.
+///
+/// # Errors
+/// NotFound for an unknown branch.
+pub async fn list(db: &Db, branch_id: i64) -> Result<Vec<Device>> {
+    read!(db, |c| {
+        branches::get(c, branch_id).await?;
+        c.all(q("select id, branch_id, kind, name, config, active, last_seen_at, created_at from devices where branch_id = $1 order by id")
+            .bind(branch_id))
+            .await
+            .map_err(AppError::from)
+    })
+}
+
+/// Renames, reconfigures or (de)activates a device.
+///
+/// # Errors
+/// Validation errors; NotFound.
+pub async fn edit(
+    db: &Db,
+    branch_id: i64,
+    id: i64,
+    update: DeviceUpdate,
+    actor: Actor,
+    now: i64,
+) -> Result<Device> {
+    let name = update
+        .name
+        .as_deref()
+        .map(|n| clean_name("name", n, 120))
+        .transpose()?;
+    let config = clean_config(update.config.as_ref())?;
+    write!(db, |c, out| async move {
+        branches::lock(c, branch_id).await?;
+        let mut d = get(c, id).await?;
+        if let Some(v) = name {
+            d.name = v;
+        }
+        if let Some(v) = config {
+            d.config = v;
+        }
+        if let Some(v) = update.active {
+            d.active = v;
+        }
+        c.run(
+            q("update devices set name = $2, config = $3, active = $4 where id = $1")
+                .bind(id)
+                .bind(d.name.as_str())
+                .bind(d.config.as_str())
+                .bind(d.active),
+        )
+        .await?;
+        events::append(
+            c,
+            out,
+            NewEvent {
+                branch_id,
+                kind: "device.updated",
+                ticket_id: None,
+                desk_id: None,
+                payload: serde_json::to_value(&d).unwrap_or_default(),
+                actor,
+                at: now,
+            },
+        )
+        .await?;
+        Ok(d)
+    })
+}
+
+/// Gives a device a new token; the old one stops working at once. Returns
+/// the device and its new token (shown once).
+///
+/// # Errors
+/// NotFound.
+pub async fn rotate(
+    db: &Db,
+    branch_id: i64,
+    id: i64,
+    actor: Actor,
+    now: i64,
+) -> Result<(Device, String)> {
+    let token = new_token("wwd_");
+    let hash = token_hash(&token);
+    let device = write!(db, |c, out| async move {
+        branches::lock(c, branch_id).await?;
+        c.run(
+            q("update devices set token_hash = $2 where id = $1")
+                .bind(id)
+                .bind(hash),
+        )
+        .await?;
+        let d = get(c, id).await?;
+        events::append(
+            c,
+            out,
+            NewEvent {
+                branch_id,
+                kind: "device.token_rotated",
+                ticket_id: None,
+                desk_id: None,
+                payload: serde_json::json!({ "id": id }),
+                actor,
+                at: now,
+            },
+        )
+        .await?;
+        Ok(d)
+    })?;
+    Ok((device, token))
+}
+
+/// Records that a device was in contact now.
+///
+/// # Errors
+/// Database errors.
+pub async fn mark_seen<C: Exec>(c: &mut C, id: i64, now: i64) -> Result<()> {
+    c.run(
+        q("update devices set last_seen_at = $2 where id = $1")
+            .bind(id)
+            .bind(now),
+    )
+    .await?;
+    Ok(())
 }

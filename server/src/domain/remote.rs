@@ -34,10 +34,16 @@ use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::branches;
+use crate::domain::services;
 use crate::domain::services::ServiceRow;
+use crate::domain::tickets;
 use crate::domain::tickets::Ticket;
+use crate::domain::tickets::{Issue, IssueRequest};
 use crate::error::{AppError, Result};
-use crate::store::{Exec, q};
+use crate::events::Actor;
+use crate::store::Db;
+use crate::store::{Exec, q, write};
 
 /// Remote tickets per service and day when remote tickets are switched on
 /// without a cap of the manager's choosing.
@@ -292,6 +298,71 @@ pub(crate) fn remote_key(headers: &HeaderMap) -> Result<Option<String>> {
                 AppError::invalid("Idempotency-Key must be 1 to 128 visible ASCII characters")
             }),
     }
+}
+
+/// Issues a remote ticket, unless the office refuses one now (see
+/// [`refusal`]); a retry with the same key returns the first ticket. The
+/// contact goes into the ticket's own columns, never into an event.
+///
+/// # Errors
+/// NotFound for a service of another branch; Conflict with the reason the
+/// office refuses remote tickets.
+pub async fn issue_remote(
+    db: &Db,
+    branch_id: i64,
+    request: RemoteRequest,
+    key: Option<String>,
+    (phone, email): (Option<String>, Option<String>),
+    now: i64,
+) -> Result<(Ticket, bool)> {
+    let issue = Issue {
+        branch_id,
+        request: IssueRequest {
+            service_id: request.service_id,
+            priority: None,
+            language: request.language,
+        },
+        idempotency_key: key.clone(),
+        actor: Actor::System,
+        device_id: None,
+        now,
+    };
+    write!(db, |c, out| async move {
+        let branch = branches::lock(c, branch_id).await?;
+        let replay = match &key {
+            Some(k) => c
+                .opt::<(i64,)>(
+                    q("select id from tickets where branch_id = $1 and idempotency_key = $2")
+                        .bind(branch_id)
+                        .bind(k.as_str()),
+                )
+                .await?
+                .is_some(),
+            None => false,
+        };
+        if !replay {
+            let service = services::get(c, issue.request.service_id).await?;
+            if service.branch_id != branch_id {
+                return Err(AppError::NotFound("service"));
+            }
+            if let Some(why) = refusal(c, &service, &branch.business_day(now)).await? {
+                return Err(AppError::Conflict(why));
+            }
+        }
+        let (ticket, new) = tickets::issue(c, out, issue).await?;
+        if new {
+            // The contact goes into ordinary columns only: the event
+            // tickets::issue appended carries the ticket without it.
+            c.run(
+                q("update tickets set channel = 'remote', contact_phone = $2, contact_email = $3 where id = $1")
+                    .bind(ticket.id)
+                    .bind(phone)
+                    .bind(email),
+            )
+            .await?;
+        }
+        Ok((ticket, new))
+    })
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ use crate::domain::auth::Principal;
 use crate::domain::branches;
 use crate::domain::stats::{self, DeskKpis, Kpis, ServiceKpis, StatsQuery};
 use crate::error::Result;
+use crate::store::Db;
 use crate::store::{Exec, q, read};
 
 /// Figures of one clerk: the tickets they called in the period.
@@ -637,6 +638,60 @@ pub(crate) async fn chart(
     )
     .await)?;
     Ok(svg_response(bar_chart(&draw(&report))))
+}
+
+/// Every ticket of a period as CSV (the period rules of [`stats::compute`]):
+/// the period's first and last day, and the CSV text.
+///
+/// # Errors
+/// Validation errors for a bad period; NotFound.
+pub async fn export_csv(
+    db: &Db,
+    branch_id: i64,
+    query: &StatsQuery,
+    now: i64,
+) -> Result<(String, String, String)> {
+    read!(db, |c| {
+        // Computed for its period rules only (see the module comment); the
+        // extra scan is cheap next to the export itself.
+        let stats = stats::compute(
+            c,
+            branch_id,
+            query.from.as_deref(),
+            query.to.as_deref(),
+            now,
+        )
+        .await?;
+        let tz = branches::get(c, branch_id).await?.calendar().tz;
+        let lines: Vec<TicketLine> = c
+            .all(
+                q("select t.number, s.code as service_code, s.name as service_name, s.standard_wait_s,
+                          t.priority, t.status, t.business_day, t.issued_at, t.queued_at, t.called_at,
+                          t.started_at, t.finished_at, d.name as desk_name, u.username,
+                          t.out_of_turn_reason, t.outcome, t.transferred_from,
+                          f.rating as feedback_rating, f.comment as feedback_comment
+                   from tickets t
+                   join services s on s.id = t.service_id
+                   left join desks d on d.id = t.desk_id
+                   left join users u on u.id = t.called_by
+                   left join feedback f on f.ticket_id = t.id
+                   where t.branch_id = $1 and t.business_day >= $2 and t.business_day <= $3
+                   order by t.issued_at, t.id")
+                .bind(branch_id)
+                .bind(stats.from.as_str())
+                .bind(stats.to.as_str()),
+            )
+            .await
+            .map_err(crate::error::AppError::from)?;
+        let mut body = String::with_capacity(64 + lines.len() * 160);
+        body.push_str(CSV_HEADER);
+        body.push_str("\r\n");
+        for line in &lines {
+            body.push_str(&csv_line(line, tz));
+            body.push_str("\r\n");
+        }
+        Ok::<_, crate::error::AppError>((stats.from, stats.to, body))
+    })
 }
 
 #[cfg(test)]

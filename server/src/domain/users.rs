@@ -12,6 +12,8 @@ use crate::domain::branches;
 use crate::error::{AppError, Result};
 use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;
+use crate::store::Db;
+use crate::store::read;
 use crate::store::{Exec, q, write};
 
 /// A user (never with the password hash).
@@ -195,4 +197,117 @@ pub(crate) fn check_access(who: &Principal, user: &User) -> Result<()> {
         Some(b) => who.require_manager(b),
         None => who.require_admin(),
     }
+}
+
+/// The admins, by user name.
+///
+/// # Errors
+/// Database errors.
+pub async fn admins(db: &Db) -> Result<Vec<User>> {
+    read!(db, |c| {
+        c.all(q("select id, branch_id, username, role, active, created_at from users where role = $1 order by username")
+            .bind("admin"))
+            .await
+            .map_err(AppError::from)
+    })
+}
+
+/// A branch's users, by user name.
+///
+/// # Errors
+/// NotFound for an unknown branch.
+pub async fn of_branch(db: &Db, branch_id: i64) -> Result<Vec<User>> {
+    read!(db, |c| {
+        branches::get(c, branch_id).await?;
+        c.all(q("select id, branch_id, username, role, active, created_at from users where branch_id = $1 order by username")
+            .bind(branch_id))
+            .await
+            .map_err(AppError::from)
+    })
+}
+
+/// A user's stored password hash.
+///
+/// # Errors
+/// NotFound.
+pub async fn password_hash(db: &Db, id: i64) -> Result<String> {
+    let (hash,): (String,) = read!(db, |c| c
+        .one(q("select password_hash from users where id = $1").bind(id))
+        .await
+        .map_err(AppError::from))?;
+    Ok(hash)
+}
+
+/// What [`apply`] changes of a user, each checked by the caller.
+#[derive(Debug, Default)]
+pub struct Change {
+    /// A new password's hash: ends every other session of the user.
+    pub password_hash: Option<String>,
+    /// A new role.
+    pub role: Option<Role>,
+    /// Access on or off; off ends every session of the user.
+    pub active: Option<bool>,
+}
+
+/// Stores a checked change of a user with a `user.updated` event. The
+/// session `own_session` (a token hash, or empty) stays open when the
+/// password changes.
+///
+/// # Errors
+/// NotFound.
+pub async fn apply(
+    db: &Db,
+    user: &User,
+    change: Change,
+    own_session: String,
+    actor: Actor,
+    now: i64,
+) -> Result<User> {
+    let (id, branch_id) = (user.id, user.branch_id);
+    write!(db, |c, out| async move {
+        if let Some(b) = branch_id {
+            branches::lock(c, b).await?;
+        }
+        if let Some(hash) = change.password_hash {
+            c.run(
+                q("update users set password_hash = $2 where id = $1")
+                    .bind(id)
+                    .bind(hash),
+            )
+            .await?;
+            // A new password ends every other session of the user.
+            c.run(
+                q("update sessions set revoked_at = $2 where user_id = $1 and revoked_at is null and token_hash <> $3")
+                    .bind(id)
+                    .bind(now)
+                    .bind(own_session),
+            )
+            .await?;
+        }
+        if let Some(role) = change.role {
+            c.run(
+                q("update users set role = $2 where id = $1")
+                    .bind(id)
+                    .bind(role.as_str()),
+            )
+            .await?;
+        }
+        if let Some(active) = change.active {
+            c.run(
+                q("update users set active = $2 where id = $1")
+                    .bind(id)
+                    .bind(active),
+            )
+            .await?;
+            if !active {
+                c.run(q("update sessions set revoked_at = $2 where user_id = $1 and revoked_at is null")
+                    .bind(id)
+                    .bind(now))
+                    .await?;
+            }
+        }
+        let user = get(c, id).await?;
+        record(c, out, &user, "user.updated", actor, now).await?;
+        Ok(user)
+    })
 }

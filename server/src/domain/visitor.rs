@@ -8,7 +8,7 @@
 //! the database is asked. The view carries only what a visitor needs (no
 //! staff, no other tickets, no internal ids but the branch's).
 //!
-//! Live updates: [`live_ticket`] (`GET …/tickets/{token}/live`) is a
+//! Live updates: [`live_ticket`](crate::http::public::live_ticket) (`GET …/tickets/{token}/live`) is a
 //! server-sent event stream of this one ticket's view, not the branch's
 //! websocket, which carries every ticket and desk of the office and needs a
 //! staff or device token a visitor's phone must never hold. SSE rather than
@@ -18,11 +18,11 @@
 //! when an event of the branch touches the ticket, its service or the desks
 //! (at most [`LIVE_MIN_INTERVAL`] apart, however busy the office), sends it
 //! when it changed, and ends at shutdown like the websockets of `http/live.rs`.
-//! The page falls back to polling [`get_public_ticket`] while the stream
+//! The page falls back to polling [`get_public_ticket`](crate::http::public::get_public_ticket) while the stream
 //! cannot connect.
 //!
 //! The visitor acts on their own ticket with the same token: cancel it
-//! ([`cancel_public_ticket`]), or postpone it once ([`postpone_public_ticket`]):
+//! ([`cancel_public_ticket`](crate::http::public::cancel_public_ticket)), or postpone it once ([`postpone_public_ticket`](crate::http::public::postpone_public_ticket)):
 //! a waiting ticket goes to the back of its service's queue, behind every
 //! ticket waiting at that moment, as if it had just arrived. Its priority
 //! class is kept, so a priority ticket still counts its credit (its need
@@ -33,7 +33,7 @@
 //! actor is `system`, as no account stands behind a visitor).
 //!
 //! Translations are Fluent files embedded from `web/kiosk/i18n/` and
-//! `web/ticket/i18n/` (adding a language is adding a file). [`get_i18n`]
+//! `web/ticket/i18n/` (adding a language is adding a file). [`get_i18n`](crate::http::public::get_i18n)
 //! formats every message of one file with the numbers the page has (people
 //! ahead, minutes of wait), so the pages get correct plurals (Polish has
 //! four forms) without a Fluent parser in JavaScript.
@@ -58,6 +58,7 @@ use crate::domain::{branches, desks, services};
 use crate::error::{AppError, AppPath, Result};
 use crate::events::{Actor, Event, Outbox};
 use crate::now_ms;
+use crate::store::Db;
 use crate::store::{Exec, q, read};
 
 /// Translations of the kiosk's touch page.
@@ -724,6 +725,19 @@ pub(crate) fn parse_args(query: &HashMap<String, String>) -> Result<BTreeMap<&'s
         args.insert(key, n);
     }
     Ok(args)
+}
+
+/// Whether a ticket has this public token.
+///
+/// # Errors
+/// Database errors.
+pub async fn exists(db: &Db, token: &str) -> Result<bool> {
+    let token = token.to_owned();
+    let found: Option<(i64,)> = read!(db, |c| c
+        .opt(q("select id from tickets where public_token = $1").bind(token))
+        .await
+        .map_err(AppError::from))?;
+    Ok(found.is_some())
 }
 
 #[cfg(test)]

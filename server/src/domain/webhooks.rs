@@ -45,6 +45,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::AppState;
+use crate::domain::branches;
 use crate::domain::destinations;
 use crate::error::{AppError, Result};
 use crate::events::{self, Actor, NewEvent};
@@ -715,6 +716,127 @@ async fn release_in<C: Exec>(c: &mut C, owner: &str, id: i64) -> Result<()> {
     )
     .await?;
     Ok(())
+}
+
+/// A branch's webhooks.
+///
+/// # Errors
+/// NotFound for an unknown branch.
+pub async fn of_branch(db: &Db, branch_id: i64) -> Result<Vec<WebhookRow>> {
+    read!(db, |c| {
+        branches::get(c, branch_id).await?;
+        c.all(
+            q("select id, branch_id, url, secret, event_types, active, cursor_seq, failures, last_error, last_attempt_at, last_success_at, next_attempt_at
+               from webhooks where branch_id = $1 order by id")
+            .bind(branch_id),
+        )
+        .await
+        .map_err(AppError::from)
+    })
+}
+
+/// Creates a webhook after checking its address and destination, with a
+/// new signing secret. It receives the events that follow its creation.
+///
+/// # Errors
+/// Validation errors (address, event types, a refused destination);
+/// NotFound.
+pub async fn create(
+    db: &Db,
+    branch_id: i64,
+    new: NewWebhook,
+    allow_hosts: &[String],
+    actor: Actor,
+    now: i64,
+) -> Result<WebhookRow> {
+    let url = clean_url(&new.url)?;
+    let types = clean_types(new.event_types.as_deref().unwrap_or_default())?;
+    check_destination(&url, allow_hosts).await?;
+    let active = new.active.unwrap_or(true);
+    let secret = crate::domain::auth::new_token("whsec_");
+    write!(db, |c, out| async move {
+        let branch = branches::lock(c, branch_id).await?;
+        let (id,): (i64,) = c
+            .one(q("insert into webhooks (branch_id, url, secret, event_types, active, cursor_seq, created_at, updated_at)
+                    values ($1, $2, $3, $4, $5, $6, $7, $7) returning id")
+                .bind(branch_id)
+                .bind(url)
+                .bind(secret)
+                .bind(types)
+                .bind(active)
+                .bind(branch.event_seq)
+                .bind(now))
+            .await?;
+        let row = get(c, id).await?;
+        append_event(c, out, &row, "webhook.created", actor, now).await?;
+        // Its own creation is not news to the receiver: start after it.
+        c.run(
+            q("update webhooks set cursor_seq = (select event_seq from branches where id = $2) where id = $1")
+                .bind(id)
+                .bind(branch_id),
+        )
+        .await?;
+        get(c, id).await
+    })
+}
+
+/// Changes, pauses or resumes a webhook; a new address is checked like a
+/// new webhook's. Delivery is retried at once.
+///
+/// # Errors
+/// Validation errors; NotFound.
+pub async fn edit(
+    db: &Db,
+    branch_id: i64,
+    id: i64,
+    update: WebhookUpdate,
+    allow_hosts: &[String],
+    actor: Actor,
+    now: i64,
+) -> Result<WebhookRow> {
+    let url = update.url.as_deref().map(clean_url).transpose()?;
+    let types = update.event_types.as_deref().map(clean_types).transpose()?;
+    if let Some(url) = &url {
+        check_destination(url, allow_hosts).await?;
+    }
+    write!(db, |c, out| async move {
+        branches::lock(c, branch_id).await?;
+        let mut row = get(c, id).await?;
+        if let Some(v) = url {
+            row.url = v;
+        }
+        if let Some(v) = types {
+            row.event_types = v;
+        }
+        if let Some(v) = update.active {
+            row.active = v;
+        }
+        c.run(
+            q("update webhooks set url = $2, event_types = $3, active = $4, next_attempt_at = 0, updated_at = $5 where id = $1")
+                .bind(id)
+                .bind(row.url.as_str())
+                .bind(row.event_types.as_str())
+                .bind(row.active)
+                .bind(now),
+        )
+        .await?;
+        append_event(c, out, &row, "webhook.updated", actor, now).await?;
+        get(c, id).await
+    })
+}
+
+/// Deletes a webhook; nothing more is sent to it.
+///
+/// # Errors
+/// NotFound.
+pub async fn delete(db: &Db, branch_id: i64, id: i64, actor: Actor, now: i64) -> Result<()> {
+    write!(db, |c, out| async move {
+        branches::lock(c, branch_id).await?;
+        let row = get(c, id).await?;
+        c.run(q("delete from webhooks where id = $1").bind(id))
+            .await?;
+        append_event(c, out, &row, "webhook.deleted", actor, now).await
+    })
 }
 
 #[cfg(test)]

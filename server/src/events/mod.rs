@@ -371,3 +371,23 @@ pub async fn verify<C: Exec>(c: &mut C, branch_id: i64) -> Result<ChainReport> {
         broken,
     })
 }
+
+/// A branch's events with `after < seq <= up_to`, in order.
+///
+/// # Errors
+/// Database errors.
+pub async fn between<C: Exec>(
+    c: &mut C,
+    branch_id: i64,
+    after: i64,
+    up_to: i64,
+) -> Result<Vec<Event>> {
+    Ok(c.all(
+        q("select branch_id, seq, type, ticket_id, desk_id, payload, actor, at, prev_hash, hash from events
+           where branch_id = $1 and seq > $2 and seq <= $3 order by seq")
+        .bind(branch_id)
+        .bind(after)
+        .bind(up_to),
+    )
+    .await?)
+}

@@ -4,7 +4,7 @@ use crate::app::AppState;
 use crate::domain::auth::*;
 use crate::error::{AppError, AppJson, Result};
 use crate::now_ms;
-use crate::store::{Exec, q, read, write};
+use crate::store::{read, write};
 
 /// Signs in and returns a session token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
@@ -18,17 +18,7 @@ pub async fn login(
 ) -> Result<AppJson<LoginResponse>> {
     state.limiter.check(&req.username, addr)?;
     let username = req.username.clone();
-    let creds: Option<Credentials> = read!(state.db, |c| {
-        c
-        .opt(
-            q("select u.id, u.password_hash from users u left join branches b on b.id = u.branch_id
-               where u.username = $1 and u.active = $2 and (u.branch_id is null or b.active = $2)")
-                .bind(username.as_str())
-                .bind(true),
-        )
-        .await
-        .map_err(AppError::from)
-    })?;
+    let creds = read!(state.db, |c| credentials(c, &username).await)?;
     let Some(creds) = creds else {
         // Spend the same time as a real check so that timing does not tell
         // which user names exist.
@@ -49,15 +39,7 @@ pub async fn login(
     let now = now_ms();
     let expires_at = now + state.config.session_ttl_ms();
     write!(state.db, |c, _out| async move {
-        c.run(
-            q("insert into sessions (token_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)")
-                .bind(hash)
-                .bind(user_id)
-                .bind(now)
-                .bind(expires_at),
-        )
-        .await?;
-        Ok(())
+        open_session(c, hash, user_id, now, expires_at).await
     })?;
     let user = read!(state.db, |c| crate::domain::users::get(c, user_id).await)?;
     Ok(AppJson(LoginResponse {
@@ -83,13 +65,7 @@ pub async fn logout(
     let hash = token_hash(&token);
     let now = now_ms();
     write!(state.db, |c, _out| async move {
-        c.run(
-            q("update sessions set revoked_at = $2 where token_hash = $1 and revoked_at is null")
-                .bind(hash)
-                .bind(now),
-        )
-        .await?;
-        Ok(())
+        close_session(c, hash, now).await
     })?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }

@@ -9,13 +9,13 @@ use waitwell_queue::DeskStatus;
 
 use crate::app::AppState;
 use crate::domain::auth::Principal;
-use crate::domain::branches::{self, clean_name};
+use crate::domain::branches::clean_name;
 use crate::domain::desks::*;
 use crate::domain::projection::Seen;
 use crate::domain::tickets::{self, DeskStep, Ticket};
 use crate::error::{AppError, AppJson, AppPath, Result};
 use crate::now_ms;
-use crate::store::{Exec, q, read, write};
+use crate::store::{read, write};
 
 /// Lists a branch's desks.
 #[utoipa::path(get, path = "/api/v1/branches/{id}/desks", tag = "desks",
@@ -27,13 +27,7 @@ pub async fn list_desks(
     AppPath(branch_id): AppPath<i64>,
 ) -> Result<AppJson<Seen<Vec<DeskRow>>>> {
     who.require_reader(branch_id)?;
-    let desks: Vec<DeskRow> = read!(state.db, |c| {
-        branches::get(c, branch_id).await?;
-        c.all(q("select id, branch_id, name, status, pause_reason, calls_since_priority, current_ticket_id, user_id, active, created_at
-                 from desks where branch_id = $1 order by name").bind(branch_id))
-            .await
-            .map_err(AppError::from)
-    })?;
+    let desks = list(&state.db, branch_id).await?;
     Ok(AppJson(crate::domain::projection::for_caller(
         &who,
         desks,
@@ -86,60 +80,15 @@ pub async fn update_desk(
 ) -> Result<AppJson<DeskRow>> {
     let existing = read!(state.db, |c| get(c, id).await)?;
     who.require_manager(existing.branch_id)?;
-    let name = update
-        .name
-        .as_deref()
-        .map(|n| clean_name("name", n, 80))
-        .transpose()?;
-    let (actor, now) = (who.actor(), now_ms());
-    let desk = write!(state.db, |c, out| async move {
-        branches::lock(c, existing.branch_id).await?;
-        let mut d = get(c, id).await?;
-        if let Some(name) = name {
-            let taken: Option<(i64,)> = c
-                .opt(
-                    q("select id from desks where branch_id = $1 and name = $2 and id <> $3")
-                        .bind(d.branch_id)
-                        .bind(name.as_str())
-                        .bind(id),
-                )
-                .await?;
-            if taken.is_some() {
-                return Err(AppError::conflict(format!(
-                    "a desk named {name} exists already"
-                )));
-            }
-            d.name = name;
-        }
-        if let Some(active) = update.active {
-            if !active && d.status()? != DeskStatus::Closed {
-                return Err(AppError::conflict(format!(
-                    "close {} before deactivating it",
-                    d.name
-                )));
-            }
-            d.active = active;
-        }
-        c.run(
-            q("update desks set name = $2, active = $3 where id = $1")
-                .bind(id)
-                .bind(d.name.as_str())
-                .bind(d.active),
-        )
-        .await?;
-        desk_event(
-            c,
-            out,
-            &d,
-            "desk.updated",
-            actor,
-            now,
-            serde_json::Value::Null,
-            &[],
-        )
-        .await?;
-        Ok(d)
-    })?;
+    let desk = edit(
+        &state.db,
+        existing.branch_id,
+        id,
+        update,
+        who.actor(),
+        now_ms(),
+    )
+    .await?;
     Ok(AppJson(desk))
 }
 

@@ -6,12 +6,9 @@ use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::domain::auth::Principal;
-use crate::domain::branches;
 use crate::domain::device_status::*;
 use crate::error::{AppError, AppJson, AppPath, Result};
-use crate::events::{self, NewEvent};
 use crate::now_ms;
-use crate::store::{Exec, q, read, write};
 
 /// A device reports its state (the device itself, with its own token).
 /// Marks it as seen; records a `device.status` event when the state
@@ -39,64 +36,7 @@ pub async fn report_status(
             "only the device itself reports its status",
         ));
     }
-    let detail = match report.detail.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(d) if d.chars().count() > 200 || d.chars().any(char::is_control) => {
-            return Err(AppError::invalid(
-                "detail must be at most 200 characters without control characters",
-            ));
-        }
-        Some(d) => Some(d.to_owned()),
-    };
-    let actor = who.actor();
-    let recorded = RecordedStatus {
-        device_id: id,
-        printer: report.printer,
-        detail,
-    };
-    let now = now_ms();
-    let status = write!(state.db, |c, out| async move {
-        branches::lock(c, branch_id).await?;
-        c.run(
-            q("update devices set last_seen_at = $2 where id = $1")
-                .bind(id)
-                .bind(now),
-        )
-        .await?;
-        let previous = latest(c, branch_id, id).await?;
-        let since = match previous {
-            Some((prev, at)) if prev == recorded => at,
-            _ => {
-                events::append(
-                    c,
-                    out,
-                    NewEvent {
-                        branch_id,
-                        kind: "device.status",
-                        ticket_id: None,
-                        desk_id: None,
-                        payload: serde_json::to_value(&recorded).unwrap_or_default(),
-                        actor,
-                        at: now,
-                    },
-                )
-                .await?;
-                now
-            }
-        };
-        let d = crate::domain::devices::get(c, id).await?;
-        Ok(DeviceStatus {
-            id,
-            kind: d.kind,
-            name: d.name,
-            active: d.active,
-            last_seen_at: d.last_seen_at,
-            online: true,
-            printer: Some(recorded.printer),
-            detail: recorded.detail,
-            status_since: Some(since),
-        })
-    })?;
+    let status = record(&state.db, branch_id, id, report, who.actor(), now_ms()).await?;
     Ok(AppJson(status))
 }
 
@@ -112,35 +52,7 @@ pub async fn branch_status(
     AppPath(branch_id): AppPath<i64>,
 ) -> Result<AppJson<Vec<DeviceStatus>>> {
     who.require_manager(branch_id)?;
-    let now = now_ms();
-    let list = read!(state.db, |c| {
-        branches::get(c, branch_id).await?;
-        let devices: Vec<DeviceLine> = c
-            .all(
-                q(
-                    "select id, branch_id, kind, name, active, last_seen_at from devices
-                   where branch_id = $1 order by id",
-                )
-                .bind(branch_id),
-            )
-            .await?;
-        let mut list = Vec::with_capacity(devices.len());
-        for d in devices {
-            let latest = latest(c, d.branch_id, d.id).await?;
-            list.push(DeviceStatus {
-                id: d.id,
-                kind: d.kind,
-                name: d.name,
-                active: d.active,
-                last_seen_at: d.last_seen_at,
-                online: d.last_seen_at.is_some_and(|t| now - t <= ONLINE_WINDOW_MS),
-                printer: latest.as_ref().map(|(s, _)| s.printer),
-                detail: latest.as_ref().and_then(|(s, _)| s.detail.clone()),
-                status_since: latest.map(|(_, at)| at),
-            });
-        }
-        Ok::<_, AppError>(list)
-    })?;
+    let list = of_branch(&state.db, branch_id, now_ms()).await?;
     Ok(AppJson(list))
 }
 

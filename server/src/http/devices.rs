@@ -6,13 +6,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::domain::auth::{Principal, new_token, token_hash};
-use crate::domain::branches::{self, clean_name};
+use crate::domain::auth::Principal;
 use crate::domain::devices::*;
-use crate::error::{AppError, AppJson, AppPath, Result};
-use crate::events::{self, NewEvent};
+use crate::error::{AppJson, AppPath, Result};
 use crate::now_ms;
-use crate::store::{Exec, q, read, write};
+use crate::store::read;
 
 /// Lists a branch's devices (managers).
 #[utoipa::path(get, path = "/api/v1/branches/{id}/devices", tag = "devices",
@@ -24,13 +22,7 @@ pub async fn list_devices(
     AppPath(branch_id): AppPath<i64>,
 ) -> Result<AppJson<Vec<Device>>> {
     who.require_manager(branch_id)?;
-    let devices: Vec<Device> = read!(state.db, |c| {
-        branches::get(c, branch_id).await?;
-        c.all(q("select id, branch_id, kind, name, config, active, last_seen_at, created_at from devices where branch_id = $1 order by id")
-            .bind(branch_id))
-            .await
-            .map_err(AppError::from)
-    })?;
+    let devices = list(&state.db, branch_id).await?;
     Ok(AppJson(devices))
 }
 
@@ -77,49 +69,15 @@ pub async fn update_device(
 ) -> Result<AppJson<Device>> {
     let existing = read!(state.db, |c| get(c, id).await)?;
     who.require_manager(existing.branch_id)?;
-    let name = update
-        .name
-        .as_deref()
-        .map(|n| clean_name("name", n, 120))
-        .transpose()?;
-    let config = clean_config(update.config.as_ref())?;
-    let (actor, now, branch_id) = (who.actor(), now_ms(), existing.branch_id);
-    let device = write!(state.db, |c, out| async move {
-        branches::lock(c, branch_id).await?;
-        let mut d = get(c, id).await?;
-        if let Some(v) = name {
-            d.name = v;
-        }
-        if let Some(v) = config {
-            d.config = v;
-        }
-        if let Some(v) = update.active {
-            d.active = v;
-        }
-        c.run(
-            q("update devices set name = $2, config = $3, active = $4 where id = $1")
-                .bind(id)
-                .bind(d.name.as_str())
-                .bind(d.config.as_str())
-                .bind(d.active),
-        )
-        .await?;
-        events::append(
-            c,
-            out,
-            NewEvent {
-                branch_id,
-                kind: "device.updated",
-                ticket_id: None,
-                desk_id: None,
-                payload: serde_json::to_value(&d).unwrap_or_default(),
-                actor,
-                at: now,
-            },
-        )
-        .await?;
-        Ok(d)
-    })?;
+    let device = edit(
+        &state.db,
+        existing.branch_id,
+        id,
+        update,
+        who.actor(),
+        now_ms(),
+    )
+    .await?;
     Ok(AppJson(device))
 }
 
@@ -134,34 +92,7 @@ pub async fn rotate_token(
 ) -> Result<AppJson<DeviceWithToken>> {
     let existing = read!(state.db, |c| get(c, id).await)?;
     who.require_manager(existing.branch_id)?;
-    let token = new_token("wwd_");
-    let hash = token_hash(&token);
-    let (actor, now, branch_id) = (who.actor(), now_ms(), existing.branch_id);
-    let device = write!(state.db, |c, out| async move {
-        branches::lock(c, branch_id).await?;
-        c.run(
-            q("update devices set token_hash = $2 where id = $1")
-                .bind(id)
-                .bind(hash),
-        )
-        .await?;
-        let d = get(c, id).await?;
-        events::append(
-            c,
-            out,
-            NewEvent {
-                branch_id,
-                kind: "device.token_rotated",
-                ticket_id: None,
-                desk_id: None,
-                payload: serde_json::json!({ "id": id }),
-                actor,
-                at: now,
-            },
-        )
-        .await?;
-        Ok(d)
-    })?;
+    let (device, token) = rotate(&state.db, existing.branch_id, id, who.actor(), now_ms()).await?;
     Ok(AppJson(DeviceWithToken { device, token }))
 }
 

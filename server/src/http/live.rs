@@ -55,12 +55,13 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::domain::auth::{Principal, StreamAuth};
 use crate::domain::branches;
-use crate::domain::desks::{self, DeskRow};
+use crate::domain::desks::{self};
 use crate::domain::services;
 use crate::domain::tickets::{self, Ticket};
 use crate::error::{AppError, AppPath, AppQuery, Result};
+use crate::events;
 use crate::events::Event;
-use crate::store::{Exec, lookup, q, read, write};
+use crate::store::{Exec, lookup, q, read, read_tx, write};
 
 /// Version of the message format.
 pub const PROTOCOL: u32 = 1;
@@ -244,14 +245,14 @@ pub fn call_entry(event: &Event) -> Option<Value> {
     }))
 }
 
-/// Builds the snapshot of a branch's live state, filtered. Runs as a write
-/// holding the branch lock, so its seq and its content agree on both
-/// backends.
+/// Builds the snapshot of a branch's live state, filtered. Runs in one
+/// read-only transaction ([`read_tx!`](crate::store::read_tx)), so its seq
+/// and its content agree on both backends without taking the writer.
 ///
 /// # Errors
 /// Database errors; an unknown branch.
 pub async fn snapshot<C: Exec>(c: &mut C, branch_id: i64, filter: &Filter) -> Result<Value> {
-    let branch = branches::lock(c, branch_id).await?;
+    let branch = branches::get(c, branch_id).await?;
     let mut services_out = Vec::new();
     for s in services::list(c, branch_id).await? {
         if !s.active || !filter.service_ok(Some(s.id)) {
@@ -267,10 +268,7 @@ pub async fn snapshot<C: Exec>(c: &mut C, branch_id: i64, filter: &Filter) -> Re
         }
         services_out.push(v);
     }
-    let desks_rows: Vec<DeskRow> = c
-        .all(q("select id, branch_id, name, status, pause_reason, calls_since_priority, current_ticket_id, user_id, active, created_at
-                from desks where branch_id = $1 order by name").bind(branch_id))
-        .await?;
+    let desks_rows = desks::of_branch(c, branch_id).await?;
     let desks_out: Vec<Value> = desks_rows
         .iter()
         .filter(|d| filter.desk_ok(Some(d.id)))
@@ -335,9 +333,7 @@ pub async fn snapshot<C: Exec>(c: &mut C, branch_id: i64, filter: &Filter) -> Re
 
 async fn take_snapshot(state: &AppState, branch_id: i64, filter: &Filter) -> Result<Value> {
     let filter = filter.clone();
-    write!(state.db, |c, _out| async move {
-        snapshot(c, branch_id, &filter).await
-    })
+    read_tx!(state.db, |c| snapshot(c, branch_id, &filter).await)
 }
 
 async fn events_after(
@@ -346,16 +342,8 @@ async fn events_after(
     after: i64,
     up_to: i64,
 ) -> Result<Vec<Event>> {
-    read!(state.db, |c| {
-        c
-        .all(q("select branch_id, seq, type, ticket_id, desk_id, payload, actor, at, prev_hash, hash from events
-                where branch_id = $1 and seq > $2 and seq <= $3 order by seq")
-            .bind(branch_id)
-            .bind(after)
-            .bind(up_to))
-        .await
-        .map_err(AppError::from)
-    })
+    read!(state.db, |c| events::between(c, branch_id, after, up_to)
+        .await)
 }
 
 /// The branch's latest seq: a point read, run on every heartbeat of every
@@ -438,13 +426,7 @@ async fn mark_seen(state: &AppState, device_id: Option<i64>) {
     let Some(id) = device_id else { return };
     let now = crate::now_ms();
     let result = write!(state.db, |c, _out| async move {
-        c.run(
-            q("update devices set last_seen_at = $2 where id = $1")
-                .bind(id)
-                .bind(now),
-        )
-        .await?;
-        Ok(())
+        crate::domain::devices::mark_seen(c, id, now).await
     });
     if let Err(e) = result {
         tracing::debug!(error = %e, device = id, "recording a device as seen");

@@ -15,7 +15,7 @@ use crate::app::AppState;
 use crate::domain::visitor::*;
 use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
 use crate::now_ms;
-use crate::store::{Exec, q, read, write};
+use crate::store::{read, write};
 
 /// A visitor's ticket: status, people ahead and estimated wait, and the
 /// desk once called. No authentication: the token is the credential.
@@ -137,11 +137,7 @@ pub async fn get_public_ticket_qr(
     State(state): State<AppState>,
     TicketToken(token): TicketToken,
 ) -> Result<Response> {
-    let exists: Option<(i64,)> = read!(state.db, |c| c
-        .opt(q("select id from tickets where public_token = $1").bind(token.as_str()))
-        .await
-        .map_err(AppError::from))?;
-    if exists.is_none() {
+    if !exists(&state.db, &token).await? {
         return Err(AppError::NotFound("ticket"));
     }
     let svg = qr_svg(&ticket_url(&state.config.public_url, &token))?;

@@ -10,11 +10,10 @@ use crate::domain::auth::ClientAddr;
 use crate::domain::branches;
 use crate::domain::remote::*;
 use crate::domain::services::{self};
-use crate::domain::tickets::{self, Issue, IssueRequest};
+use crate::domain::tickets::{self};
 use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
-use crate::events::Actor;
 use crate::now_ms;
-use crate::store::{Exec, q, read, write};
+use crate::store::read;
 
 /// Lists the services of an office that take remote tickets (no sign-in).
 #[utoipa::path(get, path = "/api/v1/public/branches/{id}/services", tag = "public",
@@ -96,55 +95,8 @@ pub async fn take_remote_ticket(
     // Counted after the cheap checks, so a visitor correcting a typo in an
     // address is not locked out; everything that reaches the database counts.
     state.remote_limiter.check(peer)?;
-    let now = now_ms();
-    let issue = Issue {
-        branch_id,
-        request: IssueRequest {
-            service_id: request.service_id,
-            priority: None,
-            language: request.language,
-        },
-        idempotency_key: key.clone(),
-        actor: Actor::System,
-        device_id: None,
-        now,
-    };
-    let (ticket, new) = write!(state.db, |c, out| async move {
-        let branch = branches::lock(c, branch_id).await?;
-        let replay = match &key {
-            Some(k) => c
-                .opt::<(i64,)>(
-                    q("select id from tickets where branch_id = $1 and idempotency_key = $2")
-                        .bind(branch_id)
-                        .bind(k.as_str()),
-                )
-                .await?
-                .is_some(),
-            None => false,
-        };
-        if !replay {
-            let service = services::get(c, issue.request.service_id).await?;
-            if service.branch_id != branch_id {
-                return Err(AppError::NotFound("service"));
-            }
-            if let Some(why) = refusal(c, &service, &branch.business_day(now)).await? {
-                return Err(AppError::Conflict(why));
-            }
-        }
-        let (ticket, new) = tickets::issue(c, out, issue).await?;
-        if new {
-            // The contact goes into ordinary columns only: the event
-            // tickets::issue appended carries the ticket without it.
-            c.run(
-                q("update tickets set channel = 'remote', contact_phone = $2, contact_email = $3 where id = $1")
-                    .bind(ticket.id)
-                    .bind(phone)
-                    .bind(email),
-            )
-            .await?;
-        }
-        Ok((ticket, new))
-    })?;
+    let (ticket, new) =
+        issue_remote(&state.db, branch_id, request, key, (phone, email), now_ms()).await?;
     if new {
         state.metrics.tickets_issued.inc();
     }

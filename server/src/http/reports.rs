@@ -8,11 +8,10 @@ use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::domain::auth::Principal;
-use crate::domain::branches;
 use crate::domain::reports::*;
-use crate::domain::stats::{self, StatsQuery};
+use crate::domain::stats::StatsQuery;
 use crate::error::{AppJson, AppPath, AppQuery, Result};
-use crate::store::{Exec, q, read};
+use crate::store::read;
 
 /// The report of a period of business days (managers): KPIs per service,
 /// desk and clerk, arrivals by hour, calls out of turn.
@@ -56,48 +55,7 @@ pub async fn report_csv(
     AppQuery(query): AppQuery<StatsQuery>,
 ) -> Result<Response> {
     who.require_manager(branch_id)?;
-    let now = crate::now_ms();
-    let (from, to, body) = read!(state.db, |c| {
-        // Computed for its period rules only (see the module comment); the
-        // extra scan is cheap next to the export itself.
-        let stats = stats::compute(
-            c,
-            branch_id,
-            query.from.as_deref(),
-            query.to.as_deref(),
-            now,
-        )
-        .await?;
-        let tz = branches::get(c, branch_id).await?.calendar().tz;
-        let lines: Vec<TicketLine> = c
-            .all(
-                q("select t.number, s.code as service_code, s.name as service_name, s.standard_wait_s,
-                          t.priority, t.status, t.business_day, t.issued_at, t.queued_at, t.called_at,
-                          t.started_at, t.finished_at, d.name as desk_name, u.username,
-                          t.out_of_turn_reason, t.outcome, t.transferred_from,
-                          f.rating as feedback_rating, f.comment as feedback_comment
-                   from tickets t
-                   join services s on s.id = t.service_id
-                   left join desks d on d.id = t.desk_id
-                   left join users u on u.id = t.called_by
-                   left join feedback f on f.ticket_id = t.id
-                   where t.branch_id = $1 and t.business_day >= $2 and t.business_day <= $3
-                   order by t.issued_at, t.id")
-                .bind(branch_id)
-                .bind(stats.from.as_str())
-                .bind(stats.to.as_str()),
-            )
-            .await
-            .map_err(crate::error::AppError::from)?;
-        let mut body = String::with_capacity(64 + lines.len() * 160);
-        body.push_str(CSV_HEADER);
-        body.push_str("\r\n");
-        for line in &lines {
-            body.push_str(&csv_line(line, tz));
-            body.push_str("\r\n");
-        }
-        Ok::<_, crate::error::AppError>((stats.from, stats.to, body))
-    })?;
+    let (from, to, body) = export_csv(&state.db, branch_id, &query, crate::now_ms()).await?;
     let disposition =
         format!("attachment; filename=\"waitwell-branch{branch_id}-{from}-to-{to}.csv\"");
     Ok((

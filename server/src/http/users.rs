@@ -7,11 +7,10 @@ use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::domain::auth::{Principal, Role, hash_password, validate_password};
-use crate::domain::branches;
 use crate::domain::users::*;
 use crate::error::{AppError, AppJson, AppPath, Result};
 use crate::now_ms;
-use crate::store::{Exec, q, read, write};
+use crate::store::read;
 
 /// Lists the admins (admins only).
 #[utoipa::path(get, path = "/api/v1/admins", tag = "users",
@@ -21,12 +20,7 @@ pub async fn list_admins(
     who: Principal,
 ) -> Result<AppJson<Vec<User>>> {
     who.require_admin()?;
-    let users: Vec<User> = read!(state.db, |c| {
-        c.all(q("select id, branch_id, username, role, active, created_at from users where role = $1 order by username")
-            .bind("admin"))
-            .await
-            .map_err(AppError::from)
-    })?;
+    let users = admins(&state.db).await?;
     Ok(AppJson(users))
 }
 
@@ -40,13 +34,7 @@ pub async fn list_users(
     AppPath(branch_id): AppPath<i64>,
 ) -> Result<AppJson<Vec<User>>> {
     who.require_manager(branch_id)?;
-    let users: Vec<User> = read!(state.db, |c| {
-        branches::get(c, branch_id).await?;
-        c.all(q("select id, branch_id, username, role, active, created_at from users where branch_id = $1 order by username")
-            .bind(branch_id))
-            .await
-            .map_err(AppError::from)
-    })?;
+    let users = of_branch(&state.db, branch_id).await?;
     Ok(AppJson(users))
 }
 
@@ -130,10 +118,7 @@ pub async fn update_user(
                 let current = update.current_password.ok_or_else(|| {
                     AppError::invalid("current_password is required to change your own password")
                 })?;
-                let (stored,): (String,) = read!(state.db, |c| c
-                    .one(q("select password_hash from users where id = $1").bind(id))
-                    .await
-                    .map_err(AppError::from))?;
+                let stored = password_hash(&state.db, id).await?;
                 if !crate::domain::auth::verify_password(current, stored).await {
                     return Err(AppError::Forbidden("current_password is wrong"));
                 }
@@ -142,54 +127,12 @@ pub async fn update_user(
         }
         None => None,
     };
-    let actor = who.actor();
-    let now = now_ms();
-    let user = write!(state.db, |c, out| async move {
-        if let Some(b) = user.branch_id {
-            branches::lock(c, b).await?;
-        }
-        if let Some(hash) = hash {
-            c.run(
-                q("update users set password_hash = $2 where id = $1")
-                    .bind(id)
-                    .bind(hash),
-            )
-            .await?;
-            // A new password ends every other session of the user.
-            c.run(
-                q("update sessions set revoked_at = $2 where user_id = $1 and revoked_at is null and token_hash <> $3")
-                    .bind(id)
-                    .bind(now)
-                    .bind(own_session),
-            )
-            .await?;
-        }
-        if let Some(role) = update.role {
-            c.run(
-                q("update users set role = $2 where id = $1")
-                    .bind(id)
-                    .bind(role.as_str()),
-            )
-            .await?;
-        }
-        if let Some(active) = update.active {
-            c.run(
-                q("update users set active = $2 where id = $1")
-                    .bind(id)
-                    .bind(active),
-            )
-            .await?;
-            if !active {
-                c.run(q("update sessions set revoked_at = $2 where user_id = $1 and revoked_at is null")
-                    .bind(id)
-                    .bind(now))
-                    .await?;
-            }
-        }
-        let user = get(c, id).await?;
-        record(c, out, &user, "user.updated", actor, now).await?;
-        Ok(user)
-    })?;
+    let change = Change {
+        password_hash: hash,
+        role: update.role,
+        active: update.active,
+    };
+    let user = apply(&state.db, &user, change, own_session, who.actor(), now_ms()).await?;
     Ok(AppJson(user))
 }
 

@@ -7,11 +7,10 @@ use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::domain::auth::Principal;
-use crate::domain::branches;
 use crate::domain::webhooks::*;
-use crate::error::{AppError, AppJson, AppPath, Result};
+use crate::error::{AppJson, AppPath, Result};
 use crate::now_ms;
-use crate::store::{Exec, q, read, write};
+use crate::store::read;
 
 /// Lists a branch's webhooks (managers).
 #[utoipa::path(get, path = "/api/v1/branches/{id}/webhooks", tag = "webhooks",
@@ -23,16 +22,7 @@ pub async fn list_webhooks(
     AppPath(branch_id): AppPath<i64>,
 ) -> Result<AppJson<Vec<Webhook>>> {
     who.require_manager(branch_id)?;
-    let rows: Vec<WebhookRow> = read!(state.db, |c| {
-        branches::get(c, branch_id).await?;
-        c.all(
-            q("select id, branch_id, url, secret, event_types, active, cursor_seq, failures, last_error, last_attempt_at, last_success_at, next_attempt_at
-               from webhooks where branch_id = $1 order by id")
-            .bind(branch_id),
-        )
-        .await
-        .map_err(AppError::from)
-    })?;
+    let rows = of_branch(&state.db, branch_id).await?;
     Ok(AppJson(rows.iter().map(WebhookRow::to_api).collect()))
 }
 
@@ -48,37 +38,15 @@ pub async fn create_webhook(
     AppJson(new): AppJson<NewWebhook>,
 ) -> Result<(StatusCode, AppJson<CreatedWebhook>)> {
     who.require_manager(branch_id)?;
-    let url = clean_url(&new.url)?;
-    let types = clean_types(new.event_types.as_deref().unwrap_or_default())?;
-    check_destination(&url, &state.config.webhook_allow_hosts).await?;
-    let active = new.active.unwrap_or(true);
-    let secret = crate::domain::auth::new_token("whsec_");
-    let actor = who.actor();
-    let now = now_ms();
-    let row = write!(state.db, |c, out| async move {
-        let branch = branches::lock(c, branch_id).await?;
-        let (id,): (i64,) = c
-            .one(q("insert into webhooks (branch_id, url, secret, event_types, active, cursor_seq, created_at, updated_at)
-                    values ($1, $2, $3, $4, $5, $6, $7, $7) returning id")
-                .bind(branch_id)
-                .bind(url)
-                .bind(secret)
-                .bind(types)
-                .bind(active)
-                .bind(branch.event_seq)
-                .bind(now))
-            .await?;
-        let row = get(c, id).await?;
-        append_event(c, out, &row, "webhook.created", actor, now).await?;
-        // Its own creation is not news to the receiver: start after it.
-        c.run(
-            q("update webhooks set cursor_seq = (select event_seq from branches where id = $2) where id = $1")
-                .bind(id)
-                .bind(branch_id),
-        )
-        .await?;
-        get(c, id).await
-    })?;
+    let row = create(
+        &state.db,
+        branch_id,
+        new,
+        &state.config.webhook_allow_hosts,
+        who.actor(),
+        now_ms(),
+    )
+    .await?;
     let secret = row.secret.clone();
     Ok((
         StatusCode::CREATED,
@@ -115,38 +83,16 @@ pub async fn update_webhook(
 ) -> Result<AppJson<Webhook>> {
     let existing = read!(state.db, |c| get(c, id).await)?;
     who.require_manager(existing.branch_id)?;
-    let url = update.url.as_deref().map(clean_url).transpose()?;
-    let types = update.event_types.as_deref().map(clean_types).transpose()?;
-    if let Some(url) = &url {
-        check_destination(url, &state.config.webhook_allow_hosts).await?;
-    }
-    let actor = who.actor();
-    let now = now_ms();
-    let branch_id = existing.branch_id;
-    let row = write!(state.db, |c, out| async move {
-        branches::lock(c, branch_id).await?;
-        let mut row = get(c, id).await?;
-        if let Some(v) = url {
-            row.url = v;
-        }
-        if let Some(v) = types {
-            row.event_types = v;
-        }
-        if let Some(v) = update.active {
-            row.active = v;
-        }
-        c.run(
-            q("update webhooks set url = $2, event_types = $3, active = $4, next_attempt_at = 0, updated_at = $5 where id = $1")
-                .bind(id)
-                .bind(row.url.as_str())
-                .bind(row.event_types.as_str())
-                .bind(row.active)
-                .bind(now),
-        )
-        .await?;
-        append_event(c, out, &row, "webhook.updated", actor, now).await?;
-        get(c, id).await
-    })?;
+    let row = edit(
+        &state.db,
+        existing.branch_id,
+        id,
+        update,
+        &state.config.webhook_allow_hosts,
+        who.actor(),
+        now_ms(),
+    )
+    .await?;
     Ok(AppJson(row.to_api()))
 }
 
@@ -161,16 +107,7 @@ pub async fn delete_webhook(
 ) -> Result<StatusCode> {
     let existing = read!(state.db, |c| get(c, id).await)?;
     who.require_manager(existing.branch_id)?;
-    let actor = who.actor();
-    let now = now_ms();
-    let branch_id = existing.branch_id;
-    write!(state.db, |c, out| async move {
-        branches::lock(c, branch_id).await?;
-        let row = get(c, id).await?;
-        c.run(q("delete from webhooks where id = $1").bind(id))
-            .await?;
-        append_event(c, out, &row, "webhook.deleted", actor, now).await
-    })?;
+    delete(&state.db, existing.branch_id, id, who.actor(), now_ms()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,7 +1,8 @@
 //! Storage: connects to SQLite or PostgreSQL (chosen by the URL scheme), runs
 //! the embedded migrations and gives the rest of the server two ways in.
 //!
-//! * [`read!`] runs a block on a pooled read connection.
+//! * [`read!`] runs a block on a pooled read connection; [`read_tx!`] runs
+//!   it in one read-only transaction, for reads whose parts must agree.
 //! * [`lookup!`] runs a short point read (a bearer token); on SQLite in the
 //!   calling thread ([`lookups`]).
 //! * [`write!`] runs a block as one atomic write. On SQLite every write goes
@@ -316,6 +317,51 @@ macro_rules! __db_read {
     }};
 }
 pub use crate::__db_read as read;
+
+/// Runs a block in one read-only transaction, so that every statement in it
+/// sees the same committed state: `read_tx!(db, |c| some_reads(c).await)`.
+/// For reads whose parts must agree, like a live snapshot and the event seq
+/// it stands at. SQLite (WAL) gives a deferred transaction one snapshot from
+/// its first read on; PostgreSQL gets `REPEATABLE READ, READ ONLY`. Never
+/// runs on the writer.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __db_read_tx {
+    ($db:expr, |$c:ident| $body:expr) => {{
+        match $db.backend() {
+            $crate::store::Backend::Sqlite { read, .. } => match read.begin().await {
+                Ok(mut tx) => {
+                    let $c: &mut ::sqlx::SqliteConnection = &mut tx;
+                    let value = $body;
+                    // Read-only: ending it either way releases the snapshot.
+                    let _ = tx.rollback().await;
+                    value
+                }
+                Err(e) => Err($crate::error::AppError::from(e).into()),
+            },
+            $crate::store::Backend::Postgres { pool, .. } => match pool.begin().await {
+                Ok(mut tx) => {
+                    match ::sqlx::Executor::execute(
+                        &mut *tx,
+                        "set transaction isolation level repeatable read, read only",
+                    )
+                    .await
+                    {
+                        Ok(_) => {
+                            let $c: &mut ::sqlx::PgConnection = &mut tx;
+                            let value = $body;
+                            let _ = tx.rollback().await;
+                            value
+                        }
+                        Err(e) => Err($crate::error::AppError::from(e).into()),
+                    }
+                }
+                Err(e) => Err($crate::error::AppError::from(e).into()),
+            },
+        }
+    }};
+}
+pub use crate::__db_read_tx as read_tx;
 
 /// Runs a short point read: `lookup!(db, |c| some_query(c).await)`, like
 /// [`read!`]. On a SQLite file it runs in the calling thread on a
