@@ -349,6 +349,30 @@ pub async fn for_new_tickets<C: Exec>(
     Ok(out)
 }
 
+/// [`for_new_tickets`] for every active service of a branch, in the
+/// services' order.
+///
+/// # Errors
+/// NotFound for an unknown branch; database errors.
+pub async fn service_forecasts<C: Exec>(
+    c: &mut C,
+    branch_id: i64,
+    now: i64,
+) -> Result<Vec<ServiceForecast>> {
+    let branch = crate::domain::branches::get(c, branch_id).await?;
+    let ids: Vec<i64> = crate::domain::services::list(c, branch_id)
+        .await?
+        .into_iter()
+        .filter(|s| s.active)
+        .map(|s| s.id)
+        .collect();
+    let mut p = for_new_tickets(c, &branch, &ids, now).await?;
+    Ok(ids
+        .into_iter()
+        .map(|id| ServiceForecast::new(id, p.remove(&id)))
+        .collect())
+}
+
 /// What a ticket taken now would be told, for one service.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ServiceForecast {

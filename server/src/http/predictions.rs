@@ -7,8 +7,8 @@ use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::domain::auth::Principal;
-use crate::domain::predictions::{ServiceForecast, for_new_tickets};
-use crate::error::{AppError, AppJson, AppPath, Result};
+use crate::domain::predictions::{ServiceForecast, service_forecasts};
+use crate::error::{AppJson, AppPath, Result};
 use crate::now_ms;
 use crate::store::read;
 
@@ -26,21 +26,7 @@ pub async fn branch_forecast(
 ) -> Result<AppJson<Vec<ServiceForecast>>> {
     who.require_reader(branch_id)?;
     let now = now_ms();
-    let list = read!(state.db, |c| {
-        let branch = crate::domain::branches::get(c, branch_id).await?;
-        let ids: Vec<i64> = crate::domain::services::list(c, branch_id)
-            .await?
-            .into_iter()
-            .filter(|s| s.active)
-            .map(|s| s.id)
-            .collect();
-        let mut p = for_new_tickets(c, &branch, &ids, now).await?;
-        Ok::<_, AppError>(
-            ids.into_iter()
-                .map(|id| ServiceForecast::new(id, p.remove(&id)))
-                .collect::<Vec<_>>(),
-        )
-    })?;
+    let list = read!(state.db, |c| service_forecasts(c, branch_id, now).await)?;
     Ok(AppJson(list))
 }
 
