@@ -35,6 +35,8 @@ const TEXTS = {
     taking: 'Taking your ticket…',
     waiting: (n) => (n === 1 ? '1 person waiting' : `${n} people waiting`),
     wait: (m) => `about ${m} min`,
+    range: ([lo, hi]) => `${lo}–${hi} min`,
+    noDesk: 'no desk open now',
     full: 'full for now',
     'pick-service': 'Please choose a service.',
     refused: 'No ticket was issued.',
@@ -57,6 +59,8 @@ const TEXTS = {
     taking: 'Pobieranie biletu…',
     waiting: (n) => `oczekujący: ${n}`,
     wait: (m) => `około ${m} min`,
+    range: ([lo, hi]) => `${lo}–${hi} min`,
+    noDesk: 'żadne stanowisko nie jest teraz otwarte',
     full: 'chwilowo brak miejsc',
     'pick-service': 'Wybierz sprawę.',
     refused: 'Bilet nie został wydany.',
@@ -79,6 +83,8 @@ const TEXTS = {
     taking: 'Tager dit nummer…',
     waiting: (n) => (n === 1 ? '1 venter' : `${n} venter`),
     wait: (m) => `ca. ${m} min`,
+    range: ([lo, hi]) => `${lo}–${hi} min`,
+    noDesk: 'ingen skranke åben lige nu',
     full: 'fuldt lige nu',
     'pick-service': 'Vælg venligst en ydelse.',
     refused: 'Der blev ikke udstedt et nummer.',
@@ -125,6 +131,18 @@ function renderLanguages() {
   }));
 }
 
+/** The predicted range of a ticket taken now ("15–25 min"), or that no
+ *  desk serves the queue; the simple estimate if the server sent neither. */
+function waitText(s) {
+  if (s.no_open_desk) return t('noDesk');
+  const r = s.predicted_range_s;
+  if (r) {
+    const low = Math.floor(r[0] / 60);
+    return t('range', [low, Math.max(Math.ceil(r[1] / 60), low + 1)]);
+  }
+  return t('wait', Math.max(1, Math.round(s.estimated_wait_s / 60)));
+}
+
 function renderServices() {
   const chosen = document.querySelector('input[name="service"]:checked');
   const keep = chosen ? chosen.value : null;
@@ -133,9 +151,7 @@ function renderServices() {
     el('span', { class: 'name', text: `${s.code} · ${s.name}` }),
     el('span', {
       class: 'meta',
-      text: s.available
-        ? `${t('waiting', s.waiting)}, ${t('wait', Math.max(1, Math.round(s.estimated_wait_s / 60)))}`
-        : t('full'),
+      text: s.available ? `${t('waiting', s.waiting)}, ${waitText(s)}` : t('full'),
     }))));
 }
 

@@ -51,10 +51,10 @@ async function getJson(path) {
   }
 }
 
-async function loadTexts(lang, ahead, waitMin) {
-  const key = `${lang}/${ahead}/${waitMin}`;
+async function loadTexts(lang, ahead, waitMin, [lowMin, highMin]) {
+  const key = `${lang}/${ahead}/${waitMin}/${lowMin}/${highMin}`;
   if (key === state.textsKey) return true;
-  const r = await getJson(`/api/v1/i18n/ticket/${encodeURIComponent(lang)}?ahead=${ahead}&wait_min=${waitMin}`);
+  const r = await getJson(`/api/v1/i18n/ticket/${encodeURIComponent(lang)}?ahead=${ahead}&wait_min=${waitMin}&low_min=${lowMin}&high_min=${highMin}`);
   if (r.missing) return false;
   state.texts = r.body;
   state.textsKey = key;
@@ -103,6 +103,20 @@ function renderSwitcher(langs) {
   }
 }
 
+/** The predicted range in whole minutes, `[0, 0]` without one. */
+function rangeMinutes(range) {
+  if (!range) return [0, 0];
+  const low = Math.floor(range[0] / 60);
+  return [low, Math.max(Math.ceil(range[1] / 60), low + 1)];
+}
+
+/** Which wait message fits: the predicted range, none when no desk
+ *  serves the queue, else the simple estimate ("called very soon"). */
+function waitMessage(v) {
+  if (v.no_open_desk) return 'no-desk';
+  return v.predicted_range_s && v.predicted_range_s[1] > 0 ? 'wait-range' : 'wait';
+}
+
 async function render() {
   const v = state.view;
   const langs = [v.language, ...v.languages, 'en'].filter((l, i, a) => l && a.indexOf(l) === i);
@@ -113,7 +127,7 @@ async function render() {
   }
   const ahead = v.position || 0;
   const waitMin = Math.ceil((v.estimated_wait_s || 0) / 60);
-  await loadTexts(state.lang, ahead, waitMin);
+  await loadTexts(state.lang, ahead, waitMin, rangeMinutes(v.predicted_range_s));
   applyTexts();
   renderSwitcher(langs);
   $('office').textContent = v.branch_name;
@@ -127,7 +141,7 @@ async function render() {
   $('other').hidden = waiting || atDesk;
   if (waiting) {
     $('ahead').textContent = t('ahead') || String(ahead);
-    $('wait').textContent = t('wait') || `${waitMin} min`;
+    $('wait').textContent = t(waitMessage(v)) || `${waitMin} min`;
   } else if (atDesk) {
     $('called-label').textContent = t(v.status === 'serving' ? 'serving' : 'go-to') || '';
     $('desk').textContent = v.desk_name;

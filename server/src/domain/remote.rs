@@ -165,6 +165,10 @@ pub struct RemoteService {
     pub estimated_wait_s: i64,
     /// Whether a remote ticket can be taken right now (cap and share).
     pub available: bool,
+    /// What a ticket taken now would be told: predicted wait and range, or
+    /// that no open desk serves the service.
+    #[serde(flatten)]
+    pub forecast: crate::domain::predictions::ServiceForecast,
 }
 
 /// The office page's data.

@@ -192,8 +192,10 @@ pub async fn issue_queued_at<C: Exec>(
         let ahead = (waiting - 1).max(0);
         ticket.position = Some(ahead);
         ticket.estimated_wait_s = Some(estimate_wait_s(usize::try_from(ahead).unwrap_or(0), load));
+        crate::domain::predictions::fill(c, &branch.policy(), &mut ticket, req.now).await?;
     } else {
         ticket = with_estimate(c, &branch.policy(), ticket).await?;
     }
+    crate::domain::predictions::record_issue(c, &ticket).await?;
     Ok((ticket, true))
 }

@@ -99,9 +99,24 @@ pub struct Ticket {
     /// it `None` (`sqlx(skip)`; serde fills in a missing `Option`).
     #[sqlx(skip)]
     pub position: Option<i64>,
-    /// Estimated seconds until called (waiting tickets only).
+    /// Estimated seconds until called (waiting tickets only), by the old
+    /// formula: people ahead × average service time ÷ open desks.
     #[sqlx(skip)]
     pub estimated_wait_s: Option<i64>,
+    /// Predicted seconds until called (waiting tickets only): the mean over
+    /// simulated futures of the real call policy (see `predictions.rs`).
+    /// Null while no open desk serves the service.
+    #[sqlx(skip)]
+    pub predicted_wait_s: Option<i64>,
+    /// The range `[low, high]` in seconds that 80 % of the simulated
+    /// futures fell in (10th to 90th percentile). Null as above.
+    #[sqlx(skip)]
+    pub predicted_range_s: Option<[i64; 2]>,
+    /// True while the ticket waits and no open desk serves its service:
+    /// there is no honest number to give.
+    #[sqlx(skip)]
+    #[serde(default)]
+    pub no_open_desk: bool,
 }
 
 impl Ticket {
@@ -226,6 +241,7 @@ pub async fn with_estimate<C: Exec>(
     let load = service_load(c, t.service_id).await?;
     t.position = Some(ahead);
     t.estimated_wait_s = Some(estimate_wait_s(usize::try_from(ahead).unwrap_or(0), load));
+    crate::domain::predictions::fill(c, policy, &mut t, crate::now_ms()).await?;
     Ok(t)
 }
 

@@ -164,6 +164,7 @@ async fn call_ticket<C: Exec>(
     if before.status == TicketStatus::Waiting.as_str() {
         adjust_waiting(c, before.service_id, -1).await?;
     }
+    crate::domain::predictions::record_call(c, ticket_id, who.now).await?;
     let calls_since = waitwell_queue::calls_since_priority_after(
         u32::try_from(desk.calls_since_priority).unwrap_or(0),
         before.priority(),
