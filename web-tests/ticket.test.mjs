@@ -76,6 +76,18 @@ async function callUntil(t) {
   throw new Error(`ticket ${t.number} never came up`);
 }
 
+test('a waiting ticket shows its predicted range', async () => {
+  await issue(1, 'en');
+  const t = await issue(1, 'en');
+  assert.ok(t.predicted_range_s, JSON.stringify(t));
+  const { page, context } = await openTicket(t);
+  const low = Math.floor(t.predicted_range_s[0] / 60);
+  const high = Math.max(Math.ceil(t.predicted_range_s[1] / 60), low + 1);
+  assert.equal(await page.locator('#wait').textContent(), `Expected wait: ${low}–${high} minutes`);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
 test('the page follows the live stream to "called", vibrating, chiming and speaking', async () => {
   const t = await issue(1, 'en');
   const { page, context } = await openTicket(t);

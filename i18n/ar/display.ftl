@@ -10,6 +10,7 @@ waiting = في الانتظار
 estimated_wait = الانتظار المتوقع
 minutes = { $n } د
 hours_minutes = { $h } س { $m } د
+minutes_range = { $low }–{ $high } د
 under_minute = أقل من دقيقة
 no_desk_open = لا يوجد مكتب مفتوح
 reconnecting = جارٍ إعادة الاتصال…

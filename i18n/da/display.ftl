@@ -11,6 +11,7 @@ waiting = Venter
 estimated_wait = Ca. ventetid
 minutes = { $n } min.
 hours_minutes = { $h } t. { $m } min.
+minutes_range = { $low }–{ $high } min
 under_minute = < 1 min.
 no_desk_open = Ingen skranke åben
 reconnecting = Genopretter forbindelse…

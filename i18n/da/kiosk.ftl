@@ -29,6 +29,8 @@ wait = { $wait_min ->
     [one] Forventet ventetid: ca. { $wait_min } minut
    *[other] Forventet ventetid: ca. { $wait_min } minutter
 }
+wait-range = Forventet ventetid: { $low_min }–{ $high_min } minutter
+no-desk = Ingen skranke betjener denne kø lige nu. Du beholder din plads.
 take-ticket = Tag venligst din udskrevne billet.
 scan = Scan for at følge din plads i køen på din telefon
 done = Færdig

@@ -15,6 +15,7 @@ email = E-mail
 take = Tag et nummer
 taking = Tager dit nummer…
 waiting = { $n } venter
+range = { $low }–{ $high } min
 wait = ca. { $m } min
 full = fuldt lige nu
 no-desk-open = ingen skranke er åben lige nu

@@ -15,6 +15,8 @@ wait = { $wait_min ->
     [one] Forventet ventetid: ca. { $wait_min } minut
    *[other] Forventet ventetid: ca. { $wait_min } minutter
 }
+wait-range = Forventet ventetid: { $low_min }–{ $high_min } minutter
+no-desk = Ingen skranke betjener denne kø lige nu. Du beholder din plads.
 called-title = Det er din tur!
 go-to = Gå venligst til
 serving = Du bliver betjent ved

@@ -11,6 +11,7 @@ waiting = Waiting
 estimated_wait = Estimated wait
 minutes = { $n } min
 hours_minutes = { $h } h { $m } min
+minutes_range = { $low }–{ $high } min
 under_minute = < 1 min
 no_desk_open = No desk open
 reconnecting = Reconnecting…

@@ -1,5 +1,6 @@
 # Kiosk touch page, English. Served formatted by GET /api/v1/i18n/kiosk/en
-# with the numbers $ahead (people ahead) and $wait_min (minutes of wait).
+# with the numbers $ahead (people ahead), $wait_min (minutes of wait) and
+# $low_min to $high_min (the predicted range of the wait, minutes).
 # Every language file has the same message ids; a language is one file.
 
 language-name = English
@@ -31,6 +32,8 @@ wait = { $wait_min ->
     [one] Estimated wait: about { $wait_min } minute
    *[other] Estimated wait: about { $wait_min } minutes
 }
+wait-range = Expected wait: { $low_min }–{ $high_min } minutes
+no-desk = No desk is serving this queue right now. You keep your place.
 take-ticket = Please take your printed ticket.
 scan = Scan to follow your place in the queue on your phone
 done = Done

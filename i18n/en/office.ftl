@@ -15,6 +15,7 @@ email = E-mail
 take = Take a ticket
 taking = Taking your ticket…
 waiting = Waiting: { $n }
+range = { $low }–{ $high } min
 wait = about { $m } min
 full = full for now
 no-desk-open = no desk open at the moment

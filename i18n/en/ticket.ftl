@@ -1,5 +1,6 @@
 # The visitor's ticket page, English. Served formatted by
-# GET /api/v1/i18n/ticket/en with $ahead and $wait_min.
+# GET /api/v1/i18n/ticket/en with $ahead, $wait_min and the predicted
+# range $low_min to $high_min (minutes).
 
 language-name = English
 title = Your ticket
@@ -16,6 +17,8 @@ wait = { $wait_min ->
     [one] Estimated wait: about { $wait_min } minute
    *[other] Estimated wait: about { $wait_min } minutes
 }
+wait-range = Expected wait: { $low_min }–{ $high_min } minutes
+no-desk = No desk is serving this queue right now. You keep your place.
 called-title = It is your turn!
 go-to = Please go to
 serving = You are being served at

@@ -11,6 +11,7 @@ waiting = Oczekuje
 estimated_wait = Szacowany czas
 minutes = { $n } min
 hours_minutes = { $h } godz. { $m } min
+minutes_range = { $low }–{ $high } min
 under_minute = < 1 min
 no_desk_open = Brak otwartego stanowiska
 reconnecting = Ponowne łączenie…

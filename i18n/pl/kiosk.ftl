@@ -35,6 +35,8 @@ wait = { $wait_min ->
     [many] Szacowany czas oczekiwania: około { $wait_min } minut
    *[other] Szacowany czas oczekiwania: około { $wait_min } minuty
 }
+wait-range = Przewidywany czas oczekiwania: { $low_min }–{ $high_min } min
+no-desk = Żadne stanowisko nie obsługuje teraz tej kolejki. Twoje miejsce w kolejce jest zachowane.
 take-ticket = Odbierz wydrukowany numerek.
 scan = Zeskanuj, aby śledzić swoje miejsce w kolejce na telefonie
 done = Gotowe

@@ -15,6 +15,7 @@ email = E-mail
 take = Pobierz bilet
 taking = Pobieranie biletu…
 waiting = oczekujący: { $n }
+range = { $low }–{ $high } min
 wait = około { $m } min
 full = chwilowo brak miejsc
 no-desk-open = obecnie żadne stanowisko nie jest otwarte

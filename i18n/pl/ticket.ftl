@@ -20,6 +20,8 @@ wait = { $wait_min ->
     [many] Szacowany czas oczekiwania: około { $wait_min } minut
    *[other] Szacowany czas oczekiwania: około { $wait_min } minuty
 }
+wait-range = Przewidywany czas oczekiwania: { $low_min }–{ $high_min } min
+no-desk = Żadne stanowisko nie obsługuje teraz tej kolejki. Twoje miejsce w kolejce jest zachowane.
 called-title = Twoja kolej!
 go-to = Podejdź do stanowiska
 serving = Jesteś obsługiwany przy stanowisku

@@ -11,6 +11,7 @@ waiting = Чекають
 estimated_wait = Орієнтовний час
 minutes = { $n } хв
 hours_minutes = { $h } год { $m } хв
+minutes_range = { $low }–{ $high } хв
 under_minute = < 1 хв
 no_desk_open = Немає відкритого віконця
 reconnecting = Повторне з’єднання…

@@ -7,7 +7,12 @@
 //! - [`numbering`]: business days across DST ([`BusinessCalendar`]) and
 //!   ticket numbers ([`format_number`]).
 //! - [`policy`]: which ticket a desk calls next ([`next_for_desk`]) and why.
-//! - [`estimate`]: the wait estimate ([`estimate_wait_s`]).
+//! - [`estimate`]: the old wait estimate ([`estimate_wait_s`]).
+//! - [`predict`]: predicted waits by simulating the policy forward
+//!   ([`predict_waits`]).
+//! - [`replay`]: both predictors against a recorded or generated day
+//!   ([`evaluate`], [`generate_day`]).
+//! - [`staffing`]: desks needed per hour, by Erlang C ([`desks_needed`]).
 //!
 //! Everything public is re-exported at the crate root, so callers write
 //! `waitwell_queue::transition` rather than naming modules.
@@ -15,9 +20,15 @@
 pub mod estimate;
 pub mod numbering;
 pub mod policy;
+pub mod predict;
+pub mod replay;
+pub mod staffing;
 pub mod status;
 
 pub use estimate::*;
 pub use numbering::*;
 pub use policy::*;
+pub use predict::*;
+pub use replay::*;
+pub use staffing::*;
 pub use status::*;

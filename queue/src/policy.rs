@@ -447,6 +447,20 @@ pub fn next_for_desk(
         .map(|s| s.into_placement(0, now_ms))
 }
 
+/// The candidate `desk` calls next, as [`next_for_desk`] chooses it but
+/// without writing the reason: the prediction engine
+/// ([`predict`](crate::predict)) asks this thousands of times per forecast,
+/// and only needs to know who is called.
+pub fn pick_for_desk(
+    cands: &[Candidate],
+    desk: &DeskPolicy,
+    cfg: &PolicyConfig,
+) -> Option<Candidate> {
+    score_for_desk(cands, desk, cfg)
+        .min_by(Scored::cmp_order)
+        .map(|s| s.cand)
+}
+
 /// The head of each (service, class) queue: the earliest-queued candidate
 /// (ties by id) of every service and priority class. Within one service and
 /// class every candidate gets the same credit, so only a head can be a
@@ -819,6 +833,16 @@ mod tests {
             let h = heads(&cands);
             prop_assert!(h.len() <= cands.len());
             prop_assert!(h.iter().all(|x| cands.contains(x)));
+        }
+
+        #[test]
+        fn pick_is_next_without_text(
+            cands in any_cands(), d in any_desk(), cfg in any_config(), now in 0i64..10_000_000
+        ) {
+            prop_assert_eq!(
+                pick_for_desk(&cands, &d, &cfg).map(|c| c.ticket_id),
+                next_for_desk(&cands, &d, &cfg, now).map(|p| p.ticket_id)
+            );
         }
 
         #[test]

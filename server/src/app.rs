@@ -327,6 +327,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::http::devices::routes())
         .merge(crate::http::stats::routes())
         .merge(crate::http::reports::routes())
+        .merge(crate::http::predictions::routes())
+        .merge(crate::http::staffing::routes())
         .merge(crate::http::device_status::routes())
         .merge(crate::http::live::routes())
         .merge(crate::http::speech::routes())

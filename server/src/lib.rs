@@ -139,6 +139,7 @@ pub async fn run(
 pub fn start_background(state: &AppState) {
     webhooks::start(state);
     jobs::retention::start(state);
+    jobs::predictions::start(state);
     let s = state.clone();
     state.tasks.spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(30));

@@ -1,4 +1,5 @@
-//! The `waitwell` command: serve, migrate, add users, verify the audit log.
+//! The `waitwell` command: serve, migrate, add users, verify the audit log,
+//! replay days through the wait predictors.
 
 use std::io::Read as _;
 
@@ -7,7 +8,7 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 use waitwell_server::config::Settings;
 use waitwell_server::domain::auth::Role;
-use waitwell_server::domain::{branches, users};
+use waitwell_server::domain::{branches, replay, services, users};
 use waitwell_server::events::{Actor, Hub};
 use waitwell_server::store::{Db, read};
 use waitwell_server::{anyhow_from, demo, events};
@@ -42,6 +43,27 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Runs days through both wait predictors (the simulation and the old
+    /// people-ahead formula) and prints their accuracy. Without --branch:
+    /// generated days of a made-up office with known distributions (no
+    /// database needed); with --branch and --day: that recorded day.
+    Replay {
+        /// Replay this branch's recorded day (needs --day).
+        #[arg(long, requires = "day")]
+        branch: Option<i64>,
+        /// Business day YYYY-MM-DD of the recorded day.
+        #[arg(long, requires = "branch")]
+        day: Option<String>,
+        /// Generated days to replay.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=365))]
+        days: u32,
+        /// Seed of the generated days and of the predictions.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Simulated futures per prediction.
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=2000))]
+        runs: u32,
     },
 }
 
@@ -145,6 +167,48 @@ async fn main() -> anyhow::Result<()> {
             if !result? {
                 std::process::exit(1);
             }
+            Ok(())
+        }
+        Command::Replay {
+            branch,
+            day,
+            days,
+            seed,
+            runs,
+        } => {
+            let opts = waitwell_queue::PredictOptions {
+                runs,
+                seed,
+                ..waitwell_queue::PredictOptions::default()
+            };
+            let (eval, names) = match (branch, day) {
+                (Some(branch), Some(day)) => {
+                    let db = Db::connect(&config.database_url, Hub::new(1)).await?;
+                    let recorded = read!(db, |c| replay::recorded_day(c, branch, &day).await)
+                        .map_err(anyhow_from);
+                    let names = read!(db, |c| services::list(c, branch).await).map_err(anyhow_from);
+                    db.close().await;
+                    let names = names?.into_iter().map(|s| (s.id, s.code)).collect();
+                    println!("Replaying branch {branch}, {day}:");
+                    (waitwell_queue::evaluate(&recorded?, &opts), names)
+                }
+                _ => {
+                    let plan = waitwell_queue::DayPlan::standard();
+                    let names = plan
+                        .services
+                        .iter()
+                        .map(|s| (s.id, s.name.to_owned()))
+                        .collect();
+                    println!(
+                        "Replaying {days} generated day(s), seed {seed}, {runs} futures per prediction:"
+                    );
+                    (
+                        waitwell_queue::replay_generated(&plan, days, seed, &opts),
+                        names,
+                    )
+                }
+            };
+            print!("{}", replay::format_report(&eval, &names));
             Ok(())
         }
     }

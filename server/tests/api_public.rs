@@ -77,9 +77,12 @@ async fn public_view(backend: Backend) {
             "feedback_rating",
             "language",
             "languages",
+            "no_open_desk",
             "number",
             "position",
             "postponed",
+            "predicted_range_s",
+            "predicted_wait_s",
             "service_name",
             "status"
         ]
@@ -91,6 +94,9 @@ async fn public_view(backend: Backend) {
     assert_eq!(v["service_name"], "Paszporty");
     assert_eq!(v["position"], 0);
     assert_eq!(v["estimated_wait_s"], 0);
+    // No desk is open: no predicted number, and the view says why.
+    assert_eq!(v["no_open_desk"], true);
+    assert_eq!(v["predicted_wait_s"], Value::Null);
     assert_eq!(v["desk_name"], Value::Null);
     assert_eq!(v["branch_name"], "Test Office");
     assert_eq!(v["branch_id"], office.branch_id);
@@ -287,6 +293,26 @@ async fn translations(backend: Backend) {
             assert_eq!(m["language-name"], name);
             assert_eq!(m["ahead"], five);
         }
+        // The predicted range, in every language.
+        for (lang, range) in [
+            ("en", "Expected wait: 15–25 minutes"),
+            ("pl", "Przewidywany czas oczekiwania: 15–25 min"),
+            ("da", "Forventet ventetid: 15–25 minutter"),
+        ] {
+            let (s, m) = i18n(
+                &app,
+                &format!("/api/v1/i18n/{bundle}/{lang}?low_min=15&high_min=25"),
+            )
+            .await;
+            assert_eq!(s, StatusCode::OK, "{m}");
+            // Fluent isolates placeables with Unicode marks.
+            let text = m["wait-range"]
+                .as_str()
+                .unwrap()
+                .replace(['\u{2068}', '\u{2069}'], "");
+            assert_eq!(text, range, "{bundle} {lang}");
+            assert!(m["no-desk"].as_str().is_some_and(|t| !t.is_empty()));
+        }
         for lang in ["xx", "de", "en-XX", "..%2Fen", "e%20n"] {
             let (s, m) = i18n(&app, &format!("/api/v1/i18n/{bundle}/{lang}")).await;
             assert_eq!(s, StatusCode::NOT_FOUND, "{lang}: {m}");
@@ -296,6 +322,8 @@ async fn translations(backend: Backend) {
             "ahead=-1",
             "ahead=x",
             "wait_min=1.5",
+            "low_min=-5",
+            "high_min=many",
             "ahead=99999999999",
             "foo=1",
         ] {

@@ -192,3 +192,53 @@ async fn migrate_user_add_and_audit_verify() {
     assert!(report.contains("BROKEN at event 1"), "{report}");
     db.remove().await;
 }
+
+#[tokio::test]
+async fn replay_prints_both_predictors_and_refuses_bad_input() {
+    // Generated days need no database.
+    let out = std::process::Command::new(binary())
+        .args(["replay", "--days", "1", "--seed", "3", "--runs", "30"])
+        .env("WAITWELL_DATABASE_URL", "sqlite::memory:")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("Replaying 1 generated day(s), seed 3"),
+        "{text}"
+    );
+    for column in ["MAE new", "MAE old", "median new", "in range"] {
+        assert!(text.contains(column), "{column}: {text}");
+    }
+    for row in ["all", "Passports", "Vehicles", "Information"] {
+        assert!(text.lines().any(|l| l.starts_with(row)), "{row}: {text}");
+    }
+
+    // A recorded day: the branch and the day must both be given and exist.
+    let db = ScratchDb::sqlite();
+    for (args, says) in [
+        (vec!["replay", "--branch", "1"], "--day"),
+        (
+            vec!["replay", "--branch", "1", "--day", "2026-13-01"],
+            "YYYY-MM-DD",
+        ),
+        (
+            vec!["replay", "--branch", "7", "--day", "2026-01-05"],
+            "branch",
+        ),
+        (vec!["replay", "--days", "0"], "--days"),
+    ] {
+        let out = std::process::Command::new(binary())
+            .args(&args)
+            .env("WAITWELL_DATABASE_URL", &db.url)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?} was accepted");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}

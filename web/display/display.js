@@ -6,7 +6,10 @@
 // back-off); this page only renders that state, so a display that lost its
 // connection shows exactly what one that never lost it shows. Only live
 // `ticket.called` / `ticket.recalled` messages are announced, never the
-// content of a snapshot, and announcements wait for each other.
+// content of a snapshot, and announcements wait for each other. The wait
+// column is the predicted range of a ticket taken now, read from
+// GET /api/v1/branches/{id}/predictions on (re)connecting, a second after
+// queue changes and every minute.
 //
 // Written for old TV browsers: plain DOM, no framework, nothing newer than
 // ES2017 beyond module scripts. Nothing grows: the state holds at most 10
@@ -35,6 +38,9 @@ import { Translator } from '/common/i18n.js';
 const TOKEN_KEY = 'waitwell.display.token';
 /** Settings and the server's clock are re-read this often. */
 const REFRESH_MS = 5 * 60 * 1000;
+/** How often the predicted waits are read, and how soon after a change. */
+const FORECAST_MS = 60 * 1000;
+const FORECAST_DELAY_MS = 1000;
 /** Calls older than this (after an outage) are shown but not announced. */
 const ANNOUNCE_MAX_AGE_MS = 60 * 1000;
 /** How long the latest call stays highlighted. */
@@ -61,6 +67,8 @@ const app = {
   previousKey: '',
   formatters: null, // { lang, timeZone, time, date }
   servicePage: 0, // the page of service rows shown (see paginateServices)
+  forecasts: new Map(), // service id -> predicted wait of a ticket taken now
+  forecastTimer: null, // pending re-read of the forecasts after changes
 };
 
 // ---------- token and settings ----------
@@ -145,6 +153,15 @@ function serviceName(service, lang) {
 
 function formatWait(service) {
   if (!service.open_desks) return t('no_desk_open');
+  // The predicted range of a ticket taken now, refreshed every minute.
+  const forecast = app.forecasts.get(service.id);
+  if (forecast && forecast.no_open_desk) return t('no_desk_open');
+  const range = forecast && forecast.predicted_range_s;
+  if (range) {
+    const low = Math.floor(range[0] / 60);
+    const high = Math.max(Math.ceil(range[1] / 60), low + 1);
+    return t('minutes_range', { low, high });
+  }
   const s = Math.max(0, service.estimated_wait_s || 0);
   if (s < 60) return t('under_minute');
   const minutes = Math.round(s / 60);
@@ -566,6 +583,10 @@ function startLive() {
       if (msg.type === 'snapshot' || msg.type === 'branch.updated') {
         applySettings(state.branch);
       }
+      // A (re)connected page reads the predicted waits at once; changes to
+      // the queues re-read them shortly after, a burst of events once.
+      if (msg.type === 'snapshot') loadForecasts();
+      else if (msg.type.startsWith('ticket.') || msg.type.startsWith('desk.')) forecastSoon();
       render();
       const call = freshCall(state, msg);
       if (call) {
@@ -625,6 +646,28 @@ async function refresh() {
   await syncClock();
 }
 
+function forecastSoon() {
+  if (app.forecastTimer) return;
+  app.forecastTimer = setTimeout(() => {
+    app.forecastTimer = null;
+    loadForecasts();
+  }, FORECAST_DELAY_MS);
+}
+
+/** Reads the predicted wait of a ticket taken now, per service. The live
+ *  stream carries the queue as it changes; the prediction is a
+ *  simulation, so it is fetched once a minute instead of with every
+ *  event. On failure the old figures stay until the next try. */
+async function loadForecasts() {
+  try {
+    const list = await api(app.token, 'GET', `/api/v1/branches/${app.branchId}/predictions`);
+    app.forecasts = new Map(list.map((f) => [f.service_id, f]));
+    if (app.live) render();
+  } catch (e) {
+    // Offline or restarting: the next minute tries again.
+  }
+}
+
 async function main() {
   app.config = settings({}, null);
   await loadMessages(app.config.languages);
@@ -650,6 +693,7 @@ async function main() {
   setInterval(refresh, REFRESH_MS);
   setInterval(turnServicePage, ROTATE_MS);
   window.addEventListener('resize', paginateServices);
+  setInterval(loadForecasts, FORECAST_MS);
 }
 
 // For tests and for debugging on a TV: the page's parts, read-only use.

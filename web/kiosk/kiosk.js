@@ -344,7 +344,15 @@ async function renderTicket(t, checkIn = null) {
   const ahead = t.position || 0;
   const waitMin = Math.ceil((t.estimated_wait_s || 0) / 60);
   let texts = null;
-  try { texts = await loadTexts('kiosk', state.lang, { ahead, wait_min: waitMin }); } catch (e) { texts = null; }
+  const range = t.predicted_range_s;
+  const lowMin = range ? Math.floor(range[0] / 60) : 0;
+  const highMin = range ? Math.max(Math.ceil(range[1] / 60), lowMin + 1) : 0;
+  try {
+    texts = await loadTexts('kiosk', state.lang, { ahead, wait_min: waitMin, low_min: lowMin, high_min: highMin });
+  } catch (e) { texts = null; }
+  // The predicted range ("15–25 minutes"); no number when no desk serves
+  // the queue; the simple estimate when the visitor is next anyway.
+  const waitKey = t.no_open_desk ? 'no-desk' : range && range[1] > 0 ? 'wait-range' : 'wait';
   const service = state.services.find((s) => s.id === t.service_id) || state.service;
   $('ticket-number').textContent = t.number;
   $('ticket-service').textContent = service ? serviceName(service) : '';
@@ -357,7 +365,7 @@ async function renderTicket(t, checkIn = null) {
       : `${msg('appointment-mark') || ''} ${checkIn.appointment.time}`;
   }
   $('ticket-ahead').textContent = texts ? texts.ahead : String(ahead);
-  $('ticket-wait').textContent = texts ? texts.wait : `${waitMin} min`;
+  $('ticket-wait').textContent = texts ? texts[waitKey] : `${waitMin} min`;
   const img = $('ticket-qr');
   img.src = `/api/v1/public/tickets/${encodeURIComponent(t.public_token)}/qr.svg`;
   $('ticket-url').textContent = `${location.origin}/ticket/?t=${t.public_token}`;

@@ -59,6 +59,19 @@ function renderLanguages() {
   }));
 }
 
+/** The predicted range of a ticket taken now ("15–25 min"), or that no
+ *  desk serves the queue; the simple estimate if the server sent neither. */
+function waitText(s) {
+  // Without an open desk there is no wait to promise.
+  if (s.no_open_desk) return t('no-desk-open');
+  const r = s.predicted_range_s;
+  if (r) {
+    const low = Math.floor(r[0] / 60);
+    return texts.t('range', { low, high: Math.max(Math.ceil(r[1] / 60), low + 1) }, state.lang) || '';
+  }
+  return t('wait', Math.max(1, Math.round(s.estimated_wait_s / 60)));
+}
+
 function renderServices() {
   const chosen = document.querySelector('input[name="service"]:checked');
   const keep = chosen ? chosen.value : null;
@@ -67,10 +80,7 @@ function renderServices() {
     el('span', { class: 'name', text: `${s.code} · ${s.name}` }),
     el('span', {
       class: 'meta',
-      // Without an open desk there is no wait to promise.
-      text: !s.available ? t('full')
-        : !s.open_desks ? `${t('waiting', s.waiting)}, ${t('no-desk-open')}`
-          : `${t('waiting', s.waiting)}, ${t('wait', Math.max(1, Math.round(s.estimated_wait_s / 60)))}`,
+      text: s.available ? `${t('waiting', s.waiting)}, ${waitText(s)}` : t('full'),
     }))));
 }
 

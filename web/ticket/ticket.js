@@ -56,11 +56,12 @@ async function getJson(path) {
 }
 
 /** The page's texts in `lang`, formatted for the numbers shown (plural
- *  forms); false when the language has no translation. */
-async function loadTicketTexts(lang, ahead, waitMin) {
-  const key = `${lang}/${ahead}/${waitMin}`;
+ *  forms: people ahead, minutes of wait and the predicted range); false
+ *  when the language has no translation. */
+async function loadTicketTexts(lang, ahead, waitMin, [lowMin, highMin]) {
+  const key = `${lang}/${ahead}/${waitMin}/${lowMin}/${highMin}`;
   if (key === state.textsKey) return true;
-  const map = await texts.load(lang, { ahead, wait_min: waitMin });
+  const map = await texts.load(lang, { ahead, wait_min: waitMin, low_min: lowMin, high_min: highMin });
   if (!map) return false;
   texts.maps.set(lang, map);
   state.textsKey = key;
@@ -106,6 +107,20 @@ function renderSwitcher(langs) {
   }
 }
 
+/** The predicted range in whole minutes, `[0, 0]` without one. */
+function rangeMinutes(range) {
+  if (!range) return [0, 0];
+  const low = Math.floor(range[0] / 60);
+  return [low, Math.max(Math.ceil(range[1] / 60), low + 1)];
+}
+
+/** Which wait message fits: the predicted range, none when no desk
+ *  serves the queue, else the simple estimate ("called very soon"). */
+function waitMessage(v) {
+  if (v.no_open_desk) return 'no-desk';
+  return v.predicted_range_s && v.predicted_range_s[1] > 0 ? 'wait-range' : 'wait';
+}
+
 async function render() {
   const v = state.view;
   const langs = [v.language, ...v.languages, 'en'].filter((l, i, a) => l && a.indexOf(l) === i);
@@ -116,7 +131,7 @@ async function render() {
   }
   const ahead = v.position || 0;
   const waitMin = Math.ceil((v.estimated_wait_s || 0) / 60);
-  await loadTicketTexts(state.lang, ahead, waitMin);
+  await loadTicketTexts(state.lang, ahead, waitMin, rangeMinutes(v.predicted_range_s));
   applyTexts();
   renderSwitcher(langs);
   $('office').textContent = v.branch_name;
@@ -130,7 +145,7 @@ async function render() {
   $('other').hidden = waiting || atDesk;
   if (waiting) {
     $('ahead').textContent = t('ahead') || String(ahead);
-    $('wait').textContent = t('wait') || `${waitMin} min`;
+    $('wait').textContent = t(waitMessage(v)) || `${waitMin} min`;
   } else if (atDesk) {
     $('called-label').textContent = t(v.status === 'serving' ? 'serving' : 'go-to') || '';
     $('desk').textContent = v.desk_name;
@@ -366,9 +381,9 @@ async function start() {
   // Texts for "loading" and "not found" before the ticket says its language.
   state.lang = storageGet(LANG_KEY) || (navigator.language || 'en').split('-')[0];
   try {
-    if (!(await loadTicketTexts(state.lang, 0, 0))) {
+    if (!(await loadTicketTexts(state.lang, 0, 0, [0, 0]))) {
       state.lang = 'en';
-      await loadTicketTexts('en', 0, 0);
+      await loadTicketTexts('en', 0, 0, [0, 0]);
     }
     applyTexts();
   } catch (e) { /* keep the HTML's English */ }

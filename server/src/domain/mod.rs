@@ -11,7 +11,10 @@
 //!   virtual queue), [`visitor`] (what a visitor sees and does with their
 //!   ticket's secret), [`feedback`] (ratings).
 //! * Reading back: [`stats`] (today's figures), [`reports`] (KPIs, CSV and
-//!   charts), [`device_status`] (printers and displays as they report in).
+//!   charts), [`device_status`] (printers and displays as they report in),
+//!   [`predictions`] (predicted waits, what is kept of them and their
+//!   accuracy), [`replay`] (a recorded day for `waitwell replay`),
+//!   [`staffing`] (desks needed per service and hour).
 //! * At the boundaries: [`projection`] (what devices may see),
 //!   [`webhooks`] with [`destinations`] (where they may be sent),
 //!   [`ratelimit`] (abuse limits of public features), [`speech`]
@@ -25,12 +28,15 @@ pub mod destinations;
 pub mod device_status;
 pub mod devices;
 pub mod feedback;
+pub mod predictions;
 pub mod projection;
 pub mod ratelimit;
 pub mod remote;
+pub mod replay;
 pub mod reports;
 pub mod services;
 pub mod speech;
+pub mod staffing;
 pub mod stats;
 pub mod tickets;
 pub mod users;

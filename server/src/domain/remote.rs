@@ -165,9 +165,10 @@ pub struct RemoteService {
     pub estimated_wait_s: i64,
     /// Whether a remote ticket can be taken right now (cap and share).
     pub available: bool,
-    /// Desks open for this service now; with none, `estimated_wait_s`
-    /// is no promise and the office page says that no desk is open.
-    pub open_desks: u32,
+    /// What a ticket taken now would be told: predicted wait and range, or
+    /// that no open desk serves the service.
+    #[serde(flatten)]
+    pub forecast: crate::domain::predictions::ServiceForecast,
 }
 
 /// The office page's data.

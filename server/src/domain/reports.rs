@@ -109,6 +109,9 @@ pub struct Report {
     pub out_of_turn_by_clerk: Vec<OutOfTurnCount>,
     /// Visitors' ratings per service, desk and clerk, and their comments.
     pub feedback: crate::domain::feedback::FeedbackReport,
+    /// How well the waits predicted at issue held, per business day and
+    /// service, next to the old formula for the same tickets.
+    pub prediction_accuracy: Vec<crate::domain::predictions::PredictionAccuracy>,
 }
 
 /// Builds the report.
@@ -212,6 +215,8 @@ pub async fn compute<C: Exec>(
     let mut out_of_turn_by_clerk: Vec<OutOfTurnCount> = counts.into_values().collect();
     out_of_turn_by_clerk.sort_by(|a, b| b.count.cmp(&a.count).then(a.username.cmp(&b.username)));
     let feedback = crate::domain::feedback::summary(c, branch_id, &stats.from, &stats.to).await?;
+    let prediction_accuracy =
+        crate::domain::predictions::accuracy(c, branch_id, &stats.from, &stats.to).await?;
 
     Ok(Report {
         branch_id,
@@ -226,6 +231,7 @@ pub async fn compute<C: Exec>(
         out_of_turn,
         out_of_turn_by_clerk,
         feedback,
+        prediction_accuracy,
     })
 }
 

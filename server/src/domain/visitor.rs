@@ -137,8 +137,16 @@ pub struct PublicTicket {
     pub service_name: String,
     /// People ahead, while waiting.
     pub position: Option<i64>,
-    /// Estimated seconds until called, while waiting.
+    /// Estimated seconds until called, while waiting (the old formula).
     pub estimated_wait_s: Option<i64>,
+    /// Predicted seconds until called, while waiting; null while no open
+    /// desk serves the service (see the ticket's field of the same name).
+    pub predicted_wait_s: Option<i64>,
+    /// `[low, high]` seconds: 80 % of simulated futures call the ticket in
+    /// this range.
+    pub predicted_range_s: Option<[i64; 2]>,
+    /// True while the ticket waits and no open desk serves its service.
+    pub no_open_desk: bool,
     /// Desk to go to, while called or being served.
     pub desk_name: Option<String>,
     /// Last call, ms since the epoch.
@@ -240,6 +248,9 @@ async fn view_of<C: Exec>(c: &mut C, t: Ticket, now: i64) -> Result<PublicTicket
         languages: branch.languages(),
         position: t.position,
         estimated_wait_s: t.estimated_wait_s,
+        predicted_wait_s: t.predicted_wait_s,
+        predicted_range_s: t.predicted_range_s,
+        no_open_desk: t.no_open_desk,
         desk_name,
         called_at: t.called_at,
         branch_name: branch.name,
@@ -681,17 +692,25 @@ pub fn format_all(
 /// Largest number accepted as a formatting argument.
 const MAX_ARG: i64 = 1_000_000;
 
-/// The numeric arguments of [`get_i18n`]: `ahead` and `wait_min`, each
-/// 0 to 1,000,000 (default 0). Anything else is a 422.
+/// The numeric arguments of [`get_i18n`]: `ahead`, `wait_min` and the
+/// predicted range `low_min`, `high_min`, each 0 to 1,000,000 (default 0).
+/// Anything else is a 422.
 pub(crate) fn parse_args(query: &HashMap<String, String>) -> Result<BTreeMap<&'static str, i64>> {
-    let mut args = BTreeMap::from([("ahead", 0), ("wait_min", 0)]);
+    let mut args = BTreeMap::from([
+        ("ahead", 0),
+        ("wait_min", 0),
+        ("low_min", 0),
+        ("high_min", 0),
+    ]);
     for (name, value) in query {
         let key = match name.as_str() {
             "ahead" => "ahead",
             "wait_min" => "wait_min",
+            "low_min" => "low_min",
+            "high_min" => "high_min",
             other => {
                 return Err(AppError::invalid(format!(
-                    "unknown parameter {other:?}: only ahead and wait_min"
+                    "unknown parameter {other:?}: only ahead, wait_min, low_min and high_min"
                 )));
             }
         };

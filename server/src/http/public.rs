@@ -159,7 +159,9 @@ pub async fn get_public_ticket_qr(
     params(("bundle" = String, Path, description = "kiosk, ticket, display, office, book, clerk or print"),
            ("lang" = String, Path, description = "Language tag, e.g. pl"),
            ("ahead" = Option<i64>, Query, description = "People ahead (plural forms)"),
-           ("wait_min" = Option<i64>, Query, description = "Estimated wait in minutes (plural forms)")),
+           ("wait_min" = Option<i64>, Query, description = "Estimated wait in minutes (plural forms)"),
+           ("low_min" = Option<i64>, Query, description = "Low end of the predicted wait, minutes"),
+           ("high_min" = Option<i64>, Query, description = "High end of the predicted wait, minutes")),
     responses((status = 200, body = BTreeMap<String, String>), (status = 404, body = crate::error::ErrorBody, description = "Unknown language"),
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn get_i18n(

@@ -36,11 +36,16 @@ pub async fn list_remote_services(
             .as_deref()
             .filter(|l| languages.iter().any(|x| x == l));
         let day = branch.business_day(now);
+        let listed: Vec<_> = services::list(c, branch_id)
+            .await?
+            .into_iter()
+            .filter(|s| s.active && s.remote_enabled)
+            .collect();
+        let ids: Vec<i64> = listed.iter().map(|s| s.id).collect();
+        let mut forecasts =
+            crate::domain::predictions::for_new_tickets(c, &branch, &ids, now).await?;
         let mut out = Vec::new();
-        for s in services::list(c, branch_id).await? {
-            if !(s.active && s.remote_enabled) {
-                continue;
-            }
+        for s in listed {
             let summary = tickets::service_summary(c, s.id).await?;
             let available = refusal(c, &s, &day).await?.is_none();
             out.push(RemoteService {
@@ -50,7 +55,10 @@ pub async fn list_remote_services(
                 waiting: summary.waiting,
                 estimated_wait_s: summary.estimated_wait_s,
                 available,
-                open_desks: summary.open_desks,
+                forecast: crate::domain::predictions::ServiceForecast::new(
+                    s.id,
+                    forecasts.remove(&s.id),
+                ),
             });
         }
         Ok::<_, AppError>(RemoteOffice {

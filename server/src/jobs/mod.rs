@@ -1,5 +1,8 @@
 //! Background work that runs beside the requests: day-end expiry of
 //! tickets and bookings, contact-detail retention, and housekeeping of the
-//! rate limiters (`retention.rs`). Webhook delivery runs from `webhooks.rs`.
+//! rate limiters (`retention.rs`), and the minute refresh of the predicted
+//! waits kept with waiting tickets (`predictions.rs`). Webhook delivery runs
+//! from `webhooks.rs`.
 
+pub mod predictions;
 pub mod retention;

@@ -1,0 +1,37 @@
+//! The route of [`crate::domain::staffing`]: staffing advice for a day.
+
+use axum::extract::State;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+use crate::domain::auth::Principal;
+use crate::domain::staffing::{Staffing, StaffingQuery, compute};
+use crate::error::{AppJson, AppPath, AppQuery, Result};
+use crate::now_ms;
+use crate::store::read;
+
+/// Staffing advice for a business day (managers): per service and hour,
+/// the forecast arrivals (same weekday, last 8 weeks), the desks needed to
+/// call `target_share` of visitors within the service standard (Erlang C),
+/// and the desk-hours that were open.
+#[utoipa::path(get, path = "/api/v1/branches/{id}/staffing", tag = "stats",
+    params(("id" = i64, Path, description = "Branch id"), StaffingQuery),
+    responses((status = 200, body = Staffing), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn staffing(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(branch_id): AppPath<i64>,
+    AppQuery(query): AppQuery<StaffingQuery>,
+) -> Result<AppJson<Staffing>> {
+    who.require_manager(branch_id)?;
+    let now = now_ms();
+    let advice = read!(state.db, |c| compute(c, branch_id, &query, now).await)?;
+    Ok(AppJson(advice))
+}
+
+/// Staffing routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(staffing))
+}

@@ -1,0 +1,180 @@
+//! Staffing advice, `GET /api/v1/branches/{id}/staffing`: the forecast
+//! from the same weekday of past weeks (history written straight into the
+//! database), the Erlang C advice for it, the desks that were open, who may
+//! read it and bad input.
+
+mod common;
+
+use chrono::{NaiveDate, TimeDelta, TimeZone as _};
+use common::{Backend, Office, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use waitwell_server::error::AppError;
+use waitwell_server::store::{Exec as _, q, write};
+
+/// Adds `n` expired tickets of `service` issued on `day` at `hour`:15 local
+/// (Europe/Warsaw, the fixture office's zone).
+async fn history(app: &TestApp, office: &Office, service: i64, day: NaiveDate, hour: u32, n: i64) {
+    let at = chrono_tz::Europe::Warsaw
+        .from_local_datetime(&day.and_hms_opt(hour, 15, 0).unwrap())
+        .single()
+        .unwrap()
+        .timestamp_millis();
+    let (branch_id, db) = (office.branch_id, app.state.db.clone());
+    let day = day.format("%Y-%m-%d").to_string();
+    let added: Result<i64, AppError> = write!(db, |c, _out| async move {
+        for i in 0..n {
+            c.run(
+                q("insert into tickets (branch_id, service_id, business_day, number, priority, status,
+                     issued_at, queued_at, call_count, public_token, updated_at)
+                   values ($1, $2, $3, $4, 'normal', 'expired', $5, $5, 0, $6, $5)")
+                .bind(branch_id)
+                .bind(service)
+                .bind(day.as_str())
+                .bind(format!("H{i}"))
+                .bind(at + i)
+                .bind(format!("history-{day}-{service}-{hour}-{i}")),
+            )
+            .await?;
+        }
+        Ok(n)
+    });
+    assert_eq!(added.unwrap(), n);
+}
+
+async fn staffing(app: &TestApp, token: &str, office: &Office, query: &str) -> (StatusCode, Value) {
+    app.get(
+        token,
+        &format!("/api/v1/branches/{}/staffing{query}", office.branch_id),
+    )
+    .await
+}
+
+fn hour(advice: &Value, service: i64, h: usize) -> &Value {
+    let s = advice["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service_id"] == service)
+        .unwrap();
+    &s["hours"][h]
+}
+
+/// Forecast, advice and desks open for a day a week ahead and for today.
+async fn advice_from_history(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let office = app.office(2).await;
+    let (a, b) = (office.services[0], office.services[1]);
+    let (s, now) = staffing(&app, &office.manager, &office, "").await;
+    assert_eq!(s, StatusCode::OK, "{now}");
+    let today = NaiveDate::parse_from_str(now["day"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+    assert_eq!(now["history_days"], 0);
+    let day = today + TimeDelta::weeks(1);
+    // Two weeks with 20 Passports visitors at 10:00; a third week with one
+    // ID-card visitor at 14:00 (the office was open: it counts as a day
+    // with no Passports visitors at 10); four weeks back nothing (closed:
+    // not counted); and other weekdays do not count.
+    history(&app, &office, a, day - TimeDelta::weeks(1), 10, 20).await;
+    history(&app, &office, a, day - TimeDelta::weeks(2), 10, 20).await;
+    history(&app, &office, b, day - TimeDelta::weeks(3), 14, 1).await;
+    history(&app, &office, a, day - TimeDelta::days(3), 10, 50).await;
+
+    let query = format!("?day={}", day.format("%Y-%m-%d"));
+    let (s, advice) = staffing(&app, &office.manager, &office, &query).await;
+    assert_eq!(s, StatusCode::OK, "{advice}");
+    assert_eq!(advice["history_days"], 3);
+    assert_eq!(advice["target_share"], 0.8);
+    assert_eq!(advice["timezone"], "Europe/Warsaw");
+    let ten = hour(&advice, a, 10);
+    assert_eq!(ten["hour"], 10);
+    assert_eq!(ten["forecast_arrivals"], 13.33);
+    // Service time: the 300 s default, no visit finished yet; standard 900 s.
+    let service = advice["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service_id"] == a)
+        .unwrap();
+    assert_eq!(service["mean_service_s"], 300.0);
+    assert_eq!(service["standard_wait_s"], 900);
+    let want = waitwell_queue::desks_needed(40.0 / 3.0, 300.0, 900.0, 0.8);
+    assert_eq!(ten["desks_needed"].as_u64(), want.map(u64::from));
+    assert!(
+        want.is_some_and(|n| n >= 2),
+        "{want:?}: 1.1 erlangs need 2 desks"
+    );
+    assert_eq!(hour(&advice, a, 9)["desks_needed"], 0);
+    assert_eq!(hour(&advice, a, 9)["forecast_arrivals"], 0.0);
+    assert_eq!(hour(&advice, b, 14)["forecast_arrivals"], 0.33);
+    // A future day has no desk plan.
+    assert!(ten["desks_open"].is_null());
+
+    // A stricter target needs at least as many desks.
+    let (s, strict) = staffing(
+        &app,
+        &office.manager,
+        &office,
+        &format!("{query}&target_share=0.99"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{strict}");
+    assert!(hour(&strict, a, 10)["desks_needed"].as_u64() > ten["desks_needed"].as_u64());
+
+    // Today: a desk opened now counts from now on; a past day saw none.
+    app.open_desk(&office, 0).await;
+    let (_, today_advice) = staffing(&app, &office.manager, &office, "").await;
+    let open: f64 = (0..24)
+        .map(|h| hour(&today_advice, a, h)["desks_open"].as_f64().unwrap())
+        .sum();
+    assert!(open > 0.0 && open <= 24.0, "{open}");
+    let past = format!("?day={}", (today - TimeDelta::weeks(1)).format("%Y-%m-%d"));
+    let (_, before) = staffing(&app, &office.manager, &office, &past).await;
+    assert!((0..24).all(|h| hour(&before, a, h)["desks_open"] == 0.0));
+    app.stop().await;
+}
+
+/// Managers only; bad days and shares are refused.
+async fn who_may_read_and_bad_input(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let office = app.office(1).await;
+    for token in [&office.clerks[0], &office.display, &office.kiosk] {
+        let (s, body) = staffing(&app, token, &office, "").await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+    }
+    let (s, _) = app
+        .send(
+            Method::GET,
+            None,
+            &format!("/api/v1/branches/{}/staffing", office.branch_id),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    for query in [
+        "?day=2026-02-30",
+        "?day=tomorrow",
+        "?target_share=1.5",
+        "?target_share=0.2",
+    ] {
+        let (s, body) = staffing(&app, &office.manager, &office, query).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {body}");
+        common::assert_error(&body, "invalid");
+    }
+    // A query string that does not parse is a bad request, as everywhere.
+    for query in ["?target_share=x", "?hour=3"] {
+        let (s, body) = staffing(&app, &office.manager, &office, query).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{query}: {body}");
+        common::assert_error(&body, "bad_request");
+    }
+    let (s, _) = app
+        .get(&office.admin, "/api/v1/branches/999999/staffing")
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, doc) = app.send(Method::GET, None, "/api/openapi.json", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(doc["paths"]["/api/v1/branches/{id}/staffing"]["get"].is_object());
+    assert!(doc["components"]["schemas"]["StaffingHour"]["properties"]["desks_needed"].is_object());
+    app.stop().await;
+}
+
+backend_tests!(advice_from_history, who_may_read_and_bad_input);
