@@ -1,0 +1,201 @@
+//! Issuing: numbering, idempotency keys and the checks a new ticket
+//! passes, in one transaction with its `ticket.issued` event.
+
+use super::*;
+
+/// Request to issue a ticket.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueRequest {
+    /// Service the visitor came for.
+    pub service_id: i64,
+    /// normal (default), priority or appointment.
+    #[schema(value_type = Option<String>)]
+    pub priority: Option<Priority>,
+    /// Visitor's language, one of the branch's.
+    pub language: Option<String>,
+}
+
+/// What [`issue`] needs.
+#[derive(Debug, Clone)]
+pub struct Issue {
+    /// Branch.
+    pub branch_id: i64,
+    /// Request.
+    pub request: IssueRequest,
+    /// Idempotency key from the client.
+    pub idempotency_key: Option<String>,
+    /// Who asked.
+    pub actor: Actor,
+    /// Issuing kiosk.
+    pub device_id: Option<i64>,
+    /// Now, ms.
+    pub now: i64,
+}
+
+/// What issuing reads of the service, together with its new waiting count
+/// and its load.
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+struct IssuingService {
+    id: i64,
+    branch_id: i64,
+    code: String,
+    priority_allowed: bool,
+    active: bool,
+    waiting: i64,
+    expected_service_s: i64,
+    open_desks: i64,
+    avg_ms: Option<f64>,
+}
+
+/// Issues a ticket, or returns the ticket issued earlier under the same
+/// idempotency key. Returns whether it was new.
+///
+/// # Errors
+/// Unknown or inactive service, priority not allowed, language not offered,
+/// an idempotency key reused for a different service.
+pub async fn issue<C: Exec>(c: &mut C, out: &mut Outbox, req: Issue) -> Result<(Ticket, bool)> {
+    issue_queued_at(c, out, req, None).await
+}
+
+/// [`issue`] with the time the ticket's queue place counts from, when that
+/// is not now: an appointment checked in at the kiosk queues from its slot
+/// time (appointments.rs).
+///
+/// # Errors
+/// As [`issue`].
+pub async fn issue_queued_at<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    req: Issue,
+    queued_at: Option<i64>,
+) -> Result<(Ticket, bool)> {
+    let branch = branches::lock(c, req.branch_id).await?;
+    if let Some(key) = &req.idempotency_key {
+        let existing: Option<(i64,)> = c
+            .opt(
+                q("select id from tickets where branch_id = $1 and idempotency_key = $2")
+                    .bind(req.branch_id)
+                    .bind(key.as_str()),
+            )
+            .await?;
+        if let Some((id,)) = existing {
+            let t = get(c, id).await?;
+            let same = t.service_id == req.request.service_id
+                || t.transferred_from.is_some()
+                || t.status != TicketStatus::Waiting.as_str();
+            if !same {
+                return Err(AppError::conflict(
+                    "this Idempotency-Key was already used for a different request",
+                ));
+            }
+            return Ok((with_estimate(c, &branch.policy(), t).await?, false));
+        }
+    }
+    if !branch.active {
+        return Err(AppError::conflict("this branch is closed for new tickets"));
+    }
+    // One statement counts the ticket in and reads what the checks below
+    // need; a failed check rolls the whole write back, counter included.
+    let service: IssuingService = c
+        .opt(
+            q(concat!(
+                "update services set waiting = waiting + 1 where id = $1
+                 returning id, branch_id, code, priority_allowed, active, waiting, expected_service_s, ",
+                load_columns!()
+            ))
+            .bind(req.request.service_id)
+            .bind(true),
+        )
+        .await?
+        .ok_or(AppError::NotFound("service"))?;
+    if service.branch_id != branch.id {
+        return Err(AppError::NotFound("service"));
+    }
+    if !service.active {
+        return Err(AppError::conflict(format!(
+            "service {} is not available",
+            service.code
+        )));
+    }
+    let priority = req.request.priority.unwrap_or_default();
+    if priority == Priority::Priority && !service.priority_allowed {
+        return Err(AppError::invalid(format!(
+            "service {} does not offer priority tickets",
+            service.code
+        )));
+    }
+    if let Some(lang) = &req.request.language
+        && !branch.languages().iter().any(|l| l == lang)
+    {
+        return Err(AppError::invalid(format!(
+            "language {lang:?} is not offered here"
+        )));
+    }
+    let day = branch.business_day(req.now);
+    let (seq,): (i64,) = c
+        .one(q("insert into ticket_counters (branch_id, service_id, business_day, last_seq) values ($1, $2, $3, 1)
+                on conflict (branch_id, service_id, business_day) do update set last_seq = ticket_counters.last_seq + 1
+                returning last_seq")
+            .bind(branch.id)
+            .bind(service.id)
+            .bind(day.as_str()))
+        .await?;
+    let number = format_number(&service.code, u32::try_from(seq).unwrap_or(u32::MAX));
+    let token = crate::domain::visitor::new_public_token(req.now);
+    // One statement inserts and returns the row; the hot path of the
+    // server is kept to as few statements as it can be.
+    let mut ticket: Ticket = c
+        .one(q("insert into tickets (branch_id, service_id, business_day, seq, number, priority, language, status,
+                  issued_at, queued_at, idempotency_key, public_token, issued_by_device, updated_at)
+                values ($1, $2, $3, $4, $5, $6, $7, 'waiting', $8, $12, $9, $10, $11, $8)
+                returning id, branch_id, service_id, business_day, number, priority, language, status, issued_at, queued_at,
+                  called_at, started_at, finished_at, desk_id, called_by, call_count, out_of_turn_reason, outcome,
+                  transferred_from, public_token, updated_at, issued_by_device")
+            .bind(branch.id)
+            .bind(service.id)
+            .bind(day)
+            .bind(seq)
+            .bind(number)
+            .bind(priority.as_str())
+            .bind(req.request.language)
+            .bind(req.now)
+            .bind(req.idempotency_key)
+            .bind(token)
+            .bind(req.device_id)
+            .bind(queued_at.unwrap_or(req.now)))
+        .await?;
+    let waiting = service.waiting;
+    let loaded = LoadRow {
+        waiting,
+        expected_service_s: service.expected_service_s,
+        open_desks: service.open_desks,
+        avg_ms: service.avg_ms,
+    };
+    let load = loaded.load();
+    let summary = loaded.summary(service.id);
+    record_with(
+        c,
+        out,
+        &ticket,
+        "ticket.issued",
+        None,
+        req.actor,
+        req.now,
+        serde_json::Value::Null,
+        Some(summary),
+    )
+    .await?;
+    if priority == Priority::Normal && queued_at.is_none() {
+        // The newest normal ticket stands behind every other waiting ticket
+        // of its service: no need to count them one by one.
+        let ahead = (waiting - 1).max(0);
+        ticket.position = Some(ahead);
+        ticket.estimated_wait_s = Some(estimate_wait_s(usize::try_from(ahead).unwrap_or(0), load));
+        crate::domain::predictions::fill(c, &branch.policy(), &mut ticket, req.now).await?;
+    } else {
+        ticket = with_estimate(c, &branch.policy(), ticket).await?;
+    }
+    crate::domain::predictions::record_issue(c, &ticket).await?;
+    Ok((ticket, true))
+}

@@ -1,0 +1,441 @@
+//! Tickets: issuing (with numbering and idempotency), reading, the queue
+//! view, and every state change a desk or a visitor makes.
+//!
+//! Each operation is one write transaction that first locks the branch
+//! ([`branches::lock`]), checks the transition with the queue core's state
+//! machine, changes the rows and appends events. The ticket a desk calls is
+//! chosen by `waitwell_queue::next_for_desk` from the head of each service
+//! and priority class, so a call costs the same with ten or a hundred
+//! thousand people waiting.
+//!
+//! Here: the ticket and its reads, the service's load and waiting counter,
+//! and the events every change records. Beside it: [`issue`](mod@issue)
+//! (new tickets), [`transition`](mod@transition) (the one place that
+//! changes an open ticket's status), [`queue_view`](mod@queue_view) and
+//! [`day_end`](mod@day_end).
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use waitwell_queue::{
+    Candidate, DeskPolicy, PolicyConfig, Priority, ServiceLoad, TicketAction, TicketStatus,
+    estimate_wait_s, format_number, transition,
+};
+
+use crate::domain::branches;
+use crate::domain::desks::{self, DeskRow};
+use crate::domain::services;
+use crate::error::{AppError, Result};
+use crate::events::{self, Actor, NewEvent, Outbox};
+use crate::store::{Exec, q};
+
+mod day_end;
+mod issue;
+mod queue_view;
+mod transition;
+
+pub use day_end::*;
+pub use issue::*;
+pub use queue_view::*;
+pub use transition::*;
+
+/// A ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, serde::Deserialize, ToSchema)]
+pub struct Ticket {
+    /// Id.
+    pub id: i64,
+    /// Branch.
+    pub branch_id: i64,
+    /// Service whose queue the ticket is in.
+    pub service_id: i64,
+    /// Business day `YYYY-MM-DD` in the branch's timezone.
+    pub business_day: String,
+    /// Number shown and printed, e.g. `A042`.
+    pub number: String,
+    /// normal, priority or appointment.
+    pub priority: String,
+    /// Visitor's language.
+    pub language: Option<String>,
+    /// waiting, called, serving, done, no_show, cancelled, transferred, parked, expired.
+    pub status: String,
+    /// First issue time (kept across transfers), ms since the epoch.
+    pub issued_at: i64,
+    /// Time the ticket's place in this queue counts from.
+    pub queued_at: i64,
+    /// Last call.
+    pub called_at: Option<i64>,
+    /// Service start.
+    pub started_at: Option<i64>,
+    /// Service end (done, no-show, transfer, cancel).
+    pub finished_at: Option<i64>,
+    /// Desk that called it.
+    pub desk_id: Option<i64>,
+    /// Clerk who called it.
+    pub called_by: Option<i64>,
+    /// How often it was called (recalls included).
+    pub call_count: i64,
+    /// Reason given when it was called out of turn.
+    pub out_of_turn_reason: Option<String>,
+    /// Outcome recorded at finish.
+    pub outcome: Option<String>,
+    /// The ticket this one continues after a transfer.
+    pub transferred_from: Option<i64>,
+    /// Secret for the visitor's public ticket page: all that the visitor's
+    /// own actions (cancel, postpone, feedback) need. Only the visitor holds
+    /// it: it is in the answer that issued the ticket, and otherwise only
+    /// for the kiosk that issued it, while it prints ([`Ticket::for_caller`]).
+    #[serde(skip_serializing)]
+    #[schema(ignore)]
+    pub public_token: String,
+    /// Last change.
+    pub updated_at: i64,
+    /// The kiosk that issued it. Not sent to anyone; read where a caller's
+    /// right to the public token is decided.
+    #[sqlx(default)]
+    #[serde(default, skip_serializing)]
+    #[schema(ignore)]
+    pub issued_by_device: Option<i64>,
+    /// People ahead in the service's queue (waiting tickets only).
+    /// Computed, not stored: no row has this column, so both decoders leave
+    /// it `None` (`sqlx(skip)`; serde fills in a missing `Option`).
+    #[sqlx(skip)]
+    pub position: Option<i64>,
+    /// Estimated seconds until called (waiting tickets only), by the old
+    /// formula: people ahead × average service time ÷ open desks.
+    #[sqlx(skip)]
+    pub estimated_wait_s: Option<i64>,
+    /// Predicted seconds until called (waiting tickets only): the mean over
+    /// simulated futures of the real call policy (see `predictions.rs`).
+    /// Null while no open desk serves the service.
+    #[sqlx(skip)]
+    pub predicted_wait_s: Option<i64>,
+    /// The range `[low, high]` in seconds that 80 % of the simulated
+    /// futures fell in (10th to 90th percentile). Null as above.
+    #[sqlx(skip)]
+    pub predicted_range_s: Option<[i64; 2]>,
+    /// True while the ticket waits and no open desk serves its service:
+    /// there is no honest number to give.
+    #[sqlx(skip)]
+    #[serde(default)]
+    pub no_open_desk: bool,
+}
+
+impl Ticket {
+    /// Status as the queue core's enum.
+    ///
+    /// # Errors
+    /// Internal for a corrupted status.
+    pub fn status(&self) -> Result<TicketStatus> {
+        self.status.parse().map_err(|_| {
+            AppError::internal(format!("ticket {} has status {:?}", self.id, self.status))
+        })
+    }
+
+    /// Priority class.
+    pub fn priority(&self) -> Priority {
+        self.priority.parse().unwrap_or_default()
+    }
+
+    /// The ticket as `who` may see it: with the public token only for the
+    /// kiosk that issued it, within [`PRINT_WINDOW_MS`] (its agent prints the
+    /// token as the ticket's QR code, and reprints after a failure).
+    pub fn for_caller(self, who: &crate::domain::auth::Principal, now: i64) -> TicketWithToken {
+        let printing = match who {
+            crate::domain::auth::Principal::Device { id, .. } => {
+                self.issued_by_device == Some(*id) && now - self.issued_at <= PRINT_WINDOW_MS
+            }
+            crate::domain::auth::Principal::User { .. } => false,
+        };
+        if printing {
+            TicketWithToken::issued(self)
+        } else {
+            TicketWithToken {
+                ticket: self,
+                public_token: None,
+            }
+        }
+    }
+
+    /// What live clients and the event log see: everything but the public
+    /// token, which only the visitor holds.
+    pub fn public_view(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        if let Some(map) = v.as_object_mut() {
+            map.remove("public_token");
+        }
+        v
+    }
+}
+
+/// A ticket together with its public token: the answer that issued it
+/// (the kiosk prints and shows the token as a QR code), and nothing else.
+/// A plain [`Ticket`] never serialises its token.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct TicketWithToken {
+    /// The ticket.
+    #[serde(flatten)]
+    pub ticket: Ticket,
+    /// Secret of the visitor's ticket page (`/ticket/?t=…`) and of the
+    /// visitor's own actions; present only for whoever issued the ticket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_token: Option<String>,
+}
+
+impl TicketWithToken {
+    /// The ticket with its token, for the answer that issued it.
+    pub fn issued(ticket: Ticket) -> TicketWithToken {
+        let public_token = Some(ticket.public_token.clone());
+        TicketWithToken {
+            ticket,
+            public_token,
+        }
+    }
+}
+
+/// How long after issuing the issuing kiosk may still read a ticket's
+/// public token: the kiosk agent's print jobs expire after 10 minutes.
+pub const PRINT_WINDOW_MS: i64 = 10 * 60 * 1000;
+
+/// Reads a ticket.
+///
+/// # Errors
+/// NotFound.
+pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<Ticket> {
+    c.opt(q("select id, branch_id, service_id, business_day, number, priority, language, status, issued_at, queued_at, called_at, started_at, finished_at, desk_id, called_by, call_count, out_of_turn_reason, outcome, transferred_from, public_token, updated_at, issued_by_device from tickets where id = $1").bind(id))
+        .await?
+        .ok_or(AppError::NotFound("ticket"))
+}
+
+/// Fills in `position` and `estimated_wait_s` for a waiting ticket.
+///
+/// # Errors
+/// Database errors.
+pub async fn with_estimate<C: Exec>(
+    c: &mut C,
+    policy: &PolicyConfig,
+    mut t: Ticket,
+) -> Result<Ticket> {
+    if t.status != TicketStatus::Waiting.as_str() {
+        return Ok(t);
+    }
+    let credit = |p: Priority| match p {
+        Priority::Normal => 0,
+        Priority::Priority => policy.priority_credit_s * 1000,
+        Priority::Appointment => policy.appointment_credit_s * 1000,
+    };
+    let effective = t.queued_at - credit(t.priority());
+    // Same order as waitwell_queue::order_branch: effective time, then
+    // queued time, then id.
+    let (ahead,): (i64,) = c
+        .one(q("select count(*) from (
+                  select id, queued_at, queued_at - case priority when 'priority' then $3 when 'appointment' then $4 else 0 end as eff
+                  from tickets where branch_id = $1 and service_id = $2 and status = 'waiting') w
+                where w.eff < $5 or (w.eff = $5 and (w.queued_at < $6 or (w.queued_at = $6 and w.id < $7)))")
+            .bind(t.branch_id)
+            .bind(t.service_id)
+            .bind(policy.priority_credit_s * 1000)
+            .bind(policy.appointment_credit_s * 1000)
+            .bind(effective)
+            .bind(t.queued_at)
+            .bind(t.id))
+        .await?;
+    let load = service_load(c, t.service_id).await?;
+    t.position = Some(ahead);
+    t.estimated_wait_s = Some(estimate_wait_s(usize::try_from(ahead).unwrap_or(0), load));
+    crate::domain::predictions::fill(c, policy, &mut t, crate::now_ms()).await?;
+    Ok(t)
+}
+
+/// The open statuses ([`TicketStatus::OPEN`]) as an SQL list, for
+/// `concat!` into statements: `status in open_statuses!()`.
+macro_rules! open_statuses {
+    () => {
+        "('waiting', 'called', 'serving', 'parked')"
+    };
+}
+pub(crate) use open_statuses;
+
+/// The subqueries that measure a service's load, shared by [`service_load`]
+/// and the issuing statement so that both count the same way: open desks
+/// serving the service (`$1` is the service, `$2` is `true`), and the
+/// average duration of its last 20 finished tickets.
+macro_rules! load_columns {
+    () => {
+        "(select count(*) from desks d join desk_services ds on ds.desk_id = d.id
+            where ds.service_id = $1 and d.status = 'open' and d.active = $2) as open_desks,
+          (select cast(avg(x) as double precision) from (
+            select finished_at - coalesce(started_at, called_at) as x from tickets
+            where service_id = $1 and status = 'done' order by finished_at desc limit 20) s) as avg_ms"
+    };
+}
+use load_columns;
+
+/// A service's waiting counter and load, as one statement reads them.
+#[derive(Debug, Clone, Copy, sqlx::FromRow, serde::Deserialize)]
+struct LoadRow {
+    waiting: i64,
+    expected_service_s: i64,
+    open_desks: i64,
+    avg_ms: Option<f64>,
+}
+
+impl LoadRow {
+    /// The queue core's view: the recent average, or the expected duration
+    /// until the service has finished tickets.
+    fn load(self) -> ServiceLoad {
+        ServiceLoad {
+            open_desks: u32::try_from(self.open_desks).unwrap_or(u32::MAX),
+            avg_service_s: self
+                .avg_ms
+                .map_or(self.expected_service_s as f64, |ms| ms / 1000.0),
+        }
+    }
+
+    fn summary(self, service_id: i64) -> ServiceSummary {
+        let load = self.load();
+        ServiceSummary {
+            id: service_id,
+            waiting: self.waiting,
+            estimated_wait_s: estimate_wait_s(usize::try_from(self.waiting).unwrap_or(0), load),
+            open_desks: load.open_desks,
+        }
+    }
+}
+
+async fn load_row<C: Exec>(c: &mut C, service_id: i64) -> Result<LoadRow> {
+    Ok(c.one(
+        q(concat!(
+            "select waiting, expected_service_s, ",
+            load_columns!(),
+            " from services where id = $1"
+        ))
+        .bind(service_id)
+        .bind(true),
+    )
+    .await?)
+}
+
+/// Open desks serving a service and its recent average service time (the
+/// last 20 finished tickets; the expected duration until there are any).
+///
+/// # Errors
+/// Database errors; NotFound for an unknown service.
+pub async fn service_load<C: Exec>(c: &mut C, service_id: i64) -> Result<ServiceLoad> {
+    Ok(load_row(c, service_id).await?.load())
+}
+
+/// Moves a service's waiting counter; called wherever a ticket enters or
+/// leaves the waiting status, in the same transaction.
+async fn adjust_waiting<C: Exec>(c: &mut C, service_id: i64, delta: i64) -> Result<()> {
+    c.run(
+        q("update services set waiting = waiting + $2 where id = $1")
+            .bind(service_id)
+            .bind(delta),
+    )
+    .await?;
+    Ok(())
+}
+
+/// A service's queue right now, as live clients show it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ServiceSummary {
+    /// Service.
+    pub id: i64,
+    /// Waiting tickets.
+    pub waiting: i64,
+    /// Estimated wait for a ticket issued now, seconds.
+    pub estimated_wait_s: i64,
+    /// Open desks serving the service.
+    pub open_desks: u32,
+}
+
+/// The queue summary of one service.
+///
+/// # Errors
+/// Database errors.
+pub async fn service_summary<C: Exec>(c: &mut C, service_id: i64) -> Result<ServiceSummary> {
+    Ok(load_row(c, service_id).await?.summary(service_id))
+}
+
+/// Appends a ticket event whose payload is the ticket plus `extra` fields.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn record<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    ticket: &Ticket,
+    kind: &str,
+    desk_id: Option<i64>,
+    actor: Actor,
+    now: i64,
+    extra: serde_json::Value,
+) -> Result<()> {
+    record_with(c, out, ticket, kind, desk_id, actor, now, extra, None).await
+}
+
+/// [`record`] with the service summary already at hand.
+#[allow(clippy::too_many_arguments)]
+async fn record_with<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    ticket: &Ticket,
+    kind: &str,
+    desk_id: Option<i64>,
+    actor: Actor,
+    now: i64,
+    extra: serde_json::Value,
+    summary: Option<ServiceSummary>,
+) -> Result<()> {
+    let mut payload = serde_json::json!({ "ticket": ticket.public_view() });
+    let desk_id = desk_id.or(ticket.desk_id);
+    // Live clients replace what they hold with what an event carries, so a
+    // ticket event carries everything it changed: the ticket, its desk and
+    // its service's queue summary.
+    let desk = match desk_id {
+        Some(id) => Some(desks::get(c, id).await?),
+        None => None,
+    };
+    let summary = match summary {
+        Some(s) => s,
+        None => service_summary(c, ticket.service_id).await?,
+    };
+    if let Some(map) = payload.as_object_mut() {
+        if let serde_json::Value::Object(extra) = extra {
+            map.extend(extra);
+        }
+        map.insert(
+            "service".into(),
+            serde_json::to_value(summary).unwrap_or_default(),
+        );
+        if let Some(desk) = desk {
+            map.insert(
+                "desk".into(),
+                serde_json::to_value(desk).unwrap_or_default(),
+            );
+        }
+    }
+    events::append(
+        c,
+        out,
+        NewEvent {
+            branch_id: ticket.branch_id,
+            kind,
+            ticket_id: Some(ticket.id),
+            desk_id: desk_id.or(ticket.desk_id),
+            payload,
+            actor,
+            at: now,
+        },
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_sql_list_of_open_statuses_is_ticket_status_open() {
+        let listed: Vec<String> = waitwell_queue::TicketStatus::OPEN
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        assert_eq!(open_statuses!(), format!("({})", listed.join(", ")));
+    }
+}

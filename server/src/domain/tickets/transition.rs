@@ -1,0 +1,393 @@
+//! The one place that changes an open ticket's status: calls (next,
+//! specific, recall), the steps a desk takes with its ticket, and
+//! cancelling. Each step checks the transition with the queue core's state
+//! machine and moves the waiting counter, the desk and the event with it.
+
+use super::*;
+
+/// The head of each service and priority class a desk serves, read from the
+/// database: the only tickets that can be next (`waitwell_queue::heads`
+/// states the rule and a property test holds it).
+async fn heads<C: Exec>(
+    c: &mut C,
+    branch_id: i64,
+    weights: &[(i64, u32)],
+) -> Result<Vec<Candidate>> {
+    let mut out = Vec::with_capacity(weights.len() * Priority::ALL.len());
+    for (service_id, _) in weights {
+        for class in Priority::ALL {
+            let head: Option<(i64, i64)> = c
+                .opt(q("select id, queued_at from tickets
+                        where branch_id = $1 and status = 'waiting' and service_id = $2 and priority = $3
+                        order by queued_at, id limit 1")
+                    .bind(branch_id)
+                    .bind(*service_id)
+                    .bind(class.as_str()))
+                .await?;
+            if let Some((ticket_id, queued_at_ms)) = head {
+                out.push(Candidate {
+                    ticket_id,
+                    service_id: *service_id,
+                    priority: class,
+                    queued_at_ms,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Who acts at a desk and when.
+#[derive(Debug, Clone, Copy)]
+pub struct DeskActor {
+    /// The desk.
+    pub desk_id: i64,
+    /// The caller.
+    pub actor: Actor,
+    /// The clerk, if the caller is a user.
+    pub user_id: Option<i64>,
+    /// Whether the caller may act on a desk staffed by someone else.
+    pub supervisor: bool,
+    /// Now, ms.
+    pub now: i64,
+}
+
+/// The ticket currently at the desk.
+async fn current<C: Exec>(c: &mut C, desk: &DeskRow) -> Result<Ticket> {
+    match desk.current_ticket_id {
+        Some(id) => get(c, id).await,
+        None => Err(AppError::conflict(format!(
+            "{} has no current ticket",
+            desk.name
+        ))),
+    }
+}
+
+fn require_free(desk: &DeskRow) -> Result<()> {
+    if let Some(id) = desk.current_ticket_id {
+        return Err(AppError::conflict(format!(
+            "{} still has ticket {id}: finish, mark no-show, park or transfer it first",
+            desk.name
+        )));
+    }
+    if desk.status()? != waitwell_queue::DeskStatus::Open {
+        return Err(AppError::conflict(format!(
+            "{} is {}: open it to call visitors",
+            desk.name, desk.status
+        )));
+    }
+    Ok(())
+}
+
+/// Calls the next ticket by the policy; `None` when nobody waits for the
+/// desk's services.
+///
+/// # Errors
+/// Desk not open, still busy, staffed by someone else.
+pub async fn call_next<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    who: DeskActor,
+) -> Result<Option<Ticket>> {
+    let (branch, desk) = desks::lock_for_action(c, &who).await?;
+    require_free(&desk)?;
+    let weights = desks::weights(c, desk.id).await?;
+    let policy = branch.policy();
+    let desk_policy = DeskPolicy {
+        weights: weights.clone(),
+        calls_since_priority: u32::try_from(desk.calls_since_priority).unwrap_or(0),
+    };
+    let candidates = heads(c, branch.id, &weights).await?;
+    let Some(pick) = waitwell_queue::next_for_desk(&candidates, &desk_policy, &policy, who.now)
+    else {
+        return Ok(None);
+    };
+    let ticket = call_ticket(c, out, &who, &desk, pick.ticket_id, None, &pick.reason.text).await?;
+    Ok(Some(ticket))
+}
+
+/// Calls a chosen ticket out of turn; the reason is recorded.
+///
+/// # Errors
+/// Empty reason, ticket not waiting or parked, desk busy or not open.
+pub async fn call_specific<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    who: DeskActor,
+    ticket_id: i64,
+    reason: String,
+) -> Result<Ticket> {
+    let (_, desk) = desks::lock_for_action(c, &who).await?;
+    require_free(&desk)?;
+    let ticket = get(c, ticket_id).await?;
+    if ticket.branch_id != desk.branch_id {
+        return Err(AppError::NotFound("ticket"));
+    }
+    call_ticket(
+        c,
+        out,
+        &who,
+        &desk,
+        ticket_id,
+        Some(reason),
+        "called out of turn",
+    )
+    .await
+}
+
+async fn call_ticket<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    who: &DeskActor,
+    desk: &DeskRow,
+    ticket_id: i64,
+    out_of_turn: Option<String>,
+    why: &str,
+) -> Result<Ticket> {
+    let before = get(c, ticket_id).await?;
+    transition(before.status()?, TicketAction::Call)?;
+    // The status condition makes the call exactly-once even if two writers
+    // ever raced past the branch lock.
+    let changed = c
+        .run(q("update tickets set status = 'called', desk_id = $2, called_by = $3, called_at = $4, updated_at = $4,
+                  call_count = call_count + 1, out_of_turn_reason = $5
+                where id = $1 and status in ('waiting', 'parked')")
+            .bind(ticket_id)
+            .bind(desk.id)
+            .bind(who.user_id)
+            .bind(who.now)
+            .bind(out_of_turn.clone()))
+        .await?;
+    if changed != 1 {
+        return Err(AppError::conflict("another desk called this ticket first"));
+    }
+    if before.status == TicketStatus::Waiting.as_str() {
+        adjust_waiting(c, before.service_id, -1).await?;
+    }
+    crate::domain::predictions::record_call(c, ticket_id, who.now).await?;
+    let calls_since = waitwell_queue::calls_since_priority_after(
+        u32::try_from(desk.calls_since_priority).unwrap_or(0),
+        before.priority(),
+    );
+    c.run(
+        q("update desks set current_ticket_id = $2, calls_since_priority = $3 where id = $1")
+            .bind(desk.id)
+            .bind(ticket_id)
+            .bind(i64::from(calls_since)),
+    )
+    .await?;
+    let ticket = get(c, ticket_id).await?;
+    record(
+        c,
+        out,
+        &ticket,
+        "ticket.called",
+        Some(desk.id),
+        who.actor,
+        who.now,
+        serde_json::json!({
+            "desk": { "id": desk.id, "name": desk.name },
+            "out_of_turn": out_of_turn.is_some(),
+            "reason": out_of_turn.as_deref().unwrap_or(why),
+        }),
+    )
+    .await?;
+    Ok(ticket)
+}
+
+/// A state change of the desk's current ticket.
+#[derive(Debug, Clone)]
+pub enum DeskStep {
+    /// Call the current ticket again.
+    Recall,
+    /// Start serving.
+    Start,
+    /// Done, with an optional outcome.
+    Finish(Option<String>),
+    /// The visitor did not come.
+    NoShow,
+    /// Set aside; it can be called again later.
+    Park,
+    /// Move to another service's queue, keeping the original issue time.
+    Transfer(i64),
+}
+
+/// Applies a step to the desk's current ticket. For a transfer, returns the
+/// new ticket in the target queue.
+///
+/// # Errors
+/// No current ticket, an illegal transition, an unknown target service.
+pub async fn desk_step<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    who: DeskActor,
+    step: DeskStep,
+) -> Result<Ticket> {
+    let (branch, desk) = desks::lock_for_action(c, &who).await?;
+    let ticket = current(c, &desk).await?;
+    let now = who.now;
+    let (action, kind) = match &step {
+        DeskStep::Recall => (TicketAction::Recall, "ticket.recalled"),
+        DeskStep::Start => (TicketAction::Start, "ticket.started"),
+        DeskStep::Finish(_) => (TicketAction::Finish, "ticket.finished"),
+        DeskStep::NoShow => (TicketAction::NoShow, "ticket.no_show"),
+        DeskStep::Park => (TicketAction::Park, "ticket.parked"),
+        DeskStep::Transfer(_) => (TicketAction::Transfer, "ticket.transferred"),
+    };
+    let next = transition(ticket.status()?, action)?;
+    let target = match &step {
+        DeskStep::Transfer(service_id) => {
+            let s = services::get(c, *service_id).await?;
+            if s.branch_id != branch.id {
+                return Err(AppError::NotFound("service"));
+            }
+            if !s.active {
+                return Err(AppError::conflict(format!(
+                    "service {} is not available",
+                    s.code
+                )));
+            }
+            if s.id == ticket.service_id {
+                return Err(AppError::invalid("the ticket is already in this service"));
+            }
+            Some(s)
+        }
+        _ => None,
+    };
+    match &step {
+        DeskStep::Recall => {
+            c.run(q("update tickets set called_at = $2, call_count = call_count + 1, updated_at = $2 where id = $1")
+                .bind(ticket.id)
+                .bind(now))
+                .await?;
+        }
+        DeskStep::Start => {
+            c.run(
+                q("update tickets set status = $2, started_at = $3, updated_at = $3 where id = $1")
+                    .bind(ticket.id)
+                    .bind(next.as_str())
+                    .bind(now),
+            )
+            .await?;
+        }
+        DeskStep::Finish(outcome) => {
+            c.run(q("update tickets set status = $2, finished_at = $3, outcome = $4, updated_at = $3 where id = $1")
+                .bind(ticket.id)
+                .bind(next.as_str())
+                .bind(now)
+                .bind(outcome.clone()))
+                .await?;
+        }
+        DeskStep::NoShow | DeskStep::Transfer(_) => {
+            c.run(q("update tickets set status = $2, finished_at = $3, updated_at = $3 where id = $1")
+                .bind(ticket.id)
+                .bind(next.as_str())
+                .bind(now))
+                .await?;
+        }
+        DeskStep::Park => {
+            c.run(
+                q("update tickets set status = $2, updated_at = $3 where id = $1")
+                    .bind(ticket.id)
+                    .bind(next.as_str())
+                    .bind(now),
+            )
+            .await?;
+        }
+    }
+    if next.is_final() || next == TicketStatus::Parked {
+        c.run(q("update desks set current_ticket_id = null where id = $1").bind(desk.id))
+            .await?;
+    }
+    let after = get(c, ticket.id).await?;
+    let mut extra = serde_json::json!({ "desk": { "id": desk.id, "name": desk.name } });
+    let result = if let Some(service) = target {
+        let token = crate::domain::visitor::new_public_token(now);
+        let (new_id,): (i64,) = c
+            // The new leg keeps the visitor's postponement: postponing is
+            // once per visit, not once per queue.
+            .one(q("insert into tickets (branch_id, service_id, business_day, seq, number, priority, language, status,
+                      issued_at, queued_at, transferred_from, public_token, updated_at, postpone_count)
+                    values ($1, $2, $3, null, $4, $5, $6, 'waiting', $7, $7, $8, $9, $10,
+                            (select postpone_count from tickets where id = $8)) returning id")
+                .bind(branch.id)
+                .bind(service.id)
+                .bind(ticket.business_day.as_str())
+                .bind(ticket.number.as_str())
+                .bind(ticket.priority.as_str())
+                .bind(ticket.language.clone())
+                .bind(ticket.issued_at)
+                .bind(ticket.id)
+                .bind(token)
+                .bind(now))
+            .await?;
+        adjust_waiting(c, service.id, 1).await?;
+        let new_ticket = get(c, new_id).await?;
+        if let Some(map) = extra.as_object_mut() {
+            map.insert("new_ticket".into(), new_ticket.public_view());
+        }
+        record(c, out, &after, kind, Some(desk.id), who.actor, now, extra).await?;
+        record(
+            c,
+            out,
+            &new_ticket,
+            "ticket.issued",
+            None,
+            who.actor,
+            now,
+            serde_json::json!({ "transferred_from": ticket.id }),
+        )
+        .await?;
+        with_estimate(c, &branch.policy(), new_ticket).await?
+    } else {
+        record(c, out, &after, kind, Some(desk.id), who.actor, now, extra).await?;
+        after
+    };
+    Ok(result)
+}
+
+/// Cancels a ticket that is waiting, parked or called: by staff, or by the
+/// visitor on the ticket page (`public.rs`); `extra` goes into the event
+/// (`{"by": "visitor"}`). The one place a ticket is cancelled, so the
+/// waiting counter always moves with it.
+///
+/// # Errors
+/// Unknown ticket, illegal transition.
+pub async fn cancel<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    ticket_id: i64,
+    actor: Actor,
+    now: i64,
+    extra: serde_json::Value,
+) -> Result<Ticket> {
+    let t = get(c, ticket_id).await?;
+    branches::lock(c, t.branch_id).await?;
+    let t = get(c, ticket_id).await?;
+    let next = transition(t.status()?, TicketAction::Cancel)?;
+    c.run(
+        q("update tickets set status = $2, finished_at = $3, updated_at = $3 where id = $1")
+            .bind(t.id)
+            .bind(next.as_str())
+            .bind(now),
+    )
+    .await?;
+    if t.status == TicketStatus::Waiting.as_str() {
+        adjust_waiting(c, t.service_id, -1).await?;
+    }
+    c.run(q("update desks set current_ticket_id = null where current_ticket_id = $1").bind(t.id))
+        .await?;
+    let after = get(c, t.id).await?;
+    record(
+        c,
+        out,
+        &after,
+        "ticket.cancelled",
+        t.desk_id,
+        actor,
+        now,
+        extra,
+    )
+    .await?;
+    Ok(after)
+}
