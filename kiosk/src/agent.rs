@@ -85,9 +85,16 @@ pub struct Ticket {
     /// People ahead.
     #[serde(default)]
     pub position: Option<i64>,
-    /// Estimated seconds until called.
+    /// Estimated seconds until called (the old formula).
     #[serde(default)]
     pub estimated_wait_s: Option<i64>,
+    /// Predicted seconds until called; printed in preference to the
+    /// estimate (older servers do not send it).
+    #[serde(default)]
+    pub predicted_wait_s: Option<i64>,
+    /// No open desk serves the service: no wait is printed at all.
+    #[serde(default)]
+    pub no_open_desk: bool,
     /// Visitor's language.
     #[serde(default)]
     pub language: Option<String>,
@@ -336,7 +343,16 @@ pub fn print_ticket(
         service: service_name.to_owned(),
         issued,
         people_ahead: ticket.position,
-        wait_minutes: ticket.estimated_wait_s.map(|s| (s.max(0) + 30) / 60),
+        // A queue no open desk serves gets no wait on paper rather than a
+        // number nobody can keep.
+        wait_minutes: if ticket.no_open_desk {
+            None
+        } else {
+            ticket
+                .predicted_wait_s
+                .or(ticket.estimated_wait_s)
+                .map(|s| (s.max(0) + 30) / 60)
+        },
         qr: (!ticket.public_token.is_empty())
             .then(|| format!("{}/ticket/?t={}", config.public_url(), ticket.public_token)),
         message: branch["kiosk_message"]
@@ -793,6 +809,8 @@ mod tests {
             issued_at: 1_767_268_800_000,
             position: Some(2),
             estimated_wait_s: Some(290),
+            predicted_wait_s: None,
+            no_open_desk: false,
             language: None,
             public_token: "abc".into(),
         };
@@ -806,6 +824,24 @@ mod tests {
         assert_eq!(p.service, "Paszporty");
         assert_eq!(p.issued, "2026-01-01 13:00");
         assert_eq!(p.wait_minutes, Some(5));
+        // The prediction wins over the old estimate; with no desk open
+        // nothing is printed.
+        let predicted = Ticket {
+            predicted_wait_s: Some(1_190),
+            ..ticket.clone()
+        };
+        assert_eq!(
+            print_ticket(&predicted, &live, &config, None).wait_minutes,
+            Some(20)
+        );
+        let nobody = Ticket {
+            no_open_desk: true,
+            ..ticket.clone()
+        };
+        assert_eq!(
+            print_ticket(&nobody, &live, &config, None).wait_minutes,
+            None
+        );
         assert_eq!(p.qr.as_deref(), Some("http://server:8080/ticket/?t=abc"));
         assert_eq!(p.code_page, crate::codepage::CodePage::Pc852);
         let en = Ticket {

@@ -7,6 +7,8 @@
 //! - [`numbering`]: business days across DST ([`BusinessCalendar`]) and
 //!   ticket numbers ([`format_number`]).
 //! - [`policy`]: which ticket a desk calls next ([`next_for_desk`]) and why.
+//! - [`postpone`]: a visitor moving their ticket back, once
+//!   ([`postponed_queued_at`]).
 //! - [`estimate`]: the old wait estimate ([`estimate_wait_s`]).
 //! - [`predict`]: predicted waits by simulating the policy forward
 //!   ([`predict_waits`]).
@@ -20,6 +22,7 @@
 pub mod estimate;
 pub mod numbering;
 pub mod policy;
+pub mod postpone;
 pub mod predict;
 pub mod replay;
 pub mod staffing;
@@ -28,6 +31,7 @@ pub mod status;
 pub use estimate::*;
 pub use numbering::*;
 pub use policy::*;
+pub use postpone::*;
 pub use predict::*;
 pub use replay::*;
 pub use staffing::*;

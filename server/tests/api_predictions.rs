@@ -64,6 +64,12 @@ async fn tickets_carry_predictions(backend: Backend) {
     assert!(first["predicted_wait_s"].is_null() && first["predicted_range_s"].is_null());
     // The old formula still says a number here: the reason for the new one.
     assert!(first["estimated_wait_s"].is_i64());
+    // Devices (the kiosk agent printing it, displays) see it too.
+    let (s, seen) = app
+        .get(&office.display, &format!("/api/v1/tickets/{}", first["id"]))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{seen}");
+    assert_eq!(seen["no_open_desk"], true, "{seen}");
 
     app.open_desk(&office, 0).await;
     let second = app.issue(&office, a, "normal").await;

@@ -26,6 +26,7 @@ const TICKET_FIELDS: &[&str] = &[
     "estimated_wait_s",
     "predicted_wait_s",
     "predicted_range_s",
+    "no_open_desk",
 ];
 
 /// Desk fields a device may see.

@@ -54,7 +54,9 @@ use serde::Serialize;
 use tokio::sync::{broadcast::error::RecvError, mpsc};
 use tokio::time::Instant;
 use utoipa::ToSchema;
-use waitwell_queue::{TicketAction, TicketStatus, transition};
+use waitwell_queue::{
+    MAX_POSTPONES, PostponeRefused, TicketAction, TicketStatus, postponed_queued_at, transition,
+};
 
 use crate::app::AppState;
 use crate::domain::tickets::{self, Ticket};
@@ -258,9 +260,6 @@ async fn view_of<C: Exec>(c: &mut C, t: Ticket, now: i64) -> Result<PublicTicket
     })
 }
 
-/// How often a visitor may postpone a ticket.
-pub const MAX_POSTPONES: i64 = 1;
-
 /// Appends a visitor's ticket event through [`tickets::record`], so live clients can
 /// apply it like any other: the ticket after the change, `extra` fields,
 /// its service's queue summary and its desk.
@@ -323,15 +322,9 @@ pub async fn visitor_postpone<C: Exec>(
     now: i64,
 ) -> Result<PublicTicket> {
     let t = lock_by_token(c, token).await?;
-    transition(t.status()?, TicketAction::Postpone)?;
     let (count,): (i64,) = c
         .one(q("select postpone_count from tickets where id = $1").bind(t.id))
         .await?;
-    if count >= MAX_POSTPONES {
-        return Err(AppError::conflict(
-            "this ticket was already postponed once and cannot be postponed again",
-        ));
-    }
     let (last,): (Option<i64>,) = c
         .one(
             q("select max(queued_at) from tickets
@@ -341,9 +334,11 @@ pub async fn visitor_postpone<C: Exec>(
             .bind(t.id),
         )
         .await?;
-    // Strictly after the last one waiting, so that even a ticket issued in
-    // the same millisecond stays ahead.
-    let queued_at = last.map_or(now, |last| now.max(last + 1));
+    let queued_at = match postponed_queued_at(t.status()?, count, last, now) {
+        Ok(at) => at,
+        Err(PostponeRefused::NotWaiting(e)) => return Err(e.into()),
+        Err(refused) => return Err(AppError::conflict(refused.to_string())),
+    };
     c.run(
         q("update tickets set queued_at = $2, postpone_count = postpone_count + 1, updated_at = $3
            where id = $1")
