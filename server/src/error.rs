@@ -332,6 +332,18 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+impl From<waitwell_proto::Corrupt> for AppError {
+    fn from(e: waitwell_proto::Corrupt) -> Self {
+        AppError::internal(e.to_string())
+    }
+}
+
+impl From<waitwell_proto::Invalid> for AppError {
+    fn from(e: waitwell_proto::Invalid) -> Self {
+        AppError::invalid(e.0)
+    }
+}
+
 impl From<IllegalTransition> for AppError {
     fn from(e: IllegalTransition) -> Self {
         AppError::Conflict(e.to_string())

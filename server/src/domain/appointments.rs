@@ -69,59 +69,9 @@ pub const CODE_LEN: usize = 8;
 /// Weekday keys of the opening hours, Monday first.
 const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
-/// A weekly schedule: weekday (`mon` … `sun`) to opening intervals
-/// `[["08:00", "12:00"], ["13:00", "16:00"]]` in the branch's local time.
-/// A missing weekday is closed.
-pub type OpeningHours = BTreeMap<String, Vec<[String; 2]>>;
+pub use waitwell_proto::{LatePolicy, OpeningHours};
 
-/// What happens to a visitor who checks in later than the grace period.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum LatePolicy {
-    /// A normal ticket, queued from the time of check-in.
-    #[default]
-    WalkIn,
-    /// No ticket; the visitor may take a regular one.
-    Refuse,
-}
-
-impl LatePolicy {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LatePolicy::WalkIn => "walk_in",
-            LatePolicy::Refuse => "refuse",
-        }
-    }
-}
-
-impl FromStr for LatePolicy {
-    type Err = AppError;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "walk_in" => Ok(LatePolicy::WalkIn),
-            "refuse" => Ok(LatePolicy::Refuse),
-            _ => Err(AppError::invalid("late_policy must be walk_in or refuse")),
-        }
-    }
-}
-
-/// A branch's opening hours and rules for booked visitors.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct AppointmentSettings {
-    /// Weekly schedule in the branch's timezone:
-    /// `{"mon": [["08:00", "16:00"]], …}`.
-    #[schema(value_type = Object)]
-    pub opening_hours: OpeningHours,
-    /// Dates (`YYYY-MM-DD`) without appointments: holidays.
-    pub closed_dates: Vec<String>,
-    /// Seconds after the slot start a visitor still checks in with
-    /// appointment priority.
-    pub grace_s: i64,
-    /// What happens after that.
-    pub late_policy: LatePolicy,
-}
+pub use waitwell_proto::AppointmentSettings;
 
 /// Changes to the appointment settings; absent fields stay.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]

@@ -8,7 +8,7 @@
 //! [`lock`] is the first statement of every write that concerns a branch: it
 //! takes the branch row lock (PostgreSQL) and returns the current settings.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use waitwell_queue::{BusinessCalendar, PolicyConfig, parse_rollover, parse_timezone};
 
@@ -19,69 +19,7 @@ use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;
 use crate::store::{Db, Exec, q, write};
 
-/// An office.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct Branch {
-    /// Id.
-    pub id: i64,
-    /// Display name.
-    pub name: String,
-    /// IANA timezone, e.g. `Europe/Warsaw`.
-    pub timezone: String,
-    /// Local time `HH:MM` at which a business day ends; numbering restarts and
-    /// tickets still open expire.
-    pub rollover: String,
-    /// Languages offered, first is the default.
-    pub languages: Vec<String>,
-    /// Message printed on tickets and shown on the kiosk.
-    pub kiosk_message: String,
-    /// Next-ticket policy settings.
-    pub policy: PolicySettings,
-    /// Inactive branches accept no tickets and no device sign-ins.
-    pub active: bool,
-    /// Seq of the branch's latest event.
-    pub event_seq: i64,
-    /// Creation time, ms since the epoch.
-    pub created_at: i64,
-    /// Opening hours and the rules for booked visitors (appointments.rs).
-    pub appointments: AppointmentSettings,
-}
-
-/// The next-ticket policy settings of a branch (see `waitwell-queue`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PolicySettings {
-    /// A priority ticket counts as if it had been issued this many seconds earlier.
-    pub priority_credit_s: i64,
-    /// Same for appointment tickets.
-    pub appointment_credit_s: i64,
-    /// Seconds of credit per desk-service weight step above 1.
-    pub weight_step_s: i64,
-    /// At most one credited priority call in any N consecutive calls at a desk; 0 = no limit.
-    pub priority_interleave: u32,
-}
-
-impl From<PolicySettings> for PolicyConfig {
-    fn from(p: PolicySettings) -> Self {
-        PolicyConfig {
-            priority_credit_s: p.priority_credit_s,
-            appointment_credit_s: p.appointment_credit_s,
-            weight_step_s: p.weight_step_s,
-            priority_interleave: p.priority_interleave,
-        }
-    }
-}
-
-impl From<PolicyConfig> for PolicySettings {
-    fn from(p: PolicyConfig) -> Self {
-        PolicySettings {
-            priority_credit_s: p.priority_credit_s,
-            appointment_credit_s: p.appointment_credit_s,
-            weight_step_s: p.weight_step_s,
-            priority_interleave: p.priority_interleave,
-        }
-    }
-}
+pub use waitwell_proto::{Branch, PolicySettings};
 
 /// A branch row as stored.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]

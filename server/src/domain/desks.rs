@@ -19,42 +19,7 @@ use crate::now_ms;
 use crate::store::Db;
 use crate::store::{Exec, q, read, write};
 
-/// A desk as stored and shown.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, serde::Deserialize, ToSchema)]
-pub struct DeskRow {
-    /// Id.
-    pub id: i64,
-    /// Branch.
-    pub branch_id: i64,
-    /// Name, e.g. "Desk 5".
-    pub name: String,
-    /// open, paused or closed ([`DeskRow::status`]).
-    pub status: String,
-    /// Why it is paused.
-    pub pause_reason: Option<String>,
-    /// Interleave state of the next-ticket policy.
-    pub calls_since_priority: i64,
-    /// Ticket being called or served.
-    pub current_ticket_id: Option<i64>,
-    /// Clerk working there while open or paused.
-    pub user_id: Option<i64>,
-    /// Inactive desks cannot be opened.
-    pub active: bool,
-    /// Creation time.
-    pub created_at: i64,
-}
-
-impl DeskRow {
-    /// The status as the queue core's enum.
-    ///
-    /// # Errors
-    /// Internal for a corrupted status.
-    pub fn status(&self) -> Result<DeskStatus> {
-        self.status.parse().map_err(|_| {
-            AppError::internal(format!("desk {} has status {:?}", self.id, self.status))
-        })
-    }
-}
+pub use waitwell_proto::Desk as DeskRow;
 
 /// Reads a desk.
 ///

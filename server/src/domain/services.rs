@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use waitwell_queue::validate_service_code;
 
@@ -19,44 +19,7 @@ use crate::now_ms;
 use crate::store::Db;
 use crate::store::{Exec, q, write};
 
-/// A service.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct Service {
-    /// Id.
-    pub id: i64,
-    /// Branch.
-    pub branch_id: i64,
-    /// Ticket prefix, 1–3 capital letters.
-    pub code: String,
-    /// Default name.
-    pub name: String,
-    /// Names per language tag.
-    pub names: BTreeMap<String, String>,
-    /// Group shown on the kiosk ("" for none).
-    pub category: String,
-    /// Target wait in seconds (the office's published standard).
-    pub standard_wait_s: i64,
-    /// Expected service duration in seconds.
-    pub expected_service_s: i64,
-    /// Whether visitors may ask for priority assistance.
-    pub priority_allowed: bool,
-    /// Inactive services issue no tickets.
-    pub active: bool,
-    /// Whether visitors may take tickets remotely (the office's public page).
-    pub remote_enabled: bool,
-    /// Remote tickets per business day; null for no cap.
-    pub remote_daily_cap: Option<i64>,
-    /// Percent of the day's tickets kept for walk-ins (see `remote.rs`).
-    pub remote_walk_in_share: i64,
-    /// Whether visitors may book appointments for this service.
-    pub appointments_enabled: bool,
-    /// Appointment slot length in seconds as configured; null means the
-    /// expected duration rounded up to 5 minutes.
-    pub slot_length_s: Option<i64>,
-    /// Percent (0 to 100) of the desks allocated to the service kept for
-    /// walk-ins in every slot.
-    pub walk_in_share: i64,
-}
+pub use waitwell_proto::Service;
 
 /// A service row as stored.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]

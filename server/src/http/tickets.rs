@@ -64,7 +64,7 @@ pub async fn issue_ticket(
     let ticket = if new || matches!(who, Principal::User { .. }) {
         TicketWithToken::issued(ticket)
     } else {
-        ticket.for_caller(&who, now_ms())
+        for_caller(ticket, &who, now_ms())
     };
     let status = if new {
         StatusCode::CREATED
@@ -89,7 +89,7 @@ pub async fn get_ticket(
         let branch = branches::get(c, t.branch_id).await?;
         with_estimate(c, &branch.policy(), t).await
     })?;
-    let ticket = ticket.for_caller(&who, now_ms());
+    let ticket = for_caller(ticket, &who, now_ms());
     Ok(AppJson(crate::domain::projection::for_caller(
         &who,
         ticket,
