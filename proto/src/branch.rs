@@ -30,8 +30,10 @@ pub struct Branch {
     pub policy: PolicySettings,
     /// Inactive branches accept no tickets and no device sign-ins.
     pub active: bool,
-    /// Seq of the branch's latest event.
-    pub event_seq: i64,
+    /// Seq of the branch's latest event; absent in live snapshots, whose
+    /// own `seq` says it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_seq: Option<i64>,
     /// Creation time, ms since the epoch.
     pub created_at: i64,
     /// Opening hours and the rules for booked visitors.

@@ -44,12 +44,3 @@ impl Desk {
         })
     }
 }
-
-/// A desk named in a ticket event: which desk a visitor goes to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct DeskRef {
-    /// Id.
-    pub id: i64,
-    /// Name, e.g. "Desk 5".
-    pub name: String,
-}

@@ -20,8 +20,11 @@ pub mod service;
 pub mod ticket;
 
 pub use branch::{AppointmentSettings, Branch, LatePolicy, OpeningHours, PolicySettings};
-pub use desk::{Desk, DeskRef};
-pub use live::{Call, EventData, EventMessage, Heartbeat, Snapshot};
+pub use desk::Desk;
+pub use live::{
+    Allocation, Call, DeskChange, DeskEntry, EventData, EventMessage, Heartbeat, PublicDesk,
+    PublicTicket, ServiceChange, Snapshot, TicketChange, TicketEntry, TicketNote,
+};
 pub use service::{Service, ServiceSummary, ServiceWithSummary};
 pub use ticket::{Ticket, TicketWithToken};
 pub use waitwell_queue::{DeskStatus, Priority, TicketStatus};

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{Branch, Desk, DeskRef, ServiceSummary, ServiceWithSummary, Ticket};
+use crate::{Branch, Desk, ServiceSummary, ServiceWithSummary, Ticket};
 
 /// The version of the live protocol, sent in every snapshot.
 pub const PROTOCOL: u32 = 1;
@@ -217,7 +217,6 @@ pub struct Heartbeat {
 /// One event on the live stream (and in webhooks): the stored event with
 /// its typed data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct EventMessage {
     /// Seq of this client's previous message; a gap means events were
     /// filtered out for this client, not lost.
@@ -244,7 +243,6 @@ pub struct EventMessage {
 /// A ticket event's data: the ticket after the change, its service's queue
 /// and the desk concerned, so a live client replaces what it holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct TicketChange {
     /// The ticket after the change.
     pub ticket: TicketEntry,
@@ -274,18 +272,24 @@ pub struct TicketChange {
 }
 
 impl TicketChange {
-    /// The change for a ticket, with nothing else said.
-    pub fn new(ticket: &Ticket, service: ServiceSummary) -> TicketChange {
+    /// The change of `ticket`, with its service's queue, its desk and what
+    /// else the change says.
+    pub fn new(
+        ticket: &Ticket,
+        service: ServiceSummary,
+        desk: Option<&Desk>,
+        note: TicketNote,
+    ) -> TicketChange {
         TicketChange {
             ticket: TicketEntry::Staff(ticket.clone()),
             service,
-            desk: None,
-            out_of_turn: None,
-            reason: None,
-            new_ticket: None,
-            transferred_from: None,
-            by: None,
-            queued_at_before: None,
+            desk: desk.map(|d| DeskEntry::Staff(d.clone())),
+            out_of_turn: note.out_of_turn,
+            reason: note.reason,
+            new_ticket: note.new_ticket.map(TicketEntry::Staff),
+            transferred_from: note.transferred_from,
+            by: note.by,
+            queued_at_before: note.queued_at_before,
         }
     }
 
@@ -305,10 +309,26 @@ impl TicketChange {
     }
 }
 
+/// What a ticket change says besides the ticket, its queue and its desk.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TicketNote {
+    /// Calls: whether the clerk called out of turn.
+    pub out_of_turn: Option<bool>,
+    /// Calls: why this ticket was chosen.
+    pub reason: Option<String>,
+    /// Transfers: the new ticket in the target queue.
+    pub new_ticket: Option<Ticket>,
+    /// A ticket issued by a transfer: the ticket it continues.
+    pub transferred_from: Option<i64>,
+    /// `visitor` when the visitor acted from the ticket page.
+    pub by: Option<String>,
+    /// Postponements: the place in the queue before.
+    pub queued_at_before: Option<i64>,
+}
+
 /// A desk event's data: the desk after the change and the queues of the
 /// services it serves (their estimates change with it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct DeskChange {
     /// The desk after the change.
     pub desk: DeskEntry,
@@ -320,7 +340,7 @@ pub struct DeskChange {
     pub allocation: Option<Vec<Allocation>>,
 }
 
-/// One service a desk serves, with its weight.
+/// One entry of a desk's allocation: a service it serves and how strongly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Allocation {
@@ -557,16 +577,5 @@ impl EventData {
             EventData::DeskAllocationChanged(d) => EventData::DeskAllocationChanged(desk(d)),
             other => other.clone(),
         })
-    }
-}
-
-/// Keeps [`DeskRef`] in the public API of this module: a call names its
-/// desk by id and name.
-impl From<&Desk> for DeskRef {
-    fn from(d: &Desk) -> DeskRef {
-        DeskRef {
-            id: d.id,
-            name: d.name.clone(),
-        }
     }
 }

@@ -63,7 +63,22 @@ pub struct ServiceWithSummary {
     /// The service.
     #[serde(flatten)]
     pub service: Service,
-    /// Its queue. Its `id` is the service's.
-    #[serde(flatten)]
-    pub summary: ServiceSummary,
+    /// Waiting tickets.
+    pub waiting: i64,
+    /// Estimated wait for a ticket issued now, seconds.
+    pub estimated_wait_s: i64,
+    /// Open desks serving the service.
+    pub open_desks: u32,
+}
+
+impl ServiceWithSummary {
+    /// A service and its queue.
+    pub fn new(service: Service, summary: ServiceSummary) -> ServiceWithSummary {
+        ServiceWithSummary {
+            service,
+            waiting: summary.waiting,
+            estimated_wait_s: summary.estimated_wait_s,
+            open_desks: summary.open_desks,
+        }
+    }
 }

@@ -740,7 +740,16 @@ pub(crate) async fn book<C: Exec>(
         )
         .await?;
     let row = by_id(c, id).await?;
-    append(c, out, &row, "appointment.booked", Actor::System, now, None).await?;
+    append(
+        c,
+        out,
+        &row,
+        events::EventData::AppointmentBooked,
+        Actor::System,
+        now,
+        None,
+    )
+    .await?;
     Ok(row)
 }
 
@@ -748,7 +757,7 @@ async fn append<C: Exec>(
     c: &mut C,
     out: &mut Outbox,
     row: &Row,
-    kind: &str,
+    event: fn(serde_json::Value) -> events::EventData,
     actor: Actor,
     now: i64,
     outcome: Option<&str>,
@@ -762,10 +771,9 @@ async fn append<C: Exec>(
         out,
         NewEvent {
             branch_id: row.branch_id,
-            kind,
             ticket_id: row.ticket_id,
             desk_id: None,
-            payload,
+            data: event(payload),
             actor,
             at: now,
         },
@@ -814,7 +822,7 @@ pub(crate) async fn cancel<C: Exec>(
         c,
         out,
         &row,
-        "appointment.cancelled",
+        events::EventData::AppointmentCancelled,
         Actor::System,
         now,
         None,
@@ -852,7 +860,16 @@ pub(crate) async fn mark_missed<C: Exec>(
         )
         .await?;
         let row = by_id(c, id).await?;
-        append(c, out, &row, "appointment.missed", Actor::System, now, None).await?;
+        append(
+            c,
+            out,
+            &row,
+            events::EventData::AppointmentMissed,
+            Actor::System,
+            now,
+            None,
+        )
+        .await?;
     }
     Ok(stale.len())
 }
@@ -1028,7 +1045,7 @@ pub(crate) async fn check_in<C: Exec>(
         c,
         out,
         &row,
-        "appointment.checked_in",
+        events::EventData::AppointmentCheckedIn,
         actor,
         now,
         Some(outcome.as_str()),

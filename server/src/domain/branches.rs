@@ -105,7 +105,7 @@ impl BranchRow {
             kiosk_message: self.kiosk_message.clone(),
             policy: self.policy().into(),
             active: self.active,
-            event_seq: self.event_seq,
+            event_seq: Some(self.event_seq),
             created_at: self.created_at,
             appointments: self.appointment_settings(),
         }
@@ -320,10 +320,9 @@ pub async fn create(state: &AppState, new: NewBranch, actor: Actor) -> Result<Br
             out,
             NewEvent {
                 branch_id: id,
-                kind: "branch.created",
                 ticket_id: None,
                 desk_id: None,
-                payload: serde_json::to_value(row.to_api()).unwrap_or_default(),
+                data: events::EventData::BranchCreated(row.to_api()),
                 actor,
                 at: now,
             },
@@ -436,10 +435,9 @@ pub async fn update_settings(
             out,
             NewEvent {
                 branch_id: id,
-                kind: "branch.updated",
                 ticket_id: None,
                 desk_id: None,
-                payload: serde_json::to_value(row.to_api()).unwrap_or_default(),
+                data: events::EventData::BranchUpdated(row.to_api()),
                 actor,
                 at: now,
             },

@@ -3,7 +3,7 @@
 //!
 //! A clerk opens a desk and is then the only clerk who may act on it until
 //! it is closed; managers and admins may act on any desk of their branch.
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use waitwell_queue::{DeskStatus, MAX_WEIGHT};
 
@@ -14,10 +14,11 @@ use crate::domain::services;
 use crate::domain::tickets::{self, DeskActor, DeskStep, Ticket};
 use crate::error::{AppError, AppJson, Result};
 use crate::events::Actor;
-use crate::events::{self, NewEvent, Outbox};
+use crate::events::{self, EventData, NewEvent, Outbox};
 use crate::now_ms;
 use crate::store::Db;
 use crate::store::{Exec, q, read, write};
+use waitwell_proto::{DeskChange, DeskEntry};
 
 pub use waitwell_proto::Desk as DeskRow;
 
@@ -61,15 +62,7 @@ pub async fn weights<C: Exec>(c: &mut C, desk_id: i64) -> Result<Vec<(i64, u32)>
         .collect())
 }
 
-/// One entry of a desk's allocation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Allocation {
-    /// Service.
-    pub service_id: i64,
-    /// 1 to 10: how strongly the desk prefers this service.
-    pub weight: u32,
-}
+pub use waitwell_proto::Allocation;
 
 /// New desk.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -123,33 +116,21 @@ pub async fn create(
                 .bind(now))
             .await?;
         let desk = get(c, id).await?;
-        desk_event(
-            c,
-            out,
-            &desk,
-            "desk.created",
-            actor,
-            now,
-            serde_json::Value::Null,
-            &[],
-        )
-        .await?;
+        desk_event(c, out, &desk, EventData::DeskCreated, actor, now, None, &[]).await?;
         Ok(desk)
     })
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn desk_event<C: Exec>(
     c: &mut C,
     out: &mut Outbox,
     desk: &DeskRow,
-    kind: &str,
+    event: fn(DeskChange) -> EventData,
     actor: events::Actor,
     now: i64,
-    extra: serde_json::Value,
+    allocation: Option<Vec<Allocation>>,
     more_services: &[i64],
 ) -> Result<()> {
-    let mut payload = serde_json::json!({ "desk": desk });
     // Opening, pausing or re-allocating a desk changes the estimated waits
     // of the services it serves: carry their new summaries.
     let mut ids: Vec<i64> = weights(c, desk.id)
@@ -160,28 +141,22 @@ pub(crate) async fn desk_event<C: Exec>(
     ids.extend_from_slice(more_services);
     ids.sort_unstable();
     ids.dedup();
-    let mut summaries = Vec::new();
+    let mut services = Vec::new();
     for service_id in ids {
-        summaries.push(tickets::service_summary(c, service_id).await?);
-    }
-    if let Some(map) = payload.as_object_mut() {
-        if let serde_json::Value::Object(extra) = extra {
-            map.extend(extra);
-        }
-        map.insert(
-            "services".into(),
-            serde_json::to_value(summaries).unwrap_or_default(),
-        );
+        services.push(tickets::service_summary(c, service_id).await?);
     }
     events::append(
         c,
         out,
         NewEvent {
             branch_id: desk.branch_id,
-            kind,
             ticket_id: None,
             desk_id: Some(desk.id),
-            payload,
+            data: event(DeskChange {
+                desk: DeskEntry::Staff(desk.clone()),
+                services,
+                allocation,
+            }),
             actor,
             at: now,
         },
@@ -252,10 +227,10 @@ pub async fn set_allocation(
             c,
             out,
             &desk,
-            "desk.allocation_changed",
+            EventData::DeskAllocationChanged,
             actor,
             now,
-            serde_json::json!({ "allocation": stored }),
+            Some(stored.clone()),
             &before,
         )
         .await?;
@@ -363,9 +338,9 @@ pub(crate) async fn set_status(
             _ => who.user_id,
         };
         let kind = match status {
-            DeskStatus::Open => "desk.opened",
-            DeskStatus::Paused => "desk.paused",
-            DeskStatus::Closed => "desk.closed",
+            DeskStatus::Open => EventData::DeskOpened,
+            DeskStatus::Paused => EventData::DeskPaused,
+            DeskStatus::Closed => EventData::DeskClosed,
         };
         c.run(
             q("update desks set status = $2, pause_reason = $3, user_id = $4 where id = $1")
@@ -376,17 +351,7 @@ pub(crate) async fn set_status(
         )
         .await?;
         let desk = get(c, desk.id).await?;
-        desk_event(
-            c,
-            out,
-            &desk,
-            kind,
-            who.actor,
-            who.now,
-            serde_json::Value::Null,
-            &[],
-        )
-        .await?;
+        desk_event(c, out, &desk, kind, who.actor, who.now, None, &[]).await?;
         Ok(desk)
     })
 }
@@ -504,17 +469,7 @@ pub async fn edit(
                 .bind(d.active),
         )
         .await?;
-        desk_event(
-            c,
-            out,
-            &d,
-            "desk.updated",
-            actor,
-            now,
-            serde_json::Value::Null,
-            &[],
-        )
-        .await?;
+        desk_event(c, out, &d, EventData::DeskUpdated, actor, now, None, &[]).await?;
         Ok(d)
     })
 }

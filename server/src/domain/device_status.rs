@@ -168,10 +168,11 @@ pub async fn record(
                     out,
                     NewEvent {
                         branch_id,
-                        kind: "device.status",
                         ticket_id: None,
                         desk_id: None,
-                        payload: serde_json::to_value(&recorded).unwrap_or_default(),
+                        data: events::EventData::DeviceStatus(
+                            serde_json::to_value(&recorded).unwrap_or_default(),
+                        ),
                         actor,
                         at: now,
                     },

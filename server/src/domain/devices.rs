@@ -138,10 +138,11 @@ pub async fn create(
             out,
             NewEvent {
                 branch_id,
-                kind: "device.created",
                 ticket_id: None,
                 desk_id: None,
-                payload: serde_json::to_value(&device).unwrap_or_default(),
+                data: events::EventData::DeviceCreated(
+                    serde_json::to_value(&device).unwrap_or_default(),
+                ),
                 actor,
                 at: now,
             },
@@ -209,10 +210,11 @@ pub async fn edit(
             out,
             NewEvent {
                 branch_id,
-                kind: "device.updated",
                 ticket_id: None,
                 desk_id: None,
-                payload: serde_json::to_value(&d).unwrap_or_default(),
+                data: events::EventData::DeviceUpdated(
+                    serde_json::to_value(&d).unwrap_or_default(),
+                ),
                 actor,
                 at: now,
             },
@@ -250,10 +252,9 @@ pub async fn rotate(
             out,
             NewEvent {
                 branch_id,
-                kind: "device.token_rotated",
                 ticket_id: None,
                 desk_id: None,
-                payload: serde_json::json!({ "id": id }),
+                data: events::EventData::DeviceTokenRotated(serde_json::json!({ "id": id })),
                 actor,
                 at: now,
             },

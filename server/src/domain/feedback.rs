@@ -210,11 +210,10 @@ pub async fn give<C: Exec>(
         out,
         NewEvent {
             branch_id: t.branch_id,
-            kind: "feedback.given",
             ticket_id: Some(t.id),
             desk_id: t.desk_id,
             // No comment text here: see the module doc.
-            payload: serde_json::json!({
+            data: events::EventData::FeedbackGiven(serde_json::json!({
                 "ticket_id": t.id,
                 "number": t.number,
                 "service_id": t.service_id,
@@ -223,7 +222,7 @@ pub async fn give<C: Exec>(
                 "rating": rating,
                 "has_comment": has_comment,
                 "source": source.as_str(),
-            }),
+            })),
             actor: source.actor(),
             at: now,
         },

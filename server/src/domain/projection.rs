@@ -5,42 +5,13 @@
 //! a waiting room may see (a number, a desk, a service's queue summary) and
 //! nothing of the staff view (who served, outcomes, pause and out-of-turn
 //! reasons, users, devices, webhooks, appointments, feedback). Projections
-//! keep named fields (an allow-list), so a field added to a staff type later
-//! stays staff-only until it is added here on purpose.
+//! are the public wire types of `waitwell-proto` ([`PublicTicket`],
+//! [`PublicDesk`], [`EventData::for_devices`]): an allow-list by
+//! construction, so a field added to a staff type later stays staff-only
+//! until it is added to the public type on purpose.
 
 use serde_json::{Map, Value};
-
-/// Ticket fields a device may see.
-const TICKET_FIELDS: &[&str] = &[
-    "id",
-    "branch_id",
-    "service_id",
-    "number",
-    "status",
-    "issued_at",
-    "queued_at",
-    "called_at",
-    "desk_id",
-    "call_count",
-    "position",
-    "estimated_wait_s",
-    "predicted_wait_s",
-    "predicted_range_s",
-    "no_open_desk",
-];
-
-/// Desk fields a device may see.
-const DESK_FIELDS: &[&str] = &[
-    "id",
-    "branch_id",
-    "name",
-    "status",
-    "current_ticket_id",
-    "active",
-];
-
-/// Keys of a ticket or desk event's data that carry a projected object.
-const TICKET_KEYS: &[&str] = &["ticket", "new_ticket"];
+use waitwell_proto::{Desk, EventData, PublicDesk, PublicTicket, Ticket};
 
 fn pick(value: &Value, fields: &[&str]) -> Value {
     let Some(object) = value.as_object() else {
@@ -53,26 +24,31 @@ fn pick(value: &Value, fields: &[&str]) -> Value {
     Value::Object(picked)
 }
 
-/// A ticket (its JSON form) as a device sees it.
+/// The public form of a ticket's JSON (`null` for anything that is not a
+/// ticket).
+fn public_ticket(value: &Value) -> Option<PublicTicket> {
+    serde_json::from_value::<Ticket>(value.clone())
+        .ok()
+        .map(|t| PublicTicket::from(&t))
+}
+
+/// A ticket (its JSON form) as a device sees it: [`PublicTicket`].
 pub fn ticket(value: &Value) -> Value {
-    pick(value, TICKET_FIELDS)
+    serde_json::to_value(public_ticket(value)).unwrap_or_default()
 }
 
 /// A ticket as a device reads it back: the public fields, and for the kiosk
 /// that issued it, while it prints (the read carries the public token),
 /// what is printed: the visitor's language and the token for the QR code.
 pub fn printing_ticket(value: &Value) -> Value {
-    let mut out = ticket(value);
-    if let (Some(map), Some(full)) = (out.as_object_mut(), value.as_object())
-        && full.contains_key("public_token")
-    {
-        for key in ["language", "public_token"] {
-            if let Some(v) = full.get(key) {
-                map.insert(key.to_owned(), v.clone());
-            }
-        }
+    let Some(mut public) = public_ticket(value) else {
+        return Value::Null;
+    };
+    if let Some(token) = value.get("public_token").and_then(Value::as_str) {
+        public.public_token = Some(token.to_owned());
+        public.language = value["language"].as_str().map(str::to_owned);
     }
-    out
+    serde_json::to_value(public).unwrap_or_default()
 }
 
 /// Queue-view entry fields a device may see: the order, not the reasons
@@ -138,55 +114,35 @@ pub fn for_caller<T: serde::Serialize>(
 
 /// A desk (its JSON form) as a device sees it.
 pub fn desk(value: &Value) -> Value {
-    pick(value, DESK_FIELDS)
+    serde_json::from_value::<Desk>(value.clone())
+        .ok()
+        .map(|d| serde_json::to_value(PublicDesk::from(&d)).unwrap_or_default())
+        .unwrap_or_default()
 }
 
-/// Whether devices receive events of this type at all. Everything not
-/// named here (users, devices, webhooks, appointments, feedback, contact
-/// erasure, branch creation) is staff-only.
+/// Whether devices receive events of this type: ticket, desk and service
+/// events and branch updates.
 pub fn device_may_see(kind: &str) -> bool {
-    kind.starts_with("ticket.")
-        || matches!(
-            kind,
-            "desk.created"
-                | "desk.updated"
-                | "desk.opened"
-                | "desk.paused"
-                | "desk.closed"
-                | "desk.allocation_changed"
-                | "service.created"
-                | "service.updated"
-                | "branch.updated"
-        )
+    EventData::device_may_see(kind)
 }
 
 /// The data of an event as a device sees it, or `None` when devices do not
-/// receive this event type.
+/// receive this event type (or the stored data is not what its type says,
+/// which only a tampered database holds).
 pub fn event_data(kind: &str, data: &Value) -> Option<Value> {
     if !device_may_see(kind) {
         return None;
     }
-    if kind.starts_with("service.") || kind == "branch.updated" {
-        // The service and branch settings are what the kiosk and the
-        // office page publish anyway.
-        return Some(data.clone());
-    }
-    let mut out = Map::new();
-    for key in TICKET_KEYS {
-        if let Some(t) = data.get(*key) {
-            out.insert((*key).to_owned(), ticket(t));
-        }
-    }
-    if let Some(d) = data.get("desk") {
-        out.insert("desk".to_owned(), desk(d));
-    }
-    // Queue summaries: counts and estimates per service.
-    for key in ["service", "services"] {
-        if let Some(s) = data.get(key) {
-            out.insert(key.to_owned(), s.clone());
-        }
-    }
-    Some(Value::Object(out))
+    let typed: EventData =
+        match serde_json::from_value(serde_json::json!({ "type": kind, "data": data })) {
+            Ok(typed) => typed,
+            Err(e) => {
+                tracing::warn!(kind, error = %e, "stored event data does not match its type");
+                return None;
+            }
+        };
+    let mut tagged = serde_json::to_value(typed.for_devices()?).ok()?;
+    Some(tagged["data"].take())
 }
 
 #[cfg(test)]
@@ -197,10 +153,13 @@ mod tests {
     #[test]
     fn a_called_ticket_keeps_number_and_desk_and_loses_staff_fields() {
         let data = json!({
-            "ticket": {"id": 1, "number": "A001", "service_id": 2, "status": "called", "desk_id": 3,
+            "ticket": {"id": 1, "branch_id": 1, "number": "A001", "service_id": 2, "status": "called",
+                       "desk_id": 3, "business_day": "2026-01-05", "issued_at": 1, "queued_at": 1,
+                       "call_count": 1, "updated_at": 2,
                        "called_by": 9, "outcome": "done", "out_of_turn_reason": "friend",
                        "public_token": "secret", "priority": "priority", "language": "pl"},
-            "desk": {"id": 3, "name": "Desk 3", "status": "paused", "pause_reason": "lunch", "user_id": 9},
+            "desk": {"id": 3, "branch_id": 1, "name": "Desk 3", "status": "paused", "pause_reason": "lunch",
+                     "user_id": 9, "calls_since_priority": 0, "active": true, "created_at": 1},
             "service": {"id": 2, "waiting": 4, "estimated_wait_s": 60, "open_desks": 1},
             "reason": "friend",
         });
@@ -239,6 +198,13 @@ mod tests {
         ] {
             assert!(event_data(kind, &json!({})).is_none(), "{kind}");
         }
-        assert!(event_data("desk.paused", &json!({"desk": {}})).is_some());
+        let desk = json!({"desk": {"id": 3, "branch_id": 1, "name": "Desk 3", "status": "paused",
+                                   "calls_since_priority": 0, "active": true, "created_at": 1},
+                          "services": []});
+        assert!(event_data("desk.paused", &desk).is_some());
+        assert!(
+            event_data("desk.paused", &json!({"desk": {}})).is_none(),
+            "not a desk"
+        );
     }
 }

@@ -97,16 +97,11 @@ impl ServiceRow {
 pub(crate) async fn with_summary<C: Exec>(
     c: &mut C,
     row: &ServiceRow,
-) -> Result<serde_json::Value> {
-    let mut payload = serde_json::to_value(row.to_api()).unwrap_or_default();
-    let summary = crate::domain::tickets::service_summary(c, row.id).await?;
-    if let Some(map) = payload.as_object_mut() {
-        map.insert(
-            "summary".into(),
-            serde_json::to_value(summary).unwrap_or_default(),
-        );
-    }
-    Ok(payload)
+) -> Result<waitwell_proto::ServiceChange> {
+    Ok(waitwell_proto::ServiceChange {
+        service: row.to_api(),
+        summary: crate::domain::tickets::service_summary(c, row.id).await?,
+    })
 }
 
 /// Reads a service.
@@ -307,10 +302,9 @@ pub async fn create(
             out,
             NewEvent {
                 branch_id,
-                kind: "service.created",
                 ticket_id: None,
                 desk_id: None,
-                payload,
+                data: events::EventData::ServiceCreated(payload),
                 actor,
                 at: now,
             },
@@ -444,10 +438,9 @@ pub async fn edit(
             out,
             NewEvent {
                 branch_id,
-                kind: "service.updated",
                 ticket_id: None,
                 desk_id: None,
-                payload,
+                data: events::EventData::ServiceUpdated(payload),
                 actor,
                 at: now,
             },

@@ -139,7 +139,7 @@ pub async fn create(
                 .bind(now))
             .await?;
         let user = get(c, id).await?;
-        record(c, out, &user, "user.created", actor, now).await?;
+        record(c, out, &user, events::EventData::UserCreated, actor, now).await?;
         Ok(user)
     })
 }
@@ -151,7 +151,7 @@ pub(crate) async fn record<C: Exec>(
     c: &mut C,
     out: &mut events::Outbox,
     user: &User,
-    kind: &str,
+    event: fn(serde_json::Value) -> events::EventData,
     actor: Actor,
     now: i64,
 ) -> Result<()> {
@@ -168,10 +168,9 @@ pub(crate) async fn record<C: Exec>(
             out,
             NewEvent {
                 branch_id,
-                kind,
                 ticket_id: None,
                 desk_id: None,
-                payload: serde_json::to_value(user).unwrap_or_default(),
+                data: event(serde_json::to_value(user).unwrap_or_default()),
                 actor,
                 at: now,
             },
@@ -307,7 +306,7 @@ pub async fn apply(
             }
         }
         let user = get(c, id).await?;
-        record(c, out, &user, "user.updated", actor, now).await?;
+        record(c, out, &user, events::EventData::UserUpdated, actor, now).await?;
         Ok(user)
     })
 }

@@ -62,10 +62,11 @@ use crate::app::AppState;
 use crate::domain::tickets::{self, Ticket};
 use crate::domain::{branches, desks, services};
 use crate::error::{AppError, AppPath, Result};
-use crate::events::{Actor, Event, Outbox};
+use crate::events::{Actor, Event, EventData, Outbox};
 use crate::now_ms;
 use crate::store::Db;
 use crate::store::{Exec, q, read};
+use waitwell_proto::TicketNote;
 
 /// Every page's translations: `<lang>/<bundle>.ftl`.
 #[derive(RustEmbed)]
@@ -270,11 +271,11 @@ pub(crate) async fn ticket_event<C: Exec>(
     c: &mut C,
     out: &mut Outbox,
     ticket: &Ticket,
-    kind: &str,
+    event: tickets::TicketEvent,
     now: i64,
-    extra: serde_json::Value,
+    note: TicketNote,
 ) -> Result<()> {
-    tickets::record(c, out, ticket, kind, None, Actor::System, now, extra).await
+    tickets::record(c, out, ticket, event, None, Actor::System, now, note).await
 }
 
 /// Locks the branch of the ticket a token names and reads the ticket again
@@ -303,7 +304,10 @@ pub async fn visitor_cancel<C: Exec>(
         t.id,
         Actor::System,
         now,
-        serde_json::json!({ "by": "visitor" }),
+        TicketNote {
+            by: Some("visitor".to_owned()),
+            ..TicketNote::default()
+        },
     )
     .await?;
     view_of(c, after, now).await
@@ -352,9 +356,13 @@ pub async fn visitor_postpone<C: Exec>(
         c,
         out,
         &after,
-        "ticket.postponed",
+        EventData::TicketPostponed,
         now,
-        serde_json::json!({ "by": "visitor", "queued_at_before": t.queued_at }),
+        TicketNote {
+            by: Some("visitor".to_owned()),
+            queued_at_before: Some(t.queued_at),
+            ..TicketNote::default()
+        },
     )
     .await?;
     view_of(c, after, now).await

@@ -270,7 +270,7 @@ pub(crate) async fn append_event<C: Exec>(
     c: &mut C,
     out: &mut crate::events::Outbox,
     row: &WebhookRow,
-    kind: &'static str,
+    event: fn(serde_json::Value) -> events::EventData,
     actor: Actor,
     now: i64,
 ) -> Result<()> {
@@ -279,10 +279,9 @@ pub(crate) async fn append_event<C: Exec>(
         out,
         NewEvent {
             branch_id: row.branch_id,
-            kind,
             ticket_id: None,
             desk_id: None,
-            payload: serde_json::json!({ "webhook": row.event_view() }),
+            data: event(serde_json::json!({ "webhook": row.event_view() })),
             actor,
             at: now,
         },
@@ -768,7 +767,7 @@ pub async fn create(
                 .bind(now))
             .await?;
         let row = get(c, id).await?;
-        append_event(c, out, &row, "webhook.created", actor, now).await?;
+        append_event(c, out, &row, events::EventData::WebhookCreated, actor, now).await?;
         // Its own creation is not news to the receiver: start after it.
         c.run(
             q("update webhooks set cursor_seq = (select event_seq from branches where id = $2) where id = $1")
@@ -820,7 +819,7 @@ pub async fn edit(
                 .bind(now),
         )
         .await?;
-        append_event(c, out, &row, "webhook.updated", actor, now).await?;
+        append_event(c, out, &row, events::EventData::WebhookUpdated, actor, now).await?;
         get(c, id).await
     })
 }
@@ -835,7 +834,7 @@ pub async fn delete(db: &Db, branch_id: i64, id: i64, actor: Actor, now: i64) ->
         let row = get(c, id).await?;
         c.run(q("delete from webhooks where id = $1").bind(id))
             .await?;
-        append_event(c, out, &row, "webhook.deleted", actor, now).await
+        append_event(c, out, &row, events::EventData::WebhookDeleted, actor, now).await
     })
 }
 

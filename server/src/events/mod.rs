@@ -8,6 +8,7 @@
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+pub use waitwell_proto::EventData;
 
 use crate::store::{Exec, Kind, q};
 
@@ -213,17 +214,15 @@ impl Outbox {
 
 /// What [`append`] needs to know about a change.
 #[derive(Debug, Clone)]
-pub struct NewEvent<'a> {
+pub struct NewEvent {
     /// Branch whose log gets the event.
     pub branch_id: i64,
-    /// Event type, e.g. `ticket.issued`.
-    pub kind: &'a str,
     /// Ticket concerned.
     pub ticket_id: Option<i64>,
     /// Desk concerned.
     pub desk_id: Option<i64>,
-    /// Payload, serialised to JSON text.
-    pub payload: serde_json::Value,
+    /// The event's type and data; the data is stored as JSON text.
+    pub data: EventData,
     /// Who did it.
     pub actor: Actor,
     /// When, ms since the epoch.
@@ -236,7 +235,7 @@ pub struct NewEvent<'a> {
 ///
 /// # Errors
 /// Database errors; an unknown branch.
-pub async fn append<C: Exec>(c: &mut C, out: &mut Outbox, new: NewEvent<'_>) -> Result<()> {
+pub async fn append<C: Exec>(c: &mut C, out: &mut Outbox, new: NewEvent) -> Result<()> {
     let (seq, prev_hash): (i64, String) = c
         .one(
             q("update branches set event_seq = event_seq + 1 where id = $1
@@ -244,13 +243,14 @@ pub async fn append<C: Exec>(c: &mut C, out: &mut Outbox, new: NewEvent<'_>) -> 
             .bind(new.branch_id),
         )
         .await?;
-    let payload = new.payload.to_string();
+    let kind = new.data.kind();
+    let payload = stored_data(&new.data)?;
     let actor = new.actor.as_text();
     let hash = chain_hash(
         &prev_hash,
         new.branch_id,
         seq,
-        new.kind,
+        kind,
         new.ticket_id,
         new.desk_id,
         &actor,
@@ -262,7 +262,7 @@ pub async fn append<C: Exec>(c: &mut C, out: &mut Outbox, new: NewEvent<'_>) -> 
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
         .bind(new.branch_id)
         .bind(seq)
-        .bind(new.kind)
+        .bind(kind)
         .bind(new.ticket_id)
         .bind(new.desk_id)
         .bind(payload.as_str())
@@ -291,7 +291,7 @@ pub async fn append<C: Exec>(c: &mut C, out: &mut Outbox, new: NewEvent<'_>) -> 
     out.events.push(Event {
         branch_id: new.branch_id,
         seq,
-        kind: new.kind.to_owned(),
+        kind: kind.to_owned(),
         ticket_id: new.ticket_id,
         desk_id: new.desk_id,
         payload,
@@ -304,6 +304,14 @@ pub async fn append<C: Exec>(c: &mut C, out: &mut Outbox, new: NewEvent<'_>) -> 
         device_wire: std::sync::OnceLock::new(),
     });
     Ok(())
+}
+
+/// The stored form of an event's data: its JSON, without the type, which
+/// has a column of its own.
+fn stored_data(data: &EventData) -> Result<String> {
+    let mut tagged = serde_json::to_value(data)
+        .map_err(|e| crate::error::AppError::internal(format!("event data: {e}")))?;
+    Ok(tagged["data"].take().to_string())
 }
 
 /// Result of checking one branch's chain.

@@ -46,7 +46,7 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::response::Response;
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 use utoipa_axum::router::OpenApiRouter;
@@ -62,9 +62,10 @@ use crate::error::{AppError, AppPath, AppQuery, Result};
 use crate::events;
 use crate::events::Event;
 use crate::store::{Exec, lookup, q, read, read_tx, write};
+use waitwell_proto::ServiceWithSummary;
+use waitwell_proto::live::{Call, DeskEntry, Heartbeat, Snapshot, TicketEntry};
 
-/// Version of the message format.
-pub const PROTOCOL: u32 = 1;
+pub use waitwell_proto::live::PROTOCOL;
 /// How often a heartbeat and a ping are sent.
 pub const HEARTBEAT: Duration = Duration::from_secs(10);
 /// A client not heard from (pong or message) for this long is closed.
@@ -137,6 +138,12 @@ impl Filter {
             (Some(set), Some(id)) => set.contains(&id),
             _ => true,
         }
+    }
+
+    /// What this client receives of a ticket or desk: the staff form, or
+    /// its public projection.
+    fn entry<T>(&self, staff: T, public: fn(&T) -> T) -> T {
+        if self.staff { staff } else { public(&staff) }
     }
 
     /// Whether a client with this filter receives `event`.
@@ -228,21 +235,21 @@ pub async fn live(
 }
 
 /// A call as shown on displays.
-pub fn call_entry(event: &Event) -> Option<Value> {
+pub fn call_entry(event: &Event) -> Option<Call> {
     if event.kind != "ticket.called" && event.kind != "ticket.recalled" {
         return None;
     }
     let data = event.data();
-    Some(json!({
-        "seq": event.seq,
-        "recall": event.kind == "ticket.recalled",
-        "ticket_id": event.ticket_id,
-        "number": data["ticket"]["number"],
-        "service_id": data["ticket"]["service_id"],
-        "desk_id": event.desk_id,
-        "desk_name": data["desk"]["name"],
-        "at": event.at,
-    }))
+    Some(Call {
+        seq: event.seq,
+        recall: event.kind == "ticket.recalled",
+        ticket_id: event.ticket_id,
+        number: data["ticket"]["number"].as_str()?.to_owned(),
+        service_id: data["ticket"]["service_id"].as_i64()?,
+        desk_id: event.desk_id,
+        desk_name: data["desk"]["name"].as_str().map(str::to_owned),
+        at: event.at,
+    })
 }
 
 /// Builds the snapshot of a branch's live state, filtered. Runs in one
@@ -251,7 +258,7 @@ pub fn call_entry(event: &Event) -> Option<Value> {
 ///
 /// # Errors
 /// Database errors; an unknown branch.
-pub async fn snapshot<C: Exec>(c: &mut C, branch_id: i64, filter: &Filter) -> Result<Value> {
+pub async fn snapshot<C: Exec>(c: &mut C, branch_id: i64, filter: &Filter) -> Result<Snapshot> {
     let branch = branches::get(c, branch_id).await?;
     let mut services_out = Vec::new();
     for s in services::list(c, branch_id).await? {
@@ -259,27 +266,13 @@ pub async fn snapshot<C: Exec>(c: &mut C, branch_id: i64, filter: &Filter) -> Re
             continue;
         }
         let summary = tickets::service_summary(c, s.id).await?;
-        let mut v = serde_json::to_value(s.to_api()).unwrap_or_default();
-        if let (Some(map), Value::Object(extra)) = (
-            v.as_object_mut(),
-            serde_json::to_value(summary).unwrap_or_default(),
-        ) {
-            map.extend(extra);
-        }
-        services_out.push(v);
+        services_out.push(ServiceWithSummary::new(s.to_api(), summary));
     }
-    let desks_rows = desks::of_branch(c, branch_id).await?;
-    let desks_out: Vec<Value> = desks_rows
-        .iter()
+    let desks_out: Vec<DeskEntry> = desks::of_branch(c, branch_id)
+        .await?
+        .into_iter()
         .filter(|d| filter.desk_ok(Some(d.id)))
-        .map(|d| {
-            let v = serde_json::to_value(d).unwrap_or_default();
-            if filter.staff {
-                v
-            } else {
-                crate::domain::projection::desk(&v)
-            }
-        })
+        .map(|d| filter.entry(DeskEntry::Staff(d), DeskEntry::public))
         .collect();
     let open: Vec<(i64,)> = c
         .all(
@@ -295,12 +288,7 @@ pub async fn snapshot<C: Exec>(c: &mut C, branch_id: i64, filter: &Filter) -> Re
     for (id,) in open {
         let t: Ticket = tickets::get(c, id).await?;
         if filter.service_ok(Some(t.service_id)) && filter.desk_ok(t.desk_id) {
-            let v = t.public_view();
-            tickets_out.push(if filter.staff {
-                v
-            } else {
-                crate::domain::projection::ticket(&v)
-            });
+            tickets_out.push(filter.entry(TicketEntry::Staff(t), TicketEntry::public));
         }
     }
     let recent: Vec<Event> = c
@@ -308,30 +296,28 @@ pub async fn snapshot<C: Exec>(c: &mut C, branch_id: i64, filter: &Filter) -> Re
                 where branch_id = $1 and type in ('ticket.called', 'ticket.recalled') order by seq desc limit 200")
             .bind(branch_id))
         .await?;
-    let calls: Vec<Value> = recent
+    let calls: Vec<Call> = recent
         .iter()
         .filter(|e| filter.accepts(e))
         .filter_map(call_entry)
         .take(RECENT_CALLS)
         .collect();
-    let mut branch_view = serde_json::to_value(branch.to_api()).unwrap_or_default();
+    let mut branch_view = branch.to_api();
     // The head moves with every event; the snapshot's own seq says it.
-    if let Some(map) = branch_view.as_object_mut() {
-        map.remove("event_seq");
-    }
-    Ok(json!({
-        "type": "snapshot",
-        "protocol": PROTOCOL,
-        "seq": branch.event_seq,
-        "branch": branch_view,
-        "services": services_out,
-        "desks": desks_out,
-        "tickets": tickets_out,
-        "calls": calls,
-    }))
+    branch_view.event_seq = None;
+    Ok(Snapshot {
+        protocol: PROTOCOL,
+        seq: branch.event_seq,
+        prev_seq: None,
+        branch: branch_view,
+        services: services_out,
+        desks: desks_out,
+        tickets: tickets_out,
+        calls,
+    })
 }
 
-async fn take_snapshot(state: &AppState, branch_id: i64, filter: &Filter) -> Result<Value> {
+async fn take_snapshot(state: &AppState, branch_id: i64, filter: &Filter) -> Result<Snapshot> {
     let filter = filter.clone();
     read_tx!(state.db, |c| snapshot(c, branch_id, &filter).await)
 }
@@ -387,8 +373,9 @@ where
     let snap = take_snapshot(state, branch_id, filter)
         .await
         .map_err(|_| Stop::Closed)?;
-    let seq = snap["seq"].as_i64().unwrap_or(0);
-    send_text(tx, snap.to_string()).await?;
+    let seq = snap.seq;
+    let text = serde_json::to_string(&snap).map_err(|_| Stop::Closed)?;
+    send_text(tx, text).await?;
     cur.last = seq;
     cur.sent = seq;
     Ok(())
@@ -671,11 +658,12 @@ where
             }
         }
     }
-    let mut beat = json!({ "type": "heartbeat", "seq": cur.last, "prev_seq": cur.sent });
-    if let Some(head) = head {
-        beat["head"] = json!(head);
-    }
-    send_text(tx, beat.to_string()).await
+    let beat = Heartbeat {
+        seq: cur.last,
+        prev_seq: cur.sent,
+        head,
+    };
+    send_text(tx, serde_json::to_string(&beat).unwrap_or_default()).await
 }
 
 async fn deliver<S>(
@@ -721,6 +709,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 mod tests {
     use super::*;
     use crate::events::Hub;
+    use serde_json::json;
     use std::sync::atomic::{AtomicBool, Ordering};
 
     fn event(branch_id: i64, seq: i64) -> Event {

@@ -111,7 +111,7 @@ pub async fn cancel_ticket(
     who.require_staff(t.branch_id)?;
     let (actor, now) = (who.actor(), now_ms());
     let ticket = write!(state.db, |c, out| async move {
-        cancel(c, out, id, actor, now, serde_json::Value::Null).await
+        cancel(c, out, id, actor, now, Default::default()).await
     })?;
     Ok(AppJson(ticket))
 }

@@ -116,10 +116,11 @@ pub async fn erase_expired(db: &Db, now: i64, retention_days: u32) -> Result<u64
                     out,
                     NewEvent {
                         branch_id,
-                        kind: "contacts.erased",
                         ticket_id: None,
                         desk_id: None,
-                        payload: serde_json::json!({ "before": before, "rows": counts }),
+                        data: events::EventData::ContactsErased(
+                            serde_json::json!({ "before": before, "rows": counts }),
+                        ),
                         actor: Actor::System,
                         at: now,
                     },

@@ -43,11 +43,11 @@ pub async fn expire_old<C: Exec>(
             c,
             out,
             &after,
-            "ticket.expired",
+            EventData::TicketExpired,
             None,
             Actor::System,
             now,
-            serde_json::Value::Null,
+            TicketNote::default(),
         )
         .await?;
     }

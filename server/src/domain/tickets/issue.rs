@@ -178,11 +178,11 @@ pub async fn issue_queued_at<C: Exec>(
         c,
         out,
         &ticket,
-        "ticket.issued",
+        EventData::TicketIssued,
         None,
         req.actor,
         req.now,
-        serde_json::Value::Null,
+        TicketNote::default(),
         Some(summary),
     )
     .await?;

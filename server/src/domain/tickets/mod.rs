@@ -25,8 +25,9 @@ use crate::domain::branches;
 use crate::domain::desks::{self, DeskRow};
 use crate::domain::services;
 use crate::error::{AppError, Result};
-use crate::events::{self, Actor, NewEvent, Outbox};
+use crate::events::{self, Actor, EventData, NewEvent, Outbox};
 use crate::store::{Exec, q};
+use waitwell_proto::{TicketChange, TicketNote};
 
 mod day_end;
 mod issue;
@@ -216,19 +217,24 @@ pub async fn service_summary<C: Exec>(c: &mut C, service_id: i64) -> Result<Serv
     Ok(load_row(c, service_id).await?.summary(service_id))
 }
 
-/// Appends a ticket event whose payload is the ticket plus `extra` fields.
+/// A ticket event type: the [`EventData`] variant that carries a
+/// [`TicketChange`].
+pub(crate) type TicketEvent = fn(TicketChange) -> EventData;
+
+/// Appends a ticket event: the ticket after the change, what else `note`
+/// says, its desk and its service's queue.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn record<C: Exec>(
     c: &mut C,
     out: &mut Outbox,
     ticket: &Ticket,
-    kind: &str,
+    event: TicketEvent,
     desk_id: Option<i64>,
     actor: Actor,
     now: i64,
-    extra: serde_json::Value,
+    note: TicketNote,
 ) -> Result<()> {
-    record_with(c, out, ticket, kind, desk_id, actor, now, extra, None).await
+    record_with(c, out, ticket, event, desk_id, actor, now, note, None).await
 }
 
 /// [`record`] with the service summary already at hand.
@@ -237,14 +243,13 @@ async fn record_with<C: Exec>(
     c: &mut C,
     out: &mut Outbox,
     ticket: &Ticket,
-    kind: &str,
+    event: TicketEvent,
     desk_id: Option<i64>,
     actor: Actor,
     now: i64,
-    extra: serde_json::Value,
+    note: TicketNote,
     summary: Option<ServiceSummary>,
 ) -> Result<()> {
-    let mut payload = serde_json::json!({ "ticket": ticket.public_view() });
     let desk_id = desk_id.or(ticket.desk_id);
     // Live clients replace what they hold with what an event carries, so a
     // ticket event carries everything it changed: the ticket, its desk and
@@ -257,30 +262,14 @@ async fn record_with<C: Exec>(
         Some(s) => s,
         None => service_summary(c, ticket.service_id).await?,
     };
-    if let Some(map) = payload.as_object_mut() {
-        if let serde_json::Value::Object(extra) = extra {
-            map.extend(extra);
-        }
-        map.insert(
-            "service".into(),
-            serde_json::to_value(summary).unwrap_or_default(),
-        );
-        if let Some(desk) = desk {
-            map.insert(
-                "desk".into(),
-                serde_json::to_value(desk).unwrap_or_default(),
-            );
-        }
-    }
     events::append(
         c,
         out,
         NewEvent {
             branch_id: ticket.branch_id,
-            kind,
             ticket_id: Some(ticket.id),
-            desk_id: desk_id.or(ticket.desk_id),
-            payload,
+            desk_id,
+            data: event(TicketChange::new(ticket, summary, desk.as_ref(), note)),
             actor,
             at: now,
         },

@@ -192,15 +192,15 @@ async fn call_ticket<C: Exec>(
         c,
         out,
         &ticket,
-        "ticket.called",
+        EventData::TicketCalled,
         Some(desk.id),
         who.actor,
         who.now,
-        serde_json::json!({
-            "desk": { "id": desk.id, "name": desk.name },
-            "out_of_turn": out_of_turn.is_some(),
-            "reason": out_of_turn.as_deref().unwrap_or(why),
-        }),
+        TicketNote {
+            out_of_turn: Some(out_of_turn.is_some()),
+            reason: Some(out_of_turn.as_deref().unwrap_or(why).to_owned()),
+            ..TicketNote::default()
+        },
     )
     .await?;
     Ok(ticket)
@@ -238,12 +238,21 @@ pub async fn desk_step<C: Exec>(
     let ticket = current(c, &desk).await?;
     let now = who.now;
     let (action, kind) = match &step {
-        DeskStep::Recall => (TicketAction::Recall, "ticket.recalled"),
-        DeskStep::Start => (TicketAction::Start, "ticket.started"),
-        DeskStep::Finish(_) => (TicketAction::Finish, "ticket.finished"),
-        DeskStep::NoShow => (TicketAction::NoShow, "ticket.no_show"),
-        DeskStep::Park => (TicketAction::Park, "ticket.parked"),
-        DeskStep::Transfer(_) => (TicketAction::Transfer, "ticket.transferred"),
+        DeskStep::Recall => (
+            TicketAction::Recall,
+            EventData::TicketRecalled as TicketEvent,
+        ),
+        DeskStep::Start => (TicketAction::Start, EventData::TicketStarted as TicketEvent),
+        DeskStep::Finish(_) => (
+            TicketAction::Finish,
+            EventData::TicketFinished as TicketEvent,
+        ),
+        DeskStep::NoShow => (TicketAction::NoShow, EventData::TicketNoShow as TicketEvent),
+        DeskStep::Park => (TicketAction::Park, EventData::TicketParked as TicketEvent),
+        DeskStep::Transfer(_) => (
+            TicketAction::Transfer,
+            EventData::TicketTransferred as TicketEvent,
+        ),
     };
     let next = transition(ticket.status()?, action)?;
     let target = match &step {
@@ -311,7 +320,7 @@ pub async fn desk_step<C: Exec>(
             .await?;
     }
     let after = get(c, ticket.id).await?;
-    let mut extra = serde_json::json!({ "desk": { "id": desk.id, "name": desk.name } });
+    let mut note = TicketNote::default();
     let result = if let Some(service) = target {
         let token = crate::domain::visitor::new_public_token(now);
         let (new_id,): (i64,) = c
@@ -334,24 +343,25 @@ pub async fn desk_step<C: Exec>(
             .await?;
         adjust_waiting(c, service.id, 1).await?;
         let new_ticket = get(c, new_id).await?;
-        if let Some(map) = extra.as_object_mut() {
-            map.insert("new_ticket".into(), new_ticket.public_view());
-        }
-        record(c, out, &after, kind, Some(desk.id), who.actor, now, extra).await?;
+        note.new_ticket = Some(new_ticket.clone());
+        record(c, out, &after, kind, Some(desk.id), who.actor, now, note).await?;
         record(
             c,
             out,
             &new_ticket,
-            "ticket.issued",
+            EventData::TicketIssued,
             None,
             who.actor,
             now,
-            serde_json::json!({ "transferred_from": ticket.id }),
+            TicketNote {
+                transferred_from: Some(ticket.id),
+                ..TicketNote::default()
+            },
         )
         .await?;
         with_estimate(c, &branch.policy(), new_ticket).await?
     } else {
-        record(c, out, &after, kind, Some(desk.id), who.actor, now, extra).await?;
+        record(c, out, &after, kind, Some(desk.id), who.actor, now, note).await?;
         after
     };
     Ok(result)
@@ -370,7 +380,7 @@ pub async fn cancel<C: Exec>(
     ticket_id: i64,
     actor: Actor,
     now: i64,
-    extra: serde_json::Value,
+    note: TicketNote,
 ) -> Result<Ticket> {
     let t = get(c, ticket_id).await?;
     branches::lock(c, t.branch_id).await?;
@@ -393,11 +403,11 @@ pub async fn cancel<C: Exec>(
         c,
         out,
         &after,
-        "ticket.cancelled",
+        EventData::TicketCancelled,
         t.desk_id,
         actor,
         now,
-        extra,
+        note,
     )
     .await?;
     Ok(after)
