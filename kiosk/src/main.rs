@@ -50,6 +50,11 @@ enum Command {
         /// wpc1250, wpc1251, wpc1252).
         #[arg(long)]
         code_page: Option<String>,
+        /// A font for lines drawn as images, tried after the configured
+        /// `fallback_fonts` (e.g. a CJK font for `--language zh`); may be
+        /// repeated.
+        #[arg(long = "fallback-font", value_name = "FILE")]
+        fallback_fonts: Vec<PathBuf>,
     },
 }
 
@@ -71,8 +76,9 @@ async fn main() -> anyhow::Result<()> {
             language,
             width,
             code_page,
+            fallback_fonts,
         } => {
-            let printer = match (&dry_run, Config::load(&cli.config)) {
+            let mut printer = match (&dry_run, Config::load(&cli.config)) {
                 (_, Ok(config)) => config.printer,
                 (Some(file), Err(_)) => PrinterConfig::new(Connection::File { path: file.clone() }),
                 (None, Err(e)) => return Err(e),
@@ -88,14 +94,18 @@ async fn main() -> anyhow::Result<()> {
             };
             let mut ticket = layout::sample(&language, width, Some(page));
             ticket.logo = printer.load_logo()?;
+            printer.fallback_fonts.extend(fallback_fonts);
             let fonts = printer.load_fonts()?;
             let bytes = layout::encode_with(&ticket, &fonts);
-            // Lines the page cannot print went out as images.
-            let images = layout::images_of(&bytes).len() - usize::from(ticket.logo.is_some());
+            // Lines the page cannot print went out as images (lines
+            // printed one after another count as one).
+            let images = layout::images_of(&bytes)
+                .len()
+                .saturating_sub(usize::from(ticket.logo.is_some()));
             let how = if images == 0 {
                 format!("{page}")
             } else {
-                format!("{page}, {images} line(s) as images")
+                format!("{page}; lines it lacks as {images} image(s)")
             };
             if let Some(file) = dry_run {
                 std::fs::write(&file, &bytes)

@@ -287,14 +287,22 @@ impl Fonts {
         buffer.shape_until_scroll(system, false);
 
         let mut height = 0.0f32;
+        let mut missing = String::new();
         for run in buffer.layout_runs() {
             height = height.max(run.line_top + run.line_height);
             for glyph in run.glyphs.iter().filter(|g| g.glyph_id == 0) {
-                tracing::warn!(
-                    text = %&run.text[glyph.start..glyph.end],
-                    "no font has this character; printed as a box (add a font to fallback_fonts)"
-                );
+                for c in run.text[glyph.start..glyph.end].chars() {
+                    if !missing.contains(c) {
+                        missing.push(c);
+                    }
+                }
             }
+        }
+        if !missing.is_empty() {
+            tracing::warn!(
+                %missing,
+                "no font has these characters; printed as boxes (add a font to fallback_fonts)"
+            );
         }
         let mut bitmap = Bitmap::blank(width, height.ceil() as u32);
         buffer.draw(system, cache, Color::rgb(0, 0, 0), |x, y, w, h, color| {
