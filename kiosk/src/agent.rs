@@ -750,6 +750,21 @@ async fn handle(ctx: &mut Ctx<'_>, job: Job, limits: Limits) -> Handled {
 mod tests {
     use super::*;
 
+    /// The agent can be `tokio::spawn`ed (the end-to-end tests do): the
+    /// fonts it holds across awaits are shareable between threads.
+    #[test]
+    fn run_is_send() {
+        fn is_send<T: Send>(_: &T) {}
+        let config = Config::new(
+            "http://127.0.0.1:9",
+            "t",
+            crate::config::PrinterConfig::new(printer::Connection::File {
+                path: "/dev/null".into(),
+            }),
+        );
+        is_send(&run(config, async {}));
+    }
+
     #[test]
     fn jobs_are_this_kiosks_issued_tickets() {
         let event = json!({"type": "ticket.issued", "seq": 7, "ticket_id": 3, "actor": "device:5"});

@@ -230,13 +230,13 @@ fn text_lines(out: &mut Vec<u8>, page: CodePage, text: &str, columns: usize) {
 }
 
 /// What a ticket's lines are printed with.
-struct Printer<'a> {
+struct Lines<'a> {
     page: CodePage,
     width: PaperWidth,
     fonts: &'a Fonts,
 }
 
-impl Printer<'_> {
+impl Lines<'_> {
     /// Prints one paragraph at normal size: as text when the page prints
     /// all of it, otherwise as an image the paper's width, centred like the
     /// text lines and wrapped the same way (cosmic-text breaks the lines,
@@ -297,7 +297,7 @@ pub fn encode(ticket: &PrintTicket) -> Vec<u8> {
 pub fn encode_with(ticket: &PrintTicket, fonts: &Fonts) -> Vec<u8> {
     let page = ticket.code_page;
     let columns = ticket.width.columns();
-    let printer = Printer {
+    let lines = Lines {
         page,
         width: ticket.width,
         fonts,
@@ -314,10 +314,10 @@ pub fn encode_with(ticket: &PrintTicket, fonts: &Fonts) -> Vec<u8> {
         out.push(LF);
     }
     bold(&mut out, true);
-    printer.paragraph(&mut out, &ticket.office, true);
+    lines.paragraph(&mut out, &ticket.office, true);
     bold(&mut out, false);
     out.push(LF);
-    printer.paragraph(&mut out, &labels.ticket, false);
+    lines.paragraph(&mut out, &labels.ticket, false);
     // The largest size at which the number still fits on one line.
     let number = page.encode(&ticket.number);
     let largest: u8 = match ticket.width {
@@ -335,9 +335,9 @@ pub fn encode_with(ticket: &PrintTicket, fonts: &Fonts) -> Vec<u8> {
     size(&mut out, 1);
     out.push(LF);
     bold(&mut out, true);
-    printer.paragraph(&mut out, &ticket.service, true);
+    lines.paragraph(&mut out, &ticket.service, true);
     bold(&mut out, false);
-    printer.paragraph(
+    lines.paragraph(
         &mut out,
         &format!("{}: {}", labels.issued, ticket.issued),
         false,
@@ -346,7 +346,7 @@ pub fn encode_with(ticket: &PrintTicket, fonts: &Fonts) -> Vec<u8> {
         .into_iter()
         .flatten()
     {
-        printer.paragraph(&mut out, line, false);
+        lines.paragraph(&mut out, line, false);
     }
     if let Some(data) = &ticket.qr {
         out.push(LF);
@@ -361,7 +361,7 @@ pub fn encode_with(ticket: &PrintTicket, fonts: &Fonts) -> Vec<u8> {
     }
     if !ticket.message.trim().is_empty() {
         out.push(LF);
-        printer.paragraph(&mut out, &ticket.message, false);
+        lines.paragraph(&mut out, &ticket.message, false);
     }
     align(&mut out, 0);
     // Feed past the cutter, then a partial cut.

@@ -441,9 +441,16 @@ proptest! {
         let bytes = encode(&t);
         let parsed = parse(&bytes);
         prop_assert!(parsed.is_ok(), "{:?}", parsed.err());
+        let drawn = [&office, &service, &message]
+            .into_iter()
+            .any(|l| !l.trim().is_empty() && !CodePage::ALL[page].covers(l));
+        let mut bands = 0;
         for segment in parsed.unwrap() {
             match segment {
-                Segment::Band(b) => prop_assert_eq!(b.width, width.dots()),
+                Segment::Band(b) => {
+                    prop_assert_eq!(b.width, width.dots());
+                    bands += 1;
+                }
                 Segment::Text { bytes, page: p, times } => {
                     prop_assert_eq!(p, CodePage::ALL[page]);
                     prop_assert!(bytes.len() * usize::from(times) <= width.columns());
@@ -451,6 +458,8 @@ proptest! {
                 Segment::Qr { .. } => {}
             }
         }
+        // A line with a character the page lacks is drawn.
+        prop_assert_eq!(bands > 0, drawn);
         // A line the page covers is never drawn.
         for line in [&office, &service, &message] {
             if !line.trim().is_empty() && CodePage::ALL[page].covers(line) {
