@@ -193,6 +193,27 @@ struct Inner {
     cache: SwashCache,
 }
 
+/// cosmic-text's fallback policy: no preferred family names. Its default
+/// lists the system fonts of each platform by name (per script, then
+/// common ones) and would try any of those among the configured fonts
+/// before the others, whatever their order in `fallback_fonts`; without
+/// names it goes through the loaded faces in load order.
+struct InOrder;
+
+impl cosmic_text::Fallback for InOrder {
+    fn common_fallback(&self) -> &[&'static str] {
+        &[]
+    }
+
+    fn forbidden_fallback(&self) -> &[&'static str] {
+        &[]
+    }
+
+    fn script_fallback(&self, _script: unicode_script::Script, _locale: &str) -> &[&'static str] {
+        &[]
+    }
+}
+
 impl std::fmt::Debug for Fonts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Fonts")
@@ -211,7 +232,8 @@ impl Fonts {
 
     /// The shipped font plus the font files at `paths` (TrueType, OpenType
     /// or a `.ttc` collection), tried in that order for glyphs the shipped
-    /// font lacks.
+    /// font lacks (regular faces before bold ones: lines are drawn at
+    /// regular weight).
     ///
     /// # Errors
     /// A file cannot be read or holds no font; the error names the file.
@@ -247,7 +269,7 @@ impl Fonts {
         db.set_sans_serif_family(SHIPPED_FAMILY);
         // A fixed locale: the host's locale only tunes which system fonts
         // cosmic-text prefers, and the agent uses no system fonts.
-        let system = FontSystem::new_with_locale_and_db("en-US".into(), db);
+        let system = FontSystem::new_with_locale_and_db_and_fallback("en-US".into(), db, InOrder);
         Fonts {
             inner: Mutex::new(Inner {
                 system,
