@@ -190,6 +190,9 @@ pub struct Fonts {
 
 struct Inner {
     system: FontSystem,
+    /// Glyph images by glyph and size: grows with each distinct glyph
+    /// drawn (a few hundred bytes each at [`FONT_SIZE`]), so at most the
+    /// fonts' glyph counts.
     cache: SwashCache,
 }
 
