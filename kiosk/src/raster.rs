@@ -389,6 +389,29 @@ mod tests {
     }
 
     #[test]
+    fn bold_lines_have_thicker_strokes() {
+        let fonts = Fonts::shipped();
+        let plain = fonts.render("Διαβατήρια", 384, TextStyle::default());
+        let bold = fonts.render(
+            "Διαβατήρια",
+            384,
+            TextStyle {
+                centred: false,
+                bold: true,
+            },
+        );
+        assert_eq!((plain.width, plain.height), (bold.width, bold.height));
+        assert!(
+            bold.ink() > plain.ink() * 5 / 4,
+            "{} {}",
+            bold.ink(),
+            plain.ink()
+        );
+        // Every dot of the plain line is still black.
+        assert!(plain.bits.iter().zip(&bold.bits).all(|(p, b)| p & b == *p));
+    }
+
+    #[test]
     fn missing_glyphs_print_as_a_box_not_a_panic() {
         // Tangut: in no font here.
         let b = Fonts::shipped().render("\u{17000}\u{17001}", 384, TextStyle::default());
