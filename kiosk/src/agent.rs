@@ -53,6 +53,7 @@ use waitwell_client::{LiveClient, LiveConfig, LiveState, Update};
 use crate::config::Config;
 use crate::layout::{self, Logo, PrintTicket};
 use crate::printer::{self, PrinterError, ReportedState};
+use crate::raster::Fonts;
 
 /// The server's HTTP API, as this kiosk uses it.
 #[derive(Clone)]
@@ -399,14 +400,17 @@ async fn check_printer(config: &Config) -> (ReportedState, Option<String>) {
 /// Runs the agent until `shutdown` completes.
 ///
 /// # Errors
-/// Only for a misconfiguration found at start (bad logo, unwritable state
-/// file); the server or printer being away is retried forever.
+/// Only for a misconfiguration found at start (bad logo, unreadable
+/// fallback font, unwritable state file); the server or printer being away is retried forever.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     tokio::pin!(shutdown);
     // Tickets issued before this moment were issued while the agent was
     // down (or starting): `startup_window_s` applies to them.
     let started_ms = chrono::Utc::now().timestamp_millis();
     let logo = config.printer.load_logo()?;
+    // Once, here: a CJK fallback font is large, and a bad path should stop
+    // the agent at start rather than at the first Chinese ticket.
+    let fonts = config.printer.load_fonts()?;
     let api = Api::new(&config.server_url, &config.token)?;
     let state_file = config.state_file();
 
@@ -511,6 +515,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
                 config: &config,
                 live: &state,
                 logo: logo.as_ref(),
+                fonts: &fonts,
                 me,
                 persisted: &mut persisted,
                 state_file: &state_file,
@@ -614,6 +619,8 @@ struct Ctx<'a> {
     config: &'a Config,
     live: &'a LiveState,
     logo: Option<&'a Logo>,
+    /// Fonts for the lines the code page cannot print.
+    fonts: &'a Fonts,
     me: Identity,
     /// The state file's contents; `handle` saves the in-flight and done
     /// marks around the printing.
@@ -679,7 +686,12 @@ async fn handle(ctx: &mut Ctx<'_>, job: Job, limits: Limits) -> Handled {
         );
         return Handled::Done;
     }
-    let bytes = layout::encode(&print_ticket(&ticket, ctx.live, ctx.config, ctx.logo));
+    // Drawing the lines the code page lacks takes a few milliseconds per
+    // ticket: not worth a blocking-pool hop.
+    let bytes = layout::encode_with(
+        &print_ticket(&ticket, ctx.live, ctx.config, ctx.logo),
+        ctx.fonts,
+    );
 
     // In flight from before the first byte: a crash from here until the
     // done mark below prints the ticket again after the restart.
@@ -737,6 +749,21 @@ async fn handle(ctx: &mut Ctx<'_>, job: Job, limits: Limits) -> Handled {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The agent can be `tokio::spawn`ed (the end-to-end tests do): the
+    /// fonts it holds across awaits are shareable between threads.
+    #[test]
+    fn run_is_send() {
+        fn is_send<T: Send>(_: &T) {}
+        let config = Config::new(
+            "http://127.0.0.1:9",
+            "t",
+            crate::config::PrinterConfig::new(printer::Connection::File {
+                path: "/dev/null".into(),
+            }),
+        );
+        is_send(&run(config, async {}));
+    }
 
     #[test]
     fn jobs_are_this_kiosks_issued_tickets() {

@@ -32,11 +32,13 @@ pub enum CodePage {
     Pc866,
     /// Windows Cyrillic; fewer printers have it than PC866.
     Wpc1251,
+    /// Turkish DOS page (ğ, ı, İ, ş next to the Western letters).
+    Pc857,
 }
 
 impl CodePage {
     /// Every supported page.
-    pub const ALL: [CodePage; 8] = [
+    pub const ALL: [CodePage; 9] = [
         CodePage::Pc437,
         CodePage::Pc852,
         CodePage::Pc858,
@@ -45,6 +47,7 @@ impl CodePage {
         CodePage::Wpc1252,
         CodePage::Pc866,
         CodePage::Wpc1251,
+        CodePage::Pc857,
     ];
 
     /// The `n` of `ESC t n` (Epson numbering, which most ESC/POS printers
@@ -59,6 +62,7 @@ impl CodePage {
             CodePage::Wpc1250 => 45,
             CodePage::Pc866 => 17,
             CodePage::Wpc1251 => 46,
+            CodePage::Pc857 => 13,
         }
     }
 
@@ -69,6 +73,14 @@ impl CodePage {
     /// PC866 for Russian and Bulgarian because cheap printers have the DOS
     /// pages more often. Ukrainian and Belarusian get WPC1251: PC866 lacks
     /// their `і` (and Ukrainian `ґ`), which would print as stand-ins.
+    /// Turkish and Azerbaijani get PC857 (ESC/POS printers have it more
+    /// often than WPC1254).
+    ///
+    /// Greek, Arabic, Hebrew and the CJK languages have no page here: their
+    /// lines print as raster images (see [`crate::raster`]), and the page
+    /// only serves what they mix in (digits, Latin names, `€`), so PC858.
+    /// Greek pages exist (PC737, WPC1253) but on few of the printers
+    /// offices buy, and an image prints on every one.
     pub fn for_language(language: &str) -> CodePage {
         let primary = language
             .split(['-', '_'])
@@ -80,6 +92,8 @@ impl CodePage {
             "en" => CodePage::Pc437,
             "uk" | "be" => CodePage::Wpc1251,
             "ru" | "bg" => CodePage::Pc866,
+            "tr" | "az" => CodePage::Pc857,
+            "el" | "ar" | "fa" | "ur" | "he" | "yi" | "zh" | "ja" | "ko" => CodePage::Pc858,
             _ => CodePage::Pc858,
         }
     }
@@ -94,6 +108,7 @@ impl CodePage {
             CodePage::Wpc1252 => &WPC1252,
             CodePage::Pc866 => &PC866,
             CodePage::Wpc1251 => &WPC1251,
+            CodePage::Pc857 => &PC857,
         }
     }
 
@@ -150,6 +165,20 @@ impl CodePage {
             .collect()
     }
 
+    /// Whether [`CodePage::encode`] prints `text` without a single `?`
+    /// stand-in: every character is on the page, has a transliteration
+    /// that is, or prints as nothing or a space. [`crate::layout`] prints
+    /// such a line as text and any other as a raster image.
+    pub fn covers(self, text: &str) -> bool {
+        text.chars().all(|c| {
+            is_invisible(c)
+                || c.is_control()
+                || c == '\u{a0}'
+                || self.byte(c).is_some()
+                || transliterate(c).is_some_and(|t| t.chars().all(|t| self.byte(t).is_some()))
+        })
+    }
+
     /// How many characters of `text` this page lacks.
     pub fn missing(self, text: &str) -> usize {
         text.chars()
@@ -169,6 +198,7 @@ impl std::fmt::Display for CodePage {
             CodePage::Wpc1252 => "wpc1252",
             CodePage::Pc866 => "pc866",
             CodePage::Wpc1251 => "wpc1251",
+            CodePage::Pc857 => "pc857",
         })
     }
 }
@@ -494,6 +524,31 @@ const WPC1251: [char; 128] = [
     '\u{44f}', // 0xF8
 ];
 
+/// `PC857`: bytes 0x80..=0xFF (generated from Python's `cp857` codec).
+const PC857: [char; 128] = [
+    '\u{c7}', '\u{fc}', '\u{e9}', '\u{e2}', '\u{e4}', '\u{e0}', '\u{e5}', '\u{e7}', // 0x80
+    '\u{ea}', '\u{eb}', '\u{e8}', '\u{ef}', '\u{ee}', '\u{131}', '\u{c4}', '\u{c5}', // 0x88
+    '\u{c9}', '\u{e6}', '\u{c6}', '\u{f4}', '\u{f6}', '\u{f2}', '\u{fb}', '\u{f9}', // 0x90
+    '\u{130}', '\u{d6}', '\u{dc}', '\u{f8}', '\u{a3}', '\u{d8}', '\u{15e}', '\u{15f}', // 0x98
+    '\u{e1}', '\u{ed}', '\u{f3}', '\u{fa}', '\u{f1}', '\u{d1}', '\u{11e}', '\u{11f}', // 0xA0
+    '\u{bf}', '\u{ae}', '\u{ac}', '\u{bd}', '\u{bc}', '\u{a1}', '\u{ab}', '\u{bb}', // 0xA8
+    '\u{2591}', '\u{2592}', '\u{2593}', '\u{2502}', '\u{2524}', '\u{c1}', '\u{c2}',
+    '\u{c0}', // 0xB0
+    '\u{a9}', '\u{2563}', '\u{2551}', '\u{2557}', '\u{255d}', '\u{a2}', '\u{a5}',
+    '\u{2510}', // 0xB8
+    '\u{2514}', '\u{2534}', '\u{252c}', '\u{251c}', '\u{2500}', '\u{253c}', '\u{e3}',
+    '\u{c3}', // 0xC0
+    '\u{255a}', '\u{2554}', '\u{2569}', '\u{2566}', '\u{2560}', '\u{2550}', '\u{256c}',
+    '\u{a4}', // 0xC8
+    '\u{ba}', '\u{aa}', '\u{ca}', '\u{cb}', '\u{c8}', '\0', '\u{cd}', '\u{ce}', // 0xD0
+    '\u{cf}', '\u{2518}', '\u{250c}', '\u{2588}', '\u{2584}', '\u{a6}', '\u{cc}',
+    '\u{2580}', // 0xD8
+    '\u{d3}', '\u{df}', '\u{d4}', '\u{d2}', '\u{f5}', '\u{d5}', '\u{b5}', '\0', // 0xE0
+    '\u{d7}', '\u{da}', '\u{db}', '\u{d9}', '\u{ec}', '\u{ff}', '\u{af}', '\u{b4}', // 0xE8
+    '\u{ad}', '\u{b1}', '\0', '\u{be}', '\u{b6}', '\u{a7}', '\u{f7}', '\u{b8}', // 0xF0
+    '\u{b0}', '\u{a8}', '\u{b7}', '\u{b9}', '\u{b3}', '\u{b2}', '\u{25a0}', '\u{a0}', // 0xF8
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -570,6 +625,47 @@ mod tests {
         );
         assert_eq!(CodePage::Pc866.escpos_number(), 17);
         assert_eq!(CodePage::Wpc1251.escpos_number(), 46);
+    }
+
+    #[test]
+    fn turkish_in_pc857() {
+        // Bytes from Python: "Kadıköy İş ğ Ş".encode("cp857").
+        let text = "Kadıköy İş ğ Ş - Ğ";
+        let bytes = CodePage::Pc857.encode(text);
+        assert_eq!(
+            bytes,
+            [
+                b'K', b'a', b'd', 0x8D, b'k', 0x94, b'y', b' ', 0x98, 0x9F, b' ', 0xA7, b' ', 0x9E,
+                b' ', b'-', b' ', 0xA6
+            ]
+        );
+        assert_eq!(CodePage::Pc857.decode(&bytes), text);
+        assert_eq!(CodePage::Pc857.escpos_number(), 13);
+        assert_eq!(CodePage::for_language("tr-TR"), CodePage::Pc857);
+        assert!(CodePage::Pc857.covers("Lütfen ekranı izleyin - numaranız çağrılacak."));
+        // PC858 lacks ğ, ı and ş: a Turkish line there would need an image.
+        assert!(!CodePage::Pc858.covers("Kadıköy"));
+    }
+
+    #[test]
+    fn covers_means_no_question_marks() {
+        // Transliterated letters count as covered (ł prints as l on PC437).
+        assert!(CodePage::Pc437.covers("Łódź - Køge €5\u{ad}"));
+        assert!(CodePage::Pc852.covers("Zażółć gęślą jaźń"));
+        assert!(!CodePage::Pc852.covers("Δημαρχείο"));
+        assert!(!CodePage::Wpc1251.covers("مرحبا"));
+        assert!(!CodePage::Pc858.covers("日本"));
+        assert!(CodePage::Pc858.covers(""));
+        for page in CodePage::ALL {
+            for c in ['a', 'ł', 'Ω', 'ب', '中', '€', '\u{1F600}'] {
+                let s = c.to_string();
+                assert_eq!(
+                    page.covers(&s),
+                    !page.encode(&s).contains(&b'?'),
+                    "{page} {c}"
+                );
+            }
+        }
     }
 
     #[test]

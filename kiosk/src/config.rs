@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::codepage::CodePage;
 use crate::layout::{Logo, PaperWidth};
 use crate::printer::Connection;
+use crate::raster::Fonts;
 
 /// Everything the agent needs.
 #[derive(Clone, Deserialize)]
@@ -91,6 +92,12 @@ pub struct PrinterConfig {
     /// to true for TCP, false for device files.
     #[serde(default)]
     pub status_query: Option<bool>,
+    /// Font files (TrueType, OpenType or `.ttc`) for lines drawn as images
+    /// whose letters the shipped DejaVu Sans lacks, tried in order: e.g.
+    /// `["/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"]` for Chinese
+    /// and Japanese. Loaded at start; a bad file stops the agent.
+    #[serde(default)]
+    pub fallback_fonts: Vec<PathBuf>,
 }
 
 /// The `code_page` setting.
@@ -111,7 +118,7 @@ fn auto<'de, D: serde::Deserializer<'de>>(d: D) -> Result<(), D::Error> {
         Ok(())
     } else {
         Err(serde::de::Error::custom(format!(
-            "unknown code page {s:?} (auto, pc437, pc852, pc858, pc865, pc866, wpc1250, wpc1251, wpc1252)"
+            "unknown code page {s:?} (auto, pc437, pc852, pc857, pc858, pc865, pc866, wpc1250, wpc1251, wpc1252)"
         )))
     }
 }
@@ -142,6 +149,7 @@ impl PrinterConfig {
             code_pages: BTreeMap::new(),
             logo: None,
             status_query: None,
+            fallback_fonts: Vec::new(),
         }
     }
 
@@ -161,6 +169,19 @@ impl PrinterConfig {
     pub fn queries(&self) -> bool {
         self.status_query
             .unwrap_or_else(|| self.connection.queries_by_default())
+    }
+
+    /// Loads the shipped font and the `fallback_fonts`.
+    ///
+    /// # Errors
+    /// A fallback font file is unreadable or not a font; the message names
+    /// the file.
+    pub fn load_fonts(&self) -> anyhow::Result<Fonts> {
+        let fonts = Fonts::with_fallbacks(&self.fallback_fonts)?;
+        if !fonts.fallback_families().is_empty() {
+            tracing::info!(fallbacks = ?fonts.fallback_families(), "fallback fonts loaded");
+        }
+        Ok(fonts)
     }
 
     /// Reads the logo file, if one is configured.
@@ -342,6 +363,7 @@ code_page = "pc865"
         assert_eq!(serial.printer.code_page_for("pl"), CodePage::Pc865);
         assert_eq!(serial.printer.paper_width, PaperWidth::Mm80);
         assert!(!serial.printer.queries());
+        assert!(serial.printer.fallback_fonts.is_empty());
 
         assert_eq!(config.startup_window_s, 120);
         assert_eq!(config.job_expiry_s, 600);
@@ -357,6 +379,25 @@ code_page = "pc865"
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn fallback_fonts_are_loaded_or_named() {
+        let with = |fonts: &str| {
+            Config::parse(&format!(
+                "server_url = \"x\"\ntoken = \"t\"\n[printer]\nconnection = \"file\"\npath = \"/tmp/t\"\nfallback_fonts = {fonts}\n"
+            ))
+            .unwrap()
+        };
+        let config = with("[\"/nonexistent/cjk.ttc\"]");
+        let err = format!("{:#}", config.printer.load_fonts().unwrap_err());
+        assert!(err.contains("/nonexistent/cjk.ttc"), "{err}");
+        assert!(with("[]").printer.load_fonts().is_ok());
+        // Greek: no Greek page among the agent's, so a Western one for the
+        // digits, and the Greek lines as images.
+        assert_eq!(with("[]").printer.code_page_for("el"), CodePage::Pc858);
+        assert_eq!(with("[]").printer.code_page_for("ar-EG"), CodePage::Pc858);
+        assert_eq!(with("[]").printer.code_page_for("tr"), CodePage::Pc857);
     }
 
     #[test]

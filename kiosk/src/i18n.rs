@@ -17,6 +17,10 @@ pub const LANGUAGES: &[(&str, &str)] = &[
     ("da", include_str!("../../i18n/da/print.ftl")),
     ("de", include_str!("../../i18n/de/print.ftl")),
     ("uk", include_str!("../../i18n/uk/print.ftl")),
+    ("tr", include_str!("../../i18n/tr/print.ftl")),
+    ("el", include_str!("../../i18n/el/print.ftl")),
+    ("ar", include_str!("../../i18n/ar/print.ftl")),
+    ("zh", include_str!("../../i18n/zh/print.ftl")),
 ];
 
 /// The printed labels of one ticket, already filled in.
@@ -112,6 +116,15 @@ mod tests {
         assert_eq!(people("uk", 3), "Перед вами 3 особи");
         assert_eq!(people("uk", 5), "Перед вами 5 осіб");
         assert_eq!(people("uk", 21), "Перед вами 21 особа");
+        assert_eq!(people("el", 1), "1 άτομο πριν από εσάς");
+        assert_eq!(people("el", 4), "4 άτομα πριν από εσάς");
+        assert_eq!(people("ar", 0), "لا أحد قبلك في الدور");
+        assert_eq!(people("ar", 2), "شخصان قبلك في الدور");
+        assert_eq!(people("ar", 5), "5 أشخاص قبلك في الدور");
+        assert_eq!(people("ar", 11), "11 شخصًا قبلك في الدور");
+        assert_eq!(people("ar", 100), "100 شخص قبلك في الدور");
+        assert_eq!(people("zh-CN", 3), "您前面还有 3 人");
+        assert_eq!(people("tr", 3), "Önünüzde 3 kişi var");
         assert_eq!(
             labels("pl", None, Some(12)).estimated_wait.unwrap(),
             "Przewidywany czas oczekiwania: 12 min"

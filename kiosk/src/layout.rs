@@ -5,6 +5,12 @@
 //! the `escpos` crate, so the encoder has no I/O and every byte is under
 //! our control (text goes through [`CodePage::encode`], never UTF-8).
 //! Sizes assume font A: 48 columns on 80 mm paper, 32 on 58 mm.
+//!
+//! Each line is decided on its own: one the ticket's code page prints in
+//! full ([`CodePage::covers`]) is sent as text, exactly as before; any
+//! other (Greek, Arabic, Hebrew, Chinese, or a Latin line with a letter the
+//! page lacks) is drawn by [`crate::raster`] and sent as a `GS v 0` image
+//! the paper's width. The large ticket number is always text (ASCII).
 
 use std::fmt::Write as _;
 
@@ -12,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codepage::CodePage;
 use crate::i18n;
+use crate::raster::{Bitmap, Fonts, TextStyle};
 
 /// `ESC @`: reset the printer's modes.
 pub const INIT: [u8; 2] = [0x1B, 0x40];
@@ -128,15 +135,10 @@ impl Logo {
         })
     }
 
-    /// `GS v 0`: print the raster image.
+    /// `GS v 0`: print the raster image (in bands, see
+    /// [`crate::raster::raster_commands`]).
     fn command(&self) -> Vec<u8> {
-        let x = u16::try_from(self.width.div_ceil(8)).unwrap_or(u16::MAX);
-        let y = u16::try_from(self.height).unwrap_or(u16::MAX);
-        let mut out = vec![0x1D, 0x76, 0x30, 0x00];
-        out.extend(x.to_le_bytes());
-        out.extend(y.to_le_bytes());
-        out.extend(&self.bits);
-        out
+        crate::raster::raster_commands(self.width.div_ceil(8) as usize, self.height, &self.bits)
     }
 }
 
@@ -227,6 +229,32 @@ fn text_lines(out: &mut Vec<u8>, page: CodePage, text: &str, columns: usize) {
     }
 }
 
+/// What a ticket's lines are printed with.
+struct Lines<'a> {
+    page: CodePage,
+    width: PaperWidth,
+    fonts: &'a Fonts,
+}
+
+impl Lines<'_> {
+    /// Prints one paragraph at normal size: as text when the page prints
+    /// all of it, otherwise as an image the paper's width, centred like the
+    /// text lines and wrapped the same way (cosmic-text breaks the lines,
+    /// in the script's own direction). `bold` thickens the image's strokes;
+    /// the caller's `ESC E` does it for text.
+    fn paragraph(&self, out: &mut Vec<u8>, text: &str, bold: bool) {
+        if self.page.covers(text) {
+            text_lines(out, self.page, text, self.width.columns());
+            return;
+        }
+        let style = TextStyle {
+            centred: true,
+            bold,
+        };
+        out.extend(self.fonts.render(text, self.width.dots(), style).commands());
+    }
+}
+
 /// `GS ( k`: a QR code (model 2, error correction M) of `data`, `module`
 /// dots per module. Non-ASCII in the data is percent-encoded, so even the
 /// QR payload carries no raw UTF-8.
@@ -258,10 +286,22 @@ fn qr(out: &mut Vec<u8>, data: &str, module: u8) {
 /// The ESC/POS bytes of a ticket: reset, code page, centred logo and
 /// office name, the number four times (58 mm: three times) the normal
 /// size, service, issue time, queue position and wait, QR code, message,
-/// feed and partial cut.
+/// feed and partial cut. Lines the page cannot print are drawn with the
+/// shipped font only; see [`encode_with`].
 pub fn encode(ticket: &PrintTicket) -> Vec<u8> {
+    encode_with(ticket, Fonts::shipped())
+}
+
+/// [`encode`], drawing the lines the page cannot print with `fonts` (the
+/// shipped font and the configured fallbacks).
+pub fn encode_with(ticket: &PrintTicket, fonts: &Fonts) -> Vec<u8> {
     let page = ticket.code_page;
     let columns = ticket.width.columns();
+    let lines = Lines {
+        page,
+        width: ticket.width,
+        fonts,
+    };
     let labels = i18n::labels(&ticket.language, ticket.people_ahead, ticket.wait_minutes);
     let mut out = Vec::with_capacity(512);
     out.extend(INIT);
@@ -274,10 +314,10 @@ pub fn encode(ticket: &PrintTicket) -> Vec<u8> {
         out.push(LF);
     }
     bold(&mut out, true);
-    text_lines(&mut out, page, &ticket.office, columns);
+    lines.paragraph(&mut out, &ticket.office, true);
     bold(&mut out, false);
     out.push(LF);
-    text_lines(&mut out, page, &labels.ticket, columns);
+    lines.paragraph(&mut out, &labels.ticket, false);
     // The largest size at which the number still fits on one line.
     let number = page.encode(&ticket.number);
     let largest: u8 = match ticket.width {
@@ -295,19 +335,18 @@ pub fn encode(ticket: &PrintTicket) -> Vec<u8> {
     size(&mut out, 1);
     out.push(LF);
     bold(&mut out, true);
-    text_lines(&mut out, page, &ticket.service, columns);
+    lines.paragraph(&mut out, &ticket.service, true);
     bold(&mut out, false);
-    text_lines(
+    lines.paragraph(
         &mut out,
-        page,
         &format!("{}: {}", labels.issued, ticket.issued),
-        columns,
+        false,
     );
     for line in [&labels.people_ahead, &labels.estimated_wait]
         .into_iter()
         .flatten()
     {
-        text_lines(&mut out, page, line, columns);
+        lines.paragraph(&mut out, line, false);
     }
     if let Some(data) = &ticket.qr {
         out.push(LF);
@@ -322,7 +361,7 @@ pub fn encode(ticket: &PrintTicket) -> Vec<u8> {
     }
     if !ticket.message.trim().is_empty() {
         out.push(LF);
-        text_lines(&mut out, page, &ticket.message, columns);
+        lines.paragraph(&mut out, &ticket.message, false);
     }
     align(&mut out, 0);
     // Feed past the cutter, then a partial cut.
@@ -354,6 +393,26 @@ pub fn sample(language: &str, width: PaperWidth, code_page: Option<CodePage>) ->
             "Führerscheinstelle",
             "Bitte achten Sie auf den Bildschirm - danke für Ihre Geduld.",
         ),
+        "tr" => (
+            "Kadıköy Belediyesi",
+            "Pasaport işlemleri",
+            "Lütfen ekranı izleyin - numaranız çağrılacak.",
+        ),
+        "el" => (
+            "Δημαρχείο Θεσσαλονίκης",
+            "Διαβατήρια",
+            "Παρακαλούμε παρακολουθείτε την οθόνη - θα καλέσουμε τον αριθμό σας.",
+        ),
+        "ar" => (
+            "مركز خدمة المواطنين",
+            "جوازات السفر",
+            "يرجى متابعة الشاشة - سننادي رقمك قريبا.",
+        ),
+        "zh" => (
+            "市民服务中心",
+            "护照办理",
+            "请留意屏幕 - 我们会叫您的号码。",
+        ),
         _ => (
             "City Hall",
             "Passports",
@@ -377,15 +436,69 @@ pub fn sample(language: &str, width: PaperWidth, code_page: Option<CodePage>) ->
 }
 
 /// The text a printer would print from `bytes` made by [`encode`]: lines
-/// separated by `\n`, a QR code shown as `[QR data]`, a logo as `[LOGO]`.
-/// Bytes that are neither known commands nor characters of the selected
-/// page show as `\u{FFFD}`. For tests, dry runs and support.
+/// separated by `\n`, a QR code shown as `[QR data]`, an image (the logo,
+/// or a line drawn because the page lacks its letters; its bands joined)
+/// as `[IMAGE widthxheight]` on a line of its own. Bytes that are neither
+/// known commands nor characters of the selected page show as `\u{FFFD}`.
+/// For tests, dry runs and support.
 pub fn text_of(bytes: &[u8]) -> String {
-    let mut page = CodePage::Pc437;
     let mut out = String::new();
+    // After an image the printer starts a new line; an LF right after one
+    // ends that line (as after the logo) rather than adding a blank one.
+    let mut after_image = false;
+    walk(bytes, |item| {
+        if after_image && !matches!(item, Item::Lf) {
+            out.push('\n');
+        }
+        after_image = false;
+        match item {
+            Item::Char(c) => out.push(c),
+            Item::Lf => out.push('\n'),
+            Item::Qr(data) => out.push_str(&format!("[QR {}]", String::from_utf8_lossy(data))),
+            Item::Image(image) => {
+                if !out.is_empty() && !out.ends_with('\n') {
+                    out.push('\n');
+                }
+                out.push_str(&format!("[IMAGE {}x{}]", image.width, image.height));
+                after_image = true;
+            }
+        }
+    });
+    out
+}
+
+/// The images in `bytes` made by [`encode`], the bands of each joined:
+/// what the printer draws, for tests and previews.
+pub fn images_of(bytes: &[u8]) -> Vec<Bitmap> {
+    let mut images = Vec::new();
+    walk(bytes, |item| {
+        if let Item::Image(image) = item {
+            images.push(image);
+        }
+    });
+    images
+}
+
+/// What [`walk`] finds.
+enum Item<'a> {
+    Char(char),
+    Lf,
+    Qr(&'a [u8]),
+    Image(Bitmap),
+}
+
+/// Reads the commands of [`encode`]'s output in order. Consecutive
+/// `GS v 0` bands of one width are one image.
+fn walk<'a>(bytes: &'a [u8], mut f: impl FnMut(Item<'a>)) {
+    let mut page = CodePage::Pc437;
+    let mut image: Option<Bitmap> = None;
     let mut i = 0;
     let at = |i: usize| usize::from(bytes.get(i).copied().unwrap_or(0));
     while i < bytes.len() {
+        let band = bytes[i] == 0x1D && bytes.get(i + 1) == Some(&0x76);
+        if !band && let Some(done) = image.take() {
+            f(Item::Image(done));
+        }
         match bytes[i] {
             0x1B => match bytes.get(i + 1) {
                 Some(0x40) => i += 2,
@@ -404,28 +517,47 @@ pub fn text_of(bytes: &[u8]) -> String {
                     let len = at(i + 3) | at(i + 4) << 8;
                     if bytes.get(i + 6..i + 8) == Some(&[0x50, 0x30]) {
                         let data = bytes.get(i + 8..i + 5 + len).unwrap_or_default();
-                        out.push_str(&format!("[QR {}]", String::from_utf8_lossy(data)));
+                        f(Item::Qr(data));
                     }
                     i += 5 + len;
                 }
                 Some(0x76) => {
                     let x = at(i + 4) | at(i + 5) << 8;
                     let y = at(i + 6) | at(i + 7) << 8;
-                    out.push_str("[LOGO]");
+                    let data = bytes.get(i + 8..i + 8 + x * y).unwrap_or_default();
+                    let width = u32::try_from(x * 8).unwrap_or(u32::MAX);
+                    match &mut image {
+                        Some(open) if open.width == width => {
+                            open.bits.extend(data);
+                            open.height += u32::try_from(y).unwrap_or(0);
+                        }
+                        _ => {
+                            if let Some(done) = image.take() {
+                                f(Item::Image(done));
+                            }
+                            image = Some(Bitmap {
+                                width,
+                                height: u32::try_from(y).unwrap_or(0),
+                                bits: data.to_vec(),
+                            });
+                        }
+                    }
                     i += 8 + x * y;
                 }
                 _ => i += 3,
             },
             0x10 => i += 3,
             LF => {
-                out.push('\n');
+                f(Item::Lf);
                 i += 1;
             }
             b => {
-                out.push(page.decode_byte(b).unwrap_or('\u{FFFD}'));
+                f(Item::Char(page.decode_byte(b).unwrap_or('\u{FFFD}')));
                 i += 1;
             }
         }
     }
-    out
+    if let Some(done) = image {
+        f(Item::Image(done));
+    }
 }

@@ -10,6 +10,9 @@
 //! - [`layout`]: the ticket layout, a pure function to ESC/POS bytes.
 //! - [`codepage`]: text to the printer's 8-bit code page, with
 //!   transliteration; never UTF-8.
+//! - [`raster`]: lines the page cannot print (Greek, Arabic, CJK…) drawn
+//!   with the shipped font and the configured fallbacks, as `GS v 0`
+//!   images.
 //! - [`i18n`]: the printed labels, one Fluent file per language.
 //! - [`printer`]: connections (TCP, USB, serial, file), `DLE EOT` status,
 //!   [`printer::PrinterError`].
@@ -23,6 +26,7 @@ pub mod config;
 pub mod i18n;
 pub mod layout;
 pub mod printer;
+pub mod raster;
 
 pub use agent::run;
 pub use config::Config;

@@ -40,16 +40,21 @@ enum Command {
         /// file is optional then).
         #[arg(long, value_name = "FILE")]
         dry_run: Option<PathBuf>,
-        /// Language of the sample (en, pl, da, de).
+        /// Language of the sample (en, pl, da, de, uk, tr, el, ar, zh).
         #[arg(long, default_value = "en")]
         language: String,
         /// Override the paper width (58 or 80).
         #[arg(long)]
         width: Option<u16>,
-        /// Override the code page (pc437, pc852, pc858, pc865, pc866, wpc1250,
-        /// wpc1251, wpc1252).
+        /// Override the code page (pc437, pc852, pc857, pc858, pc865, pc866,
+        /// wpc1250, wpc1251, wpc1252).
         #[arg(long)]
         code_page: Option<String>,
+        /// A font for lines drawn as images, tried after the configured
+        /// `fallback_fonts` (e.g. a CJK font for `--language zh`); may be
+        /// repeated.
+        #[arg(long = "fallback-font", value_name = "FILE")]
+        fallback_fonts: Vec<PathBuf>,
     },
 }
 
@@ -71,8 +76,9 @@ async fn main() -> anyhow::Result<()> {
             language,
             width,
             code_page,
+            fallback_fonts,
         } => {
-            let printer = match (&dry_run, Config::load(&cli.config)) {
+            let mut printer = match (&dry_run, Config::load(&cli.config)) {
                 (_, Ok(config)) => config.printer,
                 (Some(file), Err(_)) => PrinterConfig::new(Connection::File { path: file.clone() }),
                 (None, Err(e)) => return Err(e),
@@ -88,12 +94,24 @@ async fn main() -> anyhow::Result<()> {
             };
             let mut ticket = layout::sample(&language, width, Some(page));
             ticket.logo = printer.load_logo()?;
-            let bytes = layout::encode(&ticket);
+            printer.fallback_fonts.extend(fallback_fonts);
+            let fonts = printer.load_fonts()?;
+            let bytes = layout::encode_with(&ticket, &fonts);
+            // Lines the page cannot print went out as images (lines
+            // printed one after another count as one).
+            let images = layout::images_of(&bytes)
+                .len()
+                .saturating_sub(usize::from(ticket.logo.is_some()));
+            let how = if images == 0 {
+                format!("{page}")
+            } else {
+                format!("{page}; lines it lacks as {images} image(s)")
+            };
             if let Some(file) = dry_run {
                 std::fs::write(&file, &bytes)
                     .with_context(|| format!("writing {}", file.display()))?;
                 println!(
-                    "wrote {} bytes ({page}, {} mm) to {}",
+                    "wrote {} bytes ({how}, {} mm) to {}",
                     bytes.len(),
                     u16::from(width),
                     file.display()
@@ -108,7 +126,7 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 "sent a sample ticket (status queries off: not confirmed)"
             };
-            println!("{what} ({page}, {} mm)", u16::from(width));
+            println!("{what} ({how}, {} mm)", u16::from(width));
             if let Some(note) = printed.after.and_then(|s| s.detail()) {
                 println!("the printer now reports: {note}");
             }

@@ -287,7 +287,8 @@ fn logo_from_pbm() {
         0x1D, 0x76, 0x30, 0x00, 0x02, 0x00, 0x02, 0x00, 0xFF, 0xC0, 0x80, 0x40, 0x0A,
     ];
     assert_eq!(&bytes[8..8 + raster.len()], raster);
-    assert!(text_of(&bytes).starts_with("[LOGO]\nOffice\n"));
+    // 10 dots wide: two bytes a row, 16 dots as the printer counts them.
+    assert!(text_of(&bytes).starts_with("[IMAGE 16x2]\nOffice\n"));
 
     // Wider than 58 mm paper (384 dots): left out rather than garbled.
     let wide = layout::Logo {
