@@ -106,8 +106,10 @@ function renderNow(p) {
   }));
 }
 
+/** One term of a card: a div around its dt and dd, so that on a narrow
+ *  screen the figure wraps under its label. */
 function row(label, value) {
-  return [el('dt', { text: label }), el('dd', {}, value)];
+  return el('div', {}, el('dt', { text: label }), el('dd', {}, value));
 }
 
 function renderResults(p) {
@@ -128,13 +130,13 @@ function renderResults(p) {
     return el('article', { class: 'service-card' },
       el('h3', { text: serviceName(s) }),
       el('dl', {},
-        ...row(t('standard'), document.createTextNode(t('standard-value', { m: minutes(s.standard_wait_s) }))),
-        ...row(t('visitors'), figure(s.visitors, (v) => number(v))),
-        ...row(t('within'), figure(s.within_standard, percent)),
-        ...row(t('median'), figure(s.median_wait_s, minutes)),
-        ...row(t('p90'), figure(s.p90_wait_s, minutes)),
-        ...row(t('rating'), rating),
-        ...row(t('prediction'), prediction)));
+        row(t('standard'), document.createTextNode(t('standard-value', { m: minutes(s.standard_wait_s) }))),
+        row(t('visitors'), figure(s.visitors, (v) => number(v))),
+        row(t('within'), figure(s.within_standard, percent)),
+        row(t('median'), figure(s.median_wait_s, minutes)),
+        row(t('p90'), figure(s.p90_wait_s, minutes)),
+        row(t('rating'), rating),
+        row(t('prediction'), prediction)));
   }));
 }
 
@@ -212,7 +214,6 @@ function renderPerformance() {
 }
 
 function renderOrganisation() {
-  $('title').setAttribute('data-i18n', 'org-title');
   document.title = `${t('org-title')} – Waitwell`;
   $('no-offices').hidden = state.offices.length > 0;
   $('branches').replaceChildren(...state.offices.map((b) => el('li', {},
@@ -252,6 +253,8 @@ async function start() {
       await loadLanguages(wanted, state.data.languages);
     } else {
       state.offices = await request('GET', '/api/v1/public/branches');
+      // The heading names the organisation page from now on.
+      $('title').setAttribute('data-i18n', 'org-title');
       const offered = [...new Set(['en', ...state.offices.flatMap((b) => b.languages)])];
       await loadLanguages(wanted, offered);
     }
