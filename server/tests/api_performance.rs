@@ -254,7 +254,12 @@ async fn figures_match_history(backend: Backend) {
     // One day: yesterday only, B's day before is out.
     let (_, p1) = public_get(&app, &path(&office, "?days=1")).await;
     assert_eq!(p1["from"], p1["to"]);
-    assert!(service(&p1, "B")["best_time"].as_array().unwrap().is_empty());
+    assert!(
+        service(&p1, "B")["best_time"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     app.stop().await;
 }
 
@@ -321,7 +326,12 @@ async fn csv_shape_and_caching(backend: Backend) {
         .send_raw(Method::GET, None, &path(&office, ".csv"), &[], None)
         .await;
     assert_eq!(s, StatusCode::OK, "{csv}");
-    assert!(headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
     assert_eq!(headers["cache-control"], "public, max-age=60");
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], CSV_HEADER);
@@ -345,8 +355,16 @@ async fn csv_shape_and_caching(backend: Backend) {
         lines[3],
         format!("A,Passports,900,hour,{weekday},14,,,,,,,,,,,,,,true")
     );
-    assert!(lines[4].starts_with("B,ID cards,900,period,,,,,,,,,,,,0,"), "{}", lines[4]);
-    assert!(lines[6].starts_with("C,Licences,900,period,"), "{}", lines[6]);
+    assert!(
+        lines[4].starts_with("B,ID cards,900,period,,,,,,,,,,,,0,"),
+        "{}",
+        lines[4]
+    );
+    assert!(
+        lines[6].starts_with("C,Licences,900,period,"),
+        "{}",
+        lines[6]
+    );
 
     for tail in ["", ".csv"] {
         let (s, headers, _) = app

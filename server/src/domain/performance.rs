@@ -363,9 +363,11 @@ pub async fn compute<C: Exec>(
     // second leg. A period of a busy office is some ten thousand rows.
     let rows: Vec<(i64, String, i64, i64)> = c
         .all(
-            q("select service_id, business_day, issued_at, called_at - queued_at from tickets
+            q(
+                "select service_id, business_day, issued_at, called_at - queued_at from tickets
                where branch_id = $1 and business_day >= $2 and business_day <= $3
-                 and called_at is not null and transferred_from is null")
+                 and called_at is not null and transferred_from is null",
+            )
             .bind(branch_id)
             .bind(from_s.as_str())
             .bind(to_s.as_str()),
@@ -461,7 +463,10 @@ pub fn to_csv(p: &Performance) -> String {
         ]
         .join(",");
         let w = &s.waits;
-        let [low, high] = s.now.predicted_range_s.map_or([None, None], |r| r.map(Some));
+        let [low, high] = s
+            .now
+            .predicted_range_s
+            .map_or([None, None], |r| r.map(Some));
         let period = [
             lead.clone(),
             "period".into(),
