@@ -128,7 +128,7 @@ test('every page has a favicon', async () => {
   const res = await fetch(`${server.base}/favicon.svg`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type'), /image\/svg\+xml/);
-  for (const p of ['/', '/kiosk/', '/display/', '/ticket/', '/office/', '/book/', '/feedback/', '/clerk/', '/manager/']) {
+  for (const p of ['/', '/kiosk/', '/display/', '/ticket/', '/office/', '/book/', '/feedback/', '/standards/', '/clerk/', '/manager/']) {
     const html = await (await fetch(server.base + p)).text();
     assert.match(html, /<link rel="icon" href="\/favicon.svg"/, p);
   }

@@ -23,3 +23,4 @@ pick-service = Vælg venligst en ydelse.
 refused = Der blev ikke udstedt et nummer.
 busy = For mange numre fra denne enhed. Prøv igen om lidt.
 offline = Ingen forbindelse. Prøv igen.
+standards-link = Vores servicemål og ventetider

@@ -23,3 +23,4 @@ pick-service = Please choose a service.
 refused = No ticket was issued.
 busy = Too many tickets from this device. Please try again in a moment.
 offline = No connection. Please try again.
+standards-link = Our service standards and waiting times

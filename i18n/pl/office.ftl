@@ -23,3 +23,4 @@ pick-service = Wybierz sprawę.
 refused = Bilet nie został wydany.
 busy = Za dużo biletów z tego urządzenia. Spróbuj ponownie za chwilę.
 offline = Brak połączenia. Spróbuj ponownie.
+standards-link = Nasze standardy obsługi i czasy oczekiwania

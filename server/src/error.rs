@@ -37,6 +37,11 @@ pub enum AppError {
     /// The request itself is malformed (bad JSON syntax, wrong content type).
     #[error("{0}")]
     BadRequest(String),
+    /// A query parameter a public page or open-data client sets is out of
+    /// range: a 400 whose first field is a stable reason code
+    /// (`invalid_days`), sent as `reason` beside `bad_request`.
+    #[error("{1}")]
+    BadParameter(&'static str, String),
     /// An extractor rejected the request with this status.
     #[error("{1}")]
     Rejected(StatusCode, String),
@@ -95,7 +100,9 @@ impl AppError {
     /// (none for an unknown route).
     pub fn reason(&self) -> Option<String> {
         match self {
-            AppError::Refused(reason, _) => Some((*reason).to_owned()),
+            AppError::Refused(reason, _) | AppError::BadParameter(reason, _) => {
+                Some((*reason).to_owned())
+            }
             // An unknown address is not an object a page explains.
             AppError::NotFound("route") => None,
             AppError::NotFound(what) => Some(format!("{}_not_found", what.replace(' ', "_"))),
@@ -109,7 +116,9 @@ impl AppError {
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Conflict(_) | AppError::Refused(..) => (StatusCode::CONFLICT, "conflict"),
             AppError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
-            AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            AppError::BadRequest(_) | AppError::BadParameter(..) => {
+                (StatusCode::BAD_REQUEST, "bad_request")
+            }
             AppError::Rejected(status, _) if *status == StatusCode::UNPROCESSABLE_ENTITY => {
                 (*status, "invalid")
             }
@@ -140,7 +149,7 @@ pub struct ErrorBody {
     pub message: String,
     /// Finer stable code where a page translates the error for visitors:
     /// `<object>_not_found` with not_found, `service_unavailable` with
-    /// conflict.
+    /// conflict, `invalid_days` with bad_request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }

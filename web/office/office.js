@@ -115,6 +115,7 @@ async function load() {
     }
   }
   $('office').textContent = state.office.name;
+  $('standards-link').href = `/standards/?branch=${encodeURIComponent(branchId)}&lang=${encodeURIComponent(state.lang)}`;
   applyTexts();
   renderLanguages();
   if (state.office.services.length === 0) {

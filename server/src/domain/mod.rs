@@ -14,7 +14,8 @@
 //!   charts), [`device_status`] (printers and displays as they report in),
 //!   [`predictions`] (predicted waits, what is kept of them and their
 //!   accuracy), [`replay`] (a recorded day for `waitwell replay`),
-//!   [`staffing`] (desks needed per service and hour).
+//!   [`staffing`] (desks needed per service and hour), [`performance`]
+//!   (published service standards and open data, no sign-in).
 //! * At the boundaries: [`projection`] (what devices may see),
 //!   [`webhooks`] with [`destinations`] (where they may be sent),
 //!   [`ratelimit`] (abuse limits of public features), [`speech`]
@@ -28,6 +29,7 @@ pub mod destinations;
 pub mod device_status;
 pub mod devices;
 pub mod feedback;
+pub mod performance;
 pub mod predictions;
 pub mod projection;
 pub mod ratelimit;

@@ -550,17 +550,20 @@ pub struct PredictionAccuracy {
     pub old_formula: Option<ErrorFigures>,
 }
 
-/// Prediction accuracy per business day and service, for days `from` to
-/// `to` (inclusive, already validated by the caller).
-///
-/// # Errors
-/// Database errors.
-pub async fn accuracy<C: Exec>(
+/// The scored outcomes of one business day and service: tickets issued
+/// while no open desk served the service (no number was promised), then
+/// the outcomes of the prediction and of the old formula on the others.
+type Scored = (usize, Vec<Outcome>, Vec<Outcome>);
+
+/// Every called ticket of days `from` to `to` (inclusive), scored and
+/// grouped by business day and service: what [`accuracy`] and
+/// [`accuracy_by_service`] both summarise.
+async fn scored<C: Exec>(
     c: &mut C,
     branch_id: i64,
     from: &str,
     to: &str,
-) -> Result<Vec<PredictionAccuracy>> {
+) -> Result<BTreeMap<(String, i64), Scored>> {
     type Row = (String, i64, Option<i64>, Option<i64>, Option<i64>, i64, i64);
     let rows: Vec<Row> = c
         .all(
@@ -573,10 +576,7 @@ pub async fn accuracy<C: Exec>(
             .bind(to),
         )
         .await?;
-    /// Per (day, service): tickets without a number, then the outcomes of
-    /// the prediction and of the old formula.
-    type Group = (usize, Vec<Outcome>, Vec<Outcome>);
-    let mut groups: BTreeMap<(String, i64), Group> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, i64), Scored> = BTreeMap::new();
     for (day, service_id, wait, low, high, old, waited) in rows {
         let g = groups.entry((day, service_id)).or_default();
         match (wait, low, high) {
@@ -595,7 +595,22 @@ pub async fn accuracy<C: Exec>(
             _ => g.0 += 1,
         }
     }
-    Ok(groups
+    Ok(groups)
+}
+
+/// Prediction accuracy per business day and service, for days `from` to
+/// `to` (inclusive, already validated by the caller).
+///
+/// # Errors
+/// Database errors.
+pub async fn accuracy<C: Exec>(
+    c: &mut C,
+    branch_id: i64,
+    from: &str,
+    to: &str,
+) -> Result<Vec<PredictionAccuracy>> {
+    Ok(scored(c, branch_id, from, to)
+        .await?
         .into_iter()
         .map(
             |((business_day, service_id), (no_desk, new, old))| PredictionAccuracy {
@@ -607,5 +622,28 @@ pub async fn accuracy<C: Exec>(
                 old_formula: Accuracy::of(&old).map(ErrorFigures::from),
             },
         )
+        .collect())
+}
+
+/// The prediction's figures per service over the whole of days `from` to
+/// `to` (inclusive), every scored ticket of the period taken together (the
+/// public performance page); services without a scored ticket are left
+/// out.
+///
+/// # Errors
+/// Database errors.
+pub async fn accuracy_by_service<C: Exec>(
+    c: &mut C,
+    branch_id: i64,
+    from: &str,
+    to: &str,
+) -> Result<BTreeMap<i64, ErrorFigures>> {
+    let mut outcomes: BTreeMap<i64, Vec<Outcome>> = BTreeMap::new();
+    for ((_, service_id), (_, new, _)) in scored(c, branch_id, from, to).await? {
+        outcomes.entry(service_id).or_default().extend(new);
+    }
+    Ok(outcomes
+        .into_iter()
+        .filter_map(|(id, o)| Accuracy::of(&o).map(|a| (id, ErrorFigures::from(a))))
         .collect())
 }

@@ -271,9 +271,9 @@ fn summarise(values: &mut [f64]) -> (Option<f64>, Option<f64>) {
     }
     values.sort_by(f64::total_cmp);
     let avg = values.iter().sum::<f64>() / values.len() as f64;
-    let rank = ((0.9 * values.len() as f64).ceil() as usize).clamp(1, values.len());
+    let p90 = crate::domain::performance::percentile(values, 0.9);
     let round = |v: f64| (v * 10.0).round() / 10.0;
-    (Some(round(avg)), Some(round(values[rank - 1])))
+    (Some(round(avg)), p90.map(round))
 }
 
 fn fmt(day: NaiveDate) -> String {

@@ -76,7 +76,14 @@ struct I18n;
 /// The bundles served by [`get_i18n`](crate::http::public::get_i18n): one
 /// per page, and the printed ticket's.
 pub const BUNDLES: &[&str] = &[
-    "kiosk", "ticket", "display", "office", "book", "clerk", "print",
+    "kiosk",
+    "ticket",
+    "display",
+    "office",
+    "book",
+    "clerk",
+    "print",
+    "standards",
 ];
 
 /// Length of a public token in lowercase hex ([`new_public_token`]).

@@ -14,6 +14,7 @@ pub mod devices;
 pub mod feedback;
 pub mod health;
 pub mod live;
+pub mod performance;
 pub mod predictions;
 pub mod public;
 pub mod remote;

@@ -1,0 +1,51 @@
+# Den offentlige side med servicemål (web/standards/), dansk. Andre
+# variabler end tallene udfyldes af siden: $m (minutter, med enhed),
+# $days, $from, $to, $tz, $service, $day, $hour, $avg, $share.
+
+language-name = Dansk
+language = Sprog
+title = Servicemål
+org-title = Vores borgerservicer
+org-lead = Vælg et sted for at se dets servicemål, og hvordan de blev overholdt.
+no-offices = Intet sted offentliggør sine tal endnu.
+loading = Indlæser…
+not-found = Dette sted findes ikke eller offentliggør ingen tal.
+offline = Ingen forbindelse. Prøv igen senere.
+intro = Hvad vi lover for hver ydelse, og hvordan vi overholdt det de seneste { $days } hele arbejdsdage ({ $from } til { $to }).
+now-heading = Ventetid nu
+now-waiting = venter: { $n }
+no-desk-open = ingen skranke er åben lige nu
+range = { $low }–{ $high } min
+results-heading = Vores mål og resultater
+standard = Vores mål
+standard-value = kaldt inden for { $m }
+visitors = Besøgende
+within = Kaldt inden for målet
+median = Median ventetid
+p90 = 9 ud af 10 ventede højst
+rating = Gennemsnitlig bedømmelse
+rating-value = { $avg } af 5 ({ $n } bedømmelser)
+prediction = Forudsagte ventetider
+prediction-value = i gennemsnit { $m } ved siden af; { $share } kaldt inden for det forudsagte interval
+minutes = { $m } min
+best-heading = Bedste tid at komme
+best-hint = Median ventetid og antal besøgende efter den time, de trak nummer, i stedets lokale tid ({ $tz }). Den korteste median er fremhævet.
+best-caption = { $service }: median ventetid og besøgende efter ugedag og time
+best-summary = Korteste median ventetid: { $day } kl. { $hour } ({ $m }).
+hour = Time
+cell-visitors = { $n } besøgende
+no-visitors = ingen besøgende
+suppressed-label = udeladt: færre end 5 besøgende
+suppressed-note = “–” betyder færre end 5 besøgende: tal for så få personer offentliggøres ikke, så ingens besøg kan genkendes.
+audit-heading = Seneste signerede revisionspunkt
+audit-hint = Stedets hændelseslog er kædet med hashværdier; dette er dens seneste signerede hoved, som alle kan kontrollere med den offentlige nøgle.
+audit-seq = Løbenummer
+audit-day = Dag
+audit-hash = Kædens hash
+audit-signature = Signatur
+audit-key = Offentlig nøgle
+data-heading = Åbne data
+download-json = Tallene som JSON
+download-csv = Tallene som CSV
+all-offices = Alle steder
+take-ticket = Træk et nummer online

@@ -1,0 +1,51 @@
+# Strona standardów obsługi (web/standards/), polski. Zmienne inne niż
+# liczby wypełnia strona: $m (minuty, już z jednostką), $days, $from,
+# $to, $tz, $service, $day, $hour, $avg, $share.
+
+language-name = Polski
+language = Język
+title = Standardy obsługi
+org-title = Nasze urzędy
+org-lead = Wybierz urząd, aby zobaczyć jego standardy obsługi i to, jak ich dotrzymał.
+no-offices = Żaden urząd nie publikuje jeszcze swoich danych.
+loading = Ładowanie…
+not-found = Ten urząd nie istnieje lub nie publikuje danych.
+offline = Brak połączenia. Spróbuj ponownie później.
+intro = Co obiecujemy w każdej sprawie i jak dotrzymaliśmy tego w ostatnich { $days } pełnych dniach pracy (od { $from } do { $to }).
+now-heading = Czas oczekiwania teraz
+now-waiting = oczekujący: { $n }
+no-desk-open = obecnie żadne stanowisko nie jest otwarte
+range = { $low }–{ $high } min
+results-heading = Nasze standardy i wyniki
+standard = Nasz standard
+standard-value = wezwanie w ciągu { $m }
+visitors = Interesanci
+within = Wezwani w czasie standardu
+median = Mediana oczekiwania
+p90 = 9 na 10 czekało najwyżej
+rating = Średnia ocena
+rating-value = { $avg } na 5 (ocen: { $n })
+prediction = Przewidywany czas oczekiwania
+prediction-value = średni błąd { $m }; { $share } wezwanych w przewidzianym przedziale
+minutes = { $m } min
+best-heading = Najlepsza pora na wizytę
+best-hint = Mediana oczekiwania i liczba interesantów według godziny pobrania biletu, w czasie lokalnym urzędu ({ $tz }). Najkrótsza mediana jest wyróżniona.
+best-caption = { $service }: mediana oczekiwania i interesanci według dnia tygodnia i godziny
+best-summary = Najkrótsza mediana oczekiwania: { $day }, { $hour } ({ $m }).
+hour = Godzina
+cell-visitors = interesanci: { $n }
+no-visitors = brak interesantów
+suppressed-label = ukryte: mniej niż 5 interesantów
+suppressed-note = „–” oznacza mniej niż 5 interesantów: danych o tak małej liczbie osób nie publikujemy, aby nie dało się rozpoznać niczyjej wizyty.
+audit-heading = Ostatni podpisany punkt kontrolny audytu
+audit-hint = Dziennik zdarzeń urzędu jest powiązany łańcuchem skrótów; to jego ostatni podpisany stan, który każdy może sprawdzić kluczem publicznym.
+audit-seq = Numer kolejny
+audit-day = Dzień
+audit-hash = Skrót łańcucha
+audit-signature = Podpis
+audit-key = Klucz publiczny
+data-heading = Otwarte dane
+download-json = Te dane jako JSON
+download-csv = Te dane jako CSV
+all-offices = Wszystkie urzędy
+take-ticket = Pobierz bilet przez internet
