@@ -176,11 +176,31 @@ pub struct Call {
     pub at: i64,
 }
 
+/// The `type` of a [`Snapshot`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum SnapshotType {
+    /// The only value.
+    #[default]
+    #[serde(rename = "snapshot")]
+    Snapshot,
+}
+
+/// The `type` of a [`Heartbeat`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum HeartbeatType {
+    /// The only value.
+    #[default]
+    #[serde(rename = "heartbeat")]
+    Heartbeat,
+}
+
 /// The first message on a live stream: the branch's state at `seq`.
 /// Events follow from `seq + 1`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "type", rename = "snapshot", deny_unknown_fields)]
 pub struct Snapshot {
+    /// Always `snapshot`.
+    #[serde(rename = "type")]
+    pub kind: SnapshotType,
     /// [`PROTOCOL`].
     pub protocol: u32,
     /// The seq of the branch's latest event this state includes.
@@ -203,8 +223,10 @@ pub struct Snapshot {
 /// Sent when nothing happened for a while; `seq` is the last event this
 /// client accounted for, `head` the branch's latest seq in the database.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "type", rename = "heartbeat", deny_unknown_fields)]
 pub struct Heartbeat {
+    /// Always `heartbeat`.
+    #[serde(rename = "type")]
+    pub kind: HeartbeatType,
     /// Last seq accounted for.
     pub seq: i64,
     /// Seq of this client's previous message.

@@ -295,7 +295,13 @@ async fn method_not_allowed() -> AppError {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Waitwell API", description = "Queue management for public offices. Authenticate with `Authorization: Bearer <token>` from POST /api/v1/auth/login or a device token."),
-    components(schemas(crate::error::ErrorBody, crate::events::Event)),
+    components(schemas(
+        crate::error::ErrorBody,
+        crate::events::Event,
+        waitwell_proto::Snapshot,
+        waitwell_proto::Heartbeat,
+        waitwell_proto::EventMessage,
+    )),
     tags(
         (name = "auth", description = "Sign in and out"),
         (name = "branches", description = "Offices"),

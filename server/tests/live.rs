@@ -338,7 +338,185 @@ async fn shutdown_closes_sockets_promptly(backend: Backend) {
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
+/// Every message a staff client and a display receive is exactly a
+/// `waitwell-proto` type (it reads back into the type and serialises to
+/// the same JSON), and the OpenAPI document describes every field served.
+async fn served_messages_are_the_proto_types(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let office = busy_office(&app).await;
+    let mut staff = connect(&app, office.branch_id, &office.manager, "").await;
+    let mut display = connect(&app, office.branch_id, &office.display, "").await;
+    let desk = office.desks[0];
+    let clerk = office.clerks[0].as_str();
+    let (a, b) = (office.services[0], office.services[1]);
+    for _ in 0..4 {
+        app.issue(&office, a, "normal").await;
+    }
+    let steps: Vec<(&str, String, Value)> = vec![
+        (clerk, format!("/api/v1/desks/{desk}/call-next"), json!({})),
+        (clerk, format!("/api/v1/desks/{desk}/recall"), json!({})),
+        (clerk, format!("/api/v1/desks/{desk}/start"), json!({})),
+        (clerk, format!("/api/v1/desks/{desk}/finish"), json!({})),
+        (clerk, format!("/api/v1/desks/{desk}/call-next"), json!({})),
+        (clerk, format!("/api/v1/desks/{desk}/no-show"), json!({})),
+        (clerk, format!("/api/v1/desks/{desk}/call-next"), json!({})),
+        (clerk, format!("/api/v1/desks/{desk}/park"), json!({})),
+        (clerk, format!("/api/v1/desks/{desk}/call-next"), json!({})),
+        (
+            clerk,
+            format!("/api/v1/desks/{desk}/transfer"),
+            json!({ "service_id": b }),
+        ),
+        (
+            clerk,
+            format!("/api/v1/desks/{desk}/pause"),
+            json!({ "reason": "lunch" }),
+        ),
+    ];
+    for (token, path, body) in &steps {
+        let (s, v) = app.post(token, path, body.clone()).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {v}");
+    }
+    let victim = app.issue(&office, b, "normal").await;
+    let cancel = format!("/api/v1/tickets/{}/cancel", victim["id"]);
+    let (s, v) = app.post(&office.manager, &cancel, json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = app
+        .put(
+            &office.manager,
+            &format!("/api/v1/desks/{desk}/services"),
+            json!([{ "service_id": a, "weight": 2 }]),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = app
+        .patch(
+            &office.manager,
+            &format!("/api/v1/services/{a}"),
+            json!({ "standard_wait_s": 1200 }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = app
+        .patch(
+            &office.manager,
+            &format!("/api/v1/branches/{}", office.branch_id),
+            json!({ "kiosk_message": "Welcome" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let head = app.event_types(office.branch_id).await.last().unwrap().0;
+
+    let (_, doc) = app
+        .send(reqwest::Method::GET, None, "/api/openapi.json", None)
+        .await;
+    let schemas = &doc["components"]["schemas"];
+    let mut kinds = std::collections::BTreeSet::new();
+    for (who, ws) in [("staff", &mut staff), ("display", &mut display)] {
+        let snapshot = next_json(ws).await;
+        round_trip::<waitwell_proto::Snapshot>(&snapshot);
+        fields_documented(schemas, "Snapshot", &snapshot);
+        loop {
+            let message = next_json(ws).await;
+            round_trip::<waitwell_proto::EventMessage>(&message);
+            let kind = message["type"].as_str().unwrap().to_owned();
+            let data_schema = match kind.split('.').next().unwrap() {
+                "ticket" => Some("TicketChange"),
+                "desk" => Some("DeskChange"),
+                "branch" => Some("Branch"),
+                _ => None,
+            };
+            if let Some(name) = data_schema {
+                fields_documented(schemas, name, &message["data"]);
+            }
+            if who == "display" {
+                let text = message["data"].to_string();
+                for hidden in [
+                    "lunch",
+                    "called_by",
+                    "out_of_turn",
+                    "public_token",
+                    "\"allocation\"",
+                ] {
+                    assert!(!text.contains(hidden), "{hidden} reached a display: {text}");
+                }
+            }
+            kinds.insert(format!("{who} {kind}"));
+            if message["seq"] == head {
+                break;
+            }
+        }
+    }
+    for kind in [
+        "ticket.called",
+        "ticket.recalled",
+        "ticket.started",
+        "ticket.finished",
+        "ticket.no_show",
+        "ticket.parked",
+        "ticket.transferred",
+        "ticket.issued",
+        "ticket.cancelled",
+        "desk.paused",
+        "desk.allocation_changed",
+        "service.updated",
+        "branch.updated",
+    ] {
+        for who in ["staff", "display"] {
+            assert!(
+                kinds.contains(&format!("{who} {kind}")),
+                "{who} got no {kind}: {kinds:?}"
+            );
+        }
+    }
+    app.stop().await;
+}
+
+/// `value` reads back into `T` and `T` writes the same JSON: no field the
+/// type does not know, none it would add.
+fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(value: &Value) {
+    let typed: T = serde_json::from_value(value.clone())
+        .unwrap_or_else(|e| panic!("not a {}: {e}: {value}", std::any::type_name::<T>()));
+    assert_eq!(
+        &serde_json::to_value(typed).unwrap(),
+        value,
+        "{}",
+        std::any::type_name::<T>()
+    );
+}
+
+/// Every top-level field of `value` is a property of the named schema (or
+/// of a schema it is composed of).
+fn fields_documented(schemas: &Value, name: &str, value: &Value) {
+    let mut documented = std::collections::BTreeSet::new();
+    let mut pending = vec![&schemas[name]];
+    while let Some(schema) = pending.pop() {
+        if let Some(props) = schema["properties"].as_object() {
+            documented.extend(props.keys().cloned());
+        }
+        for key in ["allOf", "oneOf", "anyOf"] {
+            for part in schema[key].as_array().into_iter().flatten() {
+                match part["$ref"].as_str() {
+                    Some(r) => pending.push(&schemas[r.rsplit('/').next().unwrap()]),
+                    None => pending.push(part),
+                }
+            }
+        }
+    }
+    assert!(
+        !documented.is_empty(),
+        "no schema {name} in the OpenAPI document"
+    );
+    for key in value.as_object().unwrap().keys() {
+        assert!(
+            documented.contains(key),
+            "{name}.{key} is served but not documented"
+        );
+    }
+}
+
 backend_tests!(
+    served_messages_are_the_proto_types,
     snapshot_then_events_in_order,
     resume_replays_and_old_resume_gets_snapshot,
     scopes_and_bad_requests,

@@ -306,6 +306,7 @@ pub async fn snapshot<C: Exec>(c: &mut C, branch_id: i64, filter: &Filter) -> Re
     // The head moves with every event; the snapshot's own seq says it.
     branch_view.event_seq = None;
     Ok(Snapshot {
+        kind: Default::default(),
         protocol: PROTOCOL,
         seq: branch.event_seq,
         prev_seq: None,
@@ -659,6 +660,7 @@ where
         }
     }
     let beat = Heartbeat {
+        kind: Default::default(),
         seq: cur.last,
         prev_seq: cur.sent,
         head,
