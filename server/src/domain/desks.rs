@@ -121,6 +121,7 @@ pub async fn create(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn desk_event<C: Exec>(
     c: &mut C,
     out: &mut Outbox,
