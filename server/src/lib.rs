@@ -134,7 +134,8 @@ pub async fn run(
     result
 }
 
-/// Background jobs: day-end expiry and limiter housekeeping. They run on the
+/// Background jobs: day-end expiry, signing closed days' chain heads (with
+/// an audit key) and limiter housekeeping. They run on the
 /// state's task tracker and end when its shutdown token is cancelled.
 pub fn start_background(state: &AppState) {
     webhooks::start(state);
@@ -149,6 +150,16 @@ pub fn start_background(state: &AppState) {
                 _ = tick.tick() => {
                     if let Err(e) = expire_all(&s.db, now_ms()).await {
                         tracing::warn!(error = %e, "expiring old tickets");
+                    }
+                    // After the expiry, so a failure there cannot hold up
+                    // signing. The first tick comes at once: days that
+                    // closed while the server was down are signed then.
+                    if let Some(key) = &s.config.audit_key {
+                        match domain::audit::sign_all(&s.db, key, now_ms()).await {
+                            Ok(0) => {}
+                            Ok(n) => tracing::info!(checkpoints = n, "signed audit checkpoints"),
+                            Err(e) => tracing::warn!(error = %e, "signing audit checkpoints"),
+                        }
                     }
                     s.limiter.shrink();
                     s.remote_limiter.shrink();

@@ -14,13 +14,16 @@
 //!   charts), [`device_status`] (printers and displays as they report in),
 //!   [`predictions`] (predicted waits, what is kept of them and their
 //!   accuracy), [`replay`] (a recorded day for `waitwell replay`),
-//!   [`staffing`] (desks needed per service and hour).
+//!   [`staffing`] (desks needed per service and hour), [`audit`] (signed
+//!   checkpoints of the event chain, and the checks of `waitwell audit
+//!   verify` that tickets agree with their events).
 //! * At the boundaries: [`projection`] (what devices may see),
 //!   [`webhooks`] with [`destinations`] (where they may be sent),
 //!   [`ratelimit`] (abuse limits of public features), [`speech`]
 //!   (announcements rendered as audio).
 
 pub mod appointments;
+pub mod audit;
 pub mod auth;
 pub mod branches;
 pub mod desks;
