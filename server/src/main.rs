@@ -291,7 +291,8 @@ async fn verify(
     }
     let mut all_ok = true;
     for b in branches {
-        let report = read!(db, |c| audit::audit_branch(c, &b, trusted).await).map_err(anyhow_from)?;
+        let report =
+            read!(db, |c| audit::audit_branch(c, &b, trusted).await).map_err(anyhow_from)?;
         match report.problem {
             None => println!(
                 "branch {} ({}): {} events, chain intact; {} signed checkpoints hold; {} tickets agree with their events, so figures computed from them rest on the log",
@@ -299,7 +300,7 @@ async fn verify(
             ),
             Some(what) => {
                 all_ok = false;
-                println!("branch {} ({}): FAILED: {what}", b.id, b.name);
+                println!("branch {} ({}): BROKEN {what}", b.id, b.name);
             }
         }
     }
@@ -310,10 +311,13 @@ async fn verify(
         .collect();
     if any_published {
         match read!(db, |c| audit::check_published(c, &published).await).map_err(anyhow_from)? {
-            None => println!("published checkpoints: {} found in the log", published.len()),
+            None => println!(
+                "published checkpoints: {} found in the log",
+                published.len()
+            ),
             Some(what) => {
                 all_ok = false;
-                println!("published checkpoints: FAILED: {what}");
+                println!("published checkpoints: BROKEN {what}");
             }
         }
     }

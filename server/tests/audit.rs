@@ -270,7 +270,10 @@ async fn a_consistent_rehash_is_caught_by_the_checkpoint(backend: Backend) {
     let (ok, out) = verify(&url, &key_env, &[]).await;
     assert!(!ok, "{out}");
     assert!(out.contains("the log was rewritten"), "{out}");
-    assert!(out.contains(&format!("branch {}", office.branch_id)), "{out}");
+    assert!(
+        out.contains(&format!("branch {}", office.branch_id)),
+        "{out}"
+    );
     app.stop().await;
 }
 
@@ -436,7 +439,8 @@ async fn an_edited_tickets_row_is_caught_by_the_replay(backend: Backend) {
     let (ok, out) = verify(&url, &[], &[]).await;
     assert!(!ok, "{out}");
     assert!(
-        out.contains("A003") && out.contains(r#"status is "done" in the tickets table but "waiting""#),
+        out.contains("A003")
+            && out.contains(r#"status is "done" in the tickets table but "waiting""#),
         "{out}"
     );
     app.stop().await;
@@ -644,7 +648,10 @@ async fn keygen_writes_a_private_key_once() {
         .await
         .unwrap();
     assert!(!again.status.success());
-    assert_eq!(AuditKey::load(&out_path).unwrap().public_hex(), key.public_hex());
+    assert_eq!(
+        AuditKey::load(&out_path).unwrap().public_hex(),
+        key.public_hex()
+    );
 }
 
 fn run(args: &[&str]) -> tokio::process::Command {

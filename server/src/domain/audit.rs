@@ -36,9 +36,7 @@ use crate::events::{self, anchor, anchor::AuditKey};
 use crate::store::{Db, Exec, q, read, write};
 
 /// A signed chain head: the last event of a branch's business day.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow, ToSchema,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
 pub struct Checkpoint {
     /// Branch whose log it is.
     pub branch_id: i64,
@@ -232,7 +230,8 @@ pub struct BranchAudit {
     /// `tickets` rows compared with their events.
     pub tickets: usize,
     /// The first problem found, naming the event, checkpoint or ticket and
-    /// what differs; `None` when everything agrees.
+    /// what differs (`at event 12: …`, `at ticket 7 (A003): …`); `None`
+    /// when everything agrees.
     pub problem: Option<String>,
 }
 
@@ -259,7 +258,7 @@ pub async fn audit_branch<C: Exec>(
         problem: None,
     };
     if let Some((seq, what)) = chain.broken {
-        audit.problem = Some(format!("event {seq}: {what}"));
+        audit.problem = Some(format!("at event {seq}: {what}"));
         return Ok(audit);
     }
     let checkpoints = all_of(c, branch.id).await?;
@@ -289,7 +288,7 @@ async fn check_checkpoints<C: Exec>(
         };
         if !signed {
             return Ok(Some(format!(
-                "checkpoint of {} (event {}): the signature does not verify with {}",
+                "at the checkpoint of {} (event {}): the signature does not verify with {}",
                 cp.day,
                 cp.seq,
                 if trusted.is_empty() {
@@ -300,18 +299,21 @@ async fn check_checkpoints<C: Exec>(
             )));
         }
         if let Some(problem) = head_problem(c, branch.id, &cp.day, cp.seq, &cp.hash).await? {
-            return Ok(Some(format!("signed checkpoint of {}: {problem}", cp.day)));
+            return Ok(Some(format!(
+                "at the signed checkpoint of {}: {problem}",
+                cp.day
+            )));
         }
         if let Some(prev) = previous {
             if cp.seq < prev.seq {
                 return Ok(Some(format!(
-                    "checkpoint of {} is at event {}, before the previous day's {}",
+                    "at the checkpoint of {}: it is at event {}, before the previous day's {}",
                     cp.day, cp.seq, prev.seq
                 )));
             }
             if parse_day(&prev.day).map(next_day).ok() != parse_day(&cp.day).ok() {
                 return Ok(Some(format!(
-                    "no checkpoint between {} and {}: signed days are missing",
+                    "between the checkpoints of {} and {}: signed days are missing",
                     prev.day, cp.day
                 )));
             }
@@ -467,7 +469,7 @@ async fn replay<C: Exec>(
                 return Ok((
                     0,
                     Some(format!(
-                        "event {} ({}) is dated {}, inside {day}, but comes after that day's signed checkpoint (event {cp_seq}): an event added to a signed day",
+                        "at event {} ({}): dated {}, inside {day}, but after that day's signed checkpoint (event {cp_seq}): an event added to a signed day",
                         event.seq,
                         event.kind,
                         crate::utc(event.at).to_rfc3339()
@@ -494,7 +496,7 @@ async fn replay<C: Exec>(
                     return Ok((
                         0,
                         Some(format!(
-                            "event {} ({}): its ticket does not read as one: {e}",
+                            "at event {} ({}): its ticket does not read as one: {e}",
                             event.seq, event.kind
                         )),
                     ));
@@ -522,7 +524,7 @@ async fn replay<C: Exec>(
                 return Ok((
                     compared,
                     Some(format!(
-                        "ticket {} ({}): no event records it (a row added outside the server)",
+                        "at ticket {} ({}): no event records it (a row added outside the server)",
                         row.id, row.number
                     )),
                 ));
@@ -531,7 +533,7 @@ async fn replay<C: Exec>(
                 return Ok((
                     compared,
                     Some(format!(
-                        "ticket {} ({}): {field} is {in_row} in the tickets table but {in_event} in its last event {} ({})",
+                        "at ticket {} ({}): {field} is {in_row} in the tickets table but {in_event} in its last event {} ({})",
                         row.id, row.number, event.seq, event.kind
                     )),
                 ));
@@ -542,7 +544,7 @@ async fn replay<C: Exec>(
         return Ok((
             compared,
             Some(format!(
-                "event {} ({}) records ticket {id} ({}), which the tickets table does not have",
+                "at event {} ({}): it records ticket {id} ({}), which the tickets table does not have",
                 event.seq, event.kind, event.facts.number
             )),
         ));
@@ -598,7 +600,7 @@ pub async fn check_published<C: Exec>(
         let day = head.day.as_deref().unwrap_or("a published day");
         if let Some(problem) = head_problem(c, head.branch_id, day, head.seq, &head.hash).await? {
             return Ok(Some(format!(
-                "branch {}: published checkpoint of {day}: {problem}",
+                "at branch {}'s published checkpoint of {day}: {problem}",
                 head.branch_id
             )));
         }
@@ -637,10 +639,16 @@ mod tests {
 
     #[test]
     fn published_heads_read_in_every_shape() {
-        let one = r#"{"branch_id": 1, "day": "2026-12-06", "seq": 5, "hash": "ab", "signature": "x"}"#;
+        let one =
+            r#"{"branch_id": 1, "day": "2026-12-06", "seq": 5, "hash": "ab", "signature": "x"}"#;
         assert_eq!(parse_published(one).unwrap().len(), 1);
         assert_eq!(parse_published(&format!("[{one},{one}]")).unwrap().len(), 2);
-        assert_eq!(parse_published(&format!(r#"{{"items":[{one}]}}"#)).unwrap().len(), 1);
+        assert_eq!(
+            parse_published(&format!(r#"{{"items":[{one}]}}"#))
+                .unwrap()
+                .len(),
+            1
+        );
         assert!(parse_published("[{\"seq\": 1}]").is_err());
         assert!(parse_published("7").is_err());
     }
@@ -655,7 +663,10 @@ mod tests {
             .replace("{day}", "2026-12-06")
             .replace("{seq}", "2")
             .replace("{hash}", "ab");
-        assert_eq!(described, anchor::checkpoint_message(1, "2026-12-06", 2, "ab"));
+        assert_eq!(
+            described,
+            anchor::checkpoint_message(1, "2026-12-06", 2, "ab")
+        );
         assert!(described.starts_with(info.domain));
     }
 }

@@ -247,9 +247,30 @@ mod tests {
         let sig = key.sign_checkpoint(3, "2026-12-06", 10, &hash);
         assert_eq!(sig.len(), 128);
         assert!(verify_checkpoint(&public, 3, "2026-12-06", 10, &hash, &sig));
-        assert!(!verify_checkpoint(&public, 4, "2026-12-06", 10, &hash, &sig));
-        assert!(!verify_checkpoint(&public, 3, "2026-12-07", 10, &hash, &sig));
-        assert!(!verify_checkpoint(&public, 3, "2026-12-06", 11, &hash, &sig));
+        assert!(!verify_checkpoint(
+            &public,
+            4,
+            "2026-12-06",
+            10,
+            &hash,
+            &sig
+        ));
+        assert!(!verify_checkpoint(
+            &public,
+            3,
+            "2026-12-07",
+            10,
+            &hash,
+            &sig
+        ));
+        assert!(!verify_checkpoint(
+            &public,
+            3,
+            "2026-12-06",
+            11,
+            &hash,
+            &sig
+        ));
         assert!(!verify_checkpoint(
             &public,
             3,
@@ -266,7 +287,14 @@ mod tests {
             &hash,
             &sig
         ));
-        assert!(!verify_checkpoint(&public, 3, "2026-12-06", 10, &hash, "zz"));
+        assert!(!verify_checkpoint(
+            &public,
+            3,
+            "2026-12-06",
+            10,
+            &hash,
+            "zz"
+        ));
     }
 
     #[test]
@@ -277,7 +305,10 @@ mod tests {
         let back = AuditKey::from_pem(&pem).unwrap();
         assert_eq!(back.public_hex(), key.public_hex());
         assert_eq!(parse_public_key(&key.public_hex()).unwrap(), key.public());
-        assert!(AuditKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----").is_err());
+        assert!(
+            AuditKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----")
+                .is_err()
+        );
         assert!(format!("{key:?}").contains(&key.public_hex()));
     }
 
@@ -294,8 +325,14 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        assert_eq!(AuditKey::load(&path).unwrap().public_hex(), key.public_hex());
-        assert_eq!(parse_public_key(path.to_str().unwrap()).unwrap(), key.public());
+        assert_eq!(
+            AuditKey::load(&path).unwrap().public_hex(),
+            key.public_hex()
+        );
+        assert_eq!(
+            parse_public_key(path.to_str().unwrap()).unwrap(),
+            key.public()
+        );
         assert!(write_new_key(&path).is_err());
         std::fs::write(&path, "not a key").unwrap();
         let err = format!("{:#}", AuditKey::load(&path).unwrap_err());
