@@ -148,13 +148,16 @@ pub fn start_background(state: &AppState) {
             tokio::select! {
                 () = s.shutdown.cancelled() => break,
                 _ = tick.tick() => {
-                    if let Err(e) = expire_all(&s.db, now_ms()).await {
+                    let expired = expire_all(&s.db, now_ms()).await;
+                    if let Err(e) = &expired {
                         tracing::warn!(error = %e, "expiring old tickets");
                     }
-                    // After the expiry, so a failure there cannot hold up
-                    // signing. The first tick comes at once: days that
-                    // closed while the server was down are signed then.
-                    if let Some(key) = &s.config.audit_key {
+                    // A closed day is signed once its day end has run, so
+                    // that nothing but the expiry touches its tickets after
+                    // the signature (`audit verify` holds that). The first
+                    // tick comes at once: days that closed while the
+                    // server was down are signed then.
+                    if let (Ok(_), Some(key)) = (&expired, &s.config.audit_key) {
                         match domain::audit::sign_all(&s.db, key, now_ms()).await {
                             Ok(0) => {}
                             Ok(n) => tracing::info!(checkpoints = n, "signed audit checkpoints"),

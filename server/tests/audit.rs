@@ -312,17 +312,13 @@ async fn a_truncated_log_is_caught(backend: Backend) {
     app.stop().await;
 }
 
-async fn a_forged_event_after_a_checkpoint_is_caught(backend: Backend) {
-    let (_, key) = key_file();
-    let mut app = spawn_keyed(backend, &key).await;
-    let office = busy_day(&app).await;
-    assert_eq!(sign_today(&app, &key).await, 1);
-    app.stop_server().await;
-    let url = db_url(&app);
-    let events = events_of(&url, office.branch_id).await;
+/// Appends a forged `ticket.finished` event dated `at` that moves the
+/// served ticket's finish 30 s earlier, chained onto the head, with the
+/// branch head and the tickets row to match: chain and replay both agree.
+/// Returns its seq.
+async fn forge_earlier_finish(url: &str, branch_id: i64, at: i64) -> i64 {
+    let events = events_of(url, branch_id).await;
     let head = events.last().unwrap().clone();
-    // Forge a later finish of the served ticket, dated inside the signed
-    // day, with the tickets row to match: chain and replay both agree.
     let finished = events
         .iter()
         .rev()
@@ -333,14 +329,14 @@ async fn a_forged_event_after_a_checkpoint_is_caught(backend: Backend) {
     let ticket_id = payload["ticket"]["id"].as_i64().unwrap();
     let forged_finish = payload["ticket"]["finished_at"].as_i64().unwrap() - 30_000;
     payload["ticket"]["finished_at"] = json!(forged_finish);
-    let mut forged = finished.clone();
+    let mut forged = finished;
     forged.seq = head.seq + 1;
-    forged.prev_hash = head.hash.clone();
-    forged.at = waitwell_server::now_ms() - 3_600_000;
+    forged.prev_hash = head.hash;
+    forged.at = at;
     forged.payload = payload.to_string();
     forged.hash = forged.compute_hash();
     sql(
-        &url,
+        url,
         &[
             format!(
                 "insert into events (branch_id, seq, type, ticket_id, desk_id, payload, actor, at, prev_hash, hash)
@@ -366,13 +362,55 @@ async fn a_forged_event_after_a_checkpoint_is_caught(backend: Backend) {
         ],
     )
     .await;
+    forged.seq
+}
+
+async fn a_forged_event_after_a_checkpoint_is_caught(backend: Backend) {
+    let (_, key) = key_file();
+    let mut app = spawn_keyed(backend, &key).await;
+    let office = busy_day(&app).await;
+    assert_eq!(sign_today(&app, &key).await, 1);
+    app.stop_server().await;
+    let url = db_url(&app);
+    // Dated inside the signed day.
+    let at = waitwell_server::now_ms() - 3_600_000;
+    let seq = forge_earlier_finish(&url, office.branch_id, at).await;
     let (ok, out) = verify(&url, &[], &["--public-key", &key.public_hex()]).await;
     assert!(!ok, "{out}");
     assert!(
-        out.contains(&format!("event {} (ticket.finished)", forged.seq)),
+        out.contains(&format!("event {seq} (ticket.finished)")),
         "{out}"
     );
     assert!(out.contains("added to a signed day"), "{out}");
+    app.stop().await;
+}
+
+async fn only_the_day_end_expiry_may_change_a_signed_days_ticket(backend: Backend) {
+    let (_, key) = key_file();
+    let mut app = spawn_keyed(backend, &key).await;
+    let office = busy_day(&app).await;
+    assert_eq!(sign_today(&app, &key).await, 1);
+    // The day end after the signature (as when a server catches up on
+    // both at once): its expiries are allowed.
+    let later = waitwell_server::now_ms() + DAY_MS + 10 * 60_000;
+    let expired = waitwell_server::expire_all(&app.state.db, later)
+        .await
+        .unwrap();
+    assert_eq!(expired, 2, "the called and the waiting ticket");
+    app.stop_server().await;
+    let url = db_url(&app);
+    let public_key = key.public_hex();
+    let (ok, out) = verify(&url, &[], &["--public-key", &public_key]).await;
+    assert!(ok, "{out}");
+    // Anything else, dated after the signature, is not.
+    let seq = forge_earlier_finish(&url, office.branch_id, later + 60_000).await;
+    let (ok, out) = verify(&url, &[], &["--public-key", &public_key]).await;
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(&format!("at event {seq} (ticket.finished)")),
+        "{out}"
+    );
+    assert!(out.contains("only the day-end expiry may"), "{out}");
     app.stop().await;
 }
 
@@ -588,6 +626,7 @@ backend_tests!(
     a_consistent_rehash_is_caught_by_the_checkpoint,
     a_truncated_log_is_caught,
     a_forged_event_after_a_checkpoint_is_caught,
+    only_the_day_end_expiry_may_change_a_signed_days_ticket,
     a_wiped_branch_is_caught,
     an_edited_tickets_row_is_caught_by_the_replay,
     a_forged_signature_is_caught,

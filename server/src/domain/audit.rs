@@ -239,8 +239,9 @@ pub struct BranchAudit {
 /// the head; each stored checkpoint (signed by a trusted key, or by its
 /// own stored key when `trusted` is empty; its seq still has its hash; the
 /// days follow each other); no event dated inside a signed day after that
-/// day's checkpoint; and every `tickets` row equal to what its last event
-/// says.
+/// day's checkpoint, nor one dated after the signing that changes a ticket
+/// of a signed day (other than its day-end expiry); and every `tickets`
+/// row equal to what its last event says.
 ///
 /// # Errors
 /// Database errors.
@@ -415,6 +416,36 @@ struct ReplayEvent {
     payload: String,
 }
 
+/// A signed day as the replay needs it.
+#[derive(Debug, Clone, Copy)]
+struct SignedDay<'a> {
+    /// Seq of the day's last event.
+    seq: i64,
+    /// The instant the day ended, ms.
+    end: i64,
+    /// `YYYY-MM-DD`.
+    day: &'a str,
+    /// When it was signed, ms.
+    signed_at: i64,
+}
+
+/// Whether a ticket event is the day-end expiry: `ticket.expired`, from an
+/// open status, changing nothing but the status. The one change a ticket
+/// of a signed day may still see (day end runs before the day is signed,
+/// but a server that was down catches up on both at once).
+fn is_day_end_expiry(kind: &str, after: &TicketFacts, before: Option<&LastEvent>) -> bool {
+    let Some(before) = before else { return false };
+    kind == "ticket.expired"
+        && after.status == waitwell_queue::TicketStatus::Expired.as_str()
+        && waitwell_queue::TicketStatus::OPEN
+            .iter()
+            .any(|s| s.as_str() == before.facts.status)
+        && TicketFacts {
+            status: "expired".to_owned(),
+            ..before.facts.clone()
+        } == *after
+}
+
 /// The last event about a ticket.
 struct LastEvent {
     seq: i64,
@@ -423,23 +454,29 @@ struct LastEvent {
 }
 
 /// One pass over the branch's events: no event dated inside a signed day
-/// after its checkpoint, and each ticket's last state; then every tickets
-/// row against it. Returns the rows compared and the first problem.
+/// after its checkpoint, no change to a ticket of a signed day after it was
+/// signed (the day-end expiry aside), and each ticket's last state; then
+/// every tickets row against it. Returns the rows compared and the first problem.
 async fn replay<C: Exec>(
     c: &mut C,
     branch: &BranchRow,
     checkpoints: &[Checkpoint],
 ) -> Result<(usize, Option<String>)> {
     let calendar = branch.calendar();
-    let mut by_seq: Vec<(i64, i64, &str)> = Vec::with_capacity(checkpoints.len());
+    let mut by_seq: Vec<SignedDay<'_>> = Vec::with_capacity(checkpoints.len());
     for cp in checkpoints {
         let end = calendar.day_start(next_day(parse_day(&cp.day)?));
-        by_seq.push((cp.seq, end.timestamp_millis(), cp.day.as_str()));
+        by_seq.push(SignedDay {
+            seq: cp.seq,
+            end: end.timestamp_millis(),
+            day: &cp.day,
+            signed_at: cp.signed_at,
+        });
     }
-    by_seq.sort_unstable();
+    by_seq.sort_unstable_by_key(|d| d.seq);
     let mut next_checkpoint = 0;
-    // Events dated before this are inside a signed day.
-    let mut signed_until: Option<(i64, i64, &str)> = None;
+    // The latest day signed before the event at hand.
+    let mut signed: Option<SignedDay<'_>> = None;
     let mut last: HashMap<i64, LastEvent> = HashMap::new();
     let mut after = 0;
     loop {
@@ -454,25 +491,24 @@ async fn replay<C: Exec>(
         let Some(end) = page.last() else { break };
         after = end.seq;
         for event in page {
-            while let Some(&(cp_seq, day_end, day)) = by_seq.get(next_checkpoint) {
-                if cp_seq >= event.seq {
+            while let Some(&day) = by_seq.get(next_checkpoint) {
+                if day.seq >= event.seq {
                     break;
                 }
-                if signed_until.is_none_or(|(_, until, _)| day_end > until) {
-                    signed_until = Some((cp_seq, day_end, day));
+                if signed.is_none_or(|s| day.end > s.end) {
+                    signed = Some(day);
                 }
                 next_checkpoint += 1;
             }
-            if let Some((cp_seq, day_end, day)) = signed_until
-                && event.at < day_end - LATE_EVENT_GRACE_MS
+            let at = crate::utc(event.at).to_rfc3339();
+            if let Some(s) = signed
+                && event.at < s.end - LATE_EVENT_GRACE_MS
             {
                 return Ok((
                     0,
                     Some(format!(
-                        "at event {} ({}): dated {}, inside {day}, but after that day's signed checkpoint (event {cp_seq}): an event added to a signed day",
-                        event.seq,
-                        event.kind,
-                        crate::utc(event.at).to_rfc3339()
+                        "at event {} ({}): dated {at}, inside {}, but after that day's signed checkpoint (event {}): an event added to a signed day",
+                        event.seq, event.kind, s.day, s.seq
                     )),
                 ));
             }
@@ -483,6 +519,24 @@ async fn replay<C: Exec>(
             };
             match TicketFacts::deserialize(ticket) {
                 Ok(facts) => {
+                    if let Some(s) = signed
+                        && facts.business_day.as_str() <= s.day
+                        && event.at > s.signed_at + LATE_EVENT_GRACE_MS
+                        && !is_day_end_expiry(&event.kind, &facts, last.get(&facts.id))
+                    {
+                        return Ok((
+                            0,
+                            Some(format!(
+                                "at event {} ({}): dated {at}, it changes ticket {} ({}) of {}, a day signed before (event {}): only the day-end expiry may",
+                                event.seq,
+                                event.kind,
+                                facts.id,
+                                facts.number,
+                                facts.business_day,
+                                s.seq
+                            )),
+                        ));
+                    }
                     last.insert(
                         facts.id,
                         LastEvent {
