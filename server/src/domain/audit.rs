@@ -429,6 +429,14 @@ struct SignedDay<'a> {
     signed_at: i64,
 }
 
+/// The business calendar a branch event's payload (the branch after the
+/// change) sets, if it reads.
+fn calendar_in(branch: &serde_json::Value) -> Option<waitwell_queue::BusinessCalendar> {
+    let tz = waitwell_queue::parse_timezone(branch.get("timezone")?.as_str()?).ok()?;
+    let rollover = waitwell_queue::parse_rollover(branch.get("rollover")?.as_str()?).ok()?;
+    Some(waitwell_queue::BusinessCalendar::new(tz, rollover))
+}
+
 /// Whether a ticket event is the day-end expiry: `ticket.expired`, from an
 /// open status, changing nothing but the status. The one change a ticket
 /// of a signed day may still see (day end runs before the day is signed,
@@ -462,18 +470,12 @@ async fn replay<C: Exec>(
     branch: &BranchRow,
     checkpoints: &[Checkpoint],
 ) -> Result<(usize, Option<String>)> {
-    let calendar = branch.calendar();
-    let mut by_seq: Vec<SignedDay<'_>> = Vec::with_capacity(checkpoints.len());
-    for cp in checkpoints {
-        let end = calendar.day_start(next_day(parse_day(&cp.day)?));
-        by_seq.push(SignedDay {
-            seq: cp.seq,
-            end: end.timestamp_millis(),
-            day: &cp.day,
-            signed_at: cp.signed_at,
-        });
-    }
-    by_seq.sort_unstable_by_key(|d| d.seq);
+    let mut by_seq: Vec<&Checkpoint> = checkpoints.iter().collect();
+    by_seq.sort_unstable_by_key(|cp| cp.seq);
+    // The branch's timezone and rollover as the log says they were: a
+    // day's end is where the calendar of its signing put it, not where
+    // today's settings would.
+    let mut calendar = branch.calendar();
     let mut next_checkpoint = 0;
     // The latest day signed before the event at hand.
     let mut signed: Option<SignedDay<'_>> = None;
@@ -491,10 +493,18 @@ async fn replay<C: Exec>(
         let Some(end) = page.last() else { break };
         after = end.seq;
         for event in page {
-            while let Some(&day) = by_seq.get(next_checkpoint) {
-                if day.seq >= event.seq {
+            while let Some(&cp) = by_seq.get(next_checkpoint) {
+                if cp.seq >= event.seq {
                     break;
                 }
+                let day = SignedDay {
+                    seq: cp.seq,
+                    end: calendar
+                        .day_start(next_day(parse_day(&cp.day)?))
+                        .timestamp_millis(),
+                    day: &cp.day,
+                    signed_at: cp.signed_at,
+                };
                 if signed.is_none_or(|s| day.end > s.end) {
                     signed = Some(day);
                 }
@@ -514,6 +524,9 @@ async fn replay<C: Exec>(
             }
             let payload: serde_json::Value =
                 serde_json::from_str(&event.payload).unwrap_or_default();
+            if event.kind == "branch.created" || event.kind == "branch.updated" {
+                calendar = calendar_in(&payload).unwrap_or(calendar);
+            }
             let Some(ticket) = payload.get("ticket") else {
                 continue;
             };
