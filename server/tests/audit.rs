@@ -592,7 +592,20 @@ async fn without_a_key_nothing_is_signed(backend: Backend) {
     let (s, body) = app
         .send(reqwest::Method::GET, None, "/api/v1/public/audit/key", None)
         .await;
-    assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["public_key"], Value::Null, "{body}");
+    let (_, doc) = app
+        .send(reqwest::Method::GET, None, "/api/openapi.json", None)
+        .await;
+    for path in [
+        "/api/v1/public/branches/{id}/audit/checkpoints",
+        "/api/v1/public/audit/key",
+    ] {
+        assert!(
+            doc["paths"][path]["get"].is_object(),
+            "{path} is documented"
+        );
+    }
     let (s, body) = app
         .send(
             reqwest::Method::GET,

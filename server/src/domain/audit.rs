@@ -680,8 +680,9 @@ pub async fn check_published<C: Exec>(
 pub struct AuditKeyInfo {
     /// Always `ed25519`.
     pub algorithm: &'static str,
-    /// The public key, 64 hex digits.
-    pub public_key: String,
+    /// The public key, 64 hex digits; null when this server has no audit
+    /// key and signs nothing.
+    pub public_key: Option<String>,
     /// The first line of every signed message; see `message_format`.
     pub domain: &'static str,
     /// The message a checkpoint's signature covers, with placeholders.
@@ -689,11 +690,11 @@ pub struct AuditKeyInfo {
 }
 
 impl AuditKeyInfo {
-    /// The description of `key`.
-    pub fn of(key: &AuditKey) -> AuditKeyInfo {
+    /// The description of `key` (`None`: no key, nothing is signed).
+    pub fn of(key: Option<&AuditKey>) -> AuditKeyInfo {
         AuditKeyInfo {
             algorithm: "ed25519",
-            public_key: key.public_hex(),
+            public_key: key.map(AuditKey::public_hex),
             domain: anchor::CHECKPOINT_DOMAIN,
             message_format: "waitwell-audit-checkpoint-v1\\nbranch_id={branch_id}\\nday={day}\\nseq={seq}\\nhash={hash}\\n",
         }
@@ -722,7 +723,7 @@ mod tests {
 
     #[test]
     fn the_key_info_describes_the_real_message() {
-        let info = AuditKeyInfo::of(&AuditKey::generate());
+        let info = AuditKeyInfo::of(Some(&AuditKey::generate()));
         let described = info
             .message_format
             .replace("\\n", "\n")
