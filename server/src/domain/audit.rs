@@ -103,15 +103,17 @@ async fn all_of<C: Exec>(c: &mut C, branch_id: i64) -> Result<Vec<Checkpoint>> {
     .await?)
 }
 
-/// Days one signing transaction covers at most; [`sign_all`] repeats while
-/// a branch has more (only after the key was away for a long time).
+/// Days one signing transaction looks at; [`sign_all`] repeats while a
+/// branch signs this many at once (only after the key was away for a long
+/// time).
 pub const SIGN_BATCH_DAYS: usize = 100;
 
 /// Signs every closed business day of a branch after its newest checkpoint
 /// (for a branch without one: only the day just closed; an older head adds
 /// nothing, as the newer one covers it). Idempotent: a day that has a
 /// checkpoint is skipped, and two servers signing at once keep the first
-/// row (`on conflict do nothing`). Returns how many days it signed.
+/// row (`on conflict do nothing`). Looks at most [`SIGN_BATCH_DAYS`] days;
+/// returns how many checkpoints it added.
 ///
 /// Runs in one write with the branch locked, so the head it reads is the
 /// committed one and no event of the branch is appended meanwhile.
@@ -136,8 +138,9 @@ pub async fn sign_closed_days<C: Exec>(
         return Ok(0);
     }
     let public_key = key.public_hex();
-    let mut signed = 0;
-    while day < today && signed < SIGN_BATCH_DAYS {
+    let (mut looked_at, mut signed) = (0, 0);
+    while day < today && looked_at < SIGN_BATCH_DAYS {
+        looked_at += 1;
         let end = calendar.day_start(next_day(day)).timestamp_millis();
         let (first_later,): (Option<i64>,) = c
             .one(
@@ -158,7 +161,7 @@ pub async fn sign_closed_days<C: Exec>(
                 )
                 .await?;
             let signature = key.sign_checkpoint(branch_id, &day_text, seq, &hash);
-            c.run(
+            signed += c.run(
                 q("insert into audit_checkpoints (branch_id, day, seq, hash, signature, public_key, signed_at)
                    values ($1, $2, $3, $4, $5, $6, $7) on conflict (branch_id, day) do nothing")
                 .bind(branch_id)
@@ -170,12 +173,11 @@ pub async fn sign_closed_days<C: Exec>(
                 .bind(now),
             )
             .await?;
-            signed += 1;
             after = seq;
         }
         day = next_day(day);
     }
-    Ok(signed)
+    Ok(usize::try_from(signed).unwrap_or(usize::MAX))
 }
 
 /// Signs the closed days of every branch ([`sign_closed_days`]). Returns
@@ -194,6 +196,8 @@ pub async fn sign_all(db: &Db, key: &AuditKey, now: i64) -> Result<usize> {
                 sign_closed_days(c, &key, id, now).await
             })?;
             total += n;
+            // Fewer means the branch is done, or another server signs too
+            // (then the next round finishes).
             if n < SIGN_BATCH_DAYS {
                 break;
             }
