@@ -250,6 +250,50 @@ async fn signing_at_day_end_produces_a_verifiable_checkpoint(backend: Backend) {
     app.stop().await;
 }
 
+async fn days_missed_while_down_are_signed_at_startup(backend: Backend) {
+    let (_, key) = key_file();
+    // A day's work on a server without a key.
+    let mut app = TestApp::spawn(backend).await;
+    let office = busy_day(&app).await;
+    let b = office.branch_id;
+    app.stop_server().await;
+    let url = db_url(&app);
+    // Move it all two days back (consistently), as if the server had been
+    // down since.
+    let mut events = events_of(&url, b).await;
+    for e in &mut events {
+        e.at -= 2 * DAY_MS;
+    }
+    let head = events.last().unwrap().seq;
+    let mut statements = rewrite_chain(events, "");
+    statements.push(format!(
+        "update branches set created_at = created_at - {} where id = {b}",
+        2 * DAY_MS
+    ));
+    sql(&url, &statements).await;
+    // Started with the key: its first round signs the latest closed day.
+    let mut config = Config::for_tests(&url);
+    config.audit_key = Some(key.clone());
+    let app = TestApp::spawn_with(config, app.db.take()).await;
+    let mut list = Vec::new();
+    for _ in 0..100 {
+        list = checkpoints(&app, b).await;
+        if !list.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let yesterday = (chrono::Utc::now().with_timezone(&chrono_tz::Europe::Warsaw)
+        - chrono::Duration::days(1))
+    .date_naive()
+    .format("%Y-%m-%d")
+    .to_string();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["day"], yesterday, "{list:?}");
+    assert_eq!(list[0]["seq"], head, "{list:?}");
+    app.stop().await;
+}
+
 async fn a_consistent_rehash_is_caught_by_the_checkpoint(backend: Backend) {
     let (path, key) = key_file();
     let mut app = spawn_keyed(backend, &key).await;
@@ -636,6 +680,7 @@ async fn without_a_key_nothing_is_signed(backend: Backend) {
 
 backend_tests!(
     signing_at_day_end_produces_a_verifiable_checkpoint,
+    days_missed_while_down_are_signed_at_startup,
     a_consistent_rehash_is_caught_by_the_checkpoint,
     a_truncated_log_is_caught,
     a_forged_event_after_a_checkpoint_is_caught,
