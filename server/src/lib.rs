@@ -12,7 +12,9 @@
 //!   ([`http::web`]).
 //! * [`domain`] — the office's rules, one module per area, each with its
 //!   types and one transaction per use case; no axum routes.
-//! * [`events`] — the hash-chained event log and the live [`events::Hub`].
+//! * [`events`] — the hash-chained event log, its anchor outside the
+//!   database ([`events::anchor`], the key that signs each closed day's
+//!   head) and the live [`events::Hub`].
 //! * [`store`] — SQLite / PostgreSQL storage, the single writer with group
 //!   commit, and the [`store::Exec`] interface the SQL is written against.
 //! * [`jobs`] — background work: [`jobs::retention`] (contact details
