@@ -315,7 +315,7 @@ async fn method_not_allowed() -> AppError {
         (name = "live", description = "Live updates over a websocket"),
         (name = "webhooks", description = "Outgoing notifications of a branch's events"),
         (name = "appointments", description = "Booking a slot, cancelling, kiosk check-in, the day's list"),
-        (name = "public", description = "No sign-in: a visitor's ticket by its secret token, translations, offices' published service standards and performance (open data)"),
+        (name = "public", description = "No sign-in: a visitor's ticket by its secret token, translations, offices' published service standards and performance (open data), signed audit checkpoints"),
         (name = "health", description = "Liveness and readiness for service managers and load balancers"),
     )
 )]
@@ -340,6 +340,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::http::speech::routes())
         .merge(crate::http::public::routes())
         .merge(crate::http::performance::routes())
+        .merge(crate::http::audit::routes())
         .merge(crate::http::remote::routes())
         .merge(crate::http::webhooks::routes())
         .merge(crate::http::appointments::routes())

@@ -19,6 +19,8 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::events::anchor::AuditKey;
+
 /// Every setting, as given on the command line, in the environment or (all
 /// but `config`) in the TOML file. `None` means not given at that layer.
 #[derive(Debug, Clone, Default, Args, Deserialize, Serialize)]
@@ -100,6 +102,12 @@ pub struct Settings {
     /// addresses are refused otherwise [default: none].
     #[arg(long, env = "WAITWELL_WEBHOOK_ALLOW_HOSTS", global = true)]
     pub webhook_allow_hosts: Option<String>,
+    /// File with the ed25519 private key (PKCS#8 PEM, as written by
+    /// `waitwell audit keygen`) that signs each business day's audit chain
+    /// head. Keep it outside the database and its backups. Without it no
+    /// checkpoints are signed [default: none].
+    #[arg(long, env = "WAITWELL_AUDIT_KEY_FILE", global = true)]
+    pub audit_key_file: Option<PathBuf>,
 }
 
 /// A setting that must not reach logs: `Debug` prints `***`. The text
@@ -207,6 +215,10 @@ pub struct Config {
     /// How often the webhook worker looks for undelivered events when no
     /// live event wakes it.
     pub webhook_poll_ms: u64,
+    /// The key that signs each business day's chain head, read from
+    /// `WAITWELL_AUDIT_KEY_FILE` at startup; `None` signs nothing. See
+    /// `events/anchor.rs` and `domain/audit.rs`.
+    pub audit_key: Option<AuditKey>,
     /// Hash new passwords with the smallest argon2 cost. Not a flag: only
     /// [`Config::for_tests`] sets it, so that test offices do not spend
     /// seconds of CPU on hashing; stored hashes carry their own cost, so
@@ -247,6 +259,7 @@ impl Config {
             webhook_retry_base_ms: 1_000,
             webhook_retry_max_ms: 600_000,
             webhook_poll_ms: 1_000,
+            audit_key: None,
             cheap_password_hashing: true,
         }
     }
@@ -361,6 +374,14 @@ impl Settings {
             webhook_retry_base_ms: 1_000,
             webhook_retry_max_ms: 600_000,
             webhook_poll_ms: 1_000,
+            // A key file that is named but unusable stops the server: an
+            // office that asked for signed checkpoints must not run
+            // without them unnoticed.
+            audit_key: s
+                .audit_key_file
+                .as_deref()
+                .map(AuditKey::load)
+                .transpose()?,
             cheap_password_hashing: false,
         })
     }
@@ -429,6 +450,36 @@ mod tests {
         assert_eq!(c.idle_timeout_secs, 60);
         assert_eq!(c.max_connections_per_address, 256);
         assert!(c.webhook_allow_hosts.is_empty());
+        assert!(c.audit_key.is_none());
+    }
+
+    #[test]
+    fn a_named_audit_key_must_be_usable() {
+        let dir = std::env::temp_dir().join(format!("waitwell-audit-key-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let missing = dir.join("missing.pem");
+        let err = format!(
+            "{:#}",
+            Settings {
+                audit_key_file: Some(missing.clone()),
+                ..Default::default()
+            }
+            .resolve()
+            .unwrap_err()
+        );
+        assert!(err.contains("WAITWELL_AUDIT_KEY_FILE"), "{err}");
+        assert!(err.contains(missing.to_str().unwrap()), "{err}");
+        let good = dir.join("good.pem");
+        let _ = std::fs::remove_file(&good);
+        let key = crate::events::anchor::write_new_key(&good).unwrap();
+        let c = Settings {
+            audit_key_file: Some(good),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(c.audit_key.unwrap().public_hex(), key.public_hex());
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

@@ -12,7 +12,9 @@
 //!   ([`http::web`]).
 //! * [`domain`] — the office's rules, one module per area, each with its
 //!   types and one transaction per use case; no axum routes.
-//! * [`events`] — the hash-chained event log and the live [`events::Hub`].
+//! * [`events`] — the hash-chained event log, its anchor outside the
+//!   database ([`events::anchor`], the key that signs each closed day's
+//!   head) and the live [`events::Hub`].
 //! * [`store`] — SQLite / PostgreSQL storage, the single writer with group
 //!   commit, and the [`store::Exec`] interface the SQL is written against.
 //! * [`jobs`] — background work: [`jobs::retention`] (contact details
@@ -134,7 +136,8 @@ pub async fn run(
     result
 }
 
-/// Background jobs: day-end expiry and limiter housekeeping. They run on the
+/// Background jobs: day-end expiry, signing closed days' chain heads (with
+/// an audit key) and limiter housekeeping. They run on the
 /// state's task tracker and end when its shutdown token is cancelled.
 pub fn start_background(state: &AppState) {
     webhooks::start(state);
@@ -147,8 +150,21 @@ pub fn start_background(state: &AppState) {
             tokio::select! {
                 () = s.shutdown.cancelled() => break,
                 _ = tick.tick() => {
-                    if let Err(e) = expire_all(&s.db, now_ms()).await {
+                    let expired = expire_all(&s.db, now_ms()).await;
+                    if let Err(e) = &expired {
                         tracing::warn!(error = %e, "expiring old tickets");
+                    }
+                    // A closed day is signed once its day end has run, so
+                    // that nothing but the expiry touches its tickets after
+                    // the signature (`audit verify` holds that). The first
+                    // tick comes at once: days that closed while the
+                    // server was down are signed then.
+                    if let (Ok(_), Some(key)) = (&expired, &s.config.audit_key) {
+                        match domain::audit::sign_all(&s.db, key, now_ms()).await {
+                            Ok(0) => {}
+                            Ok(n) => tracing::info!(checkpoints = n, "signed audit checkpoints"),
+                            Err(e) => tracing::warn!(error = %e, "signing audit checkpoints"),
+                        }
                     }
                     s.limiter.shrink();
                     s.remote_limiter.shrink();

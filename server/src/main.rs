@@ -1,5 +1,5 @@
-//! The `waitwell` command: serve, migrate, add users, verify the audit log,
-//! replay days through the wait predictors.
+//! The `waitwell` command: serve, migrate, add users, verify the audit log
+//! and make its signing key, replay days through the wait predictors.
 
 use std::io::Read as _;
 
@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 use waitwell_server::config::Settings;
 use waitwell_server::domain::auth::Role;
-use waitwell_server::domain::{branches, replay, services, users};
+use waitwell_server::domain::{audit, branches, replay, services, users};
 use waitwell_server::events::{Actor, Hub};
 use waitwell_server::store::{Db, read};
 use waitwell_server::{anyhow_from, demo, events};
@@ -86,12 +86,33 @@ enum UserCommand {
 
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
-    /// Recomputes every branch's hash chain and names the first broken link.
-    /// Exits with status 1 if any chain is broken.
+    /// Checks every branch's log and names the first problem: the hash
+    /// chain; each signed checkpoint (its signature, and that the log still
+    /// has its head); no event added to a signed day; every tickets row
+    /// equal to what its last event says. Exits with status 1 if anything
+    /// fails.
     Verify {
         /// Only this branch.
         #[arg(long)]
         branch: Option<i64>,
+        /// Trusted public key that signed the checkpoints: 64 hex digits,
+        /// or a file with a PEM public key, hex, or the private key. May be
+        /// repeated (after a key change). Without it, the configured
+        /// WAITWELL_AUDIT_KEY_FILE's public key is trusted.
+        #[arg(long = "public-key", value_name = "HEX_OR_FILE")]
+        public_keys: Vec<String>,
+        /// Checkpoints saved earlier from
+        /// /api/v1/public/branches/{id}/audit/checkpoints (a file, or an
+        /// http(s) URL to fetch them from): each must still be in the log.
+        #[arg(long, value_name = "FILE_OR_URL")]
+        published: Vec<String>,
+    },
+    /// Writes a new ed25519 audit key (PKCS#8 PEM, mode 0600) to FILE for
+    /// WAITWELL_AUDIT_KEY_FILE, and prints its public key. Never overwrites.
+    Keygen {
+        /// Where to write the key; must not exist.
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
     },
 }
 
@@ -104,6 +125,21 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
+    // Before the settings: making the key must work while
+    // WAITWELL_AUDIT_KEY_FILE already names the file it is about to write.
+    if let Command::Audit {
+        command: AuditCommand::Keygen { out },
+    } = &cli.command
+    {
+        let key = events::anchor::write_new_key(out)?;
+        println!("wrote a new audit key to {}", out.display());
+        println!("public key: {}", key.public_hex());
+        println!(
+            "Set WAITWELL_AUDIT_KEY_FILE={} and keep a copy of the file outside the database and its backups.",
+            out.display()
+        );
+        return Ok(());
+    }
     // Every live display and clerk page holds a socket: lift the soft limit
     // on open files to the hard limit.
     if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
@@ -159,10 +195,31 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Audit {
-            command: AuditCommand::Verify { branch },
+            command: AuditCommand::Keygen { .. },
+        } => unreachable!("handled before the settings are read"),
+        Command::Audit {
+            command:
+                AuditCommand::Verify {
+                    branch,
+                    public_keys,
+                    published,
+                },
         } => {
+            let mut trusted = public_keys
+                .iter()
+                .map(|k| events::anchor::parse_public_key(k).context("--public-key"))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            if trusted.is_empty()
+                && let Some(key) = &config.audit_key
+            {
+                trusted.push(key.public());
+            }
+            let mut heads = Vec::new();
+            for source in &published {
+                heads.extend(load_published(source).await?);
+            }
             let db = Db::connect(&config.database_url, Hub::new(1)).await?;
-            let result = verify(&db, branch).await;
+            let result = verify(&db, branch, &trusted, &heads, !published.is_empty()).await;
             db.close().await;
             if !result? {
                 std::process::exit(1);
@@ -214,29 +271,76 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn verify(db: &Db, only: Option<i64>) -> anyhow::Result<bool> {
+/// Runs the audit of every branch (or one) and of the published heads,
+/// printing a line per branch; true when everything agrees.
+async fn verify(
+    db: &Db,
+    only: Option<i64>,
+    trusted: &[ed25519_dalek::VerifyingKey],
+    published: &[audit::PublishedHead],
+    any_published: bool,
+) -> anyhow::Result<bool> {
     let branches = match only {
         Some(id) => vec![read!(db, |c| branches::get(c, id).await).map_err(anyhow_from)?],
         None => read!(db, |c| branches::list(c).await).map_err(anyhow_from)?,
     };
+    if trusted.is_empty() {
+        println!(
+            "note: no trusted public key (WAITWELL_AUDIT_KEY_FILE or --public-key): checkpoint signatures are checked against the key stored beside them, which whoever rewrote the database could have replaced"
+        );
+    }
     let mut all_ok = true;
     for b in branches {
-        let report = read!(db, |c| events::verify(c, b.id).await).map_err(anyhow_from)?;
-        match report.broken {
+        let report =
+            read!(db, |c| audit::audit_branch(c, &b, trusted).await).map_err(anyhow_from)?;
+        match report.problem {
             None => println!(
-                "branch {} ({}): {} events, chain intact",
-                b.id, b.name, report.events
+                "branch {} ({}): {} events, chain intact; {} signed checkpoints hold; {} tickets agree with their events, so figures computed from them rest on the log",
+                b.id, b.name, report.events, report.checkpoints, report.tickets
             ),
-            Some((seq, what)) => {
+            Some(what) => {
                 all_ok = false;
-                println!(
-                    "branch {} ({}): BROKEN at event {seq}: {what}",
-                    b.id, b.name
-                );
+                println!("branch {} ({}): BROKEN {what}", b.id, b.name);
+            }
+        }
+    }
+    let published: Vec<_> = published
+        .iter()
+        .filter(|h| only.is_none_or(|id| id == h.branch_id))
+        .cloned()
+        .collect();
+    if any_published {
+        match read!(db, |c| audit::check_published(c, &published).await).map_err(anyhow_from)? {
+            None => println!(
+                "published checkpoints: {} found in the log",
+                published.len()
+            ),
+            Some(what) => {
+                all_ok = false;
+                println!("published checkpoints: BROKEN {what}");
             }
         }
     }
     Ok(all_ok)
+}
+
+/// Reads published checkpoints from a file or an http(s) URL.
+async fn load_published(source: &str) -> anyhow::Result<Vec<audit::PublishedHead>> {
+    let text = if source.starts_with("http://") || source.starts_with("https://") {
+        let response = reqwest::get(source)
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .with_context(|| format!("fetching the published checkpoints from {source}"))?;
+        response
+            .text()
+            .await
+            .with_context(|| format!("reading the published checkpoints from {source}"))?
+    } else {
+        std::fs::read_to_string(source)
+            .with_context(|| format!("cannot read the published checkpoints file {source}"))?
+    };
+    audit::parse_published(&text)
+        .with_context(|| format!("{source} is not a list of checkpoints (--published)"))
 }
 
 async fn serve(config: waitwell_server::config::Config, demo: bool) -> anyhow::Result<()> {

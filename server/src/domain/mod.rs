@@ -15,13 +15,16 @@
 //!   [`predictions`] (predicted waits, what is kept of them and their
 //!   accuracy), [`replay`] (a recorded day for `waitwell replay`),
 //!   [`staffing`] (desks needed per service and hour), [`performance`]
-//!   (published service standards and open data, no sign-in).
+//!   (published service standards and open data, no sign-in), [`audit`]
+//!   (signed checkpoints of the event chain, and the checks of `waitwell
+//!   audit verify` that tickets agree with their events).
 //! * At the boundaries: [`projection`] (what devices may see),
 //!   [`webhooks`] with [`destinations`] (where they may be sent),
 //!   [`ratelimit`] (abuse limits of public features), [`speech`]
 //!   (announcements rendered as audio).
 
 pub mod appointments;
+pub mod audit;
 pub mod auth;
 pub mod branches;
 pub mod desks;

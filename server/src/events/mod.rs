@@ -4,7 +4,8 @@
 //!
 //! Writers append with [`append`] into an [`Outbox`]; after the commit the
 //! storage layer hands the outbox to the [`Hub`], which broadcasts to live
-//! clients. [`verify`] recomputes a branch's chain (`waitwell audit verify`).
+//! clients. [`verify`] recomputes a branch's chain (`waitwell audit verify`);
+//! [`anchor`] signs chain heads with a key kept outside the database.
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -12,6 +13,7 @@ pub use waitwell_proto::EventData;
 
 use crate::store::{Exec, Kind, q};
 
+pub mod anchor;
 mod hub;
 use crate::error::Result;
 pub use hub::Hub;

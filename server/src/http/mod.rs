@@ -3,9 +3,11 @@
 //! call of [`crate::domain`] and its answer into JSON. Beside them the
 //! connection loop ([`serve`]: timeouts, per-address caps), the live
 //! websocket ([`live`]), the health checks ([`health`]), the visitor's
-//! no-sign-in routes ([`public`]) and the embedded web pages ([`web`]).
+//! no-sign-in routes ([`public`], and [`audit`]'s signed checkpoints) and
+//! the embedded web pages ([`web`]).
 
 pub mod appointments;
+pub mod audit;
 pub mod auth;
 pub mod branches;
 pub mod desks;
