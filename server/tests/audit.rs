@@ -228,6 +228,13 @@ async fn signing_at_day_end_produces_a_verifiable_checkpoint(backend: Backend) {
         r.unwrap()
     };
     assert_eq!(latest.as_ref(), Some(&cp));
+    // The open data behind the standards page publishes the same head.
+    let performance = format!("/api/v1/public/branches/{branch}/performance");
+    let (s, perf) = app
+        .send(reqwest::Method::GET, None, &performance, None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{perf}");
+    assert_eq!(perf["audit_checkpoint"], list[0], "{perf}");
     let (s, info) = app
         .send(reqwest::Method::GET, None, "/api/v1/public/audit/key", None)
         .await;
@@ -633,6 +640,12 @@ async fn without_a_key_nothing_is_signed(backend: Backend) {
     // Let the background tick run past its first round.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(checkpoints(&app, office.branch_id).await.is_empty());
+    let performance = format!("/api/v1/public/branches/{}/performance", office.branch_id);
+    let (s, perf) = app
+        .send(reqwest::Method::GET, None, &performance, None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{perf}");
+    assert_eq!(perf["audit_checkpoint"], Value::Null, "{perf}");
     let (s, body) = app
         .send(reqwest::Method::GET, None, "/api/v1/public/audit/key", None)
         .await;

@@ -292,6 +292,11 @@ pub struct Performance {
     pub suppression: String,
     /// Active services, by code.
     pub services: Vec<ServicePerformance>,
+    /// The office's latest signed audit checkpoint (the chain head at the
+    /// end of a business day), or null when none is signed yet. Anyone who
+    /// keeps it can later prove that the log was rewritten (`waitwell audit
+    /// verify --published`).
+    pub audit_checkpoint: Option<crate::domain::audit::Checkpoint>,
 }
 
 /// An office on the organisation page.
@@ -438,6 +443,7 @@ pub async fn compute<C: Exec>(
         min_visitors: MIN_VISITORS,
         suppression: SUPPRESSION_NOTE.to_owned(),
         services: out,
+        audit_checkpoint: crate::domain::audit::latest(c, branch_id).await?,
     })
 }
 
