@@ -22,7 +22,7 @@
 
 import { api, ApiError } from '/common/api.js';
 import { $, el, storageGet, storageSet } from '/common/dom.js';
-import { Translator } from '/common/i18n.js';
+import { Translator, renderLanguageButtons } from '/common/i18n.js';
 
 const params = new URLSearchParams(location.search);
 const LANG_KEY = 'waitwell.ticket.lang';
@@ -54,22 +54,13 @@ async function setLanguages(offered, preferred) {
 }
 
 function renderLanguages() {
-  const box = $('languages');
-  if (state.languages.length < 2) {
-    box.replaceChildren();
-    return;
-  }
-  box.replaceChildren(...state.languages.map((lang) => {
-    const b = el('button', { type: 'button', lang, text: texts.t('language-name', null, lang), 'aria-pressed': String(lang === state.lang) });
-    b.addEventListener('click', () => {
-      state.lang = lang;
-      storageSet(LANG_KEY, lang);
-      renderLanguages();
-      applyTexts();
-      rerender();
-    });
-    return b;
-  }));
+  renderLanguageButtons($('languages'), texts, state.languages, state.lang, (lang) => {
+    state.lang = lang;
+    storageSet(LANG_KEY, lang);
+    renderLanguages();
+    applyTexts();
+    rerender();
+  });
 }
 
 function applyTexts() {

@@ -14,6 +14,8 @@
 // Written for old TV browsers too (the display): nothing newer than
 // ES2017 beyond module scripts.
 
+import { el } from '/common/dom.js';
+
 /** Languages written right to left. */
 const RTL = ['ar', 'fa', 'he', 'ur'];
 
@@ -123,4 +125,23 @@ export class Translator {
       if (text != null) node.setAttribute('placeholder', text);
     });
   }
+}
+
+/**
+ * A visitor page's language choice into `box`: a button per language of
+ * `languages` the page has texts for, each named in its own language, the
+ * `current` one pressed; nothing when there is only one. `pick(lang)` runs
+ * when one is chosen.
+ */
+export function renderLanguageButtons(box, texts, languages, current, pick) {
+  const langs = texts.usable(languages);
+  if (langs.length < 2) {
+    box.replaceChildren();
+    return;
+  }
+  box.replaceChildren(...langs.map((lang) => {
+    const b = el('button', { type: 'button', lang, text: texts.t('language-name', null, lang), 'aria-pressed': String(lang === current) });
+    b.addEventListener('click', () => pick(lang));
+    return b;
+  }));
 }

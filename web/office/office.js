@@ -15,7 +15,7 @@
 
 import { request, ApiError } from '/common/api.js';
 import { $, el, storageGet, storageSet } from '/common/dom.js';
-import { Translator } from '/common/i18n.js';
+import { Translator, renderLanguageButtons } from '/common/i18n.js';
 
 const LANG_KEY = 'waitwell.ticket.lang';
 
@@ -41,22 +41,12 @@ function show(id) {
 }
 
 function renderLanguages() {
-  const langs = texts.usable(state.office.languages);
-  const box = $('languages');
-  if (langs.length < 2) {
-    box.replaceChildren();
-    return;
-  }
-  box.replaceChildren(...langs.map((lang) => {
-    const b = el('button', { type: 'button', lang, text: texts.t('language-name', null, lang), 'aria-pressed': String(lang === state.lang) });
-    b.addEventListener('click', () => {
-      state.lang = lang;
-      state.chosenLang = true;
-      storageSet(LANG_KEY, lang);
-      load();
-    });
-    return b;
-  }));
+  renderLanguageButtons($('languages'), texts, state.office.languages, state.lang, (lang) => {
+    state.lang = lang;
+    state.chosenLang = true;
+    storageSet(LANG_KEY, lang);
+    load();
+  });
 }
 
 /** The predicted range of a ticket taken now ("15–25 min"), or that no

@@ -17,7 +17,7 @@
 
 import { request, ApiError } from '/common/api.js';
 import { $, el, storageGet, storageSet } from '/common/dom.js';
-import { Translator } from '/common/i18n.js';
+import { Translator, renderLanguageButtons } from '/common/i18n.js';
 
 /** Shared with the office and ticket pages: a visitor's choice holds. */
 const LANG_KEY = 'waitwell.ticket.lang';
@@ -75,21 +75,11 @@ function serviceName(s) {
 }
 
 function renderLanguages() {
-  const langs = texts.usable(state.languages);
-  const box = $('languages');
-  if (langs.length < 2) {
-    box.replaceChildren();
-    return;
-  }
-  box.replaceChildren(...langs.map((lang) => {
-    const b = el('button', { type: 'button', lang, text: texts.t('language-name', null, lang), 'aria-pressed': String(lang === state.lang) });
-    b.addEventListener('click', () => {
-      state.lang = lang;
-      storageSet(LANG_KEY, lang);
-      render();
-    });
-    return b;
-  }));
+  renderLanguageButtons($('languages'), texts, state.languages, state.lang, (lang) => {
+    state.lang = lang;
+    storageSet(LANG_KEY, lang);
+    render();
+  });
 }
 
 function renderNow(p) {
