@@ -7,10 +7,9 @@
 // (docs/monitor.png). Each test gets a fresh server.
 import { test, beforeEach, afterEach, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DemoServer, DEMO_PASSWORD, launchBrowser, screenshotDir } from './lib/server.mjs';
+import { DemoServer, DEMO_PASSWORD, launchBrowser, screenshotDir, sqliteShell } from './lib/server.mjs';
 
 const VIEWPORT = { width: 1366, height: 768 };
 const docsDir = path.resolve(screenshotDir, '..', '..', 'docs');
@@ -204,16 +203,6 @@ test('a report shows its chart and downloads its CSV', async () => {
   assert.deepEqual(page.errors, []);
 });
 
-/** The sqlite3 shell, if installed: used to age the screenshot's morning. */
-function sqliteShell() {
-  try {
-    execFileSync('sqlite3', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 test('monitor at 1366×768: no page scrolling; screenshot', async () => {
   const { kiosk, display } = await devices();
   await ok(await server.api(manager, 'POST', '/api/v1/branches/1/users', { username: 'clerk3', password: DEMO_PASSWORD, role: 'clerk' }), 'user');
@@ -249,9 +238,7 @@ test('monitor at 1366×768: no page scrolling; screenshot', async () => {
     const sql = Object.entries(times).map(([number, [i, c, s, f]]) => `update tickets set issued_at = ${min(i)}, queued_at = ${min(i)}`
       + `, called_at = ${c == null ? 'called_at' : min(c)}, started_at = ${s == null ? 'started_at' : min(s)}`
       + `, finished_at = ${f == null ? 'finished_at' : min(f)} where number = '${number}';`).join('\n');
-    await server.stopProcess();
-    execFileSync('sqlite3', [server.dbUrl.replace(/^sqlite:\/\//, '')], { input: sql });
-    await server.spawn(false);
+    await server.runSql(sql);
   }
   const page = await managerPage({ clock: !aged });
   if (!aged) {

@@ -2,7 +2,7 @@
 // `cargo build -p waitwell-server --bin waitwell`) with the demo office on a
 // scratch SQLite file and a free loopback port, and drives headless Chromium.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -42,9 +42,24 @@ async function waitHealthy(base, child) {
 }
 
 /**
+ * Whether the sqlite3 shell is installed (tests use it to write history
+ * into a server's database). CI installs it (.ci/run), so there a missing
+ * shell throws instead of letting a test skip its checks.
+ */
+export function sqliteShell() {
+  try {
+    execFileSync('sqlite3', ['-version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    if (process.env.CI) throw new Error('the sqlite3 shell is needed in CI');
+    return false;
+  }
+}
+
+/**
  * A waitwell server with the demo office. Fields: base, kioskToken,
  * displayToken, dbUrl. Methods: api(token, method, path, body),
- * login(user), restart(), stop().
+ * login(user), restart(), runSql(sql), stop().
  */
 export class DemoServer {
   static async start() {
@@ -82,6 +97,14 @@ export class DemoServer {
   async restart({ downMs = 0 } = {}) {
     await this.stopProcess();
     if (downMs) await new Promise((r) => setTimeout(r, downMs));
+    await this.spawn(false);
+  }
+
+  /** Runs `sql` on the server's database with the sqlite3 shell, with the
+   *  server stopped meanwhile. */
+  async runSql(sql) {
+    await this.stopProcess();
+    execFileSync('sqlite3', [this.dbUrl.replace(/^sqlite:\/\//, '')], { input: sql });
     await this.spawn(false);
   }
 
