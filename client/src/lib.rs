@@ -17,6 +17,10 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
+use waitwell_proto::live::{Call, DeskEntry, TicketEntry};
+use waitwell_proto::{
+    Branch, EventData, EventMessage, ServiceSummary, ServiceWithSummary, Snapshot,
+};
 
 /// Calls kept in [`LiveState::calls`], as in the server's snapshot.
 pub const RECENT_CALLS: usize = 10;
@@ -245,127 +249,117 @@ async fn connection(
     }
 }
 
-/// A branch's live state, as the snapshot describes it.
+/// A branch's live state, as the snapshot describes it, in the wire types
+/// of `waitwell-proto` (the same the server sends).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LiveState {
     /// Seq of the last snapshot or event applied.
     pub seq: i64,
-    /// The branch.
-    pub branch: Value,
+    /// The branch (without `event_seq`; `seq` says it).
+    pub branch: Option<Branch>,
     /// Active services with their queue summary, by id.
-    pub services: BTreeMap<i64, Value>,
+    pub services: BTreeMap<i64, ServiceWithSummary>,
     /// Desks, by id.
-    pub desks: BTreeMap<i64, Value>,
+    pub desks: BTreeMap<i64, DeskEntry>,
     /// Open tickets (waiting, called, serving, parked), by id.
-    pub tickets: BTreeMap<i64, Value>,
+    pub tickets: BTreeMap<i64, TicketEntry>,
     /// Latest calls, newest first.
-    pub calls: VecDeque<Value>,
+    pub calls: VecDeque<Call>,
 }
 
-fn by_id(list: &Value) -> BTreeMap<i64, Value> {
-    list.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|v| Some((v["id"].as_i64()?, v.clone())))
-        .collect()
-}
+impl LiveState {
+    /// Applies a snapshot or an event message. A message that is not one
+    /// of the protocol's types changes nothing (and is logged).
+    pub fn apply(&mut self, message: &Value) {
+        match message["type"].as_str() {
+            Some("snapshot") => match serde_json::from_value::<Snapshot>(message.clone()) {
+                Ok(s) => self.reset(s),
+                Err(e) => tracing::warn!("unreadable snapshot: {e}"),
+            },
+            Some("heartbeat") => {}
+            _ => match serde_json::from_value::<EventMessage>(message.clone()) {
+                Ok(event) => self.event(event),
+                Err(e) => tracing::warn!("unreadable event: {e}"),
+            },
+        }
+    }
 
-fn merge(target: &mut Value, fields: &Value) {
-    if let (Some(t), Some(f)) = (target.as_object_mut(), fields.as_object()) {
-        for (k, v) in f {
-            t.insert(k.clone(), v.clone());
+    fn reset(&mut self, s: Snapshot) {
+        self.seq = s.seq;
+        self.branch = Some(s.branch);
+        self.services = s.services.into_iter().map(|v| (v.service.id, v)).collect();
+        self.desks = s.desks.into_iter().map(|d| (d.id(), d)).collect();
+        self.tickets = s.tickets.into_iter().map(|t| (t.id(), t)).collect();
+        self.calls = s.calls.into();
+    }
+
+    fn event(&mut self, event: EventMessage) {
+        self.seq = event.seq;
+        match event.data {
+            EventData::TicketCalled(ref change) | EventData::TicketRecalled(ref change) => {
+                self.calls.push_front(Call {
+                    seq: event.seq,
+                    recall: matches!(event.data, EventData::TicketRecalled(_)),
+                    ticket_id: event.ticket_id,
+                    number: change.ticket.number().to_owned(),
+                    service_id: change.ticket.service_id(),
+                    desk_id: event.desk_id,
+                    desk_name: change.desk.as_ref().map(|d| d.name().to_owned()),
+                    at: event.at,
+                });
+                self.calls.truncate(RECENT_CALLS);
+            }
+            EventData::ServiceCreated(ref change) | EventData::ServiceUpdated(ref change) => {
+                if change.service.active {
+                    let entry =
+                        ServiceWithSummary::new(change.service.clone(), change.summary.clone());
+                    self.services.insert(change.service.id, entry);
+                } else {
+                    self.services.remove(&change.service.id);
+                }
+            }
+            EventData::BranchUpdated(ref branch) => {
+                self.branch = Some(Branch {
+                    event_seq: None,
+                    ..branch.clone()
+                });
+            }
+            _ => {}
+        }
+        if let Some(change) = event.data.ticket_change() {
+            for t in std::iter::once(&change.ticket).chain(change.new_ticket.as_ref()) {
+                if is_open(t.status()) {
+                    self.tickets.insert(t.id(), t.clone());
+                } else {
+                    self.tickets.remove(&t.id());
+                }
+            }
+            if let Some(desk) = &change.desk {
+                self.desks.insert(desk.id(), desk.clone());
+            }
+            self.summary(&change.service);
+        }
+        if let Some(change) = event.data.desk_change() {
+            self.desks.insert(change.desk.id(), change.desk.clone());
+            for summary in &change.services {
+                self.summary(summary);
+            }
+        }
+    }
+
+    /// A service's new queue summary.
+    fn summary(&mut self, summary: &ServiceSummary) {
+        if let Some(service) = self.services.get_mut(&summary.id) {
+            service.waiting = summary.waiting;
+            service.estimated_wait_s = summary.estimated_wait_s;
+            service.open_desks = summary.open_desks;
         }
     }
 }
 
 /// Whether a ticket with this status belongs in the live state.
 fn is_open(status: &str) -> bool {
-    waitwell_queue::TicketStatus::OPEN
+    waitwell_proto::TicketStatus::OPEN
         .iter()
         .any(|s| s.as_str() == status)
-}
-
-impl LiveState {
-    /// Applies a snapshot or an event message.
-    pub fn apply(&mut self, message: &Value) {
-        let kind = message["type"].as_str().unwrap_or_default();
-        if kind == "snapshot" {
-            self.seq = message["seq"].as_i64().unwrap_or(0);
-            self.branch = message["branch"].clone();
-            self.services = by_id(&message["services"]);
-            self.desks = by_id(&message["desks"]);
-            self.tickets = by_id(&message["tickets"]);
-            self.calls = message["calls"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .into();
-            return;
-        }
-        if kind == "heartbeat" {
-            return;
-        }
-        self.seq = message["seq"].as_i64().unwrap_or(self.seq);
-        let data = &message["data"];
-        for key in ["ticket", "new_ticket"] {
-            let t = &data[key];
-            if let Some(id) = t["id"].as_i64() {
-                if is_open(t["status"].as_str().unwrap_or_default()) {
-                    self.tickets.insert(id, t.clone());
-                } else {
-                    self.tickets.remove(&id);
-                }
-            }
-        }
-        if let Some(id) = data["desk"]["id"].as_i64() {
-            self.desks.insert(id, data["desk"].clone());
-        }
-        let summaries = std::iter::once(&data["service"])
-            .chain(data["services"].as_array().into_iter().flatten());
-        for s in summaries {
-            if let Some(id) = s["id"].as_i64()
-                && let Some(service) = self.services.get_mut(&id)
-            {
-                merge(service, s);
-            }
-        }
-        match kind {
-            "service.created" | "service.updated" => {
-                if let Some(id) = data["id"].as_i64() {
-                    if data["active"].as_bool() == Some(true) {
-                        let entry = self.services.entry(id).or_insert_with(|| {
-                            serde_json::json!({ "waiting": 0, "estimated_wait_s": 0, "open_desks": 0 })
-                        });
-                        merge(entry, data);
-                        if let Some(map) = entry.as_object_mut() {
-                            map.remove("summary");
-                        }
-                        merge(entry, &data["summary"]);
-                    } else {
-                        self.services.remove(&id);
-                    }
-                }
-            }
-            "branch.updated" => {
-                self.branch = data.clone();
-                if let Some(map) = self.branch.as_object_mut() {
-                    map.remove("event_seq");
-                }
-            }
-            "ticket.called" | "ticket.recalled" => {
-                self.calls.push_front(serde_json::json!({
-                    "seq": message["seq"],
-                    "recall": kind == "ticket.recalled",
-                    "ticket_id": message["ticket_id"],
-                    "number": data["ticket"]["number"],
-                    "service_id": data["ticket"]["service_id"],
-                    "desk_id": message["desk_id"],
-                    "desk_name": data["desk"]["name"],
-                    "at": message["at"],
-                }));
-                self.calls.truncate(RECENT_CALLS);
-            }
-            _ => {}
-        }
-    }
 }

@@ -313,25 +313,27 @@ pub fn print_ticket(
     config: &Config,
     logo: Option<&Logo>,
 ) -> PrintTicket {
-    let branch = &live.branch;
+    let branch = live.branch.as_ref();
     let language = ticket
         .language
         .clone()
-        .or_else(|| branch["languages"][0].as_str().map(str::to_owned))
+        .or_else(|| branch.and_then(|b| b.languages.first().cloned()))
         .unwrap_or_else(|| "en".to_owned());
     let primary = language.split(['-', '_']).next().unwrap_or_default();
-    let service = live.services.get(&ticket.service_id);
-    let service_name = service
-        .and_then(|s| {
-            s["names"][language.as_str()]
+    let service_name = live
+        .services
+        .get(&ticket.service_id)
+        .map(|s| {
+            let s = &s.service;
+            s.names
+                .get(&language)
+                .or_else(|| s.names.get(primary))
+                .unwrap_or(&s.name)
                 .as_str()
-                .or_else(|| s["names"][primary].as_str())
-                .or_else(|| s["name"].as_str())
         })
         .unwrap_or_default();
-    let tz: chrono_tz::Tz = branch["timezone"]
-        .as_str()
-        .and_then(|t| t.parse().ok())
+    let tz: chrono_tz::Tz = branch
+        .and_then(|b| b.timezone.parse().ok())
         .unwrap_or(chrono_tz::UTC);
     let issued = tz
         .timestamp_millis_opt(ticket.issued_at)
@@ -339,7 +341,7 @@ pub fn print_ticket(
         .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default();
     PrintTicket {
-        office: branch["name"].as_str().unwrap_or_default().to_owned(),
+        office: branch.map(|b| b.name.clone()).unwrap_or_default(),
         number: ticket.number.clone(),
         service: service_name.to_owned(),
         issued,
@@ -356,10 +358,7 @@ pub fn print_ticket(
         },
         qr: (!ticket.public_token.is_empty())
             .then(|| format!("{}/ticket/?t={}", config.public_url(), ticket.public_token)),
-        message: branch["kiosk_message"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
+        message: branch.map(|b| b.kiosk_message.clone()).unwrap_or_default(),
         code_page: config.printer.code_page_for(&language),
         language,
         width: config.printer.paper_width,
@@ -822,12 +821,24 @@ mod tests {
     fn ticket_from_live_state() {
         let mut live = LiveState::default();
         live.apply(&json!({
-            "type": "snapshot", "seq": 1,
-            "branch": {"name": "Urząd", "timezone": "Europe/Warsaw", "languages": ["pl", "en"],
-                       "kiosk_message": "Dziękujemy"},
-            "services": [{"id": 4, "name": "Passports", "names": {"pl": "Paszporty"}}],
+            "type": "snapshot", "protocol": 1, "seq": 1,
+            "branch": {"id": 1, "name": "Urząd", "timezone": "Europe/Warsaw", "rollover": "00:00",
+                       "languages": ["pl", "en"], "kiosk_message": "Dziękujemy", "active": true,
+                       "created_at": 0,
+                       "policy": {"priority_credit_s": 600, "appointment_credit_s": 900,
+                                  "weight_step_s": 300, "priority_interleave": 0},
+                       "appointments": {"opening_hours": {}, "closed_dates": [], "grace_s": 600,
+                                        "late_policy": "walk_in"}},
+            "services": [{"id": 4, "branch_id": 1, "code": "A", "name": "Passports",
+                          "names": {"pl": "Paszporty"}, "category": "", "standard_wait_s": 900,
+                          "expected_service_s": 300, "priority_allowed": true, "active": true,
+                          "remote_enabled": false, "remote_daily_cap": null,
+                          "remote_walk_in_share": 0, "appointments_enabled": false,
+                          "slot_length_s": null, "walk_in_share": 50,
+                          "waiting": 2, "estimated_wait_s": 290, "open_desks": 1}],
             "desks": [], "tickets": [], "calls": [],
         }));
+        assert!(live.branch.is_some(), "the snapshot is read");
         let ticket = Ticket {
             id: 1,
             number: "A001".into(),

@@ -125,6 +125,38 @@ pub enum TicketEntry {
 }
 
 impl TicketEntry {
+    /// Id.
+    pub fn id(&self) -> i64 {
+        match self {
+            TicketEntry::Staff(t) => t.id,
+            TicketEntry::Public(t) => t.id,
+        }
+    }
+
+    /// Status, e.g. `waiting`.
+    pub fn status(&self) -> &str {
+        match self {
+            TicketEntry::Staff(t) => &t.status,
+            TicketEntry::Public(t) => &t.status,
+        }
+    }
+
+    /// Number, e.g. `A042`.
+    pub fn number(&self) -> &str {
+        match self {
+            TicketEntry::Staff(t) => &t.number,
+            TicketEntry::Public(t) => &t.number,
+        }
+    }
+
+    /// Service whose queue the ticket is in.
+    pub fn service_id(&self) -> i64 {
+        match self {
+            TicketEntry::Staff(t) => t.service_id,
+            TicketEntry::Public(t) => t.service_id,
+        }
+    }
+
     /// The same ticket as devices may see it.
     pub fn public(&self) -> TicketEntry {
         match self {
@@ -145,6 +177,22 @@ pub enum DeskEntry {
 }
 
 impl DeskEntry {
+    /// Id.
+    pub fn id(&self) -> i64 {
+        match self {
+            DeskEntry::Staff(d) => d.id,
+            DeskEntry::Public(d) => d.id,
+        }
+    }
+
+    /// Name, e.g. "Desk 5".
+    pub fn name(&self) -> &str {
+        match self {
+            DeskEntry::Staff(d) => &d.name,
+            DeskEntry::Public(d) => &d.name,
+        }
+    }
+
     /// The same desk as devices may see it.
     pub fn public(&self) -> DeskEntry {
         match self {
@@ -568,6 +616,19 @@ impl EventData {
         }
     }
 
+    /// The desk change, for desk events.
+    pub fn desk_change(&self) -> Option<&DeskChange> {
+        match self {
+            EventData::DeskCreated(c)
+            | EventData::DeskUpdated(c)
+            | EventData::DeskOpened(c)
+            | EventData::DeskPaused(c)
+            | EventData::DeskClosed(c)
+            | EventData::DeskAllocationChanged(c) => Some(c),
+            _ => None,
+        }
+    }
+
     /// The data as kiosks and displays see it, or `None` for a type they
     /// do not receive.
     pub fn for_devices(&self) -> Option<EventData> {
@@ -599,5 +660,59 @@ impl EventData {
             EventData::DeskAllocationChanged(d) => EventData::DeskAllocationChanged(desk(d)),
             other => other.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// One value of every event type whose data is free-form, and of the
+    /// branch events; the typed ones are covered by the server's tests.
+    fn samples() -> Vec<EventData> {
+        let v = || json!({ "id": 1 });
+        vec![
+            EventData::UserCreated(v()),
+            EventData::UserUpdated(v()),
+            EventData::DeviceCreated(v()),
+            EventData::DeviceUpdated(v()),
+            EventData::DeviceTokenRotated(v()),
+            EventData::DeviceStatus(v()),
+            EventData::WebhookCreated(v()),
+            EventData::WebhookUpdated(v()),
+            EventData::WebhookDeleted(v()),
+            EventData::AppointmentBooked(v()),
+            EventData::AppointmentCheckedIn(v()),
+            EventData::AppointmentCancelled(v()),
+            EventData::AppointmentMissed(v()),
+            EventData::FeedbackGiven(v()),
+            EventData::ContactsErased(v()),
+        ]
+    }
+
+    #[test]
+    fn kind_is_the_serialised_type() {
+        for data in samples() {
+            let value = serde_json::to_value(&data).unwrap();
+            assert_eq!(value["type"], data.kind());
+            let back: EventData = serde_json::from_value(value).unwrap();
+            assert_eq!(back, data);
+        }
+    }
+
+    #[test]
+    fn devices_get_no_staff_only_event() {
+        for data in samples() {
+            assert!(data.for_devices().is_none(), "{}", data.kind());
+        }
+    }
+
+    #[test]
+    fn an_unknown_type_or_mismatched_data_is_refused() {
+        let unknown = json!({ "type": "ticket.teleported", "data": {} });
+        assert!(serde_json::from_value::<EventData>(unknown).is_err());
+        let not_a_desk = json!({ "type": "desk.opened", "data": { "desk": {} } });
+        assert!(serde_json::from_value::<EventData>(not_a_desk).is_err());
     }
 }

@@ -223,7 +223,7 @@ async fn live_across_instances_and_failover() {
     until(&mut on_b, &mut state_b, |s| {
         s.calls
             .front()
-            .is_some_and(|c| c["number"] == called["number"])
+            .is_some_and(|c| called["number"] == c.number.as_str())
     })
     .await;
 
