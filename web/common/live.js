@@ -7,7 +7,8 @@
 //   { seq, branch, services: Map(id -> service), desks: Map(id -> desk),
 //     tickets: Map(id -> open ticket), calls: [newest call first] }
 
-// The open statuses: TicketStatus::OPEN in queue/src/status.rs.
+// The open statuses: TicketStatus::OPEN in queue/src/status.rs (a server
+// test, the_pages_list_of_open_statuses_is_ticket_status_open, holds them equal).
 const OPEN = new Set(['waiting', 'called', 'serving', 'parked']);
 export const RECENT_CALLS = 10;
 

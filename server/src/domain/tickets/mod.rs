@@ -287,4 +287,18 @@ mod tests {
             .collect();
         assert_eq!(open_statuses!(), format!("({})", listed.join(", ")));
     }
+
+    #[test]
+    fn the_pages_list_of_open_statuses_is_ticket_status_open() {
+        let live_js = include_str!("../../../../web/common/live.js");
+        let line = live_js
+            .lines()
+            .find(|l| l.starts_with("const OPEN = new Set(["))
+            .expect("web/common/live.js names the open statuses");
+        let listed: Vec<String> = waitwell_queue::TicketStatus::OPEN
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        assert_eq!(line, format!("const OPEN = new Set([{}]);", listed.join(", ")));
+    }
 }
