@@ -337,7 +337,11 @@ async fn translations(backend: Backend) {
     // The manager console: a plural of a number only the page knows comes
     // as one text per variant, with the number left for the page.
     for (lang, name, forms) in [
-        ("en", "English", &[("one", "{$count} waiting"), ("other", "{$count} waiting")][..]),
+        (
+            "en",
+            "English",
+            &[("one", "{$count} waiting"), ("other", "{$count} waiting")][..],
+        ),
         (
             "pl",
             "Polski",
@@ -347,7 +351,11 @@ async fn translations(backend: Backend) {
                 ("many", "{$count} osób czeka"),
             ][..],
         ),
-        ("da", "Dansk", &[("one", "{$count} venter"), ("other", "{$count} venter")][..]),
+        (
+            "da",
+            "Dansk",
+            &[("one", "{$count} venter"), ("other", "{$count} venter")][..],
+        ),
     ] {
         let (s, m) = i18n(&app, &format!("/api/v1/i18n/manager/{lang}")).await;
         assert_eq!(s, StatusCode::OK, "{m}");

@@ -465,10 +465,11 @@ pub fn bar_chart(chart: &BarChart) -> String {
         );
         tick += step;
     }
+    // The unit from the left edge: a translated unit ("stanowiska") is
+    // longer than the margin left of the axis.
     let _ = write!(
         s,
-        r##"<text x="{}" y="{}" text-anchor="end" fill="#4a5360">{}</text>"##,
-        left - 6.0,
+        r##"<text x="4" y="{}" fill="#4a5360">{}</text>"##,
         top - 8.0,
         xml_escape(&chart.unit)
     );
@@ -588,7 +589,11 @@ pub fn arrivals_chart(report: &Report, texts: &ChartTexts) -> BarChart {
     BarChart {
         title: texts.text(
             "chart-arrivals-title",
-            &[("from", &report.from), ("to", &report.to), ("timezone", &report.timezone)],
+            &[
+                ("from", &report.from),
+                ("to", &report.to),
+                ("timezone", &report.timezone),
+            ],
         ),
         categories: (0..24).map(|h| format!("{h:02}")).collect(),
         series: vec![Series {
@@ -606,7 +611,10 @@ pub fn arrivals_chart(report: &Report, texts: &ChartTexts) -> BarChart {
 pub fn waits_chart(report: &Report, texts: &ChartTexts) -> BarChart {
     let minutes = |s: Option<f64>| s.map_or(0.0, |s| (s / 6.0).round() / 10.0);
     BarChart {
-        title: texts.text("chart-waits-title", &[("from", &report.from), ("to", &report.to)]),
+        title: texts.text(
+            "chart-waits-title",
+            &[("from", &report.from), ("to", &report.to)],
+        ),
         categories: report.services.iter().map(|s| s.code.clone()).collect(),
         series: vec![
             Series {

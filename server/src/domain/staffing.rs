@@ -31,9 +31,9 @@ use utoipa::ToSchema;
 use waitwell_queue::desks_needed;
 
 use crate::domain::branches;
-use crate::domain::reports::{BarChart, ChartTexts, Series};
 use crate::domain::predictions::learned_times;
 use crate::domain::replay::recorded_desks;
+use crate::domain::reports::{BarChart, ChartTexts, Series};
 use crate::error::{AppError, Result};
 use crate::store::{Exec, q};
 

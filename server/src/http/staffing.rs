@@ -50,7 +50,8 @@ pub async fn staffing_svg(
     who.require_manager(branch_id)?;
     let now = now_ms();
     let advice_query = query.advice();
-    let advice = read!(state.db, |c| compute(c, branch_id, &advice_query, now).await)?;
+    let advice = read!(state.db, |c| compute(c, branch_id, &advice_query, now)
+        .await)?;
     let texts = ChartTexts::new(query.lang.as_deref());
     Ok(svg_response(bar_chart(&chart(&advice, &texts))))
 }
