@@ -75,7 +75,7 @@ impl StaffingChartQuery {
 /// [`bar_chart`]: crate::domain::reports::bar_chart
 pub fn chart(advice: &Staffing, texts: &ChartTexts) -> BarChart {
     let mut needed = vec![0.0; 24];
-    let mut open = vec![0.0; 24];
+    let mut open = [0.0; 24];
     let mut any_open = false;
     for service in &advice.services {
         for h in &service.hours {
