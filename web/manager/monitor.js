@@ -98,10 +98,10 @@ const userName = (id) => {
 /** Per service: the oldest waiting ticket. */
 function oldestWaiting(state) {
   const oldest = new Map();
-  for (const t of state.tickets.values()) {
-    if (t.status !== 'waiting') continue;
-    const o = oldest.get(t.service_id);
-    if (!o || t.queued_at < o.queued_at) oldest.set(t.service_id, t);
+  for (const ticket of state.tickets.values()) {
+    if (ticket.status !== 'waiting') continue;
+    const o = oldest.get(ticket.service_id);
+    if (!o || ticket.queued_at < o.queued_at) oldest.set(ticket.service_id, ticket);
   }
   return oldest;
 }
