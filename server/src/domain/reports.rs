@@ -15,6 +15,10 @@
 //! Charts are plain SVG strings: a bar chart needs a few dozen elements,
 //! which is less code than a plotting dependency, and every piece of text
 //! that reaches the SVG (service codes, titles) goes through [`xml_escape`].
+//! [`bar_chart`] is the one chart drawer: the staffing advice
+//! ([`crate::domain::staffing::chart`]) draws with it too. Chart texts are
+//! the manager console's (`i18n/<lang>/manager.ftl`, [`ChartTexts`]), so a
+//! chart reads in the language of the console that shows it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -69,7 +69,8 @@ pub async fn report_csv(
         .into_response())
 }
 
-/// Tickets issued by hour of day, as an SVG bar chart (managers).
+/// Tickets issued by hour of day, as an SVG bar chart (managers), with
+/// texts in `lang`.
 #[utoipa::path(get, path = "/api/v1/branches/{id}/reports/arrivals.svg", tag = "stats",
     params(("id" = i64, Path, description = "Branch id"), ChartQuery),
     responses((status = 200, content_type = "image/svg+xml", body = String),
@@ -84,7 +85,7 @@ pub async fn arrivals_svg(
 }
 
 /// Average and 90th-percentile wait per service against its standard, as
-/// an SVG bar chart (managers).
+/// an SVG bar chart (managers), with texts in `lang`.
 #[utoipa::path(get, path = "/api/v1/branches/{id}/reports/waits.svg", tag = "stats",
     params(("id" = i64, Path, description = "Branch id"), ChartQuery),
     responses((status = 200, content_type = "image/svg+xml", body = String),
