@@ -92,7 +92,7 @@ col-est-wait = Szac. czas
 col-open-desks = Otwarte stanowiska
 desks = Stanowiska
 col-current-ticket = Obecny bilet
-col-for = Od
+col-for = Czas
 alerts = Alerty
 latest-calls = Ostatnie wezwania
 waiting-count = { $count ->
@@ -101,7 +101,7 @@ waiting-count = { $count ->
    *[many] { $count } osób czeka
 }
 desks-open-of = otwarte: { $open } z { $count }
-flag-over = ponad
+flag-over = przekroczony
 no-clerk = brak urzędnika
 desk-free = wolne
 badge-serving = obsługa
