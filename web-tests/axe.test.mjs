@@ -198,7 +198,7 @@ test('manager console: every tab', async () => {
   await assertAccessible(page, 'manager sign-in');
   await managerAt(page, server.base);
   await assertAccessible(page, 'manager monitor');
-  for (const [tab, ready] of [['Allocation', '#allocation input'], ['Configuration', '#config-panel input'], ['Reports', '#report-kpis dd'], ['Appointments', '#appointments-panel *']]) {
+  for (const [tab, ready] of [['Allocation', '#allocation input'], ['Configuration', '#config-panel input'], ['Reports', '#report-kpis dd'], ['Staffing', '#staffing-table tbody tr'], ['Appointments', '#appointments-panel *']]) {
     await page.getByRole('tab', { name: tab }).click();
     await page.locator(ready).first().waitFor();
     await page.waitForTimeout(500);

@@ -332,8 +332,38 @@ async fn translations(backend: Backend) {
             assert_error(&m, "invalid");
         }
     }
-    let (s, m) = i18n(&app, "/api/v1/i18n/manager/en").await;
+    let (s, m) = i18n(&app, "/api/v1/i18n/nonsense/en").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{m}");
+    // The manager console: a plural of a number only the page knows comes
+    // as one text per variant, with the number left for the page.
+    for (lang, name, forms) in [
+        (
+            "en",
+            "English",
+            &[("one", "{$count} waiting"), ("other", "{$count} waiting")][..],
+        ),
+        (
+            "pl",
+            "Polski",
+            &[
+                ("one", "{$count} osoba czeka"),
+                ("few", "{$count} osoby czekają"),
+                ("many", "{$count} osób czeka"),
+            ][..],
+        ),
+        (
+            "da",
+            "Dansk",
+            &[("one", "{$count} venter"), ("other", "{$count} venter")][..],
+        ),
+    ] {
+        let (s, m) = i18n(&app, &format!("/api/v1/i18n/manager/{lang}")).await;
+        assert_eq!(s, StatusCode::OK, "{m}");
+        assert_eq!(m["language-name"], name);
+        for (key, text) in forms {
+            assert_eq!(m[format!("waiting-count[{key}]")], *text, "{lang} {key}");
+        }
+    }
     app.stop().await;
 }
 

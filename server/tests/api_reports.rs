@@ -331,6 +331,19 @@ async fn svg_charts(backend: Backend) {
     );
     assert_eq!(svg.matches("<line class=\"mark\"").count(), 3);
     assert!(svg.contains("Standard 15 min"));
+    // Texts in the manager console's language.
+    let (s, _, svg) = app
+        .send_raw(
+            Method::GET,
+            Some(&office.manager),
+            &reports_path(&office, &format!("/waits.svg?from={day}&to={day}&lang=da")),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{svg}");
+    assert!(svg.contains("Servicemål 15 min."), "{svg}");
+    assert!(svg.contains("Gns. ventetid"));
     app.stop().await;
 }
 

@@ -177,4 +177,100 @@ async fn who_may_read_and_bad_input(backend: Backend) {
     app.stop().await;
 }
 
-backend_tests!(advice_from_history, who_may_read_and_bad_input);
+/// The advice as the reports' bar chart: per hour the desks needed and
+/// open summed over services, texts in the console's language, managers
+/// only.
+async fn chart(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let office = app.office(2).await;
+    let (a, b) = (office.services[0], office.services[1]);
+    let (_, now) = staffing(&app, &office.manager, &office, "").await;
+    let today = NaiveDate::parse_from_str(now["day"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+    let day = today + TimeDelta::weeks(1);
+    history(&app, &office, a, day - TimeDelta::weeks(1), 10, 20).await;
+    history(&app, &office, b, day - TimeDelta::weeks(1), 10, 20).await;
+    let query = format!("?day={}", day.format("%Y-%m-%d"));
+    let (_, advice) = staffing(&app, &office.manager, &office, &query).await;
+    let needed = hour(&advice, a, 10)["desks_needed"].as_u64().unwrap()
+        + hour(&advice, b, 10)["desks_needed"].as_u64().unwrap();
+    let path = |q: &str| {
+        format!(
+            "/api/v1/branches/{}/staffing.svg{query}{q}",
+            office.branch_id
+        )
+    };
+    let (s, headers, svg) = app
+        .send_raw(Method::GET, Some(&office.manager), &path(""), &[], None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{svg}");
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("image/svg+xml")
+    );
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    // A future day: only the "needed" series, one bar per hour.
+    assert_eq!(svg.matches("<rect class=\"bar\"").count(), 24);
+    assert!(svg.contains(&format!(
+        "data-category=\"10\" data-series=\"0\" data-value=\"{needed}\""
+    )));
+    assert!(svg.contains("Desks needed"));
+    for (lang, legend) in [
+        ("pl", "Potrzebne stanowiska"),
+        ("da", "Nødvendige skranker"),
+    ] {
+        let (s, _, svg) = app
+            .send_raw(
+                Method::GET,
+                Some(&office.manager),
+                &path(&format!("&lang={lang}")),
+                &[],
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{svg}");
+        assert!(svg.contains(legend), "{lang}");
+    }
+    // An unknown language falls back to English.
+    let (_, _, svg) = app
+        .send_raw(
+            Method::GET,
+            Some(&office.manager),
+            &path("&lang=xx"),
+            &[],
+            None,
+        )
+        .await;
+    assert!(svg.contains("Desks needed"));
+    // Today: desks open are a second series.
+    app.open_desk(&office, 0).await;
+    let (_, _, svg) = app
+        .send_raw(
+            Method::GET,
+            Some(&office.manager),
+            &format!("/api/v1/branches/{}/staffing.svg", office.branch_id),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(svg.matches("<rect class=\"bar\"").count(), 48);
+    assert!(svg.contains("Desks open"));
+    let (s, _, _) = app
+        .send_raw(Method::GET, Some(&office.clerks[0]), &path(""), &[], None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _, _) = app
+        .send_raw(
+            Method::GET,
+            Some(&office.manager),
+            &path("&hour=3"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    app.stop().await;
+}
+
+backend_tests!(advice_from_history, who_may_read_and_bad_input, chart);

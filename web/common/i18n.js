@@ -5,6 +5,10 @@
 // message as {id: text}, with plural forms chosen for the numbers given,
 // so no Fluent parser runs here. A variable the server was not given
 // stays in the text as "{$name}" and is filled in by t(id, {name: value}).
+// A number only the page knows is `$count`: for a message that selects on
+// it the server also sends each variant as "id[one]", "id[few]", "id[0]"…,
+// and t(id, {count: n}) takes the variant for n (an exact number first,
+// then the language's plural category), as Fluent would.
 //
 // In the HTML, an element with data-i18n="id" gets the message as its
 // text, data-i18n-label="id" as its aria-label, data-i18n-alt as its alt
@@ -54,6 +58,28 @@ export async function loadTexts(bundle, lang, args) {
   return res.json();
 }
 
+/** The plural category of `n` in `lang` ("one", "few", "other"…). */
+function pluralCategory(n, lang) {
+  try {
+    return new Intl.PluralRules(lang).select(n);
+  } catch (e) {
+    return n === 1 ? 'one' : 'other'; // no Intl.PluralRules (old TV browsers)
+  }
+}
+
+/** Message `id` of `map` in the variant for vars.count, if it has one. */
+function variant(map, id, vars, lang) {
+  if (!map || map[id] == null) return null;
+  const n = vars ? vars.count : null;
+  if (typeof n === 'number') {
+    const exact = map[id + '[' + n + ']'];
+    if (exact != null) return exact;
+    const byCategory = map[id + '[' + pluralCategory(n, lang) + ']'];
+    if (byCategory != null) return byCategory;
+  }
+  return map[id];
+}
+
 /**
  * The texts of one page: the languages loaded so far, the current one,
  * English as the fallback for a message a translation lacks.
@@ -86,13 +112,12 @@ export class Translator {
   }
 
   /** The message `id` in `lang` (default: the current language), else in
-   *  English, with `vars` filled in; null when neither has it. */
+   *  English, with `vars` filled in (its plural variant for a numeric
+   *  `vars.count`); null when neither has it. */
   t(id, vars, lang) {
-    const own = this.maps.get(lang || this.lang);
-    const en = this.maps.get('en');
-    let text = null;
-    if (own && own[id] != null) text = own[id];
-    else if (en && en[id] != null) text = en[id];
+    const own = lang || this.lang;
+    let text = variant(this.maps.get(own), id, vars, own);
+    if (text == null) text = variant(this.maps.get('en'), id, vars, 'en');
     return text == null ? null : fill(text, vars);
   }
 

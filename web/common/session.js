@@ -17,8 +17,10 @@ export class StaffSession {
    * `tokenKey`: where the token is kept. `onSignedIn(user)`: a session is
    * there (may throw; the error is reported). `onSignedOut(message)`: show
    * the sign-in screen, with an optional message. `onMessage(text)`: show
-   * an error (empty text clears it). `texts(id)`: the console's text for
-   * conn-live, conn-connecting and conn-offline (default: English).
+   * an error (empty text clears it). `texts(id, vars)`: the console's text
+   * for conn-live, conn-connecting and conn-offline, and for the messages
+   * session-ended, wrong-password, cannot-sign-in, not-allowed and
+   * cannot-reach ({$message}); English where it has none (null or the id).
    */
   constructor({ tokenKey, onSignedIn = () => {}, onSignedOut = () => {}, onMessage = () => {}, texts = null }) {
     this.texts = texts;
@@ -29,6 +31,13 @@ export class StaffSession {
     this.onMessage = onMessage;
     this.token = null;
     this.user = null;
+  }
+
+  /** The console's text `id`, or `english`; `{$message}` filled in. */
+  say(id, english, message) {
+    const own = this.texts ? this.texts(id, { message }) : null;
+    const text = own && own !== id ? own : english;
+    return text.replace('{$message}', message == null ? '' : message);
   }
 
   /** Resumes the remembered session, or shows the sign-in screen. */
@@ -45,9 +54,9 @@ export class StaffSession {
         if (this.token) this.end();
       } else if (err.status === 403) {
         // This account may not use the console: another one may.
-        this.end(`Not allowed: ${err.message}`);
+        this.end(this.say('not-allowed', 'Not allowed: {$message}', err.message));
       } else {
-        this.onMessage(`Cannot reach the server: ${err.message}`);
+        this.onMessage(this.say('cannot-reach', 'Cannot reach the server: {$message}', err.message));
         setTimeout(() => this.start(), RETRY_MS);
       }
     }
@@ -60,7 +69,9 @@ export class StaffSession {
     try {
       session = await login(username, password);
     } catch (err) {
-      this.onMessage(err.status === 401 ? 'Wrong user name or password.' : `Cannot sign in: ${err.message}`);
+      this.onMessage(err.status === 401
+        ? this.say('wrong-password', 'Wrong user name or password.')
+        : this.say('cannot-sign-in', 'Cannot sign in: {$message}', err.message));
       return false;
     }
     this.token = session.token;
@@ -71,7 +82,9 @@ export class StaffSession {
       await this.onSignedIn(session.user);
     } catch (err) {
       if (err.status === 401) return false;
-      this.onMessage(err.status === 403 ? `Not allowed: ${err.message}` : `Cannot sign in: ${err.message}`);
+      this.onMessage(err.status === 403
+        ? this.say('not-allowed', 'Not allowed: {$message}', err.message)
+        : this.say('cannot-sign-in', 'Cannot sign in: {$message}', err.message));
     }
     return true;
   }
@@ -96,7 +109,7 @@ export class StaffSession {
     try {
       return await api(this.token, method, path, body);
     } catch (err) {
-      if (err.status === 401 && this.token) this.end(SESSION_ENDED);
+      if (err.status === 401 && this.token) this.end(this.say('session-ended', SESSION_ENDED));
       throw err;
     }
   }
@@ -107,7 +120,7 @@ export class StaffSession {
     const res = await send('GET', path, { token: this.token });
     if (res.ok) return res;
     const err = new ApiError(res.status, await res.json().catch(() => null));
-    if (err.status === 401 && this.token) this.end(SESSION_ENDED);
+    if (err.status === 401 && this.token) this.end(this.say('session-ended', SESSION_ENDED));
     throw err;
   }
 
@@ -120,7 +133,7 @@ export class StaffSession {
     $('conn').dataset.status = status;
     this.lastLiveStatus = status;
     const english = { live: 'Live', connecting: 'Connecting…', offline: 'Offline – retrying' };
-    $('conn-text').textContent = this.texts ? this.texts(`conn-${status}`) : english[status] || english.offline;
+    $('conn-text').textContent = this.say(`conn-${status}`, english[status] || english.offline);
     if (status === 'offline') this.check();
   }
 
@@ -128,7 +141,7 @@ export class StaffSession {
   check() {
     if (!this.token) return;
     api(this.token, 'GET', '/api/v1/auth/me').catch((err) => {
-      if (err.status === 401) this.end(SESSION_ENDED);
+      if (err.status === 401) this.end(this.say('session-ended', SESSION_ENDED));
     });
   }
 }

@@ -7,7 +7,7 @@
 // row being edited does not overwrite it; other rows follow the live
 // events.
 
-import { $, ctx, call, items, el, notice, attempt } from './util.js';
+import { $, ctx, call, items, el, notice, attempt, t } from './util.js';
 
 const a = {
   loaded: false,
@@ -40,6 +40,12 @@ export function bind() {
     const button = ev.target.closest('button[data-save-desk]');
     if (button) saveDesk(Number(button.dataset.saveDesk));
   });
+}
+
+/** Redraws in the console's new language (unsaved rows keep their edits). */
+export function retranslate() {
+  if (a.loaded) render();
+  else renderHint();
 }
 
 export function show() {
@@ -79,27 +85,32 @@ async function load() {
     render();
   })();
   try {
-    await attempt('Loading the allocation', () => a.loading);
+    await attempt(t('loading-allocation'), () => a.loading);
   } finally {
     a.loading = null;
   }
 }
 
 async function reloadDesk(deskId) {
-  const list = await attempt('Loading the allocation', () => call('GET', `/api/v1/desks/${deskId}/services`));
+  const list = await attempt(t('loading-allocation'), () => call('GET', `/api/v1/desks/${deskId}/services`));
   if (!list || a.dirty.has(deskId)) return;
   a.weights.set(deskId, new Map(items(list).map((x) => [x.service_id, x.weight])));
   render();
 }
 
-function render() {
+/** The hint above the matrix, with the branch's weight step. */
+function renderHint() {
   const step = ctx.branch && ctx.branch.policy ? ctx.branch.policy.weight_step_s : 300;
-  $('weight-step').textContent = `${Math.round(step / 60)} min`;
+  $('allocation-hint').textContent = t('allocation-hint', { step: Math.round(step / 60) });
+}
+
+function render() {
+  renderHint();
   $('allocation-head').replaceChildren(
-    el('th', { scope: 'col', text: 'Desk' }),
+    el('th', { scope: 'col', text: t('col-desk') }),
     ...a.services.map((s) => el('th', { scope: 'col', class: 'svc', title: s.name },
       el('span', { class: 'code', text: s.code }), el('span', { class: 'svc-name', text: s.name }))),
-    el('th', { scope: 'col' }, el('span', { class: 'visually-hidden', text: 'Save' })),
+    el('th', { scope: 'col' }, el('span', { class: 'visually-hidden', text: t('save') })),
   );
   const focused = document.activeElement && document.activeElement.closest('#allocation input');
   const focusKey = focused && `${focused.dataset.deskId}:${focused.dataset.serviceId}`;
@@ -119,13 +130,13 @@ function render() {
           inputMode: 'numeric',
           'data-desk-id': String(d.id),
           'data-service-id': String(s.id),
-          'aria-label': `Weight of ${s.code} ${s.name} at ${d.name}`,
+          'aria-label': t('weight-label', { service: `${s.code} ${s.name}`, desk: d.name }),
           value: w == null ? '' : String(w),
         });
         input.defaultValue = input.value;
         return el('td', { class: w == null ? 'off' : 'on' }, input);
       }),
-      el('td', {}, el('button', { type: 'button', class: 'small', 'data-save-desk': String(d.id), text: 'Save', 'aria-label': `Save ${d.name}` })));
+      el('td', {}, el('button', { type: 'button', class: 'small', 'data-save-desk': String(d.id), text: t('save'), 'aria-label': t('save-named', { name: d.name }) })));
   });
   $('allocation-body').replaceChildren(...rows);
   if (focusKey) {
@@ -144,7 +155,7 @@ function readRow(deskId) {
     const weight = Number(text);
     if (!Number.isInteger(weight) || weight < 1 || weight > 10) {
       input.focus();
-      return { error: `${input.getAttribute('aria-label')} must be a whole number from 1 to 10, or empty.` };
+      return { error: t('weight-invalid', { field: input.getAttribute('aria-label') }) };
     }
     out.push({ service_id: Number(input.dataset.serviceId), weight });
   }
@@ -155,10 +166,10 @@ async function saveDesk(deskId) {
   const desk = a.desks.find((d) => d.id === deskId);
   const { allocation, error } = readRow(deskId);
   if (error) {
-    await attempt('Not saved', () => Promise.reject(new Error(error)));
+    await attempt(t('not-saved'), () => Promise.reject(new Error(error)));
     return false;
   }
-  const saved = await attempt(`Saving ${desk ? desk.name : 'the desk'}`, () => call('PUT', `/api/v1/desks/${deskId}/services`, allocation));
+  const saved = await attempt(t('saving-named', { name: desk ? desk.name : t('the-desk') }), () => call('PUT', `/api/v1/desks/${deskId}/services`, allocation));
   if (!saved) return false;
   a.dirty.delete(deskId);
   a.weights.set(deskId, new Map(items(saved).map((x) => [x.service_id, x.weight])));
@@ -167,18 +178,20 @@ async function saveDesk(deskId) {
     const s = a.services.find((v) => v.id === x.service_id);
     return `${s ? s.code : x.service_id} (${x.weight})`;
   });
-  notice(`${desk ? desk.name : 'Desk'} now serves ${codes.length ? codes.join(', ') : 'nothing'}; from its next call.`);
+  notice(codes.length
+    ? t('allocation-saved', { desk: desk ? desk.name : t('col-desk'), services: codes.join(', ') })
+    : t('allocation-saved-nothing', { desk: desk ? desk.name : t('col-desk') }));
   return true;
 }
 
 async function saveAll() {
   const ids = [...a.dirty];
   if (!ids.length) {
-    notice('Nothing to save.');
+    notice(t('nothing-to-save'));
     return;
   }
   for (const id of ids) {
     if (!(await saveDesk(id))) return;
   }
-  if (ids.length > 1) notice(`Saved ${ids.length} desks; changes apply from each desk's next call.`);
+  if (ids.length > 1) notice(t('saved-desks', { count: ids.length }));
 }

@@ -8,15 +8,17 @@
 // 13:00-16:00") and sent as the API's JSON schedule; the server checks
 // them and its message is shown when they do not parse.
 
-import { $, ctx, call, items, el, notice, attempt } from './util.js';
+import { $, ctx, call, items, el, notice, attempt, t, branchToday } from './util.js';
 
-const DAYS = [['mon', 'Monday'], ['tue', 'Tuesday'], ['wed', 'Wednesday'], ['thu', 'Thursday'], ['fri', 'Friday'], ['sat', 'Saturday'], ['sun', 'Sunday']];
-const STATUS = { booked: 'booked', cancelled: 'cancelled', checked_in: 'checked in', missed: 'missed' };
+/** Weekdays as the API names them; each is labelled day-<key>. */
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
-const a = { loaded: false };
+const a = { loaded: false, rows: null, services: null };
 
 export function reset() {
   a.loaded = false;
+  a.rows = null;
+  a.services = null;
   $('appt-day').value = '';
   $('appt-body').replaceChildren();
   $('appt-services-body').replaceChildren();
@@ -32,9 +34,17 @@ export function bind() {
     saveHours();
   });
   const box = $('appt-hours');
-  for (const [key, name] of DAYS) {
-    box.append(el('label', { for: `appt-hours-${key}` }, name), el('input', { id: `appt-hours-${key}`, 'data-day': key, autocomplete: 'off', placeholder: 'closed' }));
+  for (const key of DAYS) {
+    box.append(el('label', { for: `appt-hours-${key}`, 'data-i18n': `day-${key}` }, t(`day-${key}`)),
+      el('input', { id: `appt-hours-${key}`, 'data-day': key, autocomplete: 'off', placeholder: t('placeholder-closed'), 'data-i18n-placeholder': 'placeholder-closed' }));
   }
+}
+
+/** Redraws the day's list and the services in the console's new language
+ *  (the weekday labels follow their data-i18n marks). */
+export function retranslate() {
+  if (a.rows) renderDay(a.rows);
+  if (a.services) renderServices(a.services);
 }
 
 export function show() {
@@ -54,19 +64,15 @@ export function onLive(state, msg) {
   if (msg.type === 'service.updated' || msg.type === 'service.created') loadServices();
 }
 
-/** Today's date in the branch's timezone, YYYY-MM-DD. */
-function branchToday() {
-  try {
-    return new Intl.DateTimeFormat('en-CA', { timeZone: ctx.branch && ctx.branch.timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
-  } catch {
-    return new Date().toISOString().slice(0, 10);
-  }
-}
-
 async function loadDay() {
   const day = $('appt-day').value || branchToday();
-  const rows = await attempt('Loading appointments', () => call('GET', `/api/v1/branches/${ctx.branchId}/appointments?day=${encodeURIComponent(day)}`));
+  const rows = await attempt(t('loading-appointments'), () => call('GET', `/api/v1/branches/${ctx.branchId}/appointments?day=${encodeURIComponent(day)}`));
   if (!rows) return;
+  renderDay(rows);
+}
+
+function renderDay(rows) {
+  a.rows = rows;
   const body = $('appt-body');
   body.replaceChildren();
   for (const r of rows) {
@@ -75,7 +81,7 @@ async function loadDay() {
       el('td', { text: r.time }),
       el('td', { text: `${r.service_code} ${r.service_name}` }),
       el('td', { text: r.code, class: 'mono' }),
-      el('td', { text: STATUS[r.status] || r.status }),
+      el('td', { text: t(`appt-${r.status}`) }),
       el('td', { text: r.ticket_number ? `${r.ticket_number} (${r.ticket_status})` : '' }),
       el('td', { text: contact })));
   }
@@ -85,7 +91,7 @@ async function loadDay() {
 function renderSettings() {
   const s = ctx.branch && ctx.branch.appointments;
   if (!s) return;
-  for (const [key] of DAYS) {
+  for (const key of DAYS) {
     const intervals = s.opening_hours[key] || [];
     $(`appt-hours-${key}`).value = intervals.map(([o, c]) => `${o}-${c}`).join(', ');
   }
@@ -100,37 +106,42 @@ function parseIntervals(text) {
 
 async function saveHours() {
   const opening_hours = {};
-  for (const [key] of DAYS) {
+  for (const key of DAYS) {
     const intervals = parseIntervals($(`appt-hours-${key}`).value);
     if (intervals.length) opening_hours[key] = intervals;
   }
   const closed_dates = $('appt-closed').value.split(',').map((d) => d.trim()).filter(Boolean);
   const body = { appointments: { opening_hours, closed_dates, grace_s: Number($('appt-grace').value) * 60, late_policy: $('appt-late').value } };
-  const branch = await attempt('Saving opening hours', () => call('PATCH', `/api/v1/branches/${ctx.branchId}`, body));
+  const branch = await attempt(t('saving-hours'), () => call('PATCH', `/api/v1/branches/${ctx.branchId}`, body));
   if (!branch) return;
   ctx.branch = branch;
   renderSettings();
-  notice('Opening hours saved.');
+  notice(t('hours-saved'));
 }
 
 async function loadServices() {
-  const list = await attempt('Loading services', () => call('GET', `/api/v1/branches/${ctx.branchId}/services`));
+  const list = await attempt(t('loading-services'), () => call('GET', `/api/v1/branches/${ctx.branchId}/services`));
   if (!list) return;
+  renderServices(list);
+}
+
+function renderServices(list) {
+  a.services = list;
   const body = $('appt-services-body');
   body.replaceChildren();
   for (const s of items(list).filter((x) => x.active)) {
-    const enabled = el('input', { type: 'checkbox', checked: s.appointments_enabled, 'aria-label': `${s.code} bookable` });
-    const length = el('input', { type: 'number', min: 5, max: 240, value: s.slot_length_s == null ? '' : String(s.slot_length_s / 60), placeholder: String(Math.ceil(s.expected_service_s / 300) * 5), 'aria-label': `${s.code} slot length in minutes` });
-    const share = el('input', { type: 'number', min: 0, max: 100, value: String(s.walk_in_share), 'aria-label': `${s.code} walk-in share in percent` });
-    const save = el('button', { type: 'button', text: 'Save' });
+    const enabled = el('input', { type: 'checkbox', checked: s.appointments_enabled, 'aria-label': t('label-bookable', { code: s.code }) });
+    const length = el('input', { type: 'number', min: 5, max: 240, value: s.slot_length_s == null ? '' : String(s.slot_length_s / 60), placeholder: String(Math.ceil(s.expected_service_s / 300) * 5), 'aria-label': t('label-slot-length', { code: s.code }) });
+    const share = el('input', { type: 'number', min: 0, max: 100, value: String(s.walk_in_share), 'aria-label': t('label-walk-in-share', { code: s.code }) });
+    const save = el('button', { type: 'button', text: t('save') });
     save.addEventListener('click', async () => {
       const patch = {
         appointments_enabled: enabled.checked,
         slot_length_s: length.value === '' ? null : Number(length.value) * 60,
         walk_in_share: Number(share.value),
       };
-      const saved = await attempt(`Saving ${s.code}`, () => call('PATCH', `/api/v1/services/${s.id}`, patch));
-      if (saved) notice(`${s.code}: appointment settings saved.`);
+      const saved = await attempt(t('saving-named', { name: s.code }), () => call('PATCH', `/api/v1/services/${s.id}`, patch));
+      if (saved) notice(t('appt-settings-saved', { code: s.code }));
     });
     body.append(el('tr', { 'data-service': s.code },
       el('th', { scope: 'row', text: `${s.code} ${s.name}` }),

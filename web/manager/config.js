@@ -3,11 +3,10 @@
 // forms POST. Lists are re-read when shown and when a live event says
 // something of that kind changed (another manager at work).
 
-import { $, ctx, call, items, el, notice, attempt, clock, ago, session } from './util.js';
+import { $, ctx, call, items, el, notice, attempt, clock, ago, session, t, printerText } from './util.js';
 
-const c = { loaded: false, reloadTimer: null };
+const c = { loaded: false, reloadTimer: null, lists: null };
 
-const PRINTER_TEXT = { ok: 'ok', paper_out: 'out of paper', paper_low: 'paper low', cover_open: 'cover open', offline: 'not reachable', error: 'error' };
 const minutes = (s) => String(Math.round((s / 60) * 10) / 10);
 const seconds = (text) => Math.round(Number(text) * 60);
 /** A form control's value by name (`form.name` would be the form's own name). */
@@ -22,6 +21,13 @@ export function show() {
   load();
 }
 
+/** Redraws the lists in the console's new language (rows being typed
+ *  into are redrawn at the next load, as on a refresh). */
+export function retranslate() {
+  if (!c.lists || $('config-panel').hidden) return;
+  draw(c.lists);
+}
+
 export function onLive(state, msg) {
   if (!c.loaded || $('config-panel').hidden) return;
   if (/^(branch|service|desk|user|device)\.(created|updated|token_rotated|status)$/.test(msg.type)) {
@@ -32,7 +38,7 @@ export function onLive(state, msg) {
 
 async function load() {
   const b = ctx.branchId;
-  const data = await attempt('Loading the configuration', () => Promise.all([
+  const data = await attempt(t('loading-config'), () => Promise.all([
     call('GET', `/api/v1/branches/${b}`),
     call('GET', `/api/v1/branches/${b}/services`),
     call('GET', `/api/v1/branches/${b}/desks`),
@@ -45,10 +51,16 @@ async function load() {
   c.loaded = true;
   // A form being typed into is not overwritten by a refresh.
   if (!$('branch-form').contains(document.activeElement)) fillBranch(branch);
-  if (!$('services-body').contains(document.activeElement)) renderServices(items(services));
-  if (!$('desks-body').contains(document.activeElement)) renderDesks(items(desks));
-  if (!$('users-body').contains(document.activeElement)) renderUsers(items(users));
-  if (!$('devices-body').contains(document.activeElement)) renderDevices(items(devices));
+  c.lists = { services: items(services), desks: items(desks), users: items(users), devices: items(devices) };
+  draw(c.lists);
+}
+
+/** The four lists; a table being typed into is left alone. */
+function draw(lists) {
+  if (!$('services-body').contains(document.activeElement)) renderServices(lists.services);
+  if (!$('desks-body').contains(document.activeElement)) renderDesks(lists.desks);
+  if (!$('users-body').contains(document.activeElement)) renderUsers(lists.users);
+  if (!$('devices-body').contains(document.activeElement)) renderDevices(lists.devices);
 }
 
 // ---------- branch ----------
@@ -80,12 +92,12 @@ async function saveBranch(ev) {
       priority_interleave: Number($('b-interleave').value),
     },
   };
-  const saved = await attempt('Saving the branch', () => call('PATCH', `/api/v1/branches/${ctx.branchId}`, body));
+  const saved = await attempt(t('saving-branch'), () => call('PATCH', `/api/v1/branches/${ctx.branchId}`, body));
   if (saved) {
     ctx.branch = saved;
     fillBranch(saved);
     if (session.user.role !== 'admin') $('branch-name').textContent = saved.name;
-    notice('Branch saved.');
+    notice(t('branch-saved'));
   }
 }
 
@@ -98,7 +110,7 @@ function parseNames(text) {
   for (const part of text.split(';')) {
     if (!part.trim()) continue;
     const i = part.indexOf('=');
-    if (i < 1) throw new Error(`"${part.trim()}" is not lang=name`);
+    if (i < 1) throw new Error(t('not-lang-name', { part: part.trim() }));
     out[part.slice(0, i).trim()] = part.slice(i + 1).trim();
   }
   return out;
@@ -110,22 +122,22 @@ const check = (name, checked, label) => el('input', { type: 'checkbox', name, ch
 function renderServices(list) {
   $('services-body').replaceChildren(...list.map((s) => el('tr', { 'data-id': String(s.id) },
     el('th', { scope: 'row', class: 'code', text: s.code }),
-    el('td', {}, field({ name: 'name', value: s.name, required: true, maxLength: 120, 'aria-label': `Name of ${s.code}` })),
-    el('td', {}, field({ name: 'names', value: namesText(s.names), 'aria-label': `Names per language of ${s.code}`, placeholder: 'pl=…; da=…' })),
-    el('td', {}, field({ name: 'category', value: s.category, maxLength: 80, size: 10, 'aria-label': `Category of ${s.code}` })),
-    el('td', {}, field({ name: 'standard', type: 'number', min: '1', step: 'any', value: minutes(s.standard_wait_s), class: 'num', 'aria-label': `Service standard of ${s.code}, minutes` })),
-    el('td', {}, field({ name: 'expected', type: 'number', min: '1', step: 'any', value: minutes(s.expected_service_s), class: 'num', 'aria-label': `Expected duration of ${s.code}, minutes` })),
-    el('td', { class: 'c' }, check('priority', s.priority_allowed, `Priority allowed for ${s.code}`)),
-    el('td', { class: 'c' }, check('active', s.active, `${s.code} active`)),
+    el('td', {}, field({ name: 'name', value: s.name, required: true, maxLength: 120, 'aria-label': t('label-name-of', { name: s.code }) })),
+    el('td', {}, field({ name: 'names', value: namesText(s.names), 'aria-label': t('label-names-of', { code: s.code }), placeholder: 'pl=…; da=…' })),
+    el('td', {}, field({ name: 'category', value: s.category, maxLength: 80, size: 10, 'aria-label': t('label-category-of', { code: s.code }) })),
+    el('td', {}, field({ name: 'standard', type: 'number', min: '1', step: 'any', value: minutes(s.standard_wait_s), class: 'num', 'aria-label': t('label-standard-of', { code: s.code }) })),
+    el('td', {}, field({ name: 'expected', type: 'number', min: '1', step: 'any', value: minutes(s.expected_service_s), class: 'num', 'aria-label': t('label-expected-of', { code: s.code }) })),
+    el('td', { class: 'c' }, check('priority', s.priority_allowed, t('label-priority-of', { code: s.code }))),
+    el('td', { class: 'c' }, check('active', s.active, t('label-active', { name: s.code }))),
     // Remote tickets (the office's public page, /office/?branch=ID): on/off,
     // a daily cap (empty for none) and the share kept for walk-ins.
     el('td', { class: 'c' }, el('input', {
-      type: 'checkbox', name: 'remote', checked: s.remote_enabled, 'aria-label': `Remote tickets for ${s.code}`,
+      type: 'checkbox', name: 'remote', checked: s.remote_enabled, 'aria-label': t('label-remote-of', { code: s.code }),
       onchange: (ev) => remoteDefaults(ev.target),
     })),
-    el('td', {}, field({ name: 'remote-cap', type: 'number', min: '1', max: '100000', step: '1', value: s.remote_daily_cap == null ? '' : String(s.remote_daily_cap), class: 'num', placeholder: 'none', 'aria-label': `Remote tickets per day for ${s.code}` })),
-    el('td', {}, field({ name: 'walk-in', type: 'number', min: '0', max: '100', step: '1', value: String(s.remote_walk_in_share ?? 0), class: 'num', 'aria-label': `Share kept for walk-ins for ${s.code}, percent` })),
-    el('td', {}, el('button', { type: 'button', class: 'small', text: 'Save', onclick: (ev) => saveService(s, ev.target.closest('tr')) })))));
+    el('td', {}, field({ name: 'remote-cap', type: 'number', min: '1', max: '100000', step: '1', value: s.remote_daily_cap == null ? '' : String(s.remote_daily_cap), class: 'num', placeholder: t('placeholder-none'), 'aria-label': t('label-remote-cap-of', { code: s.code }) })),
+    el('td', {}, field({ name: 'walk-in', type: 'number', min: '0', max: '100', step: '1', value: String(s.remote_walk_in_share ?? 0), class: 'num', 'aria-label': t('label-walk-in-of', { code: s.code }) })),
+    el('td', {}, el('button', { type: 'button', class: 'small', text: t('save'), onclick: (ev) => saveService(s, ev.target.closest('tr')) })))));
 }
 
 // Switching remote tickets on proposes the server's protective defaults
@@ -149,7 +161,7 @@ async function saveService(s, row) {
   try {
     names = parseNames(v('names').value);
   } catch (err) {
-    await attempt(`Names of ${s.code}`, () => Promise.reject(err));
+    await attempt(t('names-of', { code: s.code }), () => Promise.reject(err));
     return;
   }
   const body = {
@@ -164,8 +176,8 @@ async function saveService(s, row) {
     remote_daily_cap: v('remote-cap').value.trim() === '' ? null : Number(v('remote-cap').value),
     remote_walk_in_share: Number(v('walk-in').value || 0),
   };
-  const saved = await attempt(`Saving ${s.code}`, () => call('PATCH', `/api/v1/services/${s.id}`, body));
-  if (saved) notice(`Service ${saved.code} saved.`);
+  const saved = await attempt(t('saving-named', { name: s.code }), () => call('PATCH', `/api/v1/services/${s.id}`, body));
+  if (saved) notice(t('service-saved', { code: saved.code }));
 }
 
 async function newService(ev) {
@@ -177,10 +189,10 @@ async function newService(ev) {
     standard_wait_s: seconds(val(f, 'standard')),
     expected_service_s: seconds(val(f, 'expected')),
   };
-  const saved = await attempt('Adding the service', () => call('POST', `/api/v1/branches/${ctx.branchId}/services`, body));
+  const saved = await attempt(t('adding-service'), () => call('POST', `/api/v1/branches/${ctx.branchId}/services`, body));
   if (saved) {
     f.reset();
-    notice(`Service ${saved.code} added. Give it a desk in Allocation.`);
+    notice(t('service-added', { code: saved.code }));
     load();
   }
 }
@@ -189,25 +201,25 @@ async function newService(ev) {
 
 function renderDesks(list) {
   $('desks-body').replaceChildren(...list.map((d) => el('tr', { 'data-id': String(d.id) },
-    el('td', {}, field({ name: 'name', value: d.name, required: true, maxLength: 120, 'aria-label': `Name of ${d.name}` })),
-    el('td', {}, el('span', { class: `status status-${d.status}`, text: d.status })),
-    el('td', { class: 'c' }, check('active', d.active, `${d.name} active`)),
-    el('td', {}, el('button', { type: 'button', class: 'small', text: 'Save', onclick: (ev) => saveDesk(d, ev.target.closest('tr')) })))));
+    el('td', {}, field({ name: 'name', value: d.name, required: true, maxLength: 120, 'aria-label': t('label-name-of', { name: d.name }) })),
+    el('td', {}, el('span', { class: `status status-${d.status}`, text: t(`desk-${d.status}`) })),
+    el('td', { class: 'c' }, check('active', d.active, t('label-active', { name: d.name }))),
+    el('td', {}, el('button', { type: 'button', class: 'small', text: t('save'), onclick: (ev) => saveDesk(d, ev.target.closest('tr')) })))));
 }
 
 async function saveDesk(d, row) {
   const body = { name: row.querySelector('[name="name"]').value.trim(), active: row.querySelector('[name="active"]').checked };
-  const saved = await attempt(`Saving ${d.name}`, () => call('PATCH', `/api/v1/desks/${d.id}`, body));
-  if (saved) notice(`${saved.name} saved.`);
+  const saved = await attempt(t('saving-named', { name: d.name }), () => call('PATCH', `/api/v1/desks/${d.id}`, body));
+  if (saved) notice(t('saved-named', { name: saved.name }));
 }
 
 async function newDesk(ev) {
   ev.preventDefault();
   const f = ev.target;
-  const saved = await attempt('Adding the desk', () => call('POST', `/api/v1/branches/${ctx.branchId}/desks`, { name: val(f, 'name').trim() }));
+  const saved = await attempt(t('adding-desk'), () => call('POST', `/api/v1/branches/${ctx.branchId}/desks`, { name: val(f, 'name').trim() }));
   if (saved) {
     f.reset();
-    notice(`${saved.name} added. Choose its services in Allocation.`);
+    notice(t('desk-added', { name: saved.name }));
     load();
   }
 }
@@ -217,14 +229,14 @@ async function newDesk(ev) {
 function renderUsers(list) {
   $('users-body').replaceChildren(...list.map((u) => {
     const me = session.user && session.user.id === u.id;
-    const role = el('select', { name: 'role', 'aria-label': `Role of ${u.username}`, disabled: u.role === 'admin' || me },
-      ...['clerk', 'manager', ...(u.role === 'admin' ? ['admin'] : [])].map((r) => el('option', { value: r, text: r, selected: r === u.role })));
+    const role = el('select', { name: 'role', 'aria-label': t('label-role-of', { user: u.username }), disabled: u.role === 'admin' || me },
+      ...['clerk', 'manager', ...(u.role === 'admin' ? ['admin'] : [])].map((r) => el('option', { value: r, text: t(`role-${r}`), selected: r === u.role })));
     return el('tr', { 'data-id': String(u.id) },
-      el('th', { scope: 'row', text: u.username + (me ? ' (you)' : '') }),
+      el('th', { scope: 'row', text: me ? t('user-you', { user: u.username }) : u.username }),
       el('td', {}, role),
-      el('td', { class: 'c' }, el('input', { type: 'checkbox', name: 'active', checked: u.active, disabled: me, 'aria-label': `${u.username} active` })),
-      el('td', {}, field({ name: 'password', type: 'password', autocomplete: 'new-password', minLength: 8, placeholder: 'unchanged', 'aria-label': `New password for ${u.username}` })),
-      el('td', {}, el('button', { type: 'button', class: 'small', text: 'Save', onclick: (ev) => saveUser(u, ev.target.closest('tr')) })));
+      el('td', { class: 'c' }, el('input', { type: 'checkbox', name: 'active', checked: u.active, disabled: me, 'aria-label': t('label-active', { name: u.username }) })),
+      el('td', {}, field({ name: 'password', type: 'password', autocomplete: 'new-password', minLength: 8, placeholder: t('placeholder-unchanged'), 'aria-label': t('label-password-of', { user: u.username }) })),
+      el('td', {}, el('button', { type: 'button', class: 'small', text: t('save'), onclick: (ev) => saveUser(u, ev.target.closest('tr')) })));
   }));
 }
 
@@ -237,13 +249,13 @@ async function saveUser(u, row) {
   if (!active.disabled && active.checked !== u.active) body.active = active.checked;
   if (password.value) body.password = password.value;
   if (!Object.keys(body).length) {
-    notice(`Nothing changed for ${u.username}.`);
+    notice(t('nothing-changed', { user: u.username }));
     return;
   }
-  const saved = await attempt(`Saving ${u.username}`, () => call('PATCH', `/api/v1/users/${u.id}`, body));
+  const saved = await attempt(t('saving-named', { name: u.username }), () => call('PATCH', `/api/v1/users/${u.id}`, body));
   if (saved) {
     password.value = '';
-    notice(`${saved.username} saved.`);
+    notice(t('saved-named', { name: saved.username }));
     load();
   }
 }
@@ -252,10 +264,10 @@ async function newUser(ev) {
   ev.preventDefault();
   const f = ev.target;
   const body = { username: val(f, 'username').trim(), password: val(f, 'password'), role: val(f, 'role') };
-  const saved = await attempt('Adding the user', () => call('POST', `/api/v1/branches/${ctx.branchId}/users`, body));
+  const saved = await attempt(t('adding-user'), () => call('POST', `/api/v1/branches/${ctx.branchId}/users`, body));
   if (saved) {
     f.reset();
-    notice(`${saved.username} added as ${saved.role}.`);
+    notice(t('user-added', { user: saved.username, role: t(`role-${saved.role}`) }));
     load();
   }
 }
@@ -264,40 +276,40 @@ async function newUser(ev) {
 
 function renderDevices(list) {
   $('devices-body').replaceChildren(...list.map((d) => el('tr', { 'data-id': String(d.id) },
-    el('td', {}, field({ name: 'name', value: d.name, required: true, maxLength: 120, 'aria-label': `Name of device ${d.name}` })),
-    el('td', { text: d.kind }),
+    el('td', {}, field({ name: 'name', value: d.name, required: true, maxLength: 120, 'aria-label': t('label-device-name-of', { name: d.name }) })),
+    el('td', { text: t(`kind-${d.kind}`) }),
     el('td', {},
-      el('span', { class: `online online-${d.online}`, text: d.online ? 'online' : 'offline' }),
+      el('span', { class: `online online-${d.online}`, text: d.online ? t('online') : t('offline') }),
       el('span', { class: 'hint', text: ` ${ago(d.last_seen_at)}` })),
     el('td', {},
       d.printer
-        ? el('span', { class: `printer printer-${d.printer}`, text: PRINTER_TEXT[d.printer] || d.printer, title: d.detail || '' })
-        : el('span', { class: 'hint', text: d.kind === 'kiosk' ? 'no report' : '–' }),
-      d.status_since && d.printer && d.printer !== 'ok' ? el('span', { class: 'hint', text: ` since ${clock(d.status_since)}` }) : null),
-    el('td', { class: 'c' }, check('active', d.active, `${d.name} active`)),
+        ? el('span', { class: `printer printer-${d.printer}`, text: printerText(d.printer), title: d.detail || '' })
+        : el('span', { class: 'hint', text: d.kind === 'kiosk' ? t('no-report') : '–' }),
+      d.status_since && d.printer && d.printer !== 'ok' ? el('span', { class: 'hint', text: ` ${t('since', { time: clock(d.status_since) })}` }) : null),
+    el('td', { class: 'c' }, check('active', d.active, t('label-active', { name: d.name }))),
     el('td', { class: 'actions' },
-      el('button', { type: 'button', class: 'small', text: 'Save', onclick: (ev) => saveDevice(d, ev.target.closest('tr')) }),
-      el('button', { type: 'button', class: 'small quiet', text: 'New token', onclick: () => rotate(d) })))));
+      el('button', { type: 'button', class: 'small', text: t('save'), onclick: (ev) => saveDevice(d, ev.target.closest('tr')) }),
+      el('button', { type: 'button', class: 'small quiet', text: t('new-token'), onclick: () => rotate(d) })))));
 }
 
 function showToken(device) {
   const box = $('device-token');
   box.replaceChildren(
-    el('p', {}, el('strong', { text: `Token for ${device.name} (${device.kind})` }), ' – copy it now; it is not shown again:'),
+    el('p', {}, el('strong', { text: t('token-for', { name: device.name, kind: t(`kind-${device.kind}`) }) }), ` ${t('token-copy')}`),
     el('code', { text: device.token }),
-    el('button', { type: 'button', class: 'small quiet', text: 'Hide', onclick: () => { box.hidden = true; box.replaceChildren(); } }));
+    el('button', { type: 'button', class: 'small quiet', text: t('hide'), onclick: () => { box.hidden = true; box.replaceChildren(); } }));
   box.hidden = false;
 }
 
 async function saveDevice(d, row) {
   const body = { name: row.querySelector('[name="name"]').value.trim(), active: row.querySelector('[name="active"]').checked };
-  const saved = await attempt(`Saving ${d.name}`, () => call('PATCH', `/api/v1/devices/${d.id}`, body));
-  if (saved) notice(`${saved.name} saved.`);
+  const saved = await attempt(t('saving-named', { name: d.name }), () => call('PATCH', `/api/v1/devices/${d.id}`, body));
+  if (saved) notice(t('saved-named', { name: saved.name }));
 }
 
 async function rotate(d) {
-  if (!window.confirm(`Replace the token of ${d.name}? The device stops working until it gets the new one.`)) return;
-  const saved = await attempt(`New token for ${d.name}`, () => call('POST', `/api/v1/devices/${d.id}/token`));
+  if (!window.confirm(t('confirm-rotate', { name: d.name }))) return;
+  const saved = await attempt(t('new-token-for', { name: d.name }), () => call('POST', `/api/v1/devices/${d.id}/token`));
   if (saved) showToken(saved);
 }
 
@@ -305,7 +317,7 @@ async function newDevice(ev) {
   ev.preventDefault();
   const f = ev.target;
   const body = { name: val(f, 'name').trim(), kind: val(f, 'kind') };
-  const saved = await attempt('Adding the device', () => call('POST', `/api/v1/branches/${ctx.branchId}/devices`, body));
+  const saved = await attempt(t('adding-device'), () => call('POST', `/api/v1/branches/${ctx.branchId}/devices`, body));
   if (saved) {
     f.reset();
     showToken(saved);

@@ -4,29 +4,40 @@
 //   Allocation (allocation.js) the desk × service weight matrix
 //   Configuration (config.js)  branch, services, desks, users, devices
 //   Reports (reports.js)       KPIs, charts, CSV, calls out of turn
+//   Staffing (staffing.js)     desks needed per hour and service against desks open
 //   Appointments (appointments.js) the day's bookings, opening hours, bookable services
 //
 // One LiveConnection (the shared /common/live.js) per branch feeds the
 // monitor on every message; the other sections read the REST API when
 // shown and re-read it when a live event says their data changed.
+//
+// Texts are i18n/<lang>/manager.ftl (English, Polish, Danish) through
+// web/common/i18n.js, as in the clerk console: the language chosen in the
+// top bar (remembered on this computer), else the browser's, else English.
+// A change of language redraws every section through its retranslate().
 
 import { LiveConnection } from '/common/live.js';
 import { serverClockOffset } from '/common/api.js';
 import { show, storageGet, storageSet } from '/common/dom.js';
-import { $, ctx, call, items, el, notice, alertMessage, session } from './util.js';
+import { $, ctx, call, items, el, notice, alertMessage, session, texts, t } from './util.js';
 import * as monitor from './monitor.js';
 import * as allocation from './allocation.js';
 import * as config from './config.js';
 import * as reports from './reports.js';
+import * as staffing from './staffing.js';
 import * as appointments from './appointments.js';
 
 const BRANCH_KEY = 'waitwell.manager.branch';
+const LANG_KEY = 'waitwell.manager.lang';
+/** The console's languages (each with i18n/<lang>/manager.ftl). */
+const LANGUAGES = ['en', 'pl', 'da'];
 
 const sections = {
   monitor,
   'allocation-panel': allocation,
   'config-panel': config,
   'reports-panel': reports,
+  'staffing-panel': staffing,
   'appointments-panel': appointments,
 };
 
@@ -34,11 +45,43 @@ const app = { live: null, tab: 'monitor' };
 
 // ---------- sign-in ----------
 
-function start() {
+async function start() {
+  await loadLanguages();
   bindUi();
   Object.assign(session, { onSignedIn: signedIn, onSignedOut: signedOut, onMessage: alertMessage });
   syncClock();
   session.start();
+}
+
+/** Loads the console's translations and picks its language. */
+async function loadLanguages() {
+  for (const lang of LANGUAGES) {
+    try { await texts.load(lang); } catch { /* English stays in the HTML */ }
+  }
+  const usable = texts.usable(LANGUAGES);
+  const browser = (navigator.language || 'en').split('-')[0];
+  const wanted = [storageGet(LANG_KEY), browser].find((l) => l && usable.includes(l));
+  texts.lang = wanted || 'en';
+  const select = $('lang-select');
+  select.replaceChildren(...usable.map((l) => el('option', { value: l, lang: l, text: texts.t('language-name', null, l) })));
+  select.value = texts.lang;
+  show('lang-pick', usable.length > 1);
+  texts.apply();
+}
+
+/** Switches the console to `lang` and redraws what is shown. */
+function useLanguage(lang) {
+  texts.lang = lang;
+  storageSet(LANG_KEY, lang);
+  texts.apply();
+  if (session.user) {
+    showWho(session.user);
+    if (app.live) session.liveStatus(session.lastLiveStatus || 'connecting');
+    for (const s of Object.values(sections)) s.retranslate?.();
+    setTitle();
+  } else {
+    document.title = t('title-sign-in');
+  }
 }
 
 /** Server time from the Date header (1 s resolution is plenty for waits). */
@@ -52,24 +95,24 @@ function showSignIn(message) {
   show('console', false);
   for (const id of ['who', 'conn', 'sign-out', 'branch-pick', 'branch-name']) show(id, false);
   if (message) alertMessage(message);
-  document.title = 'Sign in – Manager console – Waitwell';
+  document.title = t('title-sign-in');
   $('username').focus();
 }
 
 async function signedIn(user) {
   if (user.role !== 'manager' && user.role !== 'admin') {
-    session.end(`${user.username} is a ${user.role}: the manager console is for managers and admins.`);
+    session.end(t('not-a-manager', { user: user.username, role: t(`role-${user.role}`) }));
     return;
   }
   show('sign-in', false);
-  $('who').textContent = `${user.username} (${user.role})`;
+  showWho(user);
   show('who', true);
   show('sign-out', true);
   let branchId = user.branch_id;
   if (user.role === 'admin') {
     const branches = items(await call('GET', '/api/v1/branches'));
     if (!branches.length) {
-      alertMessage('There is no branch yet. Create one with POST /api/v1/branches.');
+      alertMessage(t('no-branch'));
       return;
     }
     const select = $('branch-select');
@@ -114,6 +157,11 @@ function signedOut(message) {
   showSignIn(message);
 }
 
+/** "name (role)" in the top bar. */
+function showWho(user) {
+  $('who').textContent = t('who', { user: user.username, role: t(`role-${user.role}`) });
+}
+
 // ---------- live state ----------
 
 function onLiveState(state, msg) {
@@ -133,9 +181,14 @@ function selectTab(id) {
     tab.tabIndex = on ? 0 : -1;
     $(tab.dataset.tab).hidden = !on;
   }
-  const title = document.querySelector(`[data-tab="${id}"]`).textContent;
-  document.title = `${title} – Manager console – Waitwell`;
+  setTitle();
   sections[id].show?.();
+}
+
+/** The window's title: the shown tab's name and the console's. */
+function setTitle() {
+  const title = document.querySelector(`[data-tab="${app.tab}"]`).textContent;
+  document.title = t('title-tab', { tab: title });
 }
 
 function bindUi() {
@@ -145,6 +198,7 @@ function bindUi() {
     if (await session.signIn($('username').value.trim(), $('password').value)) $('password').value = '';
   });
   $('sign-out').addEventListener('click', () => session.signOut());
+  $('lang-select').addEventListener('change', () => useLanguage($('lang-select').value));
   $('branch-select').addEventListener('change', (ev) => useBranch(Number(ev.target.value)));
   const tabs = [...document.querySelectorAll('[role="tab"]')];
   for (const tab of tabs) {

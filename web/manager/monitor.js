@@ -11,17 +11,9 @@
 // events.
 
 import { duration } from '/common/api.js';
-import { $, ctx, call, items, el, serverNow, clock, ago, session } from './util.js';
+import { $, ctx, call, items, el, serverNow, clock, ago, session, t, printerText } from './util.js';
 
 const DEVICE_REFRESH_MS = 30000;
-const PRINTER_TEXT = {
-  ok: 'ok',
-  paper_out: 'out of paper',
-  paper_low: 'paper low',
-  cover_open: 'cover open',
-  offline: 'not reachable',
-  error: 'error',
-};
 
 const m = {
   users: new Map(), // id -> username
@@ -42,6 +34,12 @@ export function reset() {
   m.tick = null;
   m.deviceTimer = null;
   for (const id of ['monitor-services', 'monitor-desks', 'monitor-alerts', 'monitor-calls']) $(id).replaceChildren();
+}
+
+/** Redraws in the console's new language (alerts' texts included). */
+export function retranslate() {
+  m.alertsKey = '';
+  render();
 }
 
 export function show() {
@@ -94,16 +92,16 @@ const userName = (id) => {
     if (session.user && session.user.id === id) m.users.set(id, session.user.username);
     else loadUsers();
   }
-  return m.users.get(id) || `user #${id}`;
+  return m.users.get(id) || t('user-id', { id });
 };
 
 /** Per service: the oldest waiting ticket. */
 function oldestWaiting(state) {
   const oldest = new Map();
-  for (const t of state.tickets.values()) {
-    if (t.status !== 'waiting') continue;
-    const o = oldest.get(t.service_id);
-    if (!o || t.queued_at < o.queued_at) oldest.set(t.service_id, t);
+  for (const ticket of state.tickets.values()) {
+    if (ticket.status !== 'waiting') continue;
+    const o = oldest.get(ticket.service_id);
+    if (!o || ticket.queued_at < o.queued_at) oldest.set(ticket.service_id, ticket);
   }
   return oldest;
 }
@@ -126,11 +124,11 @@ function render() {
       alerts.push({
         level: 'bad',
         key: `breach-${s.id}`,
-        text: `${s.code} · ${s.name}: ${o.number} has waited ${duration(waitedS)}, over the ${duration(s.standard_wait_s)} standard.`,
+        text: t('alert-breach', { service: `${s.code} · ${s.name}`, number: o.number, waited: duration(waitedS), standard: duration(s.standard_wait_s) }),
       });
     }
     if ((s.waiting || 0) > 0 && s.open_desks === 0) {
-      alerts.push({ level: 'warn', key: `nodesk-${s.id}`, text: `${s.code} · ${s.name}: ${s.waiting} waiting and no open desk serves it.` });
+      alerts.push({ level: 'warn', key: `nodesk-${s.id}`, text: t('alert-no-desk', { service: `${s.code} · ${s.name}`, count: s.waiting }) });
     }
     const share = waitedS == null ? 0 : Math.min(1, waitedS / s.standard_wait_s);
     return el('tr', { 'data-service-id': String(s.id), class: breached ? 'breached' : '' },
@@ -140,34 +138,34 @@ function render() {
         el('span', { class: 'bar', 'aria-hidden': 'true' },
           el('span', { class: share >= 0.8 && !breached ? 'near' : '', style: `width:${Math.round(share * 100)}%` })),
         el('span', { class: 'wait-text', text: waitedS == null ? '–' : duration(waitedS) }),
-        breached ? el('span', { class: 'flag', text: 'over' }) : null),
+        breached ? el('span', { class: 'flag', text: t('flag-over') }) : null),
       el('td', { class: 'n', text: duration(s.standard_wait_s) }),
       el('td', { class: 'n', text: s.waiting ? duration(s.estimated_wait_s || 0) : '–' }),
       el('td', { class: 'n', text: String(s.open_desks ?? '–') }));
   }));
-  $('monitor-total').textContent = `${totalWaiting} waiting`;
+  $('monitor-total').textContent = t('waiting-count', { count: totalWaiting });
 
   const desks = [...state.desks.values()].filter((d) => d.active).sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
   let open = 0;
   $('monitor-desks').replaceChildren(...desks.map((d) => {
     if (d.status === 'open') open += 1;
-    const t = d.current_ticket_id != null ? state.tickets.get(d.current_ticket_id) : null;
-    const since = t ? (t.status === 'serving' ? t.started_at : t.called_at) : null;
-    const svc = t && state.services.get(t.service_id);
+    const cur = d.current_ticket_id != null ? state.tickets.get(d.current_ticket_id) : null;
+    const since = cur ? (cur.status === 'serving' ? cur.started_at : cur.called_at) : null;
+    const svc = cur && state.services.get(cur.service_id);
     return el('tr', { 'data-desk-id': String(d.id), 'data-status': d.status },
       el('th', { scope: 'row', text: d.name }),
       el('td', {},
-        el('span', { class: `status status-${d.status}`, text: d.status }),
+        el('span', { class: `status status-${d.status}`, text: t(`desk-${d.status}`) }),
         d.status === 'paused' && d.pause_reason ? el('span', { class: 'hint', text: ` ${d.pause_reason}` }) : null),
       el('td', { class: 'clerk' }, d.status === 'closed' ? ''
-        : d.user_id == null ? el('span', { class: 'hint', text: 'no clerk' }) : userName(d.user_id)),
+        : d.user_id == null ? el('span', { class: 'hint', text: t('no-clerk') }) : userName(d.user_id)),
       el('td', { class: 'current' },
-        t ? el('span', { class: 'ticket-number', text: t.number }) : el('span', { class: 'hint', text: d.status === 'open' ? 'free' : '' }),
-        t ? el('span', { class: `badge badge-${t.status}`, text: t.status === 'serving' ? 'serving' : 'called' }) : null,
+        cur ? el('span', { class: 'ticket-number', text: cur.number }) : el('span', { class: 'hint', text: d.status === 'open' ? t('desk-free') : '' }),
+        cur ? el('span', { class: `badge badge-${cur.status}`, text: cur.status === 'serving' ? t('badge-serving') : t('badge-called') }) : null,
         svc ? el('span', { class: 'hint', text: ` ${svc.name}` }) : null),
       el('td', { class: 'n', text: since ? duration((now - since) / 1000) : '' }));
   }));
-  $('monitor-desk-total').textContent = `${open} of ${desks.length} open`;
+  $('monitor-desk-total').textContent = t('desks-open-of', { open, count: desks.length });
 
   for (const dev of m.devices) {
     if (!dev.active) continue;
@@ -176,14 +174,14 @@ function render() {
         // Paper low still prints: a warning, not a fault.
         level: dev.printer === 'paper_low' ? 'warn' : 'bad',
         key: `printer-${dev.id}-${dev.printer}`,
-        text: `Printer of ${dev.name}: ${PRINTER_TEXT[dev.printer] || dev.printer}${dev.detail ? ` (${dev.detail})` : ''}, since ${clock(dev.status_since)}.`,
+        text: t(dev.detail ? 'alert-printer-detail' : 'alert-printer', { device: dev.name, status: printerText(dev.printer), detail: dev.detail, since: clock(dev.status_since) }),
       });
     }
     if (dev.kind === 'display' && !dev.online) {
       alerts.push({
         level: 'warn',
         key: `display-${dev.id}`,
-        text: `Display ${dev.name} is offline: last seen ${ago(dev.last_seen_at)}.`,
+        text: t('alert-display', { device: dev.name, seen: ago(dev.last_seen_at) }),
       });
     }
   }
@@ -191,10 +189,10 @@ function render() {
 
   $('monitor-calls').replaceChildren(...state.calls.slice(0, 8).map((c) => el('li', {},
     el('span', { class: 'ticket-number', text: c.number || '?' }),
-    el('span', { text: ` → ${c.desk_name || `desk ${c.desk_id}`}` }),
-    c.recall ? el('span', { class: 'hint', text: ' (recall)' }) : null,
+    el('span', { text: ` → ${c.desk_name || t('desk-id', { id: c.desk_id })}` }),
+    c.recall ? el('span', { class: 'hint', text: ` ${t('recall')}` }) : null,
     el('span', { class: 'hint time', text: clock(c.at) }))));
-  if (!state.calls.length) $('monitor-calls').append(el('li', { class: 'hint', text: 'No calls yet today.' }));
+  if (!state.calls.length) $('monitor-calls').append(el('li', { class: 'hint', text: t('no-calls') }));
 }
 
 function renderAlerts(alerts) {
@@ -213,5 +211,5 @@ function renderAlerts(alerts) {
   }
   m.alertsKey = key;
   list.replaceChildren(...alerts.map((a) => el('li', { class: `alert-${a.level}`, 'data-alert': a.key, text: a.text })));
-  if (!alerts.length) list.append(el('li', { class: 'alert-none', text: 'All clear.' }));
+  if (!alerts.length) list.append(el('li', { class: 'alert-none', text: t('all-clear') }));
 }

@@ -1,14 +1,31 @@
 // Helpers shared by the manager console's modules: the session, the
-// console context (branch, live state, clock) and REST calls that send a
-// 401 back to sign-in. DOM helpers come from /common/dom.js.
+// console context (branch, live state, clock), REST calls that send a 401
+// back to sign-in, and the console's texts. DOM helpers come from
+// /common/dom.js.
+//
+// Texts are i18n/<lang>/manager.ftl through web/common/i18n.js, as in the
+// clerk console: manager.js loads the languages and sets the current one;
+// the modules call t(id, vars) whenever they draw.
 
 import { $, el, notice, alertMessage } from '/common/dom.js';
 import { StaffSession } from '/common/session.js';
+import { Translator } from '/common/i18n.js';
 
 export { $, el, notice, alertMessage };
 
+/** The console's translations (manager.js loads them). */
+export const texts = new Translator('manager');
+
+/** A text of the console in its language, with `vars` filled in (the id
+ *  itself when no translation has it). A numeric `vars.count` picks the
+ *  plural form. */
+export function t(id, vars) {
+  const text = texts.t(id, vars);
+  return text == null ? id : text;
+}
+
 /** The signed-in manager or admin; manager.js sets its callbacks. */
-export const session = new StaffSession({ tokenKey: 'waitwell.manager.token' });
+export const session = new StaffSession({ tokenKey: 'waitwell.manager.token', texts: (id, vars) => texts.t(id, vars) });
 
 /**
  * The console's shared context. manager.js fills it in at sign-in; the
@@ -45,31 +62,47 @@ export async function attempt(what, fn) {
  * Milliseconds since the epoch as "HH:MM" (today) or "D Mon HH:MM", on the
  * branch's clock and always 24-hour, as the charts and the CSV show times:
  * a manager in another timezone, or a browser set to 12-hour English, reads
- * the same times as the office.
+ * the same times as the office. The month's name is in the console's
+ * language; the time is written HH:MM in every language.
  */
 export function clock(ms) {
   if (ms == null) return '';
   const timeZone = (ctx.branch && ctx.branch.timezone) || undefined;
-  const make = (options) => {
+  const make = (locale, options) => {
     try {
-      return new Intl.DateTimeFormat('en-GB', { timeZone, ...options });
+      return new Intl.DateTimeFormat(locale, { timeZone, ...options });
     } catch {
-      return new Intl.DateTimeFormat('en-GB', options); // unknown zone
+      return new Intl.DateTimeFormat(locale, options); // unknown zone
     }
   };
-  const time = make({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
-  const day = make({ year: 'numeric', month: '2-digit', day: '2-digit' });
+  const time = make('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+  const day = make('en-GB', { year: 'numeric', month: '2-digit', day: '2-digit' });
   return day.format(ms) === day.format(serverNow())
     ? time
-    : `${make({ day: 'numeric', month: 'short' }).format(ms)} ${time}`;
+    : `${make(texts.lang, { day: 'numeric', month: 'short' }).format(ms)} ${time}`;
 }
 
-/** "3 min ago", "2 h ago", "just now". */
+/** "3 min ago", "2 h ago", "just now" (in the console's language). */
 export function ago(ms) {
-  if (ms == null) return 'never';
+  if (ms == null) return t('ago-never');
   const s = Math.max(0, (serverNow() - ms) / 1000);
-  if (s < 45) return 'just now';
-  if (s < 3600) return `${Math.round(s / 60)} min ago`;
-  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86400)} d ago`;
+  if (s < 45) return t('ago-now');
+  if (s < 3600) return t('ago-min', { count: Math.round(s / 60) });
+  if (s < 86400) return t('ago-h', { count: Math.round(s / 3600) });
+  return t('ago-d', { count: Math.round(s / 86400) });
+}
+
+/** Today's date in the branch's timezone, YYYY-MM-DD. */
+export function branchToday() {
+  try {
+    return new Intl.DateTimeFormat('en-CA', { timeZone: ctx.branch && ctx.branch.timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+  } catch {
+    return new Date().toISOString().slice(0, 10);
+  }
+}
+
+/** Printer states as the console names them. */
+export function printerText(status) {
+  const text = status ? texts.t(`printer-${status}`) : '';
+  return text == null ? status : text;
 }

@@ -15,6 +15,10 @@
 //! Charts are plain SVG strings: a bar chart needs a few dozen elements,
 //! which is less code than a plotting dependency, and every piece of text
 //! that reaches the SVG (service codes, titles) goes through [`xml_escape`].
+//! [`bar_chart`] is the one chart drawer: the staffing advice
+//! ([`crate::domain::staffing::chart`]) draws with it too. Chart texts are
+//! the manager console's (`i18n/<lang>/manager.ftl`, [`ChartTexts`]), so a
+//! chart reads in the language of the console that shows it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -393,12 +397,12 @@ pub struct BarChart {
     /// Bars per category, side by side.
     pub series: Vec<Series>,
     /// Unit shown with the values, e.g. "min".
-    pub unit: &'static str,
+    pub unit: String,
     /// Optional reference value per category, drawn as a dashed line across
     /// its group (the service standard).
     pub marks: Vec<Option<f64>>,
     /// Legend text of the marks.
-    pub mark_name: &'static str,
+    pub mark_name: String,
 }
 
 /// A "nice" axis maximum and step (1, 2 or 5 times a power of ten) with
@@ -465,12 +469,13 @@ pub fn bar_chart(chart: &BarChart) -> String {
         );
         tick += step;
     }
+    // The unit from the left edge: a translated unit ("stanowiska") is
+    // longer than the margin left of the axis.
     let _ = write!(
         s,
-        r##"<text x="{}" y="{}" text-anchor="end" fill="#4a5360">{}</text>"##,
-        left - 6.0,
+        r##"<text x="4" y="{}" fill="#4a5360">{}</text>"##,
         top - 8.0,
-        xml_escape(chart.unit)
+        xml_escape(&chart.unit)
     );
     let n = chart.categories.len().max(1) as f64;
     let group_w = plot_w / n;
@@ -494,7 +499,7 @@ pub fn bar_chart(chart: &BarChart) -> String {
                 series.color,
                 xml_escape(&series.name),
                 number(v),
-                xml_escape(chart.unit),
+                xml_escape(&chart.unit),
             );
         }
         if let Some(Some(mark)) = chart.marks.get(i) {
@@ -504,9 +509,9 @@ pub fn bar_chart(chart: &BarChart) -> String {
                 r##"<line class="mark" x1="{:.1}" x2="{:.1}" y1="{my:.1}" y2="{my:.1}" stroke="#a4161a" stroke-width="2" stroke-dasharray="5 3"><title>{cat}: {} {} {}</title></line>"##,
                 start - 4.0,
                 start + bar_w * k + 2.0,
-                xml_escape(chart.mark_name),
+                xml_escape(&chart.mark_name),
                 number(*mark),
-                xml_escape(chart.unit),
+                xml_escape(&chart.unit),
             );
         }
         if i % label_every == 0 {
@@ -547,41 +552,77 @@ pub fn bar_chart(chart: &BarChart) -> String {
             ly - 4.0,
             ly - 4.0,
             lx + 18.0,
-            xml_escape(chart.mark_name)
+            xml_escape(&chart.mark_name)
         );
     }
     s.push_str("</svg>");
     s
 }
 
+/// The texts of the charts in `lang` (the manager console's, English
+/// where it has no translation): `text(id)` with `{$name}`s filled in.
+pub struct ChartTexts(BTreeMap<String, String>);
+
+impl ChartTexts {
+    /// The manager console's texts in `lang`, else in English.
+    pub fn new(lang: Option<&str>) -> Self {
+        let load = |lang: &str| {
+            let source = crate::domain::visitor::ftl_source("manager", lang).ok()?;
+            let source = std::str::from_utf8(&source).ok()?.to_owned();
+            crate::domain::visitor::format_all(lang, &source, &BTreeMap::new()).ok()
+        };
+        let mut texts = load("en").unwrap_or_default();
+        if let Some(own) = lang.filter(|l| *l != "en").and_then(load) {
+            texts.extend(own);
+        }
+        Self(texts)
+    }
+
+    /// The message `id` with `vars` filled in; the id itself when missing.
+    pub fn text(&self, id: &str, vars: &[(&str, &str)]) -> String {
+        let mut text = self.0.get(id).cloned().unwrap_or_else(|| id.to_owned());
+        for (name, value) in vars {
+            text = text.replace(&format!("{{${name}}}"), value);
+        }
+        text
+    }
+}
+
 /// Arrivals by hour as a chart.
-pub fn arrivals_chart(report: &Report) -> BarChart {
+pub fn arrivals_chart(report: &Report, texts: &ChartTexts) -> BarChart {
     BarChart {
-        title: format!(
-            "Tickets issued by hour, {} to {} ({})",
-            report.from, report.to, report.timezone
+        title: texts.text(
+            "chart-arrivals-title",
+            &[
+                ("from", &report.from),
+                ("to", &report.to),
+                ("timezone", &report.timezone),
+            ],
         ),
         categories: (0..24).map(|h| format!("{h:02}")).collect(),
         series: vec![Series {
-            name: "Tickets issued".into(),
+            name: texts.text("chart-tickets-issued", &[]),
             color: "#0b5cad",
             values: report.arrivals_by_hour.iter().map(|&n| n as f64).collect(),
         }],
-        unit: "tickets",
+        unit: texts.text("chart-unit-tickets", &[]),
         marks: Vec::new(),
-        mark_name: "",
+        mark_name: String::new(),
     }
 }
 
 /// Waits per service against the standard, in minutes, as a chart.
-pub fn waits_chart(report: &Report) -> BarChart {
+pub fn waits_chart(report: &Report, texts: &ChartTexts) -> BarChart {
     let minutes = |s: Option<f64>| s.map_or(0.0, |s| (s / 6.0).round() / 10.0);
     BarChart {
-        title: format!("Waits per service, {} to {}", report.from, report.to),
+        title: texts.text(
+            "chart-waits-title",
+            &[("from", &report.from), ("to", &report.to)],
+        ),
         categories: report.services.iter().map(|s| s.code.clone()).collect(),
         series: vec![
             Series {
-                name: "Average wait".into(),
+                name: texts.text("chart-average-wait", &[]),
                 color: "#0b5cad",
                 values: report
                     .services
@@ -590,7 +631,7 @@ pub fn waits_chart(report: &Report) -> BarChart {
                     .collect(),
             },
             Series {
-                name: "90th percentile".into(),
+                name: texts.text("chart-p90-wait", &[]),
                 color: "#7fa7d4",
                 values: report
                     .services
@@ -599,17 +640,31 @@ pub fn waits_chart(report: &Report) -> BarChart {
                     .collect(),
             },
         ],
-        unit: "min",
+        unit: texts.text("chart-unit-min", &[]),
         marks: report
             .services
             .iter()
             .map(|s| Some(s.standard_wait_s as f64 / 60.0))
             .collect(),
-        mark_name: "Standard",
+        mark_name: texts.text("chart-standard", &[]),
     }
 }
 
-fn svg_response(svg: String) -> Response {
+/// Query of the chart routes: the period of [`StatsQuery`] and the
+/// language of the chart's texts.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ChartQuery {
+    /// First business day `YYYY-MM-DD` (default: today).
+    pub from: Option<String>,
+    /// Last business day `YYYY-MM-DD`, inclusive (default: `from`).
+    pub to: Option<String>,
+    /// Language of the texts, one of the manager console's (default and
+    /// fallback: English).
+    pub lang: Option<String>,
+}
+
+pub(crate) fn svg_response(svg: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
@@ -624,8 +679,8 @@ pub(crate) async fn chart(
     state: &AppState,
     who: &Principal,
     branch_id: i64,
-    query: &StatsQuery,
-    draw: fn(&Report) -> BarChart,
+    query: &ChartQuery,
+    draw: fn(&Report, &ChartTexts) -> BarChart,
 ) -> Result<Response> {
     who.require_manager(branch_id)?;
     let now = crate::now_ms();
@@ -637,7 +692,8 @@ pub(crate) async fn chart(
         now
     )
     .await)?;
-    Ok(svg_response(bar_chart(&draw(&report))))
+    let texts = ChartTexts::new(query.lang.as_deref());
+    Ok(svg_response(bar_chart(&draw(&report, &texts))))
 }
 
 /// Every ticket of a period as CSV (the period rules of [`stats::compute`]):

@@ -16,6 +16,9 @@
 //!   log. Waitwell keeps no plan of future desk hours, so for a future day
 //!   this is null.
 //!
+//! [`chart`] draws the day as a bar chart (the reports' [`bar_chart`]): per
+//! hour the desks needed and the desk-hours open, summed over services.
+//!
 //! The advice treats each service as served by desks of its own; where
 //! desks are shared, the services' advice adds up to a lower bound of what
 //! the office needs (a simulation across shared desks is not done).
@@ -30,6 +33,7 @@ use waitwell_queue::desks_needed;
 use crate::domain::branches;
 use crate::domain::predictions::learned_times;
 use crate::domain::replay::recorded_desks;
+use crate::domain::reports::{BarChart, ChartTexts, Series};
 use crate::error::{AppError, Result};
 use crate::store::{Exec, q};
 
@@ -37,6 +41,79 @@ use crate::store::{Exec, q};
 pub const HISTORY_WEEKS: i64 = 8;
 /// Target share when the request names none.
 pub const DEFAULT_TARGET_SHARE: f64 = 0.8;
+
+/// Query of the staffing chart: the day and target share of
+/// [`StaffingQuery`], and the language of the chart's texts.
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StaffingChartQuery {
+    /// Business day `YYYY-MM-DD` (default: today).
+    pub day: Option<String>,
+    /// Share of visitors to call within the service standard, 0.5 to 0.99
+    /// (default 0.8).
+    pub target_share: Option<f64>,
+    /// Language of the texts, one of the manager console's (default and
+    /// fallback: English).
+    pub lang: Option<String>,
+}
+
+impl StaffingChartQuery {
+    /// The advice's part of the query.
+    pub fn advice(&self) -> StaffingQuery {
+        StaffingQuery {
+            day: self.day.clone(),
+            target_share: self.target_share,
+        }
+    }
+}
+
+/// The day's advice as a bar chart ([`bar_chart`]): per hour, the desks
+/// needed and the desk-hours open, each summed over the services (a
+/// service with no advice for an hour adds nothing; a future day has no
+/// "open" bars).
+///
+/// [`bar_chart`]: crate::domain::reports::bar_chart
+pub fn chart(advice: &Staffing, texts: &ChartTexts) -> BarChart {
+    let mut needed = vec![0.0; 24];
+    let mut open = [0.0; 24];
+    let mut any_open = false;
+    for service in &advice.services {
+        for h in &service.hours {
+            let i = h.hour as usize;
+            if i >= 24 {
+                continue;
+            }
+            needed[i] += f64::from(h.desks_needed.unwrap_or(0));
+            if let Some(o) = h.desks_open {
+                any_open = true;
+                open[i] += o;
+            }
+        }
+    }
+    let mut series = vec![Series {
+        name: texts.text("staffing-chart-needed", &[]),
+        color: "#0b5cad",
+        values: needed,
+    }];
+    if any_open {
+        series.push(Series {
+            name: texts.text("staffing-chart-open", &[]),
+            color: "#7fa7d4",
+            values: open.iter().map(|v| (v * 10.0).round() / 10.0).collect(),
+        });
+    }
+    BarChart {
+        title: texts.text(
+            "staffing-chart-title",
+            &[("day", &advice.day), ("timezone", &advice.timezone)],
+        ),
+        categories: (0..24).map(|h| format!("{h:02}")).collect(),
+        series,
+        unit: texts.text("staffing-chart-unit", &[]),
+        marks: Vec::new(),
+        mark_name: String::new(),
+    }
+}
 
 /// Query of the staffing endpoint.
 #[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]

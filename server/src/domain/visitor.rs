@@ -40,7 +40,12 @@
 //! file with the numbers the page has (people ahead, minutes of wait), so
 //! the pages get correct plurals (Polish has four forms) without a Fluent
 //! parser in JavaScript; a variable it was not given stays in the text as
-//! `{$name}` for the page to fill in (`web/common/i18n.js`).
+//! `{$name}` for the page to fill in (`web/common/i18n.js`). A count only
+//! the page knows (people waiting, desks saved) is the variable `$count`:
+//! a message that selects on it is also answered once per variant, as
+//! `id[one]`, `id[few]`, `id[0]`…, and the page picks the variant for its
+//! number with the language's plural rules (`Intl.PluralRules`), so a
+//! console gets real plurals without a request per number.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -49,6 +54,7 @@ use std::time::Duration;
 
 use axum::response::sse::Event as SseEvent;
 use fluent_bundle::{FluentArgs, FluentBundle, FluentResource, FluentValue};
+use fluent_syntax::ast;
 use rust_embed::RustEmbed;
 use serde::Serialize;
 use tokio::sync::{broadcast::error::RecvError, mpsc};
@@ -82,6 +88,7 @@ pub const BUNDLES: &[&str] = &[
     "office",
     "book",
     "clerk",
+    "manager",
     "print",
     "standards",
 ];
@@ -690,6 +697,10 @@ pub fn format_all(
         if let Some(pattern) = message.value() {
             let text = bundle.format_pattern(pattern, Some(&fargs), &mut errors);
             out.insert(id.to_owned(), text.into_owned());
+            for (key, variant) in count_variants(pattern) {
+                let text = bundle.format_pattern(&variant, Some(&fargs), &mut errors);
+                out.insert(format!("{id}[{key}]"), text.into_owned());
+            }
         }
         for attr in message.attributes() {
             let text = bundle.format_pattern(attr.value(), Some(&fargs), &mut errors);
@@ -697,6 +708,48 @@ pub fn format_all(
         }
     }
     Ok(out)
+}
+
+/// The variable of a plural the page chooses itself (see the module
+/// comment): never a formatting argument of [`get_i18n`].
+///
+/// [`get_i18n`]: crate::http::public::get_i18n
+const PAGE_COUNT: &str = "count";
+
+/// The variants of a pattern's first selection on `$count`, each as the
+/// whole pattern with that variant in place of the selection, keyed by
+/// the variant's key (`one`, `few`, `0`…); empty when it has none.
+fn count_variants<'p>(pattern: &ast::Pattern<&'p str>) -> Vec<(String, ast::Pattern<&'p str>)> {
+    let elements = &pattern.elements;
+    for (i, element) in elements.iter().enumerate() {
+        let ast::PatternElement::Placeable {
+            expression:
+                ast::Expression::Select {
+                    selector: ast::InlineExpression::VariableReference { id },
+                    variants,
+                },
+        } = element
+        else {
+            continue;
+        };
+        if id.name != PAGE_COUNT {
+            continue;
+        }
+        return variants
+            .iter()
+            .map(|variant| {
+                let key = match &variant.key {
+                    ast::VariantKey::Identifier { name } => (*name).to_owned(),
+                    ast::VariantKey::NumberLiteral { value } => (*value).to_owned(),
+                };
+                let mut flat = elements[..i].to_vec();
+                flat.extend(variant.value.elements.iter().cloned());
+                flat.extend(elements[i + 1..].iter().cloned());
+                (key, ast::Pattern { elements: flat })
+            })
+            .collect();
+    }
+    Vec::new()
 }
 
 /// Largest number accepted as a formatting argument.
@@ -822,6 +875,24 @@ mod tests {
                     assert!(formatted.contains_key(id), "{bundle}/{lang}.ftl lacks {id}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn count_plurals_are_answered_per_variant() {
+        let src = "n = { $count ->\n    [0] nobody\n    [one] { $count } desk\n   *[other] { $count } desks\n} saved\nplain = { $count } waiting\n";
+        let out = format_all("en", src, &BTreeMap::new()).unwrap();
+        assert_eq!(out["n"], "{$count} desks saved");
+        assert_eq!(out["n[0]"], "nobody saved");
+        assert_eq!(out["n[one]"], "{$count} desk saved");
+        assert_eq!(out["n[other]"], "{$count} desks saved");
+        assert_eq!(out["plain"], "{$count} waiting");
+        assert!(!out.contains_key("plain[other]"));
+        // Polish managers see the four forms the page chooses among.
+        let pl = ftl_source("manager", "pl").unwrap();
+        let pl = format_all("pl", std::str::from_utf8(&pl).unwrap(), &BTreeMap::new()).unwrap();
+        for key in ["one", "few", "many"] {
+            assert!(pl.contains_key(&format!("waiting-count[{key}]")), "{key}");
         }
     }
 

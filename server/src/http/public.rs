@@ -156,7 +156,7 @@ pub async fn get_public_ticket_qr(
 /// numbers, as `{id: text}`. Bundles: `BUNDLES` of `domain::visitor`
 /// (anything else is a 422). No authentication.
 #[utoipa::path(get, path = "/api/v1/i18n/{bundle}/{lang}", tag = "public",
-    params(("bundle" = String, Path, description = "kiosk, ticket, display, office, book, clerk, print or standards"),
+    params(("bundle" = String, Path, description = "kiosk, ticket, display, office, book, clerk, manager, print or standards"),
            ("lang" = String, Path, description = "Language tag, e.g. pl"),
            ("ahead" = Option<i64>, Query, description = "People ahead (plural forms)"),
            ("wait_min" = Option<i64>, Query, description = "Estimated wait in minutes (plural forms)"),

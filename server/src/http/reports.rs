@@ -69,31 +69,32 @@ pub async fn report_csv(
         .into_response())
 }
 
-/// Tickets issued by hour of day, as an SVG bar chart (managers).
+/// Tickets issued by hour of day, as an SVG bar chart (managers), with
+/// texts in `lang`.
 #[utoipa::path(get, path = "/api/v1/branches/{id}/reports/arrivals.svg", tag = "stats",
-    params(("id" = i64, Path, description = "Branch id"), StatsQuery),
+    params(("id" = i64, Path, description = "Branch id"), ChartQuery),
     responses((status = 200, content_type = "image/svg+xml", body = String),
               (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn arrivals_svg(
     State(state): State<AppState>,
     who: Principal,
     AppPath(branch_id): AppPath<i64>,
-    AppQuery(query): AppQuery<StatsQuery>,
+    AppQuery(query): AppQuery<ChartQuery>,
 ) -> Result<Response> {
     chart(&state, &who, branch_id, &query, arrivals_chart).await
 }
 
 /// Average and 90th-percentile wait per service against its standard, as
-/// an SVG bar chart (managers).
+/// an SVG bar chart (managers), with texts in `lang`.
 #[utoipa::path(get, path = "/api/v1/branches/{id}/reports/waits.svg", tag = "stats",
-    params(("id" = i64, Path, description = "Branch id"), StatsQuery),
+    params(("id" = i64, Path, description = "Branch id"), ChartQuery),
     responses((status = 200, content_type = "image/svg+xml", body = String),
               (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn waits_svg(
     State(state): State<AppState>,
     who: Principal,
     AppPath(branch_id): AppPath<i64>,
-    AppQuery(query): AppQuery<StatsQuery>,
+    AppQuery(query): AppQuery<ChartQuery>,
 ) -> Result<Response> {
     chart(&state, &who, branch_id, &query, waits_chart).await
 }

@@ -1,12 +1,14 @@
 //! The route of [`crate::domain::staffing`]: staffing advice for a day.
 
 use axum::extract::State;
+use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::domain::auth::Principal;
-use crate::domain::staffing::{Staffing, StaffingQuery, compute};
+use crate::domain::reports::{ChartTexts, bar_chart, svg_response};
+use crate::domain::staffing::{Staffing, StaffingChartQuery, StaffingQuery, chart, compute};
 use crate::error::{AppJson, AppPath, AppQuery, Result};
 use crate::now_ms;
 use crate::store::read;
@@ -31,7 +33,32 @@ pub async fn staffing(
     Ok(AppJson(advice))
 }
 
+/// The staffing advice of a day as an SVG bar chart (managers): per hour
+/// the desks needed and the desk-hours open, summed over services, with
+/// texts in `lang`.
+#[utoipa::path(get, path = "/api/v1/branches/{id}/staffing.svg", tag = "stats",
+    params(("id" = i64, Path, description = "Branch id"), StaffingChartQuery),
+    responses((status = 200, content_type = "image/svg+xml", body = String),
+              (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
+pub async fn staffing_svg(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(branch_id): AppPath<i64>,
+    AppQuery(query): AppQuery<StaffingChartQuery>,
+) -> Result<Response> {
+    who.require_manager(branch_id)?;
+    let now = now_ms();
+    let advice_query = query.advice();
+    let advice = read!(state.db, |c| compute(c, branch_id, &advice_query, now)
+        .await)?;
+    let texts = ChartTexts::new(query.lang.as_deref());
+    Ok(svg_response(bar_chart(&chart(&advice, &texts))))
+}
+
 /// Staffing routes.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(staffing))
+    OpenApiRouter::new()
+        .routes(routes!(staffing))
+        .routes(routes!(staffing_svg))
 }
