@@ -319,15 +319,10 @@ pub fn print_ticket(
         .clone()
         .or_else(|| branch["languages"][0].as_str().map(str::to_owned))
         .unwrap_or_else(|| "en".to_owned());
-    let primary = language.split(['-', '_']).next().unwrap_or_default();
-    let service = live.services.get(&ticket.service_id);
-    let service_name = service
-        .and_then(|s| {
-            s["names"][language.as_str()]
-                .as_str()
-                .or_else(|| s["names"][primary].as_str())
-                .or_else(|| s["name"].as_str())
-        })
+    let service_name = live
+        .services
+        .get(&ticket.service_id)
+        .map(|s| text_in(s, "name", "names", &language))
         .unwrap_or_default();
     let tz: chrono_tz::Tz = branch["timezone"]
         .as_str()
@@ -356,15 +351,24 @@ pub fn print_ticket(
         },
         qr: (!ticket.public_token.is_empty())
             .then(|| format!("{}/ticket/?t={}", config.public_url(), ticket.public_token)),
-        message: branch["kiosk_message"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
+        message: text_in(branch, "kiosk_message", "kiosk_messages", &language).to_owned(),
         code_page: config.printer.code_page_for(&language),
         language,
         width: config.printer.paper_width,
         logo: logo.cloned(),
     }
+}
+
+/// An office text for a reader of `language`: `object[texts][language]`,
+/// else the value of its primary subtag, else `object[default]` (the rule
+/// of `waitwell_proto::localized` and the pages' `localized`).
+fn text_in<'a>(object: &'a Value, default: &str, texts: &str, language: &str) -> &'a str {
+    let primary = language.split(['-', '_']).next().unwrap_or_default();
+    object[texts][language]
+        .as_str()
+        .or_else(|| object[texts][primary].as_str())
+        .or_else(|| object[default].as_str())
+        .unwrap_or_default()
 }
 
 /// Opens the printer and prints `bytes` (see [`printer::print`]).
@@ -824,7 +828,7 @@ mod tests {
         live.apply(&json!({
             "type": "snapshot", "seq": 1,
             "branch": {"name": "Urząd", "timezone": "Europe/Warsaw", "languages": ["pl", "en"],
-                       "kiosk_message": "Dziękujemy"},
+                       "kiosk_message": "Thank you", "kiosk_messages": {"pl": "Dziękujemy"}},
             "services": [{"id": 4, "name": "Passports", "names": {"pl": "Paszporty"}}],
             "desks": [], "tickets": [], "calls": [],
         }));
@@ -849,6 +853,7 @@ mod tests {
         let p = print_ticket(&ticket, &live, &config, None);
         assert_eq!(p.language, "pl");
         assert_eq!(p.service, "Paszporty");
+        assert_eq!(p.message, "Dziękujemy");
         assert_eq!(p.issued, "2026-01-01 13:00");
         assert_eq!(p.wait_minutes, Some(5));
         // The prediction wins over the old estimate; with no desk open
@@ -875,6 +880,15 @@ mod tests {
             language: Some("en".into()),
             ..ticket
         };
-        assert_eq!(print_ticket(&en, &live, &config, None).service, "Passports");
+        let printed = print_ticket(&en, &live, &config, None);
+        assert_eq!(printed.service, "Passports");
+        assert_eq!(printed.message, "Thank you");
+        // A regional tag reads its primary language's texts.
+        let pl_pl = Ticket {
+            language: Some("pl-PL".into()),
+            ..en
+        };
+        let printed = print_ticket(&pl_pl, &live, &config, None);
+        assert_eq!((printed.service.as_str(), printed.message.as_str()), ("Paszporty", "Dziękujemy"));
     }
 }

@@ -157,8 +157,12 @@ pub struct PublicTicket {
     pub predicted_range_s: Option<[i64; 2]>,
     /// True while the ticket waits and no open desk serves its service.
     pub no_open_desk: bool,
-    /// Desk to go to, while called or being served.
+    /// Desk to go to, while called or being served: its name in the
+    /// ticket's language (see [`waitwell_proto::localized`]).
     pub desk_name: Option<String>,
+    /// That desk's name per language tag, for a page that shows another
+    /// language than the ticket's; empty while no desk is set.
+    pub desk_names: BTreeMap<String, String>,
     /// Last call, ms since the epoch.
     pub called_at: Option<i64>,
     /// Office name.
@@ -234,10 +238,14 @@ async fn view_of<C: Exec>(c: &mut C, t: Ticket, now: i64) -> Result<PublicTicket
     let t = tickets::with_estimate(c, &branch.policy(), t).await?;
     let at_desk =
         t.status == TicketStatus::Called.as_str() || t.status == TicketStatus::Serving.as_str();
-    let desk_name = match t.desk_id {
-        Some(id) if at_desk => Some(desks::get(c, id).await?.name),
+    let desk = match t.desk_id {
+        Some(id) if at_desk => Some(desks::get(c, id).await?),
         _ => None,
     };
+    let desk_name = desk
+        .as_ref()
+        .map(|d| d.name_in(t.language.as_deref()).to_owned());
+    let desk_names = desk.map(|d| d.names).unwrap_or_default();
     let status = t.status()?;
     let feedback = match rating {
         Some(_) => "given",
@@ -262,6 +270,7 @@ async fn view_of<C: Exec>(c: &mut C, t: Ticket, now: i64) -> Result<PublicTicket
         predicted_range_s: t.predicted_range_s,
         no_open_desk: t.no_open_desk,
         desk_name,
+        desk_names,
         called_at: t.called_at,
         branch_name: branch.name,
         branch_id: branch.id,
