@@ -253,26 +253,33 @@ pub fn clean_name(field: &str, value: &str, max: usize) -> Result<String> {
 /// names, a kiosk message per language): each key a language tag, each
 /// text trimmed, 1 to `max` characters, without control characters. At
 /// most [`MAX_TEXT_LANGUAGES`] entries. Returns the JSON text stored.
+/// Errors carry a stable reason: `invalid_language_tag`, `invalid_text`
+/// (empty, too long, control characters) or `too_many_languages`.
 ///
 /// Keys need not be among the branch's languages: an office may prepare a
 /// language before offering it, and a value no page asks for is harmless.
 ///
 /// # Errors
-/// Validation naming `field`.
+/// Validation naming `field` (and the language).
 pub fn clean_texts(field: &str, texts: &BTreeMap<String, String>, max: usize) -> Result<String> {
     if texts.len() > MAX_TEXT_LANGUAGES {
-        return Err(AppError::invalid(format!(
-            "{field} must have at most {MAX_TEXT_LANGUAGES} languages"
-        )));
+        return Err(AppError::InvalidReason(
+            "too_many_languages",
+            format!("{field} must have at most {MAX_TEXT_LANGUAGES} languages"),
+        ));
     }
     let mut cleaned = BTreeMap::new();
     for (lang, text) in texts {
         if !is_language_tag(lang) {
-            return Err(AppError::invalid(format!(
-                "{field}: {lang:?} is not a language tag like \"en\" or \"pt-BR\""
-            )));
+            return Err(AppError::InvalidReason(
+                "invalid_language_tag",
+                format!("{field}: {lang:?} is not a language tag like \"en\" or \"pt-BR\""),
+            ));
         }
-        cleaned.insert(lang.clone(), clean_name(field, text, max)?);
+        let text = clean_name(&format!("{field}.{lang}"), text, max).map_err(|e| {
+            AppError::InvalidReason("invalid_text", e.to_string())
+        })?;
+        cleaned.insert(lang.clone(), text);
     }
     Ok(serde_json::to_string(&cleaned).unwrap_or_else(|_| "{}".into()))
 }

@@ -160,8 +160,9 @@ pub struct PublicTicket {
     /// Desk to go to, while called or being served: its name in the
     /// ticket's language (see [`waitwell_proto::localized`]).
     pub desk_name: Option<String>,
-    /// That desk's name per language tag, for a page that shows another
-    /// language than the ticket's; empty while no desk is set.
+    /// That desk's name in each of the branch's languages, each resolved
+    /// with the same fallback, for a page shown in another language than
+    /// the ticket's; empty while no desk is set.
     pub desk_names: BTreeMap<String, String>,
     /// Last call, ms since the epoch.
     pub called_at: Option<i64>,
@@ -245,7 +246,15 @@ async fn view_of<C: Exec>(c: &mut C, t: Ticket, now: i64) -> Result<PublicTicket
     let desk_name = desk
         .as_ref()
         .map(|d| d.name_in(t.language.as_deref()).to_owned());
-    let desk_names = desk.map(|d| d.names).unwrap_or_default();
+    let languages = branch.languages();
+    let desk_names = desk
+        .map(|d| {
+            languages
+                .iter()
+                .map(|l| (l.clone(), d.name_in(Some(l)).to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
     let status = t.status()?;
     let feedback = match rating {
         Some(_) => "given",
@@ -263,7 +272,7 @@ async fn view_of<C: Exec>(c: &mut C, t: Ticket, now: i64) -> Result<PublicTicket
         number: t.number,
         status: t.status,
         language: t.language,
-        languages: branch.languages(),
+        languages,
         position: t.position,
         estimated_wait_s: t.estimated_wait_s,
         predicted_wait_s: t.predicted_wait_s,
