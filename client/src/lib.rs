@@ -361,6 +361,11 @@ impl LiveState {
                     "service_id": data["ticket"]["service_id"],
                     "desk_id": message["desk_id"],
                     "desk_name": data["desk"]["name"],
+                    // As the snapshot's calls: an object, empty without names.
+                    "desk_names": match &data["desk"]["names"] {
+                        Value::Object(names) => Value::Object(names.clone()),
+                        _ => serde_json::json!({}),
+                    },
                     "at": message["at"],
                 }));
                 self.calls.truncate(RECENT_CALLS);
