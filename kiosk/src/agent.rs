@@ -889,6 +889,9 @@ mod tests {
             ..en
         };
         let printed = print_ticket(&pl_pl, &live, &config, None);
-        assert_eq!((printed.service.as_str(), printed.message.as_str()), ("Paszporty", "Dziękujemy"));
+        assert_eq!(
+            (printed.service.as_str(), printed.message.as_str()),
+            ("Paszporty", "Dziękujemy")
+        );
     }
 }

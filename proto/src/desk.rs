@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use waitwell_queue::DeskStatus;
 
-use crate::texts;
 use crate::Corrupt;
+use crate::texts;
 
 /// A desk as stored and shown.
 ///

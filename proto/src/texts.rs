@@ -84,7 +84,11 @@ mod tests {
 
     #[test]
     fn exact_then_primary_then_default() {
-        let t = texts(&[("pl", "Stanowisko 3"), ("pt-BR", "Guichê 3"), ("pt", "Balcão 3")]);
+        let t = texts(&[
+            ("pl", "Stanowisko 3"),
+            ("pt-BR", "Guichê 3"),
+            ("pt", "Balcão 3"),
+        ]);
         assert_eq!(localized("Desk 3", &t, Some("pl")), "Stanowisko 3");
         assert_eq!(localized("Desk 3", &t, Some("pl-PL")), "Stanowisko 3");
         assert_eq!(localized("Desk 3", &t, Some("pt-BR")), "Guichê 3");

@@ -107,9 +107,7 @@ impl AppError {
         match self {
             AppError::Refused(reason, _)
             | AppError::BadParameter(reason, _)
-            | AppError::InvalidReason(reason, _) => {
-                Some((*reason).to_owned())
-            }
+            | AppError::InvalidReason(reason, _) => Some((*reason).to_owned()),
             // An unknown address is not an object a page explains.
             AppError::NotFound("route") => None,
             AppError::NotFound(what) => Some(format!("{}_not_found", what.replace(' ', "_"))),

@@ -248,15 +248,47 @@ async fn bad_texts_are_refused(backend: Backend) {
         .map(|i| (format!("x{}", char::from(b'a' + i)), json!("t")))
         .collect();
     let cases = [
-        (&service, json!({ "category_names": { "Polish": "Dokumenty" } }), "invalid_language_tag"),
-        (&service, json!({ "category": "New", "category_names": { "pl": "x".repeat(81) } }), "invalid_text"),
+        (
+            &service,
+            json!({ "category_names": { "Polish": "Dokumenty" } }),
+            "invalid_language_tag",
+        ),
+        (
+            &service,
+            json!({ "category": "New", "category_names": { "pl": "x".repeat(81) } }),
+            "invalid_text",
+        ),
         (&service, json!({ "names": { "pl": "  " } }), "invalid_text"),
-        (&desk, json!({ "name": "Renamed", "names": { "pl_PL": "Stanowisko" } }), "invalid_language_tag"),
-        (&desk, json!({ "names": { "pl": "x".repeat(81) } }), "invalid_text"),
-        (&desk, json!({ "names": { "pl": "a\u{7}b" } }), "invalid_text"),
-        (&branch, json!({ "kiosk_messages": { "pl": "x".repeat(501) } }), "invalid_text"),
-        (&branch, json!({ "name": "Renamed", "kiosk_messages": many }), "too_many_languages"),
-        (&branch, json!({ "kiosk_messages": { "": "x" } }), "invalid_language_tag"),
+        (
+            &desk,
+            json!({ "name": "Renamed", "names": { "pl_PL": "Stanowisko" } }),
+            "invalid_language_tag",
+        ),
+        (
+            &desk,
+            json!({ "names": { "pl": "x".repeat(81) } }),
+            "invalid_text",
+        ),
+        (
+            &desk,
+            json!({ "names": { "pl": "a\u{7}b" } }),
+            "invalid_text",
+        ),
+        (
+            &branch,
+            json!({ "kiosk_messages": { "pl": "x".repeat(501) } }),
+            "invalid_text",
+        ),
+        (
+            &branch,
+            json!({ "name": "Renamed", "kiosk_messages": many }),
+            "too_many_languages",
+        ),
+        (
+            &branch,
+            json!({ "kiosk_messages": { "": "x" } }),
+            "invalid_language_tag",
+        ),
     ];
     for (path, body, reason) in cases {
         let (s, err) = app.patch(&office.manager, path, body.clone()).await;

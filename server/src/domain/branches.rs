@@ -276,9 +276,8 @@ pub fn clean_texts(field: &str, texts: &BTreeMap<String, String>, max: usize) ->
                 format!("{field}: {lang:?} is not a language tag like \"en\" or \"pt-BR\""),
             ));
         }
-        let text = clean_name(&format!("{field}.{lang}"), text, max).map_err(|e| {
-            AppError::InvalidReason("invalid_text", e.to_string())
-        })?;
+        let text = clean_name(&format!("{field}.{lang}"), text, max)
+            .map_err(|e| AppError::InvalidReason("invalid_text", e.to_string()))?;
         cleaned.insert(lang.clone(), text);
     }
     Ok(serde_json::to_string(&cleaned).unwrap_or_else(|_| "{}".into()))
@@ -341,7 +340,11 @@ pub async fn create(state: &AppState, new: NewBranch, actor: Actor) -> Result<Br
     let languages = clean_languages(&new.languages.unwrap_or_else(|| vec!["en".into()]))?;
     let message = new.kiosk_message.unwrap_or_default();
     clean_message(&message)?;
-    let messages = clean_texts("kiosk_messages", &new.kiosk_messages.unwrap_or_default(), 500)?;
+    let messages = clean_texts(
+        "kiosk_messages",
+        &new.kiosk_messages.unwrap_or_default(),
+        500,
+    )?;
     let policy = new.policy.unwrap_or_else(|| PolicyConfig::default().into());
     validate_policy(policy)?;
     let now = now_ms();
