@@ -3,11 +3,12 @@
 // category names on the kiosk, the display names the calling desk in
 // Polish, and the ticket page in Polish names the desk in Polish; each
 // state without an accessibility violation. A language without a value
-// reads the default text.
+// reads the default text. Managers enter the values in the console's
+// configuration, in the control service names per language use.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DemoServer, launchBrowser } from './lib/server.mjs';
-import { freshPage, tap } from './lib/pages.mjs';
+import { freshPage, managerAt, tap } from './lib/pages.mjs';
 import { assertAccessible } from './lib/axe.mjs';
 
 let server;
@@ -97,4 +98,43 @@ test('the display and the ticket page name the calling desk in Polish', async ()
   await ticket.page.locator('#languages button[lang="en"]').click();
   await ticket.page.locator('#desk', { hasText: 'Desk 1' }).waitFor();
   await ticket.context.close();
+});
+
+test('managers enter the texts per language in the configuration', async () => {
+  const { page, context } = await freshPage(browser, { viewport: { width: 1400, height: 1000 } });
+  await managerAt(page, server.base);
+  await page.getByRole('tab', { name: 'Configuration' }).click();
+  const messages = page.getByLabel('Kiosk message per language');
+  await page.waitForFunction(() => (document.getElementById('b-kiosk-messages') || {}).value === 'pl=Dziękujemy za cierpliwość.');
+  await messages.fill('pl=Witamy; da=Velkommen');
+  await page.getByRole('button', { name: 'Save branch' }).click();
+  await page.locator('#notice', { hasText: 'Branch saved.' }).first().waitFor();
+
+  const desk = page.locator('#desks-body tr[data-id="2"]');
+  await desk.getByLabel('Name of Desk 2 per language, for visitors').fill('pl=Stanowisko 2; da=Skranke 2');
+  await desk.getByRole('button', { name: 'Save' }).click();
+  await page.locator('#notice', { hasText: 'Desk 2 saved.' }).first().waitFor();
+
+  const services = list(await ok(await server.api(manager, 'GET', '/api/v1/branches/1/services'), 'services'));
+  const transport = services.find((s) => s.category === 'Transport');
+  const row = page.locator(`#services-body tr[data-id="${transport.id}"]`);
+  await row.getByLabel(`Category per language of ${transport.code}`).fill('pl=Transport i pojazdy');
+  await row.getByRole('button', { name: 'Save' }).click();
+  await page.locator('#notice', { hasText: `Service ${transport.code} saved.` }).first().waitFor();
+  await assertAccessible(page, 'configuration with texts per language');
+
+  const branch = await ok(await server.api(manager, 'GET', '/api/v1/branches/1'), 'branch');
+  assert.deepEqual(branch.kiosk_messages, { da: 'Velkommen', pl: 'Witamy' });
+  const desk2 = await ok(await server.api(manager, 'GET', '/api/v1/desks/2'), 'desk 2');
+  assert.deepEqual(desk2.names, { da: 'Skranke 2', pl: 'Stanowisko 2' });
+  const saved = await ok(await server.api(manager, 'GET', `/api/v1/services/${transport.id}`), 'service');
+  assert.deepEqual(saved.category_names, { pl: 'Transport i pojazdy' });
+
+  // A malformed entry is explained and nothing is sent.
+  await messages.fill('Witamy');
+  await page.getByRole('button', { name: 'Save branch' }).click();
+  await page.locator('#alert', { hasText: 'Kiosk message per language: "Witamy" is not lang=name' }).first().waitFor();
+  assert.deepEqual((await ok(await server.api(manager, 'GET', '/api/v1/branches/1'), 'branch')).kiosk_messages, { da: 'Velkommen', pl: 'Witamy' });
+  assert.deepEqual(page.errors, []);
+  await context.close();
 });
