@@ -17,6 +17,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
+pub use waitwell_proto as proto;
 use waitwell_proto::live::{Call, DeskEntry, TicketEntry};
 use waitwell_proto::{
     Branch, EventData, EventMessage, ServiceSummary, ServiceWithSummary, Snapshot,
@@ -305,6 +306,11 @@ impl LiveState {
                     service_id: change.ticket.service_id(),
                     desk_id: event.desk_id,
                     desk_name: change.desk.as_ref().map(|d| d.name().to_owned()),
+                    desk_names: change
+                        .desk
+                        .as_ref()
+                        .map(|d| d.names().clone())
+                        .unwrap_or_default(),
                     at: event.at,
                 });
                 self.calls.truncate(RECENT_CALLS);

@@ -343,3 +343,9 @@ label-slot-length = { $code } tidslængde i minutter
 label-walk-in-share = { $code } andel uden aftale i procent
 loading-services = Henter ydelser
 appt-settings-saved = { $code }: aftaleindstillingerne er gemt.
+
+# Office texts per language (categories, desk names, the kiosk message).
+label-category-names-of = Kategori pr. sprog for { $code }
+label-desk-names-of = Navn på { $name } pr. sprog, til borgerne
+kiosk-messages = Kioskbesked pr. sprog
+kiosk-messages-hint = (sprog=besked; …)

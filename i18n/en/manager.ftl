@@ -344,3 +344,9 @@ label-slot-length = { $code } slot length in minutes
 label-walk-in-share = { $code } walk-in share in percent
 loading-services = Loading services
 appt-settings-saved = { $code }: appointment settings saved.
+
+# Office texts per language (categories, desk names, the kiosk message).
+label-category-names-of = Category per language of { $code }
+label-desk-names-of = Name of { $name } per language, for visitors
+kiosk-messages = Kiosk message per language
+kiosk-messages-hint = (lang=message; …)

@@ -347,3 +347,9 @@ label-slot-length = { $code }: długość terminu w minutach
 label-walk-in-share = { $code }: udział bez rezerwacji w procentach
 loading-services = Wczytywanie usług
 appt-settings-saved = { $code }: ustawienia wizyt zapisane.
+
+# Office texts per language (categories, desk names, the kiosk message).
+label-category-names-of = Kategoria w językach dla { $code }
+label-desk-names-of = Nazwa { $name } w językach, dla interesantów
+kiosk-messages = Komunikat kiosku w językach
+kiosk-messages-hint = (język=komunikat; …)

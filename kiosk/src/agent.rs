@@ -48,6 +48,7 @@ use chrono::TimeZone as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::time::Instant;
+use waitwell_client::proto::localized;
 use waitwell_client::{LiveClient, LiveConfig, LiveState, Update};
 
 use crate::config::Config;
@@ -319,18 +320,10 @@ pub fn print_ticket(
         .clone()
         .or_else(|| branch.and_then(|b| b.languages.first().cloned()))
         .unwrap_or_else(|| "en".to_owned());
-    let primary = language.split(['-', '_']).next().unwrap_or_default();
     let service_name = live
         .services
         .get(&ticket.service_id)
-        .map(|s| {
-            let s = &s.service;
-            s.names
-                .get(&language)
-                .or_else(|| s.names.get(primary))
-                .unwrap_or(&s.name)
-                .as_str()
-        })
+        .map(|s| localized(&s.service.name, &s.service.names, Some(&language)))
         .unwrap_or_default();
     let tz: chrono_tz::Tz = branch
         .and_then(|b| b.timezone.parse().ok())
@@ -358,7 +351,9 @@ pub fn print_ticket(
         },
         qr: (!ticket.public_token.is_empty())
             .then(|| format!("{}/ticket/?t={}", config.public_url(), ticket.public_token)),
-        message: branch.map(|b| b.kiosk_message.clone()).unwrap_or_default(),
+        message: branch
+            .map(|b| localized(&b.kiosk_message, &b.kiosk_messages, Some(&language)).to_owned())
+            .unwrap_or_default(),
         code_page: config.printer.code_page_for(&language),
         language,
         width: config.printer.paper_width,
@@ -823,7 +818,8 @@ mod tests {
         live.apply(&json!({
             "type": "snapshot", "protocol": 1, "seq": 1,
             "branch": {"id": 1, "name": "Urząd", "timezone": "Europe/Warsaw", "rollover": "00:00",
-                       "languages": ["pl", "en"], "kiosk_message": "Dziękujemy", "active": true,
+                       "languages": ["pl", "en"], "kiosk_message": "Thank you",
+                       "kiosk_messages": {"pl": "Dziękujemy"}, "active": true,
                        "created_at": 0,
                        "policy": {"priority_credit_s": 600, "appointment_credit_s": 900,
                                   "weight_step_s": 300, "priority_interleave": 0},
@@ -860,6 +856,7 @@ mod tests {
         let p = print_ticket(&ticket, &live, &config, None);
         assert_eq!(p.language, "pl");
         assert_eq!(p.service, "Paszporty");
+        assert_eq!(p.message, "Dziękujemy");
         assert_eq!(p.issued, "2026-01-01 13:00");
         assert_eq!(p.wait_minutes, Some(5));
         // The prediction wins over the old estimate; with no desk open
@@ -886,6 +883,18 @@ mod tests {
             language: Some("en".into()),
             ..ticket
         };
-        assert_eq!(print_ticket(&en, &live, &config, None).service, "Passports");
+        let printed = print_ticket(&en, &live, &config, None);
+        assert_eq!(printed.service, "Passports");
+        assert_eq!(printed.message, "Thank you");
+        // A regional tag reads its primary language's texts.
+        let pl_pl = Ticket {
+            language: Some("pl-PL".into()),
+            ..en
+        };
+        let printed = print_ticket(&pl_pl, &live, &config, None);
+        assert_eq!(
+            (printed.service.as_str(), printed.message.as_str()),
+            ("Paszporty", "Dziękujemy")
+        );
     }
 }

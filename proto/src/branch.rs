@@ -26,6 +26,10 @@ pub struct Branch {
     pub languages: Vec<String>,
     /// Message printed on tickets and shown on the kiosk.
     pub kiosk_message: String,
+    /// The message per language tag; a language without one reads
+    /// `kiosk_message` (see [`crate::localized`]).
+    #[serde(default)]
+    pub kiosk_messages: BTreeMap<String, String>,
     /// Next-ticket policy settings.
     pub policy: PolicySettings,
     /// Inactive branches accept no tickets and no device sign-ins.

@@ -6,6 +6,8 @@
 //! - [`ticket`]: a ticket, and a ticket with its visitor's secret.
 //! - [`desk`], [`service`], [`branch`]: what desks, services and offices
 //!   look like on the wire.
+//! - [`texts`]: office texts with a value per language and the fallback
+//!   rule every reader applies ([`localized`]).
 //! - [`live`]: the live stream: the snapshot a client starts from, the
 //!   events that follow (each type's data is a [`live::EventData`]
 //!   variant), heartbeats and the calls shown on displays.
@@ -17,6 +19,7 @@ pub mod branch;
 pub mod desk;
 pub mod live;
 pub mod service;
+pub mod texts;
 pub mod ticket;
 
 pub use branch::{AppointmentSettings, Branch, LatePolicy, OpeningHours, PolicySettings};
@@ -26,6 +29,7 @@ pub use live::{
     PublicTicket, ServiceChange, Snapshot, TicketChange, TicketEntry, TicketNote,
 };
 pub use service::{Service, ServiceSummary, ServiceWithSummary};
+pub use texts::{Texts, localized};
 pub use ticket::{Ticket, TicketWithToken};
 pub use waitwell_queue::{DeskStatus, Priority, TicketStatus};
 

@@ -7,6 +7,8 @@
 //! for a public room: tickets as [`PublicTicket`], desks as [`PublicDesk`],
 //! and only the event types [`EventData::device_may_see`] allows.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -93,6 +95,10 @@ pub struct PublicDesk {
     pub branch_id: i64,
     /// Name, e.g. "Desk 5".
     pub name: String,
+    /// The name per language tag; a language without one reads `name`
+    /// (see [`crate::localized`]).
+    #[serde(default)]
+    pub names: BTreeMap<String, String>,
     /// open, paused or closed.
     pub status: String,
     /// Ticket being called or served.
@@ -107,6 +113,7 @@ impl From<&Desk> for PublicDesk {
             id: d.id,
             branch_id: d.branch_id,
             name: d.name.clone(),
+            names: d.names.clone(),
             status: d.status.clone(),
             current_ticket_id: d.current_ticket_id,
             active: d.active,
@@ -193,6 +200,14 @@ impl DeskEntry {
         }
     }
 
+    /// The visitor-facing name per language tag.
+    pub fn names(&self) -> &BTreeMap<String, String> {
+        match self {
+            DeskEntry::Staff(d) => &d.names,
+            DeskEntry::Public(d) => &d.names,
+        }
+    }
+
     /// The same desk as devices may see it.
     pub fn public(&self) -> DeskEntry {
         match self {
@@ -220,6 +235,10 @@ pub struct Call {
     pub desk_id: Option<i64>,
     /// The desk's name.
     pub desk_name: Option<String>,
+    /// The desk's name per language tag, as it was at the call; a language
+    /// without one reads `desk_name` (see [`crate::localized`]).
+    #[serde(default)]
+    pub desk_names: BTreeMap<String, String>,
     /// When, ms since the epoch.
     pub at: i64,
 }

@@ -20,6 +20,10 @@ pub struct Service {
     pub names: BTreeMap<String, String>,
     /// Group shown on the kiosk ("" for none).
     pub category: String,
+    /// The group's name per language tag; a language without one reads
+    /// `category` (see [`crate::localized`]).
+    #[serde(default)]
+    pub category_names: BTreeMap<String, String>,
     /// Target wait in seconds (the office's published standard).
     pub standard_wait_s: i64,
     /// Expected service duration in seconds.

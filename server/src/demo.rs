@@ -49,6 +49,7 @@ pub async fn seed(state: &AppState) -> Result<Option<Demo>> {
             rollover: Some("03:00".into()),
             languages: Some(vec!["en".into(), "da".into(), "pl".into()]),
             kiosk_message: Some("Thank you for waiting. Please watch the screens.".into()),
+            kiosk_messages: None,
             policy: None,
         },
         actor,
@@ -100,6 +101,7 @@ pub async fn seed(state: &AppState) -> Result<Option<Demo>> {
                 name: en.into(),
                 names: names(en, da, pl),
                 category: Some(category.into()),
+                category_names: None,
                 standard_wait_s: Some(standard),
                 expected_service_s: Some(expected),
                 priority_allowed: Some(true),
@@ -121,6 +123,7 @@ pub async fn seed(state: &AppState) -> Result<Option<Demo>> {
             branch.id,
             NewDesk {
                 name: format!("Desk {}", i + 1),
+                names: None,
             },
             actor,
         )

@@ -34,6 +34,11 @@ pub enum AppError {
     /// The input is malformed or out of range.
     #[error("{0}")]
     Validation(String),
+    /// A validation error with a stable reason code (`invalid_language_tag`),
+    /// sent as `reason` beside the `invalid` error code, for a form that
+    /// explains it in its own language.
+    #[error("{1}")]
+    InvalidReason(&'static str, String),
     /// The request itself is malformed (bad JSON syntax, wrong content type).
     #[error("{0}")]
     BadRequest(String),
@@ -100,9 +105,9 @@ impl AppError {
     /// (none for an unknown route).
     pub fn reason(&self) -> Option<String> {
         match self {
-            AppError::Refused(reason, _) | AppError::BadParameter(reason, _) => {
-                Some((*reason).to_owned())
-            }
+            AppError::Refused(reason, _)
+            | AppError::BadParameter(reason, _)
+            | AppError::InvalidReason(reason, _) => Some((*reason).to_owned()),
             // An unknown address is not an object a page explains.
             AppError::NotFound("route") => None,
             AppError::NotFound(what) => Some(format!("{}_not_found", what.replace(' ', "_"))),
@@ -115,7 +120,9 @@ impl AppError {
         match self {
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Conflict(_) | AppError::Refused(..) => (StatusCode::CONFLICT, "conflict"),
-            AppError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            AppError::Validation(_) | AppError::InvalidReason(..) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+            }
             AppError::BadRequest(_) | AppError::BadParameter(..) => {
                 (StatusCode::BAD_REQUEST, "bad_request")
             }
@@ -149,7 +156,9 @@ pub struct ErrorBody {
     pub message: String,
     /// Finer stable code where a page translates the error for visitors:
     /// `<object>_not_found` with not_found, `service_unavailable` with
-    /// conflict, `invalid_days` with bad_request.
+    /// conflict, `invalid_days` with bad_request, `invalid_language_tag`,
+    /// `invalid_text` and `too_many_languages` with invalid (texts per
+    /// language).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }

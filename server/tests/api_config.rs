@@ -209,7 +209,7 @@ async fn service_crud(backend: Backend) {
     assert_eq!(
         svc,
         json!({ "id": id, "branch_id": b, "code": "TX", "name": "Taxes", "names": { "pl": "Podatki" }, "category": "Money",
-                "standard_wait_s": 1200, "expected_service_s": 420, "priority_allowed": false, "active": true,
+                "category_names": {}, "standard_wait_s": 1200, "expected_service_s": 420, "priority_allowed": false, "active": true,
                 "remote_enabled": false, "remote_daily_cap": null, "remote_walk_in_share": 0,
                 "appointments_enabled": false, "slot_length_s": null, "walk_in_share": 50 })
     );

@@ -72,6 +72,7 @@ async fn public_view(backend: Backend) {
             "can_cancel",
             "can_postpone",
             "desk_name",
+            "desk_names",
             "estimated_wait_s",
             "feedback",
             "feedback_rating",

@@ -28,6 +28,7 @@ async fn branch(state: &waitwell_server::app::AppState) -> i64 {
             rollover: None,
             languages: None,
             kiosk_message: None,
+            kiosk_messages: None,
             policy: None,
         },
         Actor::System,

@@ -210,7 +210,8 @@ async fn prints_each_ticket_once_across_reconnects_and_restarts() -> anyhow::Res
         &api,
         &office.admin,
         &format!("/api/v1/branches/{branch}"),
-        json!({ "languages": ["pl", "en"], "kiosk_message": "Dziękujemy - miłego dnia!" }),
+        json!({ "languages": ["pl", "en"], "kiosk_message": "Thank you - have a nice day!",
+                "kiosk_messages": { "pl": "Dziękujemy - miłego dnia!" } }),
     )
     .await?;
     patch(
@@ -239,7 +240,9 @@ async fn prints_each_ticket_once_across_reconnects_and_restarts() -> anyhow::Res
     assert!(text.contains("Paszporty"), "{text}");
     assert!(text.contains("Twój numer"), "{text}");
     assert!(text.contains("E2E Office"), "{text}");
+    // The message in the ticket's language, not the default text.
     assert!(text.contains("Dziękujemy - miłego dnia!"), "{text}");
+    assert!(!text.contains("Thank you"), "{text}");
     let token = first["public_token"].as_str().unwrap_or_default();
     assert!(
         text.contains(&format!("[QR https://queue.example.org/ticket/?t={token}]")),

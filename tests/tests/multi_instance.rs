@@ -283,8 +283,8 @@ async fn live_across_instances_and_failover() {
     );
     assert_eq!(state_b, state_fresh);
     assert_eq!(
-        state_fresh.calls.front().unwrap()["number"],
-        recalled["number"]
+        recalled["number"],
+        state_fresh.calls.front().unwrap().number.as_str()
     );
     b.terminate().await.unwrap();
     db.remove().await;

@@ -32,6 +32,22 @@ export function direction(lang) {
   return RTL.indexOf(base(lang)) >= 0 ? 'rtl' : 'ltr';
 }
 
+/**
+ * An office text in `lang`: its own value in `names` ({"pl": "Stanowisko
+ * 3"}), else the value of its primary subtag ("pt" for "pt-BR"), else
+ * `defaultText`. For the texts managers give per language: service names
+ * and categories, desk names, the kiosk message. The same rule as the
+ * server's (waitwell_proto::localized) and the kiosk agent's.
+ */
+export function localized(defaultText, names, lang) {
+  const map = names && typeof names === 'object' ? names : {};
+  const own = String(lang || '');
+  if (own && typeof map[own] === 'string' && map[own] !== '') return map[own];
+  const primary = base(own);
+  if (primary && typeof map[primary] === 'string' && map[primary] !== '') return map[primary];
+  return defaultText == null ? '' : defaultText;
+}
+
 /** Replaces each "{$name}" of `text` by vars[name] (left as it is when
  *  there is no such value). */
 export function fill(text, vars) {

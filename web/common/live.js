@@ -71,6 +71,7 @@ export function applyMessage(state, msg) {
       service_id: data.ticket && data.ticket.service_id,
       desk_id: msg.desk_id,
       desk_name: data.desk && data.desk.name,
+      desk_names: (data.desk && data.desk.names) || {},
       at: msg.at,
     });
     state.calls.length = Math.min(state.calls.length, RECENT_CALLS);

@@ -33,7 +33,7 @@ import { api, send, serverClockOffset } from '/common/api.js';
 import { $, el } from '/common/dom.js';
 import { deviceToken, deviceIdentity } from '/common/device.js';
 import { chime, ROOM } from '/common/chime.js';
-import { Translator } from '/common/i18n.js';
+import { Translator, localized } from '/common/i18n.js';
 
 const TOKEN_KEY = 'waitwell.display.token';
 /** Settings and the server's clock are re-read this often. */
@@ -147,8 +147,12 @@ function setText(node, text) {
 }
 
 function serviceName(service, lang) {
-  const names = service.names || {};
-  return names[lang] || names[baseLanguage(lang)] || service.name || '';
+  return localized(service.name || '', service.names, lang);
+}
+
+/** A call's desk in `lang` (default: the screen's language). */
+function deskName(call, lang) {
+  return localized(call.desk_name || '', call.desk_names, lang || app.config.languages[0]);
 }
 
 function formatWait(service) {
@@ -190,7 +194,7 @@ function previousCalls(calls, max) {
 
 function renderPrevious(calls) {
   const list = previousCalls(calls, PREVIOUS[app.config.layout]);
-  const key = list.map((c) => `${c.seq}:${c.number}:${c.desk_name}`).join('|');
+  const key = list.map((c) => `${c.seq}:${c.number}:${deskName(c)}`).join('|');
   if (key === app.previousKey) return;
   app.previousKey = key;
   const ol = $('previous-calls');
@@ -198,7 +202,7 @@ function renderPrevious(calls) {
   for (const c of list) {
     ol.appendChild(el('li', { 'data-ticket-id': String(c.ticket_id) },
       el('span', { class: 'number', text: c.number || '' }),
-      el('span', { class: 'desk', text: c.desk_name || '' })));
+      el('span', { class: 'desk', text: deskName(c) })));
   }
 }
 
@@ -271,14 +275,16 @@ function render() {
   const body = document.body;
   if (body.getAttribute('data-layout') !== app.config.layout) body.setAttribute('data-layout', app.config.layout);
   setText($('office-name'), state.branch.name || '');
-  const message = app.config.message != null ? app.config.message : state.branch.kiosk_message || '';
+  const message = app.config.message != null
+    ? app.config.message
+    : localized(state.branch.kiosk_message || '', state.branch.kiosk_messages, app.config.languages[0]);
   const footer = $('message');
   setText(footer, message);
   footer.hidden = !message;
 
   const latest = state.calls[0];
   setText($('latest-number'), latest ? latest.number || '' : '');
-  setText($('latest-desk'), latest ? latest.desk_name || '' : '');
+  setText($('latest-desk'), latest ? deskName(latest) : '');
   body.classList.toggle('no-calls', !latest);
   body.classList.toggle('recalled', !!(latest && latest.recall));
   renderPrevious(state.calls);
@@ -354,7 +360,7 @@ export function spokenNumber(number) {
 export function announcementText(call, lang) {
   const own = baseLanguage(lang);
   if (!app.texts.has(own)) return null;
-  const name = call.desk_name || '';
+  const name = deskName(call, lang);
   // "Desk 5" -> "desk 5" in the language; other names are read as they are.
   const numbered = /^\D*?(\d+)\s*$/.exec(name);
   const map = app.texts.maps.get(own);

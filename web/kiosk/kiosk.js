@@ -43,7 +43,7 @@
 import { api, ApiError } from '/common/api.js';
 import { $, el } from '/common/dom.js';
 import { deviceToken, deviceIdentity } from '/common/device.js';
-import { Translator, loadTexts } from '/common/i18n.js';
+import { Translator, loadTexts, localized } from '/common/i18n.js';
 
 const TOKEN_KEY = 'waitwell.kiosk.token';
 const params = new URLSearchParams(location.search);
@@ -174,7 +174,7 @@ function renderStart() {
     b.addEventListener('click', guarded(() => chooseLanguage(lang)));
     box.append(b);
   }
-  const message = state.branch && state.branch.kiosk_message;
+  const message = state.branch && localized(state.branch.kiosk_message, state.branch.kiosk_messages, state.lang);
   $('kiosk-message').hidden = !message;
   $('kiosk-message').textContent = message || '';
   // Only where something can be booked.
@@ -183,7 +183,18 @@ function renderStart() {
 }
 
 function serviceName(s) {
-  return (s.names && s.names[state.lang]) || s.name;
+  return localized(s.name, s.names, state.lang);
+}
+
+/** A category's name in the visitor's language: services of one category
+ *  share its default text; the first that gives this language a value names it. */
+function categoryName(c) {
+  for (const s of state.services) {
+    if (s.category !== c) continue;
+    const name = localized(c, s.category_names, state.lang);
+    if (name !== c) return name;
+  }
+  return c;
 }
 
 function categories() {
@@ -212,7 +223,7 @@ function renderCategories() {
   for (const c of categories()) {
     const names = state.services.filter((s) => s.category === c).map(serviceName);
     const b = el('button', { type: 'button', class: 'choice category' },
-      el('span', { class: 'label' }, c || names[0] || ''),
+      el('span', { class: 'label' }, categoryName(c) || names[0] || ''),
       el('span', { class: 'sub' }, names.join(', ')));
     b.addEventListener('click', guarded(() => { state.category = c; renderServices(); }));
     box.append(b);

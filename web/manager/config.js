@@ -71,20 +71,51 @@ function fillBranch(b) {
   $('b-rollover').value = b.rollover;
   $('b-languages').value = (b.languages || []).join(', ');
   $('b-kiosk').value = b.kiosk_message || '';
+  kioskMessagesField().value = namesText(b.kiosk_messages);
   $('b-priority-credit').value = minutes(b.policy.priority_credit_s);
   $('b-appointment-credit').value = minutes(b.policy.appointment_credit_s);
   $('b-weight-step').value = minutes(b.policy.weight_step_s);
   $('b-interleave').value = String(b.policy.priority_interleave);
 }
 
+// The kiosk message per language, entered like service names per language
+// ("pl=…; da=…"). The field is added next to the kiosk message here so that
+// the page's markup stays as it is.
+function kioskMessagesField() {
+  let input = $('b-kiosk-messages');
+  if (!input) {
+    input = el('input', { id: 'b-kiosk-messages', placeholder: 'pl=…; da=…' });
+    $('b-kiosk').parentNode.after(el('div', { class: 'wide' },
+      el('label', { for: 'b-kiosk-messages' },
+        el('span', { 'data-i18n': 'kiosk-messages', text: t('kiosk-messages') }), ' ',
+        el('span', { class: 'hint', 'data-i18n': 'kiosk-messages-hint', text: t('kiosk-messages-hint') })),
+      input));
+  }
+  return input;
+}
+
+/** The `lang=text; …` field's value as an object, or null after telling
+ *  the manager what is wrong with it. */
+async function namesOf(input, what) {
+  try {
+    return parseNames(input.value);
+  } catch (err) {
+    await attempt(what, () => Promise.reject(err));
+    return null;
+  }
+}
+
 async function saveBranch(ev) {
   ev.preventDefault();
+  const kioskMessages = await namesOf(kioskMessagesField(), t('kiosk-messages'));
+  if (!kioskMessages) return;
   const body = {
     name: $('b-name').value.trim(),
     timezone: $('b-timezone').value.trim(),
     rollover: $('b-rollover').value,
     languages: $('b-languages').value.split(',').map((s) => s.trim()).filter(Boolean),
     kiosk_message: $('b-kiosk').value,
+    kiosk_messages: kioskMessages,
     policy: {
       priority_credit_s: seconds($('b-priority-credit').value),
       appointment_credit_s: seconds($('b-appointment-credit').value),
@@ -124,7 +155,9 @@ function renderServices(list) {
     el('th', { scope: 'row', class: 'code', text: s.code }),
     el('td', {}, field({ name: 'name', value: s.name, required: true, maxLength: 120, 'aria-label': t('label-name-of', { name: s.code }) })),
     el('td', {}, field({ name: 'names', value: namesText(s.names), 'aria-label': t('label-names-of', { code: s.code }), placeholder: 'pl=…; da=…' })),
-    el('td', {}, field({ name: 'category', value: s.category, maxLength: 80, size: 10, 'aria-label': t('label-category-of', { code: s.code }) })),
+    el('td', {},
+      field({ name: 'category', value: s.category, maxLength: 80, size: 10, 'aria-label': t('label-category-of', { code: s.code }) }),
+      field({ name: 'category-names', value: namesText(s.category_names), size: 10, 'aria-label': t('label-category-names-of', { code: s.code }), placeholder: 'pl=…; da=…' })),
     el('td', {}, field({ name: 'standard', type: 'number', min: '1', step: 'any', value: minutes(s.standard_wait_s), class: 'num', 'aria-label': t('label-standard-of', { code: s.code }) })),
     el('td', {}, field({ name: 'expected', type: 'number', min: '1', step: 'any', value: minutes(s.expected_service_s), class: 'num', 'aria-label': t('label-expected-of', { code: s.code }) })),
     el('td', { class: 'c' }, check('priority', s.priority_allowed, t('label-priority-of', { code: s.code }))),
@@ -157,17 +190,15 @@ function remoteDefaults(box) {
 
 async function saveService(s, row) {
   const v = (name) => row.querySelector(`[name="${name}"]`);
-  let names;
-  try {
-    names = parseNames(v('names').value);
-  } catch (err) {
-    await attempt(t('names-of', { code: s.code }), () => Promise.reject(err));
-    return;
-  }
+  const names = await namesOf(v('names'), t('names-of', { code: s.code }));
+  if (!names) return;
+  const categoryNames = await namesOf(v('category-names'), t('label-category-names-of', { code: s.code }));
+  if (!categoryNames) return;
   const body = {
     name: v('name').value.trim(),
     names,
     category: v('category').value.trim(),
+    category_names: categoryNames,
     standard_wait_s: seconds(v('standard').value),
     expected_service_s: seconds(v('expected').value),
     priority_allowed: v('priority').checked,
@@ -201,14 +232,19 @@ async function newService(ev) {
 
 function renderDesks(list) {
   $('desks-body').replaceChildren(...list.map((d) => el('tr', { 'data-id': String(d.id) },
-    el('td', {}, field({ name: 'name', value: d.name, required: true, maxLength: 120, 'aria-label': t('label-name-of', { name: d.name }) })),
+    el('td', {},
+      field({ name: 'name', value: d.name, required: true, maxLength: 120, 'aria-label': t('label-name-of', { name: d.name }) }),
+      // What visitors read on displays and their tickets, per language.
+      field({ name: 'names', value: namesText(d.names), 'aria-label': t('label-desk-names-of', { name: d.name }), placeholder: 'pl=…; da=…' })),
     el('td', {}, el('span', { class: `status status-${d.status}`, text: t(`desk-${d.status}`) })),
     el('td', { class: 'c' }, check('active', d.active, t('label-active', { name: d.name }))),
     el('td', {}, el('button', { type: 'button', class: 'small', text: t('save'), onclick: (ev) => saveDesk(d, ev.target.closest('tr')) })))));
 }
 
 async function saveDesk(d, row) {
-  const body = { name: row.querySelector('[name="name"]').value.trim(), active: row.querySelector('[name="active"]').checked };
+  const names = await namesOf(row.querySelector('[name="names"]'), t('label-desk-names-of', { name: d.name }));
+  if (!names) return;
+  const body = { name: row.querySelector('[name="name"]').value.trim(), names, active: row.querySelector('[name="active"]').checked };
   const saved = await attempt(t('saving-named', { name: d.name }), () => call('PATCH', `/api/v1/desks/${d.id}`, body));
   if (saved) notice(t('saved-named', { name: saved.name }));
 }

@@ -21,7 +21,7 @@ import { request, ApiError } from '/common/api.js';
 import { $, el, storageGet, storageSet } from '/common/dom.js';
 import { chime, unlockAudio, DOORBELL } from '/common/chime.js';
 import { fillRatingFields, readRating, CHOOSE_RATING } from '/common/rating.js';
-import { Translator, loadTexts } from '/common/i18n.js';
+import { Translator, loadTexts, localized } from '/common/i18n.js';
 
 /** The page's texts: i18n/<lang>/ticket.ftl. */
 const texts = new Translator('ticket');
@@ -140,6 +140,8 @@ async function render() {
   document.body.dataset.status = v.status;
   const waiting = v.status === 'waiting';
   const atDesk = (v.status === 'called' || v.status === 'serving') && v.desk_name;
+  // The server names the desk in the ticket's language; the page may show another.
+  const deskName = localized(v.desk_name, v.desk_names, state.lang);
   $('waiting').hidden = !waiting;
   $('called').hidden = !atDesk;
   $('other').hidden = waiting || atDesk;
@@ -148,14 +150,14 @@ async function render() {
     $('wait').textContent = t(waitMessage(v)) || `${waitMin} min`;
   } else if (atDesk) {
     $('called-label').textContent = t(v.status === 'serving' ? 'serving' : 'go-to') || '';
-    $('desk').textContent = v.desk_name;
+    $('desk').textContent = deskName;
   } else {
     $('other').textContent = t(`status-${v.status}`) || v.status;
   }
   $('ticket').hidden = false;
   $('loading').hidden = true;
   $('keep-open').hidden = FINAL.includes(v.status);
-  document.title = atDesk ? `${v.number} → ${v.desk_name}` : `${v.number} – ${v.branch_name}`;
+  document.title = atDesk ? `${v.number} → ${deskName}` : `${v.number} – ${v.branch_name}`;
   renderActions(v);
   renderFeedback(v);
 }

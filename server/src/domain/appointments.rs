@@ -462,13 +462,9 @@ async fn by_id<C: Exec>(c: &mut C, id: i64) -> Result<Row> {
 
 impl Row {
     fn service_name_in(&self, language: Option<&str>) -> String {
-        language
-            .and_then(|l| {
-                serde_json::from_str::<BTreeMap<String, String>>(&self.service_names)
-                    .ok()?
-                    .remove(l)
-            })
-            .unwrap_or_else(|| self.service_name.clone())
+        let names: waitwell_proto::Texts =
+            serde_json::from_str(&self.service_names).unwrap_or_default();
+        waitwell_proto::localized(&self.service_name, &names, language).to_owned()
     }
 
     /// What events carry: no code (a credential) and no contact details.
@@ -1139,6 +1135,7 @@ mod tests {
             rollover: "00:00".into(),
             languages: "[\"en\"]".into(),
             kiosk_message: String::new(),
+            kiosk_messages: "{}".into(),
             priority_credit_s: 600,
             appointment_credit_s: 900,
             weight_step_s: 300,

@@ -8,6 +8,8 @@
 //! [`lock`] is the first statement of every write that concerns a branch: it
 //! takes the branch row lock (PostgreSQL) and returns the current settings.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use utoipa::ToSchema;
 use waitwell_queue::{BusinessCalendar, PolicyConfig, parse_rollover, parse_timezone};
@@ -36,6 +38,8 @@ pub struct BranchRow {
     pub languages: String,
     /// Kiosk message.
     pub kiosk_message: String,
+    /// The kiosk message per language, JSON object text.
+    pub kiosk_messages: String,
     /// Policy.
     pub priority_credit_s: i64,
     /// Policy.
@@ -103,6 +107,7 @@ impl BranchRow {
             rollover: self.rollover.clone(),
             languages: self.languages(),
             kiosk_message: self.kiosk_message.clone(),
+            kiosk_messages: serde_json::from_str(&self.kiosk_messages).unwrap_or_default(),
             policy: self.policy().into(),
             active: self.active,
             event_seq: Some(self.event_seq),
@@ -132,7 +137,7 @@ impl BranchRow {
 /// NotFound for an unknown branch.
 pub async fn lock<C: Exec>(c: &mut C, branch_id: i64) -> Result<BranchRow> {
     c.opt(q("update branches set event_seq = event_seq where id = $1
-           returning id, name, timezone, rollover, languages, kiosk_message, priority_credit_s, appointment_credit_s, weight_step_s, priority_interleave, active, event_seq, created_at, opening_hours, closed_dates, appointment_grace_s, appointment_late_policy")
+           returning id, name, timezone, rollover, languages, kiosk_message, kiosk_messages, priority_credit_s, appointment_credit_s, weight_step_s, priority_interleave, active, event_seq, created_at, opening_hours, closed_dates, appointment_grace_s, appointment_late_policy")
         .bind(branch_id))
         .await?
         .ok_or(AppError::NotFound("branch"))
@@ -166,7 +171,7 @@ pub async fn past_day_ids<C: Exec>(
 /// # Errors
 /// NotFound for an unknown branch.
 pub async fn get<C: Exec>(c: &mut C, branch_id: i64) -> Result<BranchRow> {
-    c.opt(q("select id, name, timezone, rollover, languages, kiosk_message, priority_credit_s, appointment_credit_s, weight_step_s, priority_interleave, active, event_seq, created_at, opening_hours, closed_dates, appointment_grace_s, appointment_late_policy from branches where id = $1").bind(branch_id))
+    c.opt(q("select id, name, timezone, rollover, languages, kiosk_message, kiosk_messages, priority_credit_s, appointment_credit_s, weight_step_s, priority_interleave, active, event_seq, created_at, opening_hours, closed_dates, appointment_grace_s, appointment_late_policy from branches where id = $1").bind(branch_id))
         .await?
         .ok_or(AppError::NotFound("branch"))
 }
@@ -176,7 +181,7 @@ pub async fn get<C: Exec>(c: &mut C, branch_id: i64) -> Result<BranchRow> {
 /// # Errors
 /// Database errors.
 pub async fn list<C: Exec>(c: &mut C) -> Result<Vec<BranchRow>> {
-    Ok(c.all(q("select id, name, timezone, rollover, languages, kiosk_message, priority_credit_s, appointment_credit_s, weight_step_s, priority_interleave, active, event_seq, created_at, opening_hours, closed_dates, appointment_grace_s, appointment_late_policy from branches order by id")).await?)
+    Ok(c.all(q("select id, name, timezone, rollover, languages, kiosk_message, kiosk_messages, priority_credit_s, appointment_credit_s, weight_step_s, priority_interleave, active, event_seq, created_at, opening_hours, closed_dates, appointment_grace_s, appointment_late_policy from branches order by id")).await?)
 }
 
 /// New branch.
@@ -193,6 +198,8 @@ pub struct NewBranch {
     pub languages: Option<Vec<String>>,
     /// Kiosk message, default empty.
     pub kiosk_message: Option<String>,
+    /// The kiosk message per language tag (1 to 500 characters each).
+    pub kiosk_messages: Option<BTreeMap<String, String>>,
     /// Policy, default the queue core's defaults.
     pub policy: Option<PolicySettings>,
 }
@@ -211,6 +218,9 @@ pub struct BranchUpdate {
     pub languages: Option<Vec<String>>,
     /// Kiosk message.
     pub kiosk_message: Option<String>,
+    /// The kiosk message per language tag (replaces all; 1 to 500
+    /// characters each).
+    pub kiosk_messages: Option<BTreeMap<String, String>>,
     /// Policy.
     pub policy: Option<PolicySettings>,
     /// Active flag.
@@ -238,6 +248,43 @@ pub fn clean_name(field: &str, value: &str, max: usize) -> Result<String> {
     }
     Ok(trimmed.to_owned())
 }
+
+/// Checks texts per language (a service's names, a desk's visitor-facing
+/// names, a kiosk message per language): each key a language tag, each
+/// text trimmed, 1 to `max` characters, without control characters. At
+/// most [`MAX_TEXT_LANGUAGES`] entries. Returns the JSON text stored.
+/// Errors carry a stable reason: `invalid_language_tag`, `invalid_text`
+/// (empty, too long, control characters) or `too_many_languages`.
+///
+/// Keys need not be among the branch's languages: an office may prepare a
+/// language before offering it, and a value no page asks for is harmless.
+///
+/// # Errors
+/// Validation naming `field` (and the language).
+pub fn clean_texts(field: &str, texts: &BTreeMap<String, String>, max: usize) -> Result<String> {
+    if texts.len() > MAX_TEXT_LANGUAGES {
+        return Err(AppError::InvalidReason(
+            "too_many_languages",
+            format!("{field} must have at most {MAX_TEXT_LANGUAGES} languages"),
+        ));
+    }
+    let mut cleaned = BTreeMap::new();
+    for (lang, text) in texts {
+        if !is_language_tag(lang) {
+            return Err(AppError::InvalidReason(
+                "invalid_language_tag",
+                format!("{field}: {lang:?} is not a language tag like \"en\" or \"pt-BR\""),
+            ));
+        }
+        let text = clean_name(&format!("{field}.{lang}"), text, max)
+            .map_err(|e| AppError::InvalidReason("invalid_text", e.to_string()))?;
+        cleaned.insert(lang.clone(), text);
+    }
+    Ok(serde_json::to_string(&cleaned).unwrap_or_else(|_| "{}".into()))
+}
+
+/// Most languages a text may have values in (as many as a branch offers).
+pub const MAX_TEXT_LANGUAGES: usize = 20;
 
 /// Checks a list of language tags (`en`, `pl`, `pt-BR`).
 ///
@@ -293,19 +340,25 @@ pub async fn create(state: &AppState, new: NewBranch, actor: Actor) -> Result<Br
     let languages = clean_languages(&new.languages.unwrap_or_else(|| vec!["en".into()]))?;
     let message = new.kiosk_message.unwrap_or_default();
     clean_message(&message)?;
+    let messages = clean_texts(
+        "kiosk_messages",
+        &new.kiosk_messages.unwrap_or_default(),
+        500,
+    )?;
     let policy = new.policy.unwrap_or_else(|| PolicyConfig::default().into());
     validate_policy(policy)?;
     let now = now_ms();
     write!(state.db, |c, out| async move {
         let (id,): (i64,) = c
             .one(
-                q("insert into branches (name, timezone, rollover, languages, kiosk_message, priority_credit_s, appointment_credit_s, weight_step_s, priority_interleave, active, created_at)
-                   values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id")
+                q("insert into branches (name, timezone, rollover, languages, kiosk_message, kiosk_messages, priority_credit_s, appointment_credit_s, weight_step_s, priority_interleave, active, created_at)
+                   values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning id")
                 .bind(name)
                 .bind(new.timezone)
                 .bind(rollover)
                 .bind(languages)
                 .bind(message)
+                .bind(messages)
                 .bind(policy.priority_credit_s)
                 .bind(policy.appointment_credit_s)
                 .bind(policy.weight_step_s)
@@ -372,6 +425,11 @@ pub async fn update_settings(
     if let Some(m) = &update.kiosk_message {
         clean_message(m)?;
     }
+    let messages = update
+        .kiosk_messages
+        .as_ref()
+        .map(|m| clean_texts("kiosk_messages", m, 500))
+        .transpose()?;
     if let Some(p) = update.policy {
         validate_policy(p)?;
     }
@@ -396,6 +454,9 @@ pub async fn update_settings(
         if let Some(m) = update.kiosk_message {
             row.kiosk_message = m;
         }
+        if let Some(m) = messages {
+            row.kiosk_messages = m;
+        }
         if let Some(p) = update.policy {
             row.priority_credit_s = p.priority_credit_s;
             row.appointment_credit_s = p.appointment_credit_s;
@@ -411,7 +472,8 @@ pub async fn update_settings(
         c.run(
             q("update branches set name = $2, timezone = $3, rollover = $4, languages = $5, kiosk_message = $6,
                  priority_credit_s = $7, appointment_credit_s = $8, weight_step_s = $9, priority_interleave = $10, active = $11,
-                 opening_hours = $12, closed_dates = $13, appointment_grace_s = $14, appointment_late_policy = $15
+                 opening_hours = $12, closed_dates = $13, appointment_grace_s = $14, appointment_late_policy = $15,
+                 kiosk_messages = $16
                where id = $1")
             .bind(id)
             .bind(row.name.as_str())
@@ -427,7 +489,8 @@ pub async fn update_settings(
             .bind(row.opening_hours.as_str())
             .bind(row.closed_dates.as_str())
             .bind(row.appointment_grace_s)
-            .bind(row.appointment_late_policy.as_str()),
+            .bind(row.appointment_late_policy.as_str())
+            .bind(row.kiosk_messages.as_str()),
         )
         .await?;
         events::append(

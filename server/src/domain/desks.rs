@@ -3,13 +3,15 @@
 //!
 //! A clerk opens a desk and is then the only clerk who may act on it until
 //! it is closed; managers and admins may act on any desk of their branch.
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use utoipa::ToSchema;
 use waitwell_queue::{DeskStatus, MAX_WEIGHT};
 
 use crate::app::AppState;
 use crate::domain::auth::{Principal, Role};
-use crate::domain::branches::{self, clean_name};
+use crate::domain::branches::{self, clean_name, clean_texts};
 use crate::domain::services;
 use crate::domain::tickets::{self, DeskActor, DeskStep, Ticket};
 use crate::error::{AppError, AppJson, Result};
@@ -27,7 +29,7 @@ pub use waitwell_proto::Desk as DeskRow;
 /// # Errors
 /// NotFound.
 pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<DeskRow> {
-    c.opt(q("select id, branch_id, name, status, pause_reason, calls_since_priority, current_ticket_id, user_id, active, created_at
+    c.opt(q("select id, branch_id, name, names, status, pause_reason, calls_since_priority, current_ticket_id, user_id, active, created_at
              from desks where id = $1").bind(id))
         .await?
         .ok_or(AppError::NotFound("desk"))
@@ -70,6 +72,8 @@ pub use waitwell_proto::Allocation;
 pub struct NewDesk {
     /// Name, unique in the branch.
     pub name: String,
+    /// The name visitors read, per language tag (1 to 80 characters each).
+    pub names: Option<BTreeMap<String, String>>,
 }
 
 /// Changes to a desk.
@@ -78,6 +82,9 @@ pub struct NewDesk {
 pub struct DeskUpdate {
     /// Name.
     pub name: Option<String>,
+    /// The name visitors read, per language tag (replaces all; 1 to 80
+    /// characters each).
+    pub names: Option<BTreeMap<String, String>>,
     /// Active.
     pub active: Option<bool>,
 }
@@ -93,6 +100,7 @@ pub async fn create(
     actor: events::Actor,
 ) -> Result<DeskRow> {
     let name = clean_name("name", &new.name, 80)?;
+    let names = clean_texts("names", &new.names.unwrap_or_default(), 80)?;
     let now = now_ms();
     write!(db, |c, out| async move {
         branches::lock(c, branch_id).await?;
@@ -109,9 +117,10 @@ pub async fn create(
             )));
         }
         let (id,): (i64,) = c
-            .one(q("insert into desks (branch_id, name, status, active, created_at) values ($1, $2, 'closed', $3, $4) returning id")
+            .one(q("insert into desks (branch_id, name, names, status, active, created_at) values ($1, $2, $3, 'closed', $4, $5) returning id")
                 .bind(branch_id)
                 .bind(name)
+                .bind(names)
                 .bind(true)
                 .bind(now))
             .await?;
@@ -412,7 +421,7 @@ pub async fn list(db: &Db, branch_id: i64) -> Result<Vec<DeskRow>> {
 /// # Errors
 /// Database errors.
 pub async fn of_branch<C: Exec>(c: &mut C, branch_id: i64) -> Result<Vec<DeskRow>> {
-    Ok(c.all(q("select id, branch_id, name, status, pause_reason, calls_since_priority, current_ticket_id, user_id, active, created_at
+    Ok(c.all(q("select id, branch_id, name, names, status, pause_reason, calls_since_priority, current_ticket_id, user_id, active, created_at
              from desks where branch_id = $1 order by name").bind(branch_id))
         .await?)
 }
@@ -435,9 +444,17 @@ pub async fn edit(
         .as_deref()
         .map(|n| clean_name("name", n, 80))
         .transpose()?;
+    let names = update
+        .names
+        .as_ref()
+        .map(|n| clean_texts("names", n, 80))
+        .transpose()?;
     write!(db, |c, out| async move {
         branches::lock(c, branch_id).await?;
         let mut d = get(c, id).await?;
+        if let Some(names) = names {
+            d.names = serde_json::from_str(&names).unwrap_or_default();
+        }
         if let Some(name) = name {
             let taken: Option<(i64,)> = c
                 .opt(
@@ -464,9 +481,10 @@ pub async fn edit(
             d.active = active;
         }
         c.run(
-            q("update desks set name = $2, active = $3 where id = $1")
+            q("update desks set name = $2, names = $3, active = $4 where id = $1")
                 .bind(id)
                 .bind(d.name.as_str())
+                .bind(serde_json::to_string(&d.names).unwrap_or_else(|_| "{}".into()))
                 .bind(d.active),
         )
         .await?;

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use waitwell_queue::validate_service_code;
 
 use crate::app::AppState;
-use crate::domain::branches::{self, clean_name, is_language_tag};
+use crate::domain::branches::{self, clean_name, clean_texts};
 use crate::error::{AppError, Result};
 use crate::events::Actor;
 use crate::events::{self, NewEvent};
@@ -20,6 +20,7 @@ use crate::store::Db;
 use crate::store::{Exec, q, write};
 
 pub use waitwell_proto::Service;
+use waitwell_proto::{Texts, localized};
 
 /// A service row as stored.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
@@ -36,6 +37,8 @@ pub struct ServiceRow {
     pub names: String,
     /// Category.
     pub category: String,
+    /// The category per language, JSON object text.
+    pub category_names: String,
     /// Standard.
     pub standard_wait_s: i64,
     /// Expected duration.
@@ -68,6 +71,7 @@ impl ServiceRow {
             name: self.name.clone(),
             names: serde_json::from_str(&self.names).unwrap_or_default(),
             category: self.category.clone(),
+            category_names: serde_json::from_str(&self.category_names).unwrap_or_default(),
             standard_wait_s: self.standard_wait_s,
             expected_service_s: self.expected_service_s,
             priority_allowed: self.priority_allowed,
@@ -81,15 +85,11 @@ impl ServiceRow {
         }
     }
 
-    /// The name in `language`, else the default name.
+    /// The name a visitor reading `language` sees (see
+    /// [`waitwell_proto::localized`]).
     pub fn name_in(&self, language: Option<&str>) -> String {
-        language
-            .and_then(|l| {
-                serde_json::from_str::<BTreeMap<String, String>>(&self.names)
-                    .ok()?
-                    .remove(l)
-            })
-            .unwrap_or_else(|| self.name.clone())
+        let names: Texts = serde_json::from_str(&self.names).unwrap_or_default();
+        localized(&self.name, &names, language).to_owned()
     }
 }
 
@@ -109,7 +109,7 @@ pub(crate) async fn with_summary<C: Exec>(
 /// # Errors
 /// NotFound.
 pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<ServiceRow> {
-    c.opt(q("select id, branch_id, code, name, names, category, standard_wait_s, expected_service_s, priority_allowed, active,
+    c.opt(q("select id, branch_id, code, name, names, category, category_names, standard_wait_s, expected_service_s, priority_allowed, active,
                remote_enabled, remote_daily_cap, remote_walk_in_share,
                appointments_enabled, slot_length_s, walk_in_share
              from services where id = $1").bind(id))
@@ -122,7 +122,7 @@ pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<ServiceRow> {
 /// # Errors
 /// Database errors.
 pub async fn list<C: Exec>(c: &mut C, branch_id: i64) -> Result<Vec<ServiceRow>> {
-    Ok(c.all(q("select id, branch_id, code, name, names, category, standard_wait_s, expected_service_s, priority_allowed, active,
+    Ok(c.all(q("select id, branch_id, code, name, names, category, category_names, standard_wait_s, expected_service_s, priority_allowed, active,
                   remote_enabled, remote_daily_cap, remote_walk_in_share,
                appointments_enabled, slot_length_s, walk_in_share
                 from services where branch_id = $1 order by code").bind(branch_id))
@@ -141,6 +141,8 @@ pub struct NewService {
     pub names: Option<BTreeMap<String, String>>,
     /// Kiosk group.
     pub category: Option<String>,
+    /// The kiosk group per language tag (1 to 80 characters each).
+    pub category_names: Option<BTreeMap<String, String>>,
     /// Target wait, seconds (default 900).
     pub standard_wait_s: Option<i64>,
     /// Expected duration, seconds (default 300).
@@ -159,6 +161,9 @@ pub struct ServiceUpdate {
     pub names: Option<BTreeMap<String, String>>,
     /// Kiosk group.
     pub category: Option<String>,
+    /// The kiosk group per language tag (replaces all; 1 to 80 characters
+    /// each).
+    pub category_names: Option<BTreeMap<String, String>>,
     /// Target wait, seconds.
     pub standard_wait_s: Option<i64>,
     /// Expected duration, seconds.
@@ -209,17 +214,12 @@ pub(crate) fn check_slot_length(v: i64) -> Result<i64> {
     }
 }
 
-pub(crate) fn clean_names(names: &BTreeMap<String, String>) -> Result<String> {
-    let mut cleaned = BTreeMap::new();
-    for (lang, name) in names {
-        if !is_language_tag(lang) {
-            return Err(AppError::invalid(format!(
-                "names: {lang:?} is not a language tag"
-            )));
-        }
-        cleaned.insert(lang.clone(), clean_name("names", name, 120)?);
-    }
-    Ok(serde_json::to_string(&cleaned).unwrap_or_else(|_| "{}".into()))
+fn clean_names(names: &BTreeMap<String, String>) -> Result<String> {
+    clean_texts("names", names, 120)
+}
+
+fn clean_category_names(names: &BTreeMap<String, String>) -> Result<String> {
+    clean_texts("category_names", names, 80)
 }
 
 pub(crate) fn check_seconds(field: &str, v: i64, max: i64) -> Result<i64> {
@@ -254,6 +254,7 @@ pub async fn create(
     let name = clean_name("name", &new.name, 120)?;
     let names = clean_names(&new.names.unwrap_or_default())?;
     let category = clean_category(new.category.as_deref().unwrap_or(""))?;
+    let category_names = clean_category_names(&new.category_names.unwrap_or_default())?;
     let standard = check_seconds(
         "standard_wait_s",
         new.standard_wait_s.unwrap_or(900),
@@ -282,13 +283,14 @@ pub async fn create(
             )));
         }
         let (id,): (i64,) = c
-            .one(q("insert into services (branch_id, code, name, names, category, standard_wait_s, expected_service_s, priority_allowed, active, created_at)
-                    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id")
+            .one(q("insert into services (branch_id, code, name, names, category, category_names, standard_wait_s, expected_service_s, priority_allowed, active, created_at)
+                    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id")
                 .bind(branch_id)
                 .bind(new.code)
                 .bind(name)
                 .bind(names)
                 .bind(category)
+                .bind(category_names)
                 .bind(standard)
                 .bind(expected)
                 .bind(priority_allowed)
@@ -335,6 +337,11 @@ pub async fn edit(
         .transpose()?;
     let names = update.names.as_ref().map(clean_names).transpose()?;
     let category = update.category.as_deref().map(clean_category).transpose()?;
+    let category_names = update
+        .category_names
+        .as_ref()
+        .map(clean_category_names)
+        .transpose()?;
     let standard = update
         .standard_wait_s
         .map(|v| check_seconds("standard_wait_s", v, 86_400))
@@ -381,6 +388,9 @@ pub async fn edit(
         if let Some(v) = category {
             row.category = v;
         }
+        if let Some(v) = category_names {
+            row.category_names = v;
+        }
         if let Some(v) = standard {
             row.standard_wait_s = v;
         }
@@ -416,7 +426,7 @@ pub async fn edit(
         }
         c.run(q("update services set name = $2, names = $3, category = $4, standard_wait_s = $5, expected_service_s = $6, priority_allowed = $7, active = $8,
                    remote_enabled = $9, remote_daily_cap = $10, remote_walk_in_share = $11,
-                   appointments_enabled = $12, slot_length_s = $13, walk_in_share = $14 where id = $1")
+                   appointments_enabled = $12, slot_length_s = $13, walk_in_share = $14, category_names = $15 where id = $1")
             .bind(id)
             .bind(row.name.as_str())
             .bind(row.names.as_str())
@@ -430,7 +440,8 @@ pub async fn edit(
             .bind(row.remote_walk_in_share)
             .bind(row.appointments_enabled)
             .bind(row.slot_length_s)
-            .bind(row.walk_in_share))
+            .bind(row.walk_in_share)
+            .bind(row.category_names.as_str()))
             .await?;
         let payload = with_summary(c, &row).await?;
         events::append(

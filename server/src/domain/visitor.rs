@@ -164,8 +164,13 @@ pub struct PublicTicket {
     pub predicted_range_s: Option<[i64; 2]>,
     /// True while the ticket waits and no open desk serves its service.
     pub no_open_desk: bool,
-    /// Desk to go to, while called or being served.
+    /// Desk to go to, while called or being served: its name in the
+    /// ticket's language (see [`waitwell_proto::localized`]).
     pub desk_name: Option<String>,
+    /// That desk's name in each of the branch's languages, each resolved
+    /// with the same fallback, for a page shown in another language than
+    /// the ticket's; empty while no desk is set.
+    pub desk_names: BTreeMap<String, String>,
     /// Last call, ms since the epoch.
     pub called_at: Option<i64>,
     /// Office name.
@@ -241,10 +246,22 @@ async fn view_of<C: Exec>(c: &mut C, t: Ticket, now: i64) -> Result<PublicTicket
     let t = tickets::with_estimate(c, &branch.policy(), t).await?;
     let at_desk =
         t.status == TicketStatus::Called.as_str() || t.status == TicketStatus::Serving.as_str();
-    let desk_name = match t.desk_id {
-        Some(id) if at_desk => Some(desks::get(c, id).await?.name),
+    let desk = match t.desk_id {
+        Some(id) if at_desk => Some(desks::get(c, id).await?),
         _ => None,
     };
+    let desk_name = desk
+        .as_ref()
+        .map(|d| d.name_in(t.language.as_deref()).to_owned());
+    let languages = branch.languages();
+    let desk_names = desk
+        .map(|d| {
+            languages
+                .iter()
+                .map(|l| (l.clone(), d.name_in(Some(l)).to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
     let status = t.status()?;
     let feedback = match rating {
         Some(_) => "given",
@@ -262,13 +279,14 @@ async fn view_of<C: Exec>(c: &mut C, t: Ticket, now: i64) -> Result<PublicTicket
         number: t.number,
         status: t.status,
         language: t.language,
-        languages: branch.languages(),
+        languages,
         position: t.position,
         estimated_wait_s: t.estimated_wait_s,
         predicted_wait_s: t.predicted_wait_s,
         predicted_range_s: t.predicted_range_s,
         no_open_desk: t.no_open_desk,
         desk_name,
+        desk_names,
         called_at: t.called_at,
         branch_name: branch.name,
         branch_id: branch.id,

@@ -248,6 +248,8 @@ pub fn call_entry(event: &Event) -> Option<Call> {
         service_id: data["ticket"]["service_id"].as_i64()?,
         desk_id: event.desk_id,
         desk_name: data["desk"]["name"].as_str().map(str::to_owned),
+        // Calls recorded before desks had names per language carry none.
+        desk_names: serde_json::from_value(data["desk"]["names"].clone()).unwrap_or_default(),
         at: event.at,
     })
 }

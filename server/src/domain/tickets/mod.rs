@@ -299,6 +299,9 @@ mod tests {
             .iter()
             .map(|s| format!("'{}'", s.as_str()))
             .collect();
-        assert_eq!(line, format!("const OPEN = new Set([{}]);", listed.join(", ")));
+        assert_eq!(
+            line,
+            format!("const OPEN = new Set([{}]);", listed.join(", "))
+        );
     }
 }
