@@ -156,20 +156,44 @@ impl Api {
     /// # Errors
     /// Server unreachable or an unexpected answer.
     pub async fn branch_snapshot(&self, branch_id: i64, seq: i64) -> anyhow::Result<Value> {
-        let branch = self.get(&format!("/api/v1/branches/{branch_id}")).await?;
+        use waitwell_client::proto::{
+            Branch, Service, ServiceSummary, ServiceWithSummary, Snapshot,
+        };
+        let branch: Branch =
+            serde_json::from_value(self.get(&format!("/api/v1/branches/{branch_id}")).await?)?;
         let services = self
             .get(&format!("/api/v1/branches/{branch_id}/services"))
             .await?;
-        let services = match services.get("items") {
+        let services: Vec<Service> = serde_json::from_value(match services.get("items") {
             Some(items) => items.clone(),
             None => services,
-        };
-        Ok(serde_json::json!({
-            "type": "snapshot",
-            "seq": seq,
-            "branch": branch,
-            "services": services,
-        }))
+        })?;
+        // What the agent prints needs the office and its services; queues,
+        // desks and calls come with the live stream.
+        let services = services
+            .into_iter()
+            .filter(|s| s.active)
+            .map(|s| {
+                let summary = ServiceSummary {
+                    id: s.id,
+                    waiting: 0,
+                    estimated_wait_s: 0,
+                    open_desks: 0,
+                };
+                ServiceWithSummary::new(s, summary)
+            })
+            .collect();
+        Ok(serde_json::to_value(Snapshot {
+            kind: Default::default(),
+            protocol: waitwell_client::proto::live::PROTOCOL,
+            seq,
+            prev_seq: None,
+            branch,
+            services,
+            desks: Vec::new(),
+            tickets: Vec::new(),
+            calls: Vec::new(),
+        })?)
     }
 
     /// A ticket, or `None` when the server does not know it.
