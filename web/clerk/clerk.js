@@ -19,7 +19,7 @@ import { duration } from '/common/api.js';
 import { $, el, show, storageGet, storageSet, notice, alertMessage } from '/common/dom.js';
 import { StaffSession } from '/common/session.js';
 import { renderAppointments } from './appointments.js';
-import { Translator } from '/common/i18n.js';
+import { Translator, loadConsoleLanguages } from '/common/i18n.js';
 
 const TOKEN_KEY = 'waitwell.clerk.token';
 const DESK_KEY = 'waitwell.clerk.desk';
@@ -116,17 +116,7 @@ async function start() {
 
 /** Loads the console's translations and picks its language. */
 async function loadLanguages() {
-  for (const lang of LANGUAGES) {
-    try { await texts.load(lang); } catch { /* English stays in the HTML */ }
-  }
-  const usable = texts.usable(LANGUAGES);
-  const browser = (navigator.language || 'en').split('-')[0];
-  const wanted = [storageGet(LANG_KEY), browser].find((l) => l && usable.includes(l));
-  texts.lang = wanted || 'en';
-  const select = $('lang-select');
-  select.replaceChildren(...usable.map((l) => el('option', { value: l, lang: l, text: texts.t('language-name', null, l) })));
-  select.value = texts.lang;
-  show('lang-pick', usable.length > 1);
+  await loadConsoleLanguages(texts, LANGUAGES, LANG_KEY);
   applyTexts();
 }
 

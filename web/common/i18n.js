@@ -18,7 +18,7 @@
 // Written for old TV browsers too (the display): nothing newer than
 // ES2017 beyond module scripts.
 
-import { el } from '/common/dom.js';
+import { $, el, show, storageGet } from '/common/dom.js';
 
 /** Languages written right to left. */
 const RTL = ['ar', 'fa', 'he', 'ur'];
@@ -185,4 +185,24 @@ export function renderLanguageButtons(box, texts, languages, current, pick) {
     b.addEventListener('click', () => pick(lang));
     return b;
   }));
+}
+
+/**
+ * A staff console's languages: loads each of `languages` into `texts`,
+ * picks the saved choice (`storageKey`), else the browser's language, else
+ * English, and fills the console's language select (#lang-select, shown in
+ * #lang-pick when there is a choice). The caller applies the texts.
+ */
+export async function loadConsoleLanguages(texts, languages, storageKey) {
+  for (const lang of languages) {
+    try { await texts.load(lang); } catch { /* English stays in the HTML */ }
+  }
+  const usable = texts.usable(languages);
+  const browser = (navigator.language || 'en').split('-')[0];
+  const wanted = [storageGet(storageKey), browser].find((l) => l && usable.includes(l));
+  texts.lang = wanted || 'en';
+  const select = $('lang-select');
+  select.replaceChildren(...usable.map((l) => el('option', { value: l, lang: l, text: texts.t('language-name', null, l) })));
+  select.value = texts.lang;
+  show('lang-pick', usable.length > 1);
 }

@@ -18,6 +18,7 @@
 
 import { LiveConnection } from '/common/live.js';
 import { serverClockOffset } from '/common/api.js';
+import { loadConsoleLanguages } from '/common/i18n.js';
 import { show, storageGet, storageSet } from '/common/dom.js';
 import { $, ctx, call, items, el, notice, alertMessage, session, texts, t } from './util.js';
 import * as monitor from './monitor.js';
@@ -55,17 +56,7 @@ async function start() {
 
 /** Loads the console's translations and picks its language. */
 async function loadLanguages() {
-  for (const lang of LANGUAGES) {
-    try { await texts.load(lang); } catch { /* English stays in the HTML */ }
-  }
-  const usable = texts.usable(LANGUAGES);
-  const browser = (navigator.language || 'en').split('-')[0];
-  const wanted = [storageGet(LANG_KEY), browser].find((l) => l && usable.includes(l));
-  texts.lang = wanted || 'en';
-  const select = $('lang-select');
-  select.replaceChildren(...usable.map((l) => el('option', { value: l, lang: l, text: texts.t('language-name', null, l) })));
-  select.value = texts.lang;
-  show('lang-pick', usable.length > 1);
+  await loadConsoleLanguages(texts, LANGUAGES, LANG_KEY);
   texts.apply();
 }
 
