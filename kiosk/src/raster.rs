@@ -288,12 +288,21 @@ impl Fonts {
     }
 
     /// Draws `text` (one paragraph) `width` dots wide, wrapped at the
-    /// width, [`LINE_HEIGHT`] dots per line. Control characters count as
-    /// spaces, as on text lines. Empty text gives an image 0 rows high.
+    /// width, [`LINE_HEIGHT`] dots per line. Control characters and the
+    /// line and paragraph separators count as spaces, as on text lines: a
+    /// second paragraph of the other direction would make cosmic-text panic
+    /// (it expects one direction per line). Empty text gives an image 0
+    /// rows high.
     pub fn render(&self, text: &str, width: u32, style: TextStyle) -> Bitmap {
         let text: String = text
             .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
+            .map(|c| {
+                if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+                    ' '
+                } else {
+                    c
+                }
+            })
             .collect();
         let text = text.trim();
         if text.is_empty() {
@@ -416,6 +425,20 @@ mod tests {
         // Tangut: in no font here.
         let b = Fonts::shipped().render("\u{17000}\u{17001}", 384, TextStyle::default());
         assert!(b.height > 0 && b.ink() > 0);
+    }
+
+    #[test]
+    fn a_paragraph_separator_between_directions_is_not_a_panic() {
+        // Found by the layout property test: U+2029 split the line into a
+        // left-to-right and a right-to-left paragraph.
+        for text in [
+            "\u{11100}\u{2029}\u{10EB0}",
+            "a\u{2029}\u{05D0}",
+            "\u{0627}\u{2028}b",
+        ] {
+            let b = Fonts::shipped().render(text, 384, TextStyle::default());
+            assert!(b.height > 0, "{text:?}");
+        }
     }
 
     #[test]
