@@ -308,6 +308,21 @@ impl Fonts {
         if text.is_empty() {
             return Bitmap::blank(width, 0);
         }
+        // The text comes from the office's settings and the visitor's
+        // language: a shaping bug must cost one line of the ticket, not the
+        // agent. Such a line prints as question marks, as a code page's
+        // missing characters do.
+        let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.draw(text, width, style)
+        }));
+        drawn.unwrap_or_else(|_| {
+            tracing::error!(%text, "this line could not be drawn; printed as question marks");
+            let stand_in = "?".repeat(text.chars().count().min(64));
+            self.draw(&stand_in, width, style)
+        })
+    }
+
+    fn draw(&self, text: &str, width: u32, style: TextStyle) -> Bitmap {
         // A panic while drawing cannot leave the caches half-updated in a
         // way that matters: reuse them.
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
