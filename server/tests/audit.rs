@@ -78,6 +78,16 @@ async fn sign_today(app: &TestApp, key: &AuditKey) -> usize {
         .unwrap()
 }
 
+/// A keyed server with a busy day that is signed: the start of every
+/// attack below.
+async fn signed_day(backend: Backend) -> (TestApp, Office, AuditKey) {
+    let (_, key) = key_file();
+    let app = spawn_keyed(backend, &key).await;
+    let office = busy_day(&app).await;
+    assert_eq!(sign_today(&app, &key).await, 1);
+    (app, office, key)
+}
+
 /// Runs SQL on the test database directly, as someone holding the
 /// database (not the key) would.
 async fn sql(url: &str, statements: &[String]) {
@@ -329,10 +339,7 @@ async fn a_consistent_rehash_is_caught_by_the_checkpoint(backend: Backend) {
 }
 
 async fn a_truncated_log_is_caught(backend: Backend) {
-    let (_, key) = key_file();
-    let mut app = spawn_keyed(backend, &key).await;
-    let office = busy_day(&app).await;
-    assert_eq!(sign_today(&app, &key).await, 1);
+    let (mut app, office, key) = signed_day(backend).await;
     app.stop_server().await;
     let url = db_url(&app);
     let events = events_of(&url, office.branch_id).await;
@@ -417,10 +424,7 @@ async fn forge_earlier_finish(url: &str, branch_id: i64, at: i64) -> i64 {
 }
 
 async fn a_forged_event_after_a_checkpoint_is_caught(backend: Backend) {
-    let (_, key) = key_file();
-    let mut app = spawn_keyed(backend, &key).await;
-    let office = busy_day(&app).await;
-    assert_eq!(sign_today(&app, &key).await, 1);
+    let (mut app, office, key) = signed_day(backend).await;
     app.stop_server().await;
     let url = db_url(&app);
     // Dated inside the signed day.
@@ -437,10 +441,7 @@ async fn a_forged_event_after_a_checkpoint_is_caught(backend: Backend) {
 }
 
 async fn only_the_day_end_expiry_may_change_a_signed_days_ticket(backend: Backend) {
-    let (_, key) = key_file();
-    let mut app = spawn_keyed(backend, &key).await;
-    let office = busy_day(&app).await;
-    assert_eq!(sign_today(&app, &key).await, 1);
+    let (mut app, office, key) = signed_day(backend).await;
     // The day end after the signature (as when a server catches up on
     // both at once): its expiries are allowed.
     let later = waitwell_server::now_ms() + DAY_MS + 10 * 60_000;
@@ -466,10 +467,7 @@ async fn only_the_day_end_expiry_may_change_a_signed_days_ticket(backend: Backen
 }
 
 async fn a_wiped_branch_is_caught(backend: Backend) {
-    let (_, key) = key_file();
-    let mut app = spawn_keyed(backend, &key).await;
-    let office = busy_day(&app).await;
-    assert_eq!(sign_today(&app, &key).await, 1);
+    let (mut app, office, key) = signed_day(backend).await;
     app.stop_server().await;
     let url = db_url(&app);
     let b = office.branch_id;
@@ -536,10 +534,7 @@ async fn an_edited_tickets_row_is_caught_by_the_replay(backend: Backend) {
 }
 
 async fn a_forged_signature_is_caught(backend: Backend) {
-    let (_, key) = key_file();
-    let mut app = spawn_keyed(backend, &key).await;
-    let office = busy_day(&app).await;
-    assert_eq!(sign_today(&app, &key).await, 1);
+    let (mut app, office, key) = signed_day(backend).await;
     app.stop_server().await;
     let url = db_url(&app);
     let cp: audit::Checkpoint =
