@@ -962,7 +962,7 @@ pub(crate) async fn check_in<C: Exec>(
     }
     if let Some(ticket_id) = row.ticket_id {
         let ticket = tickets::get(c, ticket_id).await?;
-        let ticket = tickets::with_estimate(c, &branch.policy(), ticket).await?;
+        let ticket = tickets::with_estimate(c, &branch, ticket, now).await?;
         return Ok((row, ticket, CheckInOutcome::Again));
     }
     match row.status.as_str() {

@@ -116,6 +116,35 @@ impl BranchRow {
         }
     }
 
+    /// The row an API view stands for (a branch event's data), at head
+    /// `event_seq`.
+    pub fn from_api(b: &Branch, event_seq: i64) -> BranchRow {
+        let policy: PolicyConfig = b.policy.into();
+        fn json<T: serde::Serialize>(v: &T) -> String {
+            serde_json::to_string(v).unwrap_or_default()
+        }
+        BranchRow {
+            id: b.id,
+            name: b.name.clone(),
+            timezone: b.timezone.clone(),
+            rollover: b.rollover.clone(),
+            languages: json(&b.languages),
+            kiosk_message: b.kiosk_message.clone(),
+            kiosk_messages: json(&b.kiosk_messages),
+            priority_credit_s: policy.priority_credit_s,
+            appointment_credit_s: policy.appointment_credit_s,
+            weight_step_s: policy.weight_step_s,
+            priority_interleave: i64::from(policy.priority_interleave),
+            active: b.active,
+            event_seq,
+            created_at: b.created_at,
+            opening_hours: json(&b.appointments.opening_hours),
+            closed_dates: json(&b.appointments.closed_dates),
+            appointment_grace_s: b.appointments.grace_s,
+            appointment_late_policy: b.appointments.late_policy.as_str().to_owned(),
+        }
+    }
+
     /// The appointment settings. Stored values were validated on write; a
     /// corrupted value reads as "no opening hours" rather than failing
     /// every request of the branch.

@@ -36,6 +36,7 @@ pub mod performance;
 pub mod predictions;
 pub mod projection;
 pub mod ratelimit;
+pub mod read_model;
 pub mod remote;
 pub mod replay;
 pub mod reports;

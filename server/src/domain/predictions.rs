@@ -25,8 +25,12 @@
 //! ticket waits; and at the first call the real wait, from which
 //! [`accuracy`] works out the errors per service and day.
 //!
-//! Predictions are seeded by the ticket id, so reading a ticket twice in
-//! the same state gives the same numbers.
+//! One simulation answers every waiting ticket of a branch
+//! ([`simulate_all`]): each future plays the whole queue with the same
+//! seed, so a ticket's numbers do not depend on which tickets were asked
+//! about, reading a ticket twice in the same state gives the same numbers,
+//! and the read model (`read_model.rs`) answers every open ticket page of
+//! the branch from one run per change.
 
 use std::collections::BTreeMap;
 
@@ -42,7 +46,7 @@ use crate::domain::tickets::Ticket;
 use crate::error::Result;
 use crate::store::{Db, Exec, q, read, write};
 
-/// Seed mixed with the ticket id.
+/// Seed of the simulations of waiting tickets.
 const SEED: u64 = 0x5EED_CAFE;
 
 /// Most waiting tickets (in the whole branch) the server simulates. Beyond
@@ -95,7 +99,11 @@ pub async fn situation<C: Exec>(
 /// The branch's open desks: allocation, interleave counter, and the
 /// visitor each is busy with (a called ticket counts from its call until
 /// service starts, then from the start).
-async fn open_desks<C: Exec>(c: &mut C, branch_id: i64, now: i64) -> Result<Vec<OpenDesk>> {
+pub(crate) async fn open_desks<C: Exec>(
+    c: &mut C,
+    branch_id: i64,
+    now: i64,
+) -> Result<Vec<OpenDesk>> {
     let desks: Vec<(i64, i64, Option<i64>, Option<i64>)> = c
         .all(
             q("select d.id, d.calls_since_priority, t.service_id, coalesce(t.started_at, t.called_at)
@@ -167,7 +175,7 @@ pub(crate) async fn learned_times<C: Exec>(
                 q(
                     "select desk_id, finished_at - coalesce(started_at, called_at) from tickets
                    where service_id = $1 and status = 'done' and desk_id is not null
-                   order by finished_at desc limit $2",
+                   order by finished_at desc, id desc limit $2",
                 )
                 .bind(service_id)
                 .bind(LEARN_KEEP as i64),
@@ -228,11 +236,25 @@ async fn waiting_count<C: Exec>(c: &mut C, branch_id: i64) -> Result<i64> {
     Ok(n)
 }
 
-fn options(ticket_id: i64) -> PredictOptions {
+fn options(seed: u64) -> PredictOptions {
     PredictOptions {
-        seed: SEED ^ (ticket_id as u64),
+        seed: SEED ^ seed,
         ..PredictOptions::default()
     }
+}
+
+/// Predicts every waiting ticket of `s` in one simulation.
+pub fn simulate_all(s: &Situation) -> BTreeMap<i64, Prediction> {
+    let ids: Vec<i64> = s.waiting.iter().map(|w| w.ticket_id).collect();
+    predict_waits(s, &ids, &options(0))
+}
+
+/// How many open desks serve `service_id`.
+pub fn serving(desks: &[OpenDesk], service_id: i64) -> usize {
+    desks
+        .iter()
+        .filter(|d| d.policy.weight_for(service_id).is_some())
+        .count()
 }
 
 /// Fills in a waiting ticket's `predicted_wait_s`, `predicted_range_s` and
@@ -242,7 +264,7 @@ fn options(ticket_id: i64) -> PredictOptions {
 /// Database errors.
 pub async fn fill<C: Exec>(
     c: &mut C,
-    policy: &PolicyConfig,
+    branch: &crate::domain::branches::BranchRow,
     t: &mut Ticket,
     now: i64,
 ) -> Result<()> {
@@ -252,10 +274,7 @@ pub async fn fill<C: Exec>(
     // Cheapest first: with no open desk for the service there is nothing
     // to simulate (and an office before opening answers fast).
     let desks = open_desks(c, t.branch_id, now).await?;
-    let serving = desks
-        .iter()
-        .filter(|d| d.policy.weight_for(t.service_id).is_some())
-        .count();
+    let serving = serving(&desks, t.service_id);
     if serving == 0 {
         apply(t, Some(Prediction::NoDesk));
         return Ok(());
@@ -263,15 +282,26 @@ pub async fn fill<C: Exec>(
     let waiting = waiting_count(c, t.branch_id).await?;
     if waiting > MAX_SIMULATED {
         let times = learned_times(c, t.branch_id, Some(t.service_id)).await?;
-        let ahead = usize::try_from(t.position.unwrap_or(waiting)).unwrap_or(0);
-        let p = predict_long_queue(ahead, serving, times.for_service(t.service_id));
-        apply(t, Some(p));
+        apply(t, Some(long_queue(t, waiting, serving, &times)));
         return Ok(());
     }
-    let s = situation(c, t.branch_id, *policy, &t.business_day, now).await?;
-    let p = predict_waits(&s, &[t.id], &options(t.id)).remove(&t.id);
-    apply(t, p);
+    let s = situation(
+        c,
+        t.branch_id,
+        branch.policy(),
+        &branch.business_day(now),
+        now,
+    )
+    .await?;
+    apply(t, simulate_all(&s).remove(&t.id));
     Ok(())
+}
+
+/// A ticket's wait in a queue longer than [`MAX_SIMULATED`]: the
+/// simulation's long-queue limit from its place in the queue.
+pub fn long_queue(t: &Ticket, waiting: i64, serving: usize, times: &ServiceTimes) -> Prediction {
+    let ahead = usize::try_from(t.position.unwrap_or(waiting)).unwrap_or(0);
+    predict_long_queue(ahead, serving, times.for_service(t.service_id))
 }
 
 /// The wait a normal ticket taken now would be predicted, per service in
@@ -342,7 +372,7 @@ pub async fn for_new_tickets<C: Exec>(
             priority: Priority::Normal,
             queued_at_ms: now,
         });
-        if let Some(p) = predict_waits(&s, &[id], &options(sid)).remove(&id) {
+        if let Some(p) = predict_waits(&s, &[id], &options(sid as u64)).remove(&id) {
             out.insert(sid, p);
         }
     }
@@ -400,7 +430,7 @@ impl ServiceForecast {
 }
 
 /// Puts a prediction into the ticket's fields.
-fn apply(t: &mut Ticket, p: Option<Prediction>) {
+pub fn apply(t: &mut Ticket, p: Option<Prediction>) {
     let wait = p.and_then(Prediction::wait);
     t.predicted_wait_s = wait.map(|w| w.expected_s);
     t.predicted_range_s = wait.map(|w| [w.low_s, w.high_s]);
@@ -469,8 +499,7 @@ pub async fn refresh_latest(db: &Db, now: i64) -> Result<u64> {
             let branch = crate::domain::branches::get(c, branch_id).await?;
             let day = branch.business_day(now);
             let s = situation(c, branch_id, branch.policy(), &day, now).await?;
-            let ids: Vec<i64> = s.waiting.iter().map(|w| w.ticket_id).collect();
-            let predicted = predict_waits(&s, &ids, &options(branch_id));
+            let predicted = simulate_all(&s);
             let mut n = 0;
             for (id, p) in predicted {
                 let w = p.wait();

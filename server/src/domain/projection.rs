@@ -145,6 +145,59 @@ pub fn event_data(kind: &str, data: &Value) -> Option<Value> {
     Some(tagged["data"].take())
 }
 
+/// What a connection shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Services shown; `None` for all.
+    pub services: Option<std::collections::BTreeSet<i64>>,
+    /// Desks shown; `None` for all.
+    pub desks: Option<std::collections::BTreeSet<i64>>,
+    /// Staff see events as stored; devices only their public projection.
+    pub staff: bool,
+}
+
+impl Filter {
+    /// Whether the service `id` is shown (always when there is no id).
+    pub fn service_ok(&self, id: Option<i64>) -> bool {
+        match (&self.services, id) {
+            (Some(set), Some(id)) => set.contains(&id),
+            _ => true,
+        }
+    }
+
+    /// Whether the desk `id` is shown (always when there is no id).
+    pub fn desk_ok(&self, id: Option<i64>) -> bool {
+        match (&self.desks, id) {
+            (Some(set), Some(id)) => set.contains(&id),
+            _ => true,
+        }
+    }
+
+    /// What this client receives of a ticket or desk: the staff form, or
+    /// its public projection.
+    pub fn entry<T>(&self, staff: T, public: fn(&T) -> T) -> T {
+        if self.staff { staff } else { public(&staff) }
+    }
+
+    /// Whether a client with this filter receives `event`.
+    pub fn accepts(&self, event: &crate::events::Event) -> bool {
+        if !self.staff && !device_may_see(&event.kind) {
+            return false;
+        }
+        let data = event.data();
+        if let Some(ticket) = data.get("ticket") {
+            return self.service_ok(ticket["service_id"].as_i64()) && self.desk_ok(event.desk_id);
+        }
+        if event.kind.starts_with("desk.") {
+            return self.desk_ok(event.desk_id);
+        }
+        if event.kind.starts_with("service.") {
+            return self.service_ok(data["id"].as_i64());
+        }
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

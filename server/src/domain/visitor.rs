@@ -197,7 +197,7 @@ const MAX_TRANSFERS: usize = 32;
 /// The ticket a public token names, followed through transfers (a
 /// transfer issues a new row with a new token; the visitor keeps the
 /// first one).
-pub(crate) async fn by_token<C: Exec>(c: &mut C, token: &str) -> Result<Ticket> {
+pub async fn by_token<C: Exec>(c: &mut C, token: &str) -> Result<Ticket> {
     if !is_public_token(token) {
         return Err(AppError::NotFound("ticket"));
     }
@@ -224,13 +224,54 @@ pub(crate) async fn by_token<C: Exec>(c: &mut C, token: &str) -> Result<Ticket> 
     Ok(t)
 }
 
-/// Builds the visitor's view of the ticket a public token names.
+/// Builds the visitor's view of the ticket a public token names, from the
+/// database.
 ///
 /// # Errors
 /// NotFound for a malformed or unknown token.
 pub async fn view<C: Exec>(c: &mut C, token: &str) -> Result<PublicTicket> {
+    view_at(c, token, now_ms()).await
+}
+
+/// [`view`] as of `now`.
+///
+/// # Errors
+/// NotFound for a malformed or unknown token.
+pub async fn view_at<C: Exec>(c: &mut C, token: &str, now: i64) -> Result<PublicTicket> {
     let t = by_token(c, token).await?;
-    view_of(c, t, now_ms()).await
+    view_of(c, t, now).await
+}
+
+/// The visitor's view of the ticket a public token names: from the
+/// branch's read model while the ticket is open, from the database once it
+/// is closed (a closed ticket's page asks once, then only on its own
+/// events). `fresh` asks the database for the branch's head first; a live
+/// stream woken by an event the hub applied to the model skips that.
+///
+/// # Errors
+/// NotFound for a malformed or unknown token; database errors.
+pub async fn current_view(db: &Db, token: &str, fresh: bool) -> Result<(Watch, PublicTicket)> {
+    if !is_public_token(token) {
+        return Err(AppError::NotFound("ticket"));
+    }
+    let models = db.hub().models();
+    let (first, branch_id) = models
+        .token(db, token)
+        .await?
+        .ok_or(AppError::NotFound("ticket"))?;
+    let current = match models.loaded(branch_id).filter(|_| !fresh) {
+        Some(current) => current,
+        None => models.current(db, branch_id).await?,
+    };
+    if let Some((t, view)) = current.public_view(first, now_ms())? {
+        return Ok((Watch::of(&t, true), view));
+    }
+    read!(db, |c| {
+        let t = by_token(c, token).await?;
+        let open = t.status().is_ok_and(TicketStatus::is_open);
+        let watch = Watch::of(&t, open);
+        Ok::<_, AppError>((watch, view_of(c, t, now_ms()).await?))
+    })
 }
 
 /// The visitor's view of a ticket (already followed through transfers).
@@ -242,55 +283,98 @@ async fn view_of<C: Exec>(c: &mut C, t: Ticket, now: i64) -> Result<PublicTicket
         .opt(q("select rating from feedback where ticket_id = $1").bind(t.id))
         .await?;
     let branch = branches::get(c, t.branch_id).await?;
-    let service = services::get(c, t.service_id).await?;
-    let t = tickets::with_estimate(c, &branch.policy(), t).await?;
+    let service = services::get(c, t.service_id).await?.to_api();
+    let t = tickets::with_estimate(c, &branch, t, now).await?;
     let at_desk =
         t.status == TicketStatus::Called.as_str() || t.status == TicketStatus::Serving.as_str();
     let desk = match t.desk_id {
         Some(id) if at_desk => Some(desks::get(c, id).await?),
         _ => None,
     };
-    let desk_name = desk
-        .as_ref()
-        .map(|d| d.name_in(t.language.as_deref()).to_owned());
-    let languages = branch.languages();
-    let desk_names = desk
-        .map(|d| {
-            languages
-                .iter()
-                .map(|l| (l.clone(), d.name_in(Some(l)).to_owned()))
-                .collect()
+    ViewParts {
+        postpone_count,
+        rating: rating.map(|(r,)| r),
+        branch: &branch,
+        service: &service,
+        desk: desk.as_ref(),
+    }
+    .view(t, now)
+}
+
+/// What a ticket's public view is made of besides the ticket (with its
+/// position and predictions filled in): read from the database
+/// ([`view_of`]) or from the branch's read model (`read_model.rs`).
+pub struct ViewParts<'a> {
+    /// Times the visitor postponed the ticket.
+    pub postpone_count: i64,
+    /// The visitor's rating, if given.
+    pub rating: Option<i64>,
+    /// The ticket's branch.
+    pub branch: &'a branches::BranchRow,
+    /// The ticket's service.
+    pub service: &'a waitwell_proto::Service,
+    /// The desk the ticket is called to, while called or served.
+    pub desk: Option<&'a waitwell_proto::Desk>,
+}
+
+impl ViewParts<'_> {
+    /// The visitor's view of `t`.
+    ///
+    /// # Errors
+    /// A corrupted status.
+    pub fn view(self, t: Ticket, now: i64) -> Result<PublicTicket> {
+        let ViewParts {
+            postpone_count,
+            rating,
+            branch,
+            service,
+            desk,
+        } = self;
+        let desk_name = desk.map(|d| d.name_in(t.language.as_deref()).to_owned());
+        let languages = branch.languages();
+        let desk_names = desk
+            .map(|d| {
+                languages
+                    .iter()
+                    .map(|l| (l.clone(), d.name_in(Some(l)).to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let status = t.status()?;
+        let feedback = match rating {
+            Some(_) => "given",
+            None if crate::domain::feedback::window_open(branch, &t, now) => "open",
+            None => "none",
+        };
+        Ok(PublicTicket {
+            can_cancel: transition(status, TicketAction::Cancel).is_ok(),
+            can_postpone: transition(status, TicketAction::Postpone).is_ok()
+                && postpone_count < MAX_POSTPONES,
+            postponed: postpone_count > 0,
+            feedback: feedback.to_owned(),
+            feedback_rating: rating,
+            service_name: waitwell_proto::localized(
+                &service.name,
+                &service.names,
+                t.language.as_deref(),
+            )
+            .to_owned(),
+            number: t.number,
+            status: t.status,
+            language: t.language,
+            languages,
+            position: t.position,
+            estimated_wait_s: t.estimated_wait_s,
+            predicted_wait_s: t.predicted_wait_s,
+            predicted_range_s: t.predicted_range_s,
+            no_open_desk: t.no_open_desk,
+            desk_name,
+            desk_names,
+            called_at: t.called_at,
+            branch_name: branch.name.clone(),
+            branch_id: branch.id,
         })
-        .unwrap_or_default();
-    let status = t.status()?;
-    let feedback = match rating {
-        Some(_) => "given",
-        None if crate::domain::feedback::window_open(&branch, &t, now) => "open",
-        None => "none",
-    };
-    Ok(PublicTicket {
-        can_cancel: transition(status, TicketAction::Cancel).is_ok(),
-        can_postpone: transition(status, TicketAction::Postpone).is_ok()
-            && postpone_count < MAX_POSTPONES,
-        postponed: postpone_count > 0,
-        feedback: feedback.to_owned(),
-        feedback_rating: rating.map(|(r,)| r),
-        service_name: service.name_in(t.language.as_deref()),
-        number: t.number,
-        status: t.status,
-        language: t.language,
-        languages,
-        position: t.position,
-        estimated_wait_s: t.estimated_wait_s,
-        predicted_wait_s: t.predicted_wait_s,
-        predicted_range_s: t.predicted_range_s,
-        no_open_desk: t.no_open_desk,
-        desk_name,
-        desk_names,
-        called_at: t.called_at,
-        branch_name: branch.name,
-        branch_id: branch.id,
-    })
+    }
 }
 
 /// Appends a visitor's ticket event through [`tickets::record`], so live clients can
@@ -484,16 +568,28 @@ impl Drop for StreamSlot {
     }
 }
 
-/// What a live stream watches: the ticket it shows (after transfers) and
-/// that ticket's service.
+/// What a live stream watches: the ticket it shows (after transfers) and,
+/// while it is open, that ticket's service and the desks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Watch {
+pub struct Watch {
     branch_id: i64,
     ticket_id: i64,
     service_id: i64,
+    /// Whether the ticket is open: a closed ticket's view changes only
+    /// with its own events (a rating).
+    open: bool,
 }
 
 impl Watch {
+    fn of(t: &Ticket, open: bool) -> Watch {
+        Watch {
+            branch_id: t.branch_id,
+            ticket_id: t.id,
+            service_id: t.service_id,
+            open,
+        }
+    }
+
     /// Whether `event` may change the view: the ticket itself (a transfer
     /// names the old ticket), any ticket of its service (people ahead),
     /// desks (open desks change the estimate; the called desk's name) and
@@ -513,7 +609,13 @@ impl Watch {
         if branch_id != self.branch_id {
             return false;
         }
-        if ticket_id == Some(self.ticket_id) || kind.starts_with("desk.") {
+        if ticket_id == Some(self.ticket_id) {
+            return true;
+        }
+        if !self.open {
+            return false;
+        }
+        if kind.starts_with("desk.") {
             return true;
         }
         if kind.starts_with("service.") {
@@ -521,19 +623,6 @@ impl Watch {
         }
         data["ticket"]["service_id"].as_i64() == Some(self.service_id)
     }
-}
-
-/// The view and what to watch for it.
-async fn watch_view(state: &AppState, token: &str) -> Result<(Watch, PublicTicket)> {
-    read!(state.db, |c| {
-        let t = by_token(c, token).await?;
-        let watch = Watch {
-            branch_id: t.branch_id,
-            ticket_id: t.id,
-            service_id: t.service_id,
-        };
-        Ok::<_, AppError>((watch, view_of(c, t, now_ms()).await?))
-    })
 }
 
 /// Whether a view will not change any more, so its stream can end: a
@@ -564,7 +653,7 @@ pub(crate) async fn live_session(
     _slot: StreamSlot,
 ) {
     let mut rx = state.db.hub().subscribe();
-    let Ok((mut watch, mut last)) = watch_view(&state, &token).await else {
+    let Ok((mut watch, mut last)) = current_view(&state.db, &token, true).await else {
         return;
     };
     if tx.send(sse_event(&last)).await.is_err() || settled(&last) {
@@ -585,7 +674,7 @@ pub(crate) async fn live_session(
             () = tokio::time::sleep_until(next_allowed), if dirty => {
                 dirty = false;
                 next_allowed = Instant::now() + LIVE_MIN_INTERVAL;
-                let Ok((w, v)) = watch_view(&state, &token).await else {
+                let Ok((w, v)) = current_view(&state.db, &token, false).await else {
                     // A database hiccup: try again after the interval.
                     dirty = true;
                     continue;
@@ -845,6 +934,7 @@ mod tests {
             branch_id: 1,
             ticket_id: 10,
             service_id: 3,
+            open: true,
         };
         let ticket = |service: i64| serde_json::json!({ "ticket": { "service_id": service } });
         let none = serde_json::Value::Null;
@@ -858,6 +948,11 @@ mod tests {
         assert!(!w.touches(1, "service.updated", None, &serde_json::json!({ "id": 4 })));
         assert!(!w.touches(1, "user.created", None, &none));
         assert!(!w.touches(2, "ticket.called", Some(10), &ticket(3)));
+        // A closed ticket's page changes only with its own events.
+        let closed = Watch { open: false, ..w };
+        assert!(closed.touches(1, "feedback.given", Some(10), &none));
+        assert!(!closed.touches(1, "ticket.issued", Some(11), &ticket(3)));
+        assert!(!closed.touches(1, "desk.opened", None, &none));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tokio::sync::broadcast;
 
 use super::{Event, Outbox};
+use crate::domain::read_model::ReadModels;
 
 /// Fan-out of committed events to live clients in this process.
 #[derive(Clone)]
@@ -15,13 +16,19 @@ pub struct Hub {
     /// Every committed event. The storage layer sends after each commit;
     /// live connections subscribe. Never closed while the server runs.
     tx: broadcast::Sender<Arc<Event>>,
+    /// The branches' read models, fed each event before any live
+    /// connection hears of it.
+    models: Arc<ReadModels>,
 }
 
 impl Hub {
     /// A hub that keeps up to `capacity` events for slow subscribers.
     pub fn new(capacity: usize) -> Hub {
         let (tx, _) = broadcast::channel(capacity);
-        Hub { tx }
+        Hub {
+            tx,
+            models: Arc::new(ReadModels::new()),
+        }
     }
 
     /// Publishes a committed write's events, in order.
@@ -33,8 +40,14 @@ impl Hub {
 
     /// Publishes one committed event.
     pub fn publish_one(&self, event: Event) {
+        self.models.apply(&event);
         // No subscribers is fine: nobody is watching.
         let _ = self.tx.send(Arc::new(event));
+    }
+
+    /// The branches' read models of this process.
+    pub fn models(&self) -> &ReadModels {
+        &self.models
     }
 
     /// Receives every event published from now on.

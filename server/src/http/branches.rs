@@ -8,7 +8,7 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::domain::auth::Principal;
 use crate::domain::branches::*;
-use crate::error::{AppJson, AppPath, Result};
+use crate::error::{AppError, AppJson, AppPath, Result};
 use crate::now_ms;
 use crate::store::read;
 
@@ -51,8 +51,13 @@ pub async fn get_branch(
     AppPath(id): AppPath<i64>,
 ) -> Result<AppJson<Branch>> {
     who.require_reader(id)?;
-    let row = read!(state.db, |c| get(c, id).await)?;
-    Ok(AppJson(row.to_api()))
+    let branch = state
+        .db
+        .model(id)
+        .await?
+        .with(|m| m.branch().to_api())
+        .ok_or(AppError::NotFound("branch"))?;
+    Ok(AppJson(branch))
 }
 
 /// Changes a branch (admins, and managers of the branch).

@@ -56,14 +56,12 @@ use crate::app::AppState;
 use crate::domain::auth::{Principal, StreamAuth};
 use crate::domain::branches;
 use crate::domain::desks::{self};
-use crate::domain::services;
-use crate::domain::tickets::{self, Ticket};
+pub use crate::domain::projection::Filter;
 use crate::error::{AppError, AppPath, AppQuery, Result};
 use crate::events;
 use crate::events::Event;
-use crate::store::{Exec, lookup, q, read, read_tx, write};
-use waitwell_proto::ServiceWithSummary;
-use waitwell_proto::live::{Call, DeskEntry, Heartbeat, Snapshot, TicketEntry};
+use crate::store::{lookup, read, write};
+use waitwell_proto::live::{Heartbeat, Snapshot};
 
 pub use waitwell_proto::live::PROTOCOL;
 /// How often a heartbeat and a ping are sent.
@@ -74,8 +72,6 @@ pub const DEAD_AFTER: Duration = Duration::from_secs(25);
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// The most events replayed on resume; older resumes get a snapshot.
 pub const REPLAY_LIMIT: i64 = 2000;
-/// Calls kept in the snapshot's `calls` list (newest first).
-pub const RECENT_CALLS: usize = 10;
 /// Events one connection may have queued before it gets a snapshot instead.
 pub const MAX_BEHIND: usize = 256;
 /// How often an open socket's token is checked again.
@@ -96,17 +92,6 @@ pub struct LiveQuery {
     pub desks: Option<String>,
 }
 
-/// What a connection shows.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Filter {
-    /// Services shown; `None` for all.
-    pub services: Option<BTreeSet<i64>>,
-    /// Desks shown; `None` for all.
-    pub desks: Option<BTreeSet<i64>>,
-    /// Staff see events as stored; devices only their public projection.
-    pub staff: bool,
-}
-
 fn parse_ids(field: &str, text: &str) -> Result<BTreeSet<i64>> {
     text.split(',')
         .filter(|s| !s.trim().is_empty())
@@ -123,46 +108,6 @@ fn ids_from_config(config: &Value, key: &str) -> Option<BTreeSet<i64>> {
         .get(key)?
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_i64).collect())
-}
-
-impl Filter {
-    fn service_ok(&self, id: Option<i64>) -> bool {
-        match (&self.services, id) {
-            (Some(set), Some(id)) => set.contains(&id),
-            _ => true,
-        }
-    }
-
-    fn desk_ok(&self, id: Option<i64>) -> bool {
-        match (&self.desks, id) {
-            (Some(set), Some(id)) => set.contains(&id),
-            _ => true,
-        }
-    }
-
-    /// What this client receives of a ticket or desk: the staff form, or
-    /// its public projection.
-    fn entry<T>(&self, staff: T, public: fn(&T) -> T) -> T {
-        if self.staff { staff } else { public(&staff) }
-    }
-
-    /// Whether a client with this filter receives `event`.
-    pub fn accepts(&self, event: &Event) -> bool {
-        if !self.staff && !crate::domain::projection::device_may_see(&event.kind) {
-            return false;
-        }
-        let data = event.data();
-        if let Some(ticket) = data.get("ticket") {
-            return self.service_ok(ticket["service_id"].as_i64()) && self.desk_ok(event.desk_id);
-        }
-        if event.kind.starts_with("desk.") {
-            return self.desk_ok(event.desk_id);
-        }
-        if event.kind.starts_with("service.") {
-            return self.service_ok(data["id"].as_i64());
-        }
-        true
-    }
 }
 
 /// Opens a live stream of the branch (staff and devices of the branch).
@@ -234,95 +179,15 @@ pub async fn live(
         }))
 }
 
-/// A call as shown on displays.
-pub fn call_entry(event: &Event) -> Option<Call> {
-    if event.kind != "ticket.called" && event.kind != "ticket.recalled" {
-        return None;
-    }
-    let data = event.data();
-    Some(Call {
-        seq: event.seq,
-        recall: event.kind == "ticket.recalled",
-        ticket_id: event.ticket_id,
-        number: data["ticket"]["number"].as_str()?.to_owned(),
-        service_id: data["ticket"]["service_id"].as_i64()?,
-        desk_id: event.desk_id,
-        desk_name: data["desk"]["name"].as_str().map(str::to_owned),
-        // Calls recorded before desks had names per language carry none.
-        desk_names: serde_json::from_value(data["desk"]["names"].clone()).unwrap_or_default(),
-        at: event.at,
-    })
-}
-
-/// Builds the snapshot of a branch's live state, filtered. Runs in one
-/// read-only transaction ([`read_tx!`](crate::store::read_tx)), so its seq
-/// and its content agree on both backends without taking the writer.
-///
-/// # Errors
-/// Database errors; an unknown branch.
-pub async fn snapshot<C: Exec>(c: &mut C, branch_id: i64, filter: &Filter) -> Result<Snapshot> {
-    let branch = branches::get(c, branch_id).await?;
-    let mut services_out = Vec::new();
-    for s in services::list(c, branch_id).await? {
-        if !s.active || !filter.service_ok(Some(s.id)) {
-            continue;
-        }
-        let summary = tickets::service_summary(c, s.id).await?;
-        services_out.push(ServiceWithSummary::new(s.to_api(), summary));
-    }
-    let desks_out: Vec<DeskEntry> = desks::of_branch(c, branch_id)
-        .await?
-        .into_iter()
-        .filter(|d| filter.desk_ok(Some(d.id)))
-        .map(|d| filter.entry(DeskEntry::Staff(d), DeskEntry::public))
-        .collect();
-    let open: Vec<(i64,)> = c
-        .all(
-            q(concat!(
-                "select id from tickets where branch_id = $1 and status in ",
-                tickets::open_statuses!(),
-                " order by id"
-            ))
-            .bind(branch_id),
-        )
-        .await?;
-    let mut tickets_out = Vec::new();
-    for (id,) in open {
-        let t: Ticket = tickets::get(c, id).await?;
-        if filter.service_ok(Some(t.service_id)) && filter.desk_ok(t.desk_id) {
-            tickets_out.push(filter.entry(TicketEntry::Staff(t), TicketEntry::public));
-        }
-    }
-    let recent: Vec<Event> = c
-        .all(q("select branch_id, seq, type, ticket_id, desk_id, payload, actor, at, prev_hash, hash from events
-                where branch_id = $1 and type in ('ticket.called', 'ticket.recalled') order by seq desc limit 200")
-            .bind(branch_id))
-        .await?;
-    let calls: Vec<Call> = recent
-        .iter()
-        .filter(|e| filter.accepts(e))
-        .filter_map(call_entry)
-        .take(RECENT_CALLS)
-        .collect();
-    let mut branch_view = branch.to_api();
-    // The head moves with every event; the snapshot's own seq says it.
-    branch_view.event_seq = None;
-    Ok(Snapshot {
-        kind: Default::default(),
-        protocol: PROTOCOL,
-        seq: branch.event_seq,
-        prev_seq: None,
-        branch: branch_view,
-        services: services_out,
-        desks: desks_out,
-        tickets: tickets_out,
-        calls,
-    })
-}
-
 async fn take_snapshot(state: &AppState, branch_id: i64, filter: &Filter) -> Result<Snapshot> {
-    let filter = filter.clone();
-    read_tx!(state.db, |c| snapshot(c, branch_id, &filter).await)
+    state
+        .db
+        .hub()
+        .models()
+        .current(&state.db, branch_id)
+        .await?
+        .with(|m| m.snapshot(filter))
+        .ok_or(AppError::NotFound("branch"))
 }
 
 async fn events_after(

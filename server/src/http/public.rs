@@ -26,7 +26,7 @@ pub async fn get_public_ticket(
     State(state): State<AppState>,
     TicketToken(token): TicketToken,
 ) -> Result<Response> {
-    let v = read!(state.db, |c| view(c, &token).await)?;
+    let (_, v) = current_view(&state.db, &token, true).await?;
     let mut response = AppJson(v).into_response();
     // Visitors' phones poll; nothing in between should keep a stale copy.
     response

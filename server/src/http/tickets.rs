@@ -87,7 +87,7 @@ pub async fn get_ticket(
         let t = get(c, id).await?;
         who.require_reader(t.branch_id)?;
         let branch = branches::get(c, t.branch_id).await?;
-        with_estimate(c, &branch.policy(), t).await
+        with_estimate(c, &branch, t, now_ms()).await
     })?;
     let ticket = for_caller(ticket, &who, now_ms());
     Ok(AppJson(crate::domain::projection::for_caller(
@@ -129,8 +129,13 @@ pub async fn queue(
 ) -> Result<AppJson<crate::domain::projection::Seen<QueueView>>> {
     who.require_reader(branch_id)?;
     let now = now_ms();
-    let view = read!(state.db, |c| queue_view(c, branch_id, query.desk_id, now)
-        .await)?;
+    let view = state
+        .db
+        .model(branch_id)
+        .await?
+        .with(|m| m.queue_inputs(query.desk_id))
+        .ok_or(AppError::NotFound("branch"))??
+        .view(now);
     Ok(AppJson(crate::domain::projection::for_caller(
         &who,
         view,

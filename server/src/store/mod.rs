@@ -241,6 +241,18 @@ impl Db {
         &self.hub
     }
 
+    /// The branch's read model, current as of this call (see
+    /// [`ReadModels::current`](crate::domain::read_model::ReadModels::current)).
+    ///
+    /// # Errors
+    /// Database errors; NotFound for an unknown branch.
+    pub async fn model(
+        &self,
+        branch_id: i64,
+    ) -> Result<crate::domain::read_model::Current, AppError> {
+        self.hub.models().current(self, branch_id).await
+    }
+
     /// Which backend this is.
     pub fn kind(&self) -> Kind {
         match *self.backend {

@@ -55,6 +55,9 @@ struct Args {
     /// Only the call → live clients run, e.g. to compare two builds.
     #[arg(long)]
     live_only: bool,
+    /// Only the read ratios against `/healthz`.
+    #[arg(long, conflicts_with_all = ["live_only", "issuance_only"])]
+    reads_only: bool,
     /// Where to write the JSON results.
     #[arg(long, default_value = "bench.json")]
     out: String,
@@ -686,6 +689,14 @@ async fn main() -> anyhow::Result<()> {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
 
+    let reads = if args.live_only || args.issuance_only {
+        Vec::new()
+    } else {
+        read_ratios(&args, &bin, seconds).await?
+    };
+    if args.reads_only {
+        return write_results(&args, backend, &[], &reads, &Value::Null);
+    }
     let mut rows = Vec::new();
     if !args.live_only {
         rows.extend(throughput(&args, &bin, seconds).await?);
@@ -730,12 +741,261 @@ async fn main() -> anyhow::Result<()> {
         db.remove().await;
     }
 
-    print_rows(&rows);
-    let out = json!({ "backend": backend, "release": !args.debug, "rows": rows.iter().map(Row::json).collect::<Vec<_>>(), "memory": memory });
+    write_results(&args, backend, &rows, &reads, &memory)
+}
+
+/// Prints the tables and writes the JSON file.
+fn write_results(
+    args: &Args,
+    backend: &str,
+    rows: &[Row],
+    reads: &[Ratio],
+    memory: &Value,
+) -> anyhow::Result<()> {
+    print_ratios(reads);
+    if !rows.is_empty() {
+        print_rows(rows);
+    }
+    let out = json!({ "backend": backend, "release": !args.debug,
+                      "rows": rows.iter().map(Row::json).collect::<Vec<_>>(),
+                      "reads": reads.iter().map(Ratio::json).collect::<Vec<_>>(),
+                      "memory": memory });
     std::fs::write(&args.out, serde_json::to_string_pretty(&out)?)
         .with_context(|| format!("writing {}", args.out))?;
     println!("results written to {}", args.out);
     Ok(())
+}
+
+/// One request the read loads send.
+#[derive(Clone)]
+struct Request {
+    method: reqwest::Method,
+    path: String,
+    token: Option<String>,
+    body: Option<Value>,
+    expect: StatusCode,
+}
+
+impl Request {
+    fn get(path: String, token: Option<&str>) -> Request {
+        Request {
+            method: reqwest::Method::GET,
+            path,
+            token: token.map(str::to_owned),
+            body: None,
+            expect: StatusCode::OK,
+        }
+    }
+}
+
+/// A load's cost and rate, and both against `/healthz` measured on the
+/// same server in the same run.
+struct Ratio {
+    name: String,
+    count: usize,
+    per_s: f64,
+    cpu_us: f64,
+    /// The HTTP floor: `/healthz`'s rate and CPU per request.
+    floor: (f64, f64),
+    /// What the issue set out as the target, in words.
+    target: &'static str,
+}
+
+impl Ratio {
+    fn json(&self) -> Value {
+        json!({ "name": self.name, "count": self.count, "per_s": self.per_s,
+                "server_cpu_us_per_request": self.cpu_us,
+                "throughput_vs_healthz": self.per_s / self.floor.0,
+                "cpu_vs_healthz": self.cpu_us / self.floor.1, "target": self.target })
+    }
+}
+
+/// `clients` keep-alive connections send `requests` (round robin) for
+/// `seconds`; returns the count, the rate and the server's CPU per request
+/// in µs.
+async fn closed_loop(
+    server: &Server,
+    base: &str,
+    clients: usize,
+    seconds: u64,
+    requests: &[Request],
+) -> anyhow::Result<(usize, f64, f64)> {
+    let cpu_before = server.cpu_ms().unwrap_or(0.0);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let client = reqwest::Client::new();
+        let base = base.to_owned();
+        let requests = requests.to_vec();
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0usize;
+            let mut i = c;
+            while Instant::now() < deadline {
+                let r = &requests[i % requests.len()];
+                let mut req = client.request(r.method.clone(), format!("{base}{}", r.path));
+                if let Some(t) = &r.token {
+                    req = req.bearer_auth(t);
+                }
+                if let Some(b) = &r.body {
+                    req = req.json(b);
+                }
+                let resp = req.send().await?;
+                let status = resp.status();
+                resp.bytes().await?;
+                if status != r.expect {
+                    bail!("{} {}: {status}", r.method, r.path);
+                }
+                n += 1;
+                i += 1;
+            }
+            Ok::<_, anyhow::Error>(n)
+        }));
+    }
+    let mut count = 0;
+    for t in tasks {
+        count += t.await??;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let cpu_ms = server.cpu_ms().unwrap_or(0.0) - cpu_before;
+    Ok((
+        count,
+        count as f64 / elapsed,
+        cpu_ms * 1000.0 / count.max(1) as f64,
+    ))
+}
+
+/// Each hot read (and issuing) against the HTTP floor, `/healthz`, on one
+/// server in one run: a branch with 300 tickets waiting over four
+/// services, two desks open, 64 clients per load.
+async fn read_ratios(
+    args: &Args,
+    bin: &std::path::Path,
+    seconds: u64,
+) -> anyhow::Result<Vec<Ratio>> {
+    const CLIENTS: usize = 64;
+    const WAITING: usize = 300;
+    let db = scratch(args.database_url.as_deref()).await?;
+    let server = Server::start_with(bin, &db.url, &[], SERVER_ENV, None).await?;
+    let api = Api::new(&server.base);
+    let office = e2e::office(&api, &["A", "B", "C", "D"], 4).await?;
+    for (clerk, desk) in office.clerks.iter().zip(&office.desks).take(2) {
+        api.post_ok(
+            clerk,
+            &format!("/api/v1/desks/{desk}/open"),
+            json!({}),
+            StatusCode::OK,
+        )
+        .await?;
+    }
+    let b = office.branch;
+    let mut tokens = Vec::new();
+    for i in 0..WAITING {
+        let t = api
+            .post_ok(
+                &office.kiosk,
+                &format!("/api/v1/branches/{b}/tickets"),
+                json!({ "service_id": office.services[i % office.services.len()] }),
+                StatusCode::CREATED,
+            )
+            .await?;
+        tokens.push(t["public_token"].as_str().unwrap_or_default().to_owned());
+    }
+    let admin = Some(office.admin.as_str());
+    let loads: Vec<(String, Vec<Request>, &'static str)> = vec![
+        (
+            "GET /healthz (the HTTP floor)".into(),
+            vec![Request::get("/healthz".into(), None)],
+            "",
+        ),
+        (
+            format!("GET /api/v1/branches/{b} (one branch)"),
+            vec![Request::get(format!("/api/v1/branches/{b}"), admin)],
+            "CPU ≤ 3× the floor",
+        ),
+        (
+            "GET /api/v1/public/tickets/{token} (visitor page)".into(),
+            tokens
+                .iter()
+                .map(|t| Request::get(format!("/api/v1/public/tickets/{t}"), None))
+                .collect(),
+            "CPU ≤ 3× the floor",
+        ),
+        (
+            format!("GET /api/v1/branches/{b}/queue ({WAITING} waiting)"),
+            vec![Request::get(format!("/api/v1/branches/{b}/queue"), admin)],
+            "CPU ≤ 10× the floor",
+        ),
+    ];
+    let mut out = Vec::new();
+    let mut floor = (1.0, 1.0);
+    for (name, requests, target) in loads {
+        let (count, per_s, cpu_us) =
+            closed_loop(&server, &server.base, CLIENTS, seconds, &requests).await?;
+        if out.is_empty() {
+            floor = (per_s, cpu_us);
+        }
+        println!("  {name}");
+        out.push(Ratio {
+            name,
+            count,
+            per_s,
+            cpu_us,
+            floor,
+            target,
+        });
+    }
+    // Issuing last, on a branch of its own, so the reads above saw 300.
+    let other = e2e::office(&api, &["E"], 1).await?;
+    let issue = Request {
+        method: reqwest::Method::POST,
+        path: format!("/api/v1/branches/{}/tickets", other.branch),
+        token: Some(other.kiosk.clone()),
+        body: Some(json!({ "service_id": other.services[0] })),
+        expect: StatusCode::CREATED,
+    };
+    let (count, per_s, cpu_us) =
+        closed_loop(&server, &server.base, CLIENTS, seconds, &[issue]).await?;
+    let name = "POST ticket (durable), 64 clients".to_owned();
+    println!("  {name}");
+    out.push(Ratio {
+        name,
+        count,
+        per_s,
+        cpu_us,
+        floor,
+        target: "rate ≥ 20 % of the floor's (SQLite)",
+    });
+    server.terminate().await?;
+    db.remove().await;
+    Ok(out)
+}
+
+/// Prints the read ratios.
+fn print_ratios(reads: &[Ratio]) {
+    if reads.is_empty() {
+        return;
+    }
+    println!();
+    println!(
+        "| {:<52} | {:>9} | {:>10} | {:>13} | {:>10} | {:<36} |",
+        "request (64 clients)", "per s", "vs floor", "server µs/req", "vs floor", "target"
+    );
+    println!(
+        "|{:-<54}|{:->11}|{:->12}|{:->15}|{:->12}|{:-<38}|",
+        "", "", "", "", "", ""
+    );
+    for r in reads {
+        println!(
+            "| {:<52} | {:>9.0} | {:>9.1} % | {:>13.1} | {:>9.2}× | {:<36} |",
+            r.name,
+            r.per_s,
+            100.0 * r.per_s / r.floor.0,
+            r.cpu_us,
+            r.cpu_us / r.floor.1,
+            r.target
+        );
+    }
 }
 
 /// The issuance loads at 1, 8 and 64 clients, then call-next from 16 desks

@@ -89,7 +89,7 @@ pub async fn issue_queued_at<C: Exec>(
                     "this Idempotency-Key was already used for a different request",
                 ));
             }
-            return Ok((with_estimate(c, &branch.policy(), t).await?, false));
+            return Ok((with_estimate(c, &branch, t, req.now).await?, false));
         }
     }
     if !branch.active {
@@ -192,9 +192,9 @@ pub async fn issue_queued_at<C: Exec>(
         let ahead = (waiting - 1).max(0);
         ticket.position = Some(ahead);
         ticket.estimated_wait_s = Some(estimate_wait_s(usize::try_from(ahead).unwrap_or(0), load));
-        crate::domain::predictions::fill(c, &branch.policy(), &mut ticket, req.now).await?;
+        crate::domain::predictions::fill(c, &branch, &mut ticket, req.now).await?;
     } else {
-        ticket = with_estimate(c, &branch.policy(), ticket).await?;
+        ticket = with_estimate(c, &branch, ticket, req.now).await?;
     }
     crate::domain::predictions::record_issue(c, &ticket).await?;
     Ok((ticket, true))

@@ -17,8 +17,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use waitwell_queue::{
-    Candidate, DeskPolicy, PolicyConfig, Priority, ServiceLoad, TicketAction, TicketStatus,
-    estimate_wait_s, format_number, transition,
+    Candidate, DeskPolicy, Priority, ServiceLoad, TicketAction, TicketStatus, estimate_wait_s,
+    format_number, transition,
 };
 
 use crate::domain::branches;
@@ -85,12 +85,14 @@ pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<Ticket> {
 /// Database errors.
 pub async fn with_estimate<C: Exec>(
     c: &mut C,
-    policy: &PolicyConfig,
+    branch: &branches::BranchRow,
     mut t: Ticket,
+    now: i64,
 ) -> Result<Ticket> {
     if t.status != TicketStatus::Waiting.as_str() {
         return Ok(t);
     }
+    let policy = &branch.policy();
     let credit = |p: Priority| match p {
         Priority::Normal => 0,
         Priority::Priority => policy.priority_credit_s * 1000,
@@ -115,7 +117,7 @@ pub async fn with_estimate<C: Exec>(
     let load = service_load(c, t.service_id).await?;
     t.position = Some(ahead);
     t.estimated_wait_s = Some(estimate_wait_s(usize::try_from(ahead).unwrap_or(0), load));
-    crate::domain::predictions::fill(c, policy, &mut t, crate::now_ms()).await?;
+    crate::domain::predictions::fill(c, branch, &mut t, now).await?;
     Ok(t)
 }
 
@@ -138,7 +140,7 @@ macro_rules! load_columns {
             where ds.service_id = $1 and d.status = 'open' and d.active = $2) as open_desks,
           (select cast(avg(x) as double precision) from (
             select finished_at - coalesce(started_at, called_at) as x from tickets
-            where service_id = $1 and status = 'done' order by finished_at desc limit 20) s) as avg_ms"
+            where service_id = $1 and status = 'done' order by finished_at desc, id desc limit 20) s) as avg_ms"
     };
 }
 use load_columns;

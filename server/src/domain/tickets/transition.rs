@@ -359,7 +359,7 @@ pub async fn desk_step<C: Exec>(
             },
         )
         .await?;
-        with_estimate(c, &branch.policy(), new_ticket).await?
+        with_estimate(c, &branch, new_ticket, now).await?
     } else {
         record(c, out, &after, kind, Some(desk.id), who.actor, now, note).await?;
         after
