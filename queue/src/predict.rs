@@ -398,6 +398,13 @@ pub const MAX_RUNS: u32 = 2_000;
 /// Fewest futures [`PredictOptions::call_budget`] may leave: below this the
 /// 10th and 90th percentiles are too rough to show.
 pub const MIN_RUNS: u32 = 50;
+/// Arrivals one future draws at least; it draws as many as there are
+/// tickets waiting when that is more. After that it draws none: by then
+/// the targets' place is settled by the queue ahead of them, and a burst
+/// of tickets (a kiosk pressed a hundred times a minute) cannot make a
+/// future play hours of made-up arrivals, which would cost every issued
+/// ticket a long stall of the writer.
+pub const MIN_ARRIVALS_PER_RUN: usize = 256;
 
 impl Default for PredictOptions {
     /// 200 futures, 12 hours ahead, the 10th–90th percentile range. 200 runs
@@ -491,9 +498,10 @@ pub fn predict_waits(
     let horizon_ms = opts.horizon_s.max(0).saturating_mul(1000);
     let mut rng = SimRng::new(opts.seed);
     let mut world = World::new(s);
+    let max_arrivals = (s.waiting.len() + 1).max(MIN_ARRIVALS_PER_RUN);
     let mut waits: Vec<Vec<i64>> = vec![Vec::with_capacity(runs); index.len()];
     for _ in 0..runs {
-        let called = world.run(s, &index, horizon_ms, &mut rng);
+        let called = world.run(s, &index, horizon_ms, max_arrivals, &mut rng);
         for (slot, at) in waits.iter_mut().zip(called) {
             let at = at.unwrap_or(s.now_ms.saturating_add(horizon_ms));
             slot.push((at - s.now_ms).max(0) / 1000);
@@ -598,8 +606,10 @@ impl World {
         s: &Situation,
         targets: &BTreeMap<i64, usize>,
         horizon_ms: i64,
+        max_arrivals: usize,
         rng: &mut SimRng,
     ) -> Vec<Option<i64>> {
+        let mut arrived = 0usize;
         for (key, q) in &self.start {
             let dst = self.queues.entry(*key).or_default();
             dst.clear();
@@ -682,7 +692,14 @@ impl World {
                             d.0 = Some(t);
                         }
                     }
-                    streams[i].1 = Some(t.saturating_add(next_gap_ms(rate.per_hour, rng)));
+                    arrived += 1;
+                    if arrived >= max_arrivals {
+                        for stream in &mut streams {
+                            stream.1 = None;
+                        }
+                    } else {
+                        streams[i].1 = Some(t.saturating_add(next_gap_ms(rate.per_hour, rng)));
+                    }
                 }
                 Next::Call((t, i)) => {
                     self.heads.clear();
@@ -895,6 +912,37 @@ mod tests {
         assert!(b.low_s <= b.expected_s && b.expected_s <= b.high_s && b.low_s < b.high_s);
         // Same seed, same answer.
         assert_eq!(one(&busy, 3, &opts), one(&busy, 3, &opts));
+    }
+
+    #[test]
+    fn a_flood_of_arrivals_is_drawn_only_so_far() {
+        // A burst at the kiosk reads as millions of arrivals an hour. Each
+        // future draws at most MIN_ARRIVALS_PER_RUN of them, so this
+        // answers at once (without the bound every future would play 12
+        // hours of arrivals, over a billion draws) and stays honest: the
+        // normal arrivals queue behind ticket 3, which keeps its place;
+        // the priority flood pushes it back as far as the futures drew.
+        let waiting: Vec<Candidate> = (1..=3)
+            .map(|i| cand(i, 1, Priority::Normal, 100 * MIN))
+            .collect();
+        let quiet = situation(vec![desk(1, &[(1, 1)], None)], waiting, fixed(60.0));
+        let flood = |priority| Situation {
+            arrivals: vec![ArrivalRate {
+                service_id: 1,
+                priority,
+                per_hour: 1e7,
+            }],
+            ..quiet.clone()
+        };
+        let opts = PredictOptions::default();
+        let normal = one(&flood(Priority::Normal), 3, &opts).wait().unwrap();
+        assert_eq!(normal.expected_s, 120, "{normal:?}");
+        let pushed = one(&flood(Priority::Priority), 3, &opts).wait().unwrap();
+        let drawn = MIN_ARRIVALS_PER_RUN as i64;
+        assert!(
+            pushed.expected_s > 600 && pushed.expected_s <= (drawn + 2) * 60,
+            "{pushed:?}"
+        );
     }
 
     #[test]

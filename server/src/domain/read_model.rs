@@ -702,19 +702,23 @@ impl BranchModel {
             .collect()
     }
 
-    /// Predictions for every waiting ticket at `now`, as
-    /// [`predictions::fill`] makes them one at a time.
-    pub fn predictions(&self, now: i64) -> BTreeMap<i64, Prediction> {
-        match self.prediction_plan(now) {
-            Plan::Made(table) => table,
-            Plan::Simulate(situation) => predictions::simulate_all(&situation),
-        }
+    /// Positions, loads and predictions for every waiting ticket at
+    /// `now`, as [`tickets::with_estimate`] makes them one at a time.
+    pub fn estimates(&self, now: i64) -> Estimates {
+        self.plan(now).finish()
     }
 
-    /// What predicting the waiting tickets takes: the answer when it is
-    /// cheap, or the situation to simulate (outside any lock).
-    fn prediction_plan(&self, now: i64) -> Plan {
+    /// What the estimates take: positions and loads, and the predictions
+    /// when they are cheap or else the situation to simulate (outside any
+    /// lock).
+    fn plan(&self, now: i64) -> Plan {
         let desks = self.open_desks(now);
+        let positions = self.positions();
+        let loads = self
+            .services
+            .values()
+            .map(|s| (s.id, self.service_load(s)))
+            .collect();
         let waiting: Vec<&Ticket> = self.waiting(None).collect();
         let mut out = BTreeMap::new();
         let total = i64::try_from(waiting.len()).unwrap_or(i64::MAX);
@@ -736,7 +740,7 @@ impl BranchModel {
             }
             learn_service_times(&history, &expected)
         };
-        if total > MAX_SIMULATED {
+        let predictions = if total > MAX_SIMULATED {
             let times = times();
             for t in waiting {
                 let serving = predictions::serving(&desks, t.service_id);
@@ -744,33 +748,37 @@ impl BranchModel {
                     Prediction::NoDesk
                 } else {
                     let mut t = t.clone();
-                    t.position = Some(self.position(&t));
+                    t.position = positions.get(&t.id).copied();
                     predictions::long_queue(&t, total, serving, &times)
                 };
                 out.insert(t.id, p);
             }
-            return Plan::Made(out);
-        }
-        if waiting.is_empty() {
-            return Plan::Made(out);
-        }
-        let situation = Situation {
-            now_ms: now,
-            config: self.branch.policy(),
-            desks,
-            waiting: waiting
-                .iter()
-                .map(|t| Candidate {
-                    ticket_id: t.id,
-                    service_id: t.service_id,
-                    priority: t.priority(),
-                    queued_at_ms: t.queued_at,
-                })
-                .collect(),
-            times: times(),
-            arrivals: self.arrivals(now),
+            Predict::Made(out)
+        } else if waiting.is_empty() {
+            Predict::Made(out)
+        } else {
+            Predict::Simulate(Box::new(Situation {
+                now_ms: now,
+                config: self.branch.policy(),
+                desks,
+                waiting: waiting
+                    .iter()
+                    .map(|t| Candidate {
+                        ticket_id: t.id,
+                        service_id: t.service_id,
+                        priority: t.priority(),
+                        queued_at_ms: t.queued_at,
+                    })
+                    .collect(),
+                times: times(),
+                arrivals: self.arrivals(now),
+            }))
         };
-        Plan::Simulate(Box::new(situation))
+        Plan {
+            positions,
+            loads,
+            predictions,
+        }
     }
 
     fn arrivals(&self, now: i64) -> Vec<waitwell_queue::ArrivalRate> {
@@ -789,22 +797,28 @@ impl BranchModel {
         )
     }
 
-    /// People ahead of a waiting ticket in its service, in the order of
-    /// [`tickets::with_estimate`].
-    fn position(&self, t: &Ticket) -> i64 {
+    /// People ahead of each waiting ticket in its service, in the order
+    /// of [`tickets::with_estimate`]: effective time (priority credit
+    /// taken off), queued time, id.
+    fn positions(&self) -> HashMap<i64, i64> {
         let policy = self.branch.policy();
-        let credit = |p: Priority| match p {
-            Priority::Normal => 0,
-            Priority::Priority => policy.priority_credit_s * 1000,
-            Priority::Appointment => policy.appointment_credit_s * 1000,
-        };
-        let key = |t: &Ticket| (t.queued_at - credit(t.priority()), t.queued_at, t.id);
-        let mine = key(t);
-        let ahead = self
-            .waiting(Some(t.service_id))
-            .filter(|o| key(o) < mine)
-            .count();
-        i64::try_from(ahead).unwrap_or(i64::MAX)
+        let credit = |p: Priority| policy.class_credit_s(p) * 1000;
+        let mut by_service: BTreeMap<i64, Vec<(i64, i64, i64)>> = BTreeMap::new();
+        for t in self.waiting(None) {
+            by_service.entry(t.service_id).or_default().push((
+                t.queued_at - credit(t.priority()),
+                t.queued_at,
+                t.id,
+            ));
+        }
+        let mut out = HashMap::new();
+        for mut queue in by_service.into_values() {
+            queue.sort_unstable();
+            for (ahead, (_, _, id)) in queue.into_iter().enumerate() {
+                out.insert(id, i64::try_from(ahead).unwrap_or(i64::MAX));
+            }
+        }
+        out
     }
 
     /// The open ticket a visitor's first ticket has become (followed
@@ -820,7 +834,7 @@ impl BranchModel {
         None
     }
 
-    /// The public view of open ticket `id`, with `predictions` made at
+    /// The public view of open ticket `id`, with `estimates` made at
     /// `now`; `None` when the ticket is not open.
     ///
     /// # Errors
@@ -828,7 +842,7 @@ impl BranchModel {
     pub fn public_view(
         &self,
         id: i64,
-        predictions: &BTreeMap<i64, Prediction>,
+        estimates: &Estimates,
         now: i64,
     ) -> Result<Option<PublicTicket>> {
         let Some(open) = self.open.get(&id) else {
@@ -839,13 +853,15 @@ impl BranchModel {
             return Ok(None);
         };
         if t.status == TicketStatus::Waiting.as_str() {
-            let ahead = self.position(&t);
+            let ahead = estimates.positions.get(&t.id).copied().unwrap_or(0);
             t.position = Some(ahead);
-            t.estimated_wait_s = Some(estimate_wait_s(
-                usize::try_from(ahead).unwrap_or(0),
-                self.service_load(service),
-            ));
-            let p = predictions.get(&t.id).copied();
+            let load = estimates
+                .loads
+                .get(&t.service_id)
+                .copied()
+                .unwrap_or_else(|| self.service_load(service));
+            t.estimated_wait_s = Some(estimate_wait_s(usize::try_from(ahead).unwrap_or(0), load));
+            let p = estimates.predictions.get(&t.id).copied();
             predictions::apply(&mut t, p);
         }
         let at_desk =
@@ -866,13 +882,46 @@ impl BranchModel {
     }
 }
 
+/// What every waiting ticket's page shows besides the ticket: worked out
+/// once per change of the branch, shared by every page.
+#[derive(Debug, Clone, Default)]
+pub struct Estimates {
+    /// People ahead, per waiting ticket.
+    positions: HashMap<i64, i64>,
+    /// Each service's load (open desks, recent service time).
+    loads: HashMap<i64, ServiceLoad>,
+    /// Each waiting ticket's prediction.
+    predictions: BTreeMap<i64, Prediction>,
+}
+
+/// The estimates before the simulation.
+struct Plan {
+    positions: HashMap<i64, i64>,
+    loads: HashMap<i64, ServiceLoad>,
+    predictions: Predict,
+}
+
 /// How the waiting tickets' predictions are made.
-enum Plan {
+enum Predict {
     /// Already made (nobody waits, no desk, or a queue too long to
     /// simulate).
     Made(BTreeMap<i64, Prediction>),
     /// One simulation of this situation.
     Simulate(Box<Situation>),
+}
+
+impl Plan {
+    /// Runs the simulation, if any.
+    fn finish(self) -> Estimates {
+        Estimates {
+            positions: self.positions,
+            loads: self.loads,
+            predictions: match self.predictions {
+                Predict::Made(p) => p,
+                Predict::Simulate(situation) => predictions::simulate_all(&situation),
+            },
+        }
+    }
 }
 
 /// A ticket as the model keeps it: the stored fields only (events carry
@@ -888,12 +937,15 @@ fn stored(mut t: Ticket) -> Ticket {
     t
 }
 
-/// The predictions of a branch's waiting tickets, shared by every page.
-type Table = Arc<BTreeMap<i64, Prediction>>;
+/// The estimates of a branch's waiting tickets, shared by every page.
+type Table = Arc<Estimates>;
 
 /// One simulation's answer: (the seq it stands at, when it was made, the
 /// table).
 type Predicted = (i64, i64, Table);
+
+/// A serialised answer: (the seq it stands at, when it was made, JSON).
+type Answer = (i64, i64, Arc<[u8]>);
 
 /// A branch's model and what is computed from it once per change.
 #[derive(Default)]
@@ -901,7 +953,13 @@ struct Slot {
     model: RwLock<Option<BranchModel>>,
     /// The latest simulation of the waiting tickets: (seq, made at, table).
     predictions: Mutex<Option<Predicted>>,
+    /// Serialised answers by name: (seq, made at, JSON).
+    answers: Mutex<HashMap<String, Answer>>,
 }
+
+/// How long a serialised answer (the queue view) is served again while
+/// nothing changes: its waits are counted in seconds.
+pub const ANSWER_MAX_AGE_MS: i64 = 1000;
 
 /// Most public tokens remembered (token → first ticket and branch); when
 /// full it starts over, and a token not remembered costs one point read.
@@ -966,14 +1024,49 @@ impl Current {
             {
                 return Some((*seq, *at, table.clone()));
             }
-            (model.seq, model.prediction_plan(now))
+            (model.seq, model.plan(now))
         };
-        let table = Arc::new(match plan {
-            Plan::Made(table) => table,
-            Plan::Simulate(situation) => predictions::simulate_all(&situation),
-        });
+        let table = Arc::new(plan.finish());
         *cached = Some((seq, now, table.clone()));
         Some((seq, now, table))
+    }
+
+    /// The JSON answer named `key`, made by `make` once per change and
+    /// served again for up to [`ANSWER_MAX_AGE_MS`]; `None` when the
+    /// branch is not loaded.
+    ///
+    /// # Errors
+    /// What `make` returns.
+    pub fn answer(
+        &self,
+        key: &str,
+        now: i64,
+        make: impl FnOnce(&BranchModel) -> Result<Vec<u8>>,
+    ) -> Result<Option<Arc<[u8]>>> {
+        let guard = self
+            .slot
+            .model
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let Some(model) = guard.as_ref() else {
+            return Ok(None);
+        };
+        let mut answers = self
+            .slot
+            .answers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some((seq, at, json)) = answers.get(key)
+            && *seq == model.seq
+            && (0..ANSWER_MAX_AGE_MS).contains(&(now - at))
+        {
+            return Ok(Some(json.clone()));
+        }
+        let json: Arc<[u8]> = make(model)?.into();
+        // Answers of older states are of no use any more.
+        answers.retain(|_, (seq, _, _)| *seq == model.seq);
+        answers.insert(key.to_owned(), (model.seq, now, json.clone()));
+        Ok(Some(json))
     }
 
     /// The public view of the open ticket `first_id` has become, made from

@@ -1,7 +1,8 @@
 //! The routes of [`crate::domain::tickets`].
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse as _, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -126,21 +127,32 @@ pub async fn queue(
     who: Principal,
     AppPath(branch_id): AppPath<i64>,
     AppQuery(query): AppQuery<QueueQuery>,
-) -> Result<AppJson<crate::domain::projection::Seen<QueueView>>> {
+) -> Result<Response> {
     who.require_reader(branch_id)?;
     let now = now_ms();
-    let view = state
+    // Computed and serialised once per change (and second), for staff and
+    // for devices apart: a wall of screens polling costs one view.
+    let staff = matches!(who, Principal::User { .. });
+    let key = format!("queue:{:?}:{staff}", query.desk_id);
+    let json = state
         .db
         .model(branch_id)
         .await?
-        .with(|m| m.queue_inputs(query.desk_id))
-        .ok_or(AppError::NotFound("branch"))??
-        .view(now);
-    Ok(AppJson(crate::domain::projection::for_caller(
-        &who,
-        view,
-        crate::domain::projection::queue_view,
-    )))
+        .answer(&key, now, |m| {
+            let view = m.queue_inputs(query.desk_id)?.view(now);
+            let seen = crate::domain::projection::for_caller(
+                &who,
+                view,
+                crate::domain::projection::queue_view,
+            );
+            serde_json::to_vec(&seen).map_err(|e| AppError::Internal(e.into()))
+        })?
+        .ok_or(AppError::NotFound("branch"))?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        axum::body::Bytes::from_owner(json),
+    )
+        .into_response())
 }
 
 /// Ticket routes.

@@ -58,6 +58,18 @@ struct Args {
     /// Only the read ratios against `/healthz`.
     #[arg(long, conflicts_with_all = ["live_only", "issuance_only"])]
     reads_only: bool,
+    /// Open visitors' ticket pages (server-sent event streams) for the
+    /// call → page latency.
+    #[arg(long, default_value_t = 10_000)]
+    pages: usize,
+    /// With a PostgreSQL `--database-url`: issuing across this many
+    /// branches on one server instance, then on two over the same
+    /// database (and nothing else).
+    #[arg(long)]
+    branches: Option<usize>,
+    /// Only the call → open ticket pages run.
+    #[arg(long, conflicts_with_all = ["live_only", "issuance_only", "reads_only"])]
+    pages_only: bool,
     /// Where to write the JSON results.
     #[arg(long, default_value = "bench.json")]
     out: String,
@@ -689,6 +701,19 @@ async fn main() -> anyhow::Result<()> {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
 
+    if let Some(n) = args.branches {
+        let rows = branches(&args, &bin, n, seconds).await?;
+        return write_results(&args, backend, &rows, &[], &Value::Null);
+    }
+    if args.pages_only {
+        let pages = if args.quick {
+            args.pages.min(1000)
+        } else {
+            args.pages
+        };
+        let rows = ticket_pages(&args, &bin, pages).await?;
+        return write_results(&args, backend, &rows, &[], &Value::Null);
+    }
     let reads = if args.live_only || args.issuance_only {
         Vec::new()
     } else {
@@ -734,6 +759,15 @@ async fn main() -> anyhow::Result<()> {
     progress(&rows);
     server.terminate().await?;
     db.remove().await;
+    if !args.live_only {
+        let pages = if args.quick {
+            args.pages.min(1000)
+        } else {
+            args.pages
+        };
+        rows.extend(ticket_pages(&args, &bin, pages).await?);
+        progress(&rows);
+    }
 
     if !args.skip_growth && !args.live_only {
         let db = scratch(args.database_url.as_deref()).await?;
@@ -945,30 +979,354 @@ async fn read_ratios(
             target,
         });
     }
-    // Issuing last, on a branch of its own, so the reads above saw 300.
-    let other = e2e::office(&api, &["E"], 1).await?;
-    let issue = Request {
+    // Issuing last, so the reads above saw 300 waiting. First to a service
+    // no desk serves (a prediction costs one read: "no open desk"), as
+    // the issue's first measurement did; then to a served one, where each
+    // ticket's prediction is made inside its write.
+    let unserved = api
+        .post_ok(
+            &office.admin,
+            &format!("/api/v1/branches/{b}/services"),
+            json!({ "code": "E", "name": "Unserved" }),
+            StatusCode::CREATED,
+        )
+        .await?;
+    let issue = |service: i64| Request {
         method: reqwest::Method::POST,
-        path: format!("/api/v1/branches/{}/tickets", other.branch),
-        token: Some(other.kiosk.clone()),
-        body: Some(json!({ "service_id": other.services[0] })),
+        path: format!("/api/v1/branches/{b}/tickets"),
+        token: Some(office.kiosk.clone()),
+        body: Some(json!({ "service_id": service })),
         expect: StatusCode::CREATED,
     };
-    let (count, per_s, cpu_us) =
-        closed_loop(&server, &server.base, CLIENTS, seconds, &[issue]).await?;
-    let name = "POST ticket (durable), 64 clients".to_owned();
-    println!("  {name}");
-    out.push(Ratio {
-        name,
-        count,
-        per_s,
-        cpu_us,
-        floor,
-        target: "rate ≥ 20 % of the floor's (SQLite)",
-    });
+    for (name, service) in [
+        (
+            "POST ticket, no open desk serves it",
+            unserved["id"].as_i64().unwrap_or_default(),
+        ),
+        (
+            "POST ticket, 2 desks open (predicted in the write)",
+            office.services[3],
+        ),
+    ] {
+        let (count, per_s, cpu_us) =
+            closed_loop(&server, &server.base, CLIENTS, seconds, &[issue(service)]).await?;
+        println!("  {name}");
+        out.push(Ratio {
+            name: name.to_owned(),
+            count,
+            per_s,
+            cpu_us,
+            floor,
+            target: "rate ≥ 20 % of the floor's (SQLite)",
+        });
+    }
     server.terminate().await?;
     db.remove().await;
     Ok(out)
+}
+
+/// Calls reaching `pages` open ticket pages: each page is a visitor's
+/// phone holding `GET /api/v1/public/tickets/{token}/live`, an SSE stream
+/// of its ticket's view. One desk calls the front ticket; every waiting
+/// page's view changes (one person fewer ahead) and the called page's
+/// says "called". Measures, per call, the time from the clerk's request
+/// to each page's update, the clerk's call-next and finish meanwhile, and
+/// the server's CPU per page update.
+async fn ticket_pages(
+    args: &Args,
+    bin: &std::path::Path,
+    pages: usize,
+) -> anyhow::Result<Vec<Row>> {
+    let calls = if args.quick { 5 } else { 20 };
+    let db = scratch(args.database_url.as_deref()).await?;
+    let server = Server::start_with(bin, &db.url, &[], SERVER_ENV, None).await?;
+    let api = Api::new(&server.base);
+    let office = e2e::office(&api, &["A"], 1).await?;
+    let (clerk, desk) = (&office.clerks[0], office.desks[0]);
+    let b = office.branch;
+    let mut tokens = vec![String::new(); pages];
+    let mut issued = futures_util::stream::iter(0..pages)
+        .map(|i| {
+            let api = &api;
+            let kiosk = &office.kiosk;
+            let service = office.services[0];
+            async move {
+                let t = api
+                    .post_ok(
+                        kiosk,
+                        &format!("/api/v1/branches/{b}/tickets"),
+                        json!({ "service_id": service }),
+                        StatusCode::CREATED,
+                    )
+                    .await?;
+                Ok::<_, anyhow::Error>((
+                    i,
+                    t["public_token"].as_str().unwrap_or_default().to_owned(),
+                ))
+            }
+        })
+        .buffer_unordered(16);
+    while let Some(done) = issued.next().await {
+        let (i, token) = done?;
+        tokens[i] = token;
+    }
+    drop(issued);
+    api.post_ok(
+        clerk,
+        &format!("/api/v1/desks/{desk}/open"),
+        json!({}),
+        StatusCode::OK,
+    )
+    .await?;
+
+    // Every page's frames, as (page, arrival time).
+    let (frames_tx, mut frames) = tokio::sync::mpsc::unbounded_channel::<(usize, Instant)>();
+    let client = reqwest::Client::new();
+    let opening = std::sync::Arc::new(tokio::sync::Semaphore::new(256));
+    let mut streams = Vec::with_capacity(pages);
+    for (i, token) in tokens.iter().enumerate() {
+        let url = format!("{}/api/v1/public/tickets/{token}/live", server.base);
+        let (client, frames_tx, opening) = (client.clone(), frames_tx.clone(), opening.clone());
+        streams.push(tokio::spawn(async move {
+            let permit = opening.acquire_owned().await?;
+            let mut resp = client
+                .get(url)
+                .header(reqwest::header::ACCEPT, "text/event-stream")
+                .send()
+                .await?;
+            if resp.status() != StatusCode::OK {
+                bail!("ticket stream: {}", resp.status());
+            }
+            let mut permit = Some(permit);
+            let mut buf: Vec<u8> = Vec::new();
+            while let Some(chunk) = resp.chunk().await? {
+                buf.extend_from_slice(&chunk);
+                while let Some(end) = buf.windows(2).position(|w| w == b"\n\n") {
+                    let frame: Vec<u8> = buf.drain(..end + 2).collect();
+                    if frame.starts_with(b"event: ticket") {
+                        // The first view is in: let the next page open.
+                        drop(permit.take());
+                        let _ = frames_tx.send((i, Instant::now()));
+                    }
+                }
+            }
+            Ok::<_, anyhow::Error>(())
+        }));
+    }
+    drop(frames_tx);
+    let mut connected = HashSet::new();
+    let open_by = Instant::now() + Duration::from_secs(300);
+    while connected.len() < pages {
+        match tokio::time::timeout_at(open_by.into(), frames.recv()).await {
+            Ok(Some((i, _))) => {
+                connected.insert(i);
+            }
+            _ => {
+                let mut why = String::new();
+                for s in streams.iter_mut().filter(|s| s.is_finished()).take(3) {
+                    if let Ok(Err(e)) = s.await {
+                        why.push_str(&format!("; {e:#}"));
+                    }
+                }
+                bail!(
+                    "only {} of {pages} ticket pages opened{why}",
+                    connected.len()
+                )
+            }
+        }
+    }
+    let rss_connected = server.rss_kib().unwrap_or(0);
+    // The first views' own follow-ups settle before measuring.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    while frames.try_recv().is_ok() {}
+
+    let cpu_before = server.cpu_ms().unwrap_or(0.0);
+    let mut latencies = Vec::new();
+    let mut clerk_ms = Vec::new();
+    let mut pushes = 0usize;
+    let mut missing = 0usize;
+    for k in 0..calls {
+        let t0 = Instant::now();
+        let (s, v) = api
+            .send(
+                reqwest::Method::POST,
+                Some(clerk),
+                &format!("/api/v1/desks/{desk}/call-next"),
+                None,
+            )
+            .await?;
+        clerk_ms.push(t0.elapsed().as_secs_f64() * 1000.0);
+        if s != StatusCode::OK {
+            bail!("call-next: {s} {v}");
+        }
+        // Every page still waiting, and the one just called.
+        let expected = pages - k;
+        let mut heard = HashSet::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while heard.len() < expected {
+            match tokio::time::timeout_at(deadline.into(), frames.recv()).await {
+                Ok(Some((i, at))) => {
+                    pushes += 1;
+                    if heard.insert(i) {
+                        latencies.push(at.duration_since(t0).as_secs_f64() * 1000.0);
+                    }
+                }
+                _ => break,
+            }
+        }
+        missing += expected - heard.len();
+        // Finishing while the pages are still being updated.
+        let t1 = Instant::now();
+        api.post_ok(
+            clerk,
+            &format!("/api/v1/desks/{desk}/finish"),
+            json!({}),
+            StatusCode::OK,
+        )
+        .await?;
+        clerk_ms.push(t1.elapsed().as_secs_f64() * 1000.0);
+        // The finish's own updates (a page updates at most every 400 ms).
+        let settle = Instant::now() + Duration::from_millis(1500);
+        while let Ok(Some(_)) = tokio::time::timeout_at(settle.into(), frames.recv()).await {
+            pushes += 1;
+        }
+    }
+    let cpu_ms = server.cpu_ms().unwrap_or(0.0) - cpu_before;
+    for s in &streams {
+        s.abort();
+    }
+    server.terminate().await?;
+    db.remove().await;
+    let (p50, p99, max) = summary(latencies.clone());
+    let (c50, c99, cmax) = summary(clerk_ms.clone());
+    let cpu_us = cpu_ms * 1000.0 / pushes.max(1) as f64;
+    Ok(vec![
+        Row {
+            name: format!("call → {pages} open ticket pages (SSE)"),
+            count: latencies.len(),
+            per_s: None,
+            p50,
+            p99,
+            max,
+            note: format!(
+                "{calls} calls; {missing} page updates missing; server CPU per page update {cpu_us:.1} µs \
+                 ({pushes} updates); server RSS with the pages open {} MiB",
+                rss_connected / 1024
+            ),
+        },
+        Row {
+            name: format!("clerk's call-next and finish, {pages} pages open"),
+            count: clerk_ms.len(),
+            per_s: None,
+            p50: c50,
+            p99: c99,
+            max: cmax,
+            note: String::new(),
+        },
+    ])
+}
+
+/// Issuing across `n` branches of one PostgreSQL database: 64 clients on
+/// one server instance, then 32 on each of two; every request goes to the
+/// next branch in turn.
+async fn branches(
+    args: &Args,
+    bin: &std::path::Path,
+    n: usize,
+    seconds: u64,
+) -> anyhow::Result<Vec<Row>> {
+    let Some(url) = args
+        .database_url
+        .as_deref()
+        .filter(|u| u.starts_with("postgres"))
+    else {
+        bail!(
+            "--branches compares server instances over one PostgreSQL database: give --database-url postgres://…"
+        );
+    };
+    if n == 0 {
+        bail!("--branches must be at least 1");
+    }
+    let db = scratch(Some(url)).await?;
+    let first = Server::start_with(bin, &db.url, &[], SERVER_ENV, None).await?;
+    let second = Server::start_with(bin, &db.url, &[], SERVER_ENV, None).await?;
+    let api = Api::new(&first.base);
+    let admin = api.login("admin", e2e::ADMIN_PASSWORD).await?;
+    let mut issue = Vec::new();
+    for i in 0..n {
+        let branch = api
+            .post_ok(
+                &admin,
+                "/api/v1/branches",
+                json!({ "name": format!("Office {i}") }),
+                StatusCode::CREATED,
+            )
+            .await?["id"]
+            .as_i64()
+            .unwrap_or_default();
+        let service = api
+            .post_ok(
+                &admin,
+                &format!("/api/v1/branches/{branch}/services"),
+                json!({ "code": "A", "name": "Counter" }),
+                StatusCode::CREATED,
+            )
+            .await?["id"]
+            .as_i64()
+            .unwrap_or_default();
+        let kiosk = api
+            .post_ok(
+                &admin,
+                &format!("/api/v1/branches/{branch}/devices"),
+                json!({ "kind": "kiosk", "name": "Kiosk" }),
+                StatusCode::CREATED,
+            )
+            .await?["token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        issue.push(Request {
+            method: reqwest::Method::POST,
+            path: format!("/api/v1/branches/{branch}/tickets"),
+            token: Some(kiosk),
+            body: Some(json!({ "service_id": service })),
+            expect: StatusCode::CREATED,
+        });
+    }
+    let (count, per_s, cpu_us) = closed_loop(&first, &first.base, 64, seconds, &issue).await?;
+    let mut rows = vec![Row {
+        name: format!("issue across {n} branches, 1 instance, 64 clients"),
+        count,
+        per_s: Some(per_s),
+        p50: 0.0,
+        p99: 0.0,
+        max: 0.0,
+        note: format!("server CPU per ticket {cpu_us:.0} µs"),
+    }];
+    println!("  {}", rows[0].name);
+    let (a, b) = tokio::join!(
+        closed_loop(&first, &first.base, 32, seconds, &issue),
+        closed_loop(&second, &second.base, 32, seconds, &issue)
+    );
+    let ((count_a, per_s_a, cpu_a), (count_b, per_s_b, cpu_b)) = (a?, b?);
+    rows.push(Row {
+        name: format!("issue across {n} branches, 2 instances, 32 clients each"),
+        count: count_a + count_b,
+        per_s: Some(per_s_a + per_s_b),
+        p50: 0.0,
+        p99: 0.0,
+        max: 0.0,
+        note: format!(
+            "server CPU per ticket {:.0} µs; {:.2}× one instance's rate",
+            (cpu_a * count_a as f64 + cpu_b * count_b as f64) / (count_a + count_b).max(1) as f64,
+            (per_s_a + per_s_b) / per_s.max(1.0)
+        ),
+    });
+    println!("  {}", rows[1].name);
+    first.terminate().await?;
+    second.terminate().await?;
+    db.remove().await;
+    Ok(rows)
 }
 
 /// Prints the read ratios.

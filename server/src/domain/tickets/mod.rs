@@ -93,11 +93,7 @@ pub async fn with_estimate<C: Exec>(
         return Ok(t);
     }
     let policy = &branch.policy();
-    let credit = |p: Priority| match p {
-        Priority::Normal => 0,
-        Priority::Priority => policy.priority_credit_s * 1000,
-        Priority::Appointment => policy.appointment_credit_s * 1000,
-    };
+    let credit = |p: Priority| policy.class_credit_s(p) * 1000;
     let effective = t.queued_at - credit(t.priority());
     // Same order as waitwell_queue::order_branch: effective time, then
     // queued time, then id.
