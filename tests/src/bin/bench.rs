@@ -854,6 +854,18 @@ async fn closed_loop(
     seconds: u64,
     requests: &[Request],
 ) -> anyhow::Result<(usize, f64, f64)> {
+    let (count, per_s, cpu_us, _) = timed_loop(server, base, clients, seconds, requests).await?;
+    Ok((count, per_s, cpu_us))
+}
+
+/// [`closed_loop`] with every request's latency in ms.
+async fn timed_loop(
+    server: &Server,
+    base: &str,
+    clients: usize,
+    seconds: u64,
+    requests: &[Request],
+) -> anyhow::Result<(usize, f64, f64, Vec<f64>)> {
     let cpu_before = server.cpu_ms().unwrap_or(0.0);
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
@@ -863,9 +875,10 @@ async fn closed_loop(
         let base = base.to_owned();
         let requests = requests.to_vec();
         tasks.push(tokio::spawn(async move {
-            let mut n = 0usize;
+            let mut latencies = Vec::new();
             let mut i = c;
             while Instant::now() < deadline {
+                let t0 = Instant::now();
                 let r = &requests[i % requests.len()];
                 let mut req = client.request(r.method.clone(), format!("{base}{}", r.path));
                 if let Some(t) = &r.token {
@@ -880,22 +893,24 @@ async fn closed_loop(
                 if status != r.expect {
                     bail!("{} {}: {status}", r.method, r.path);
                 }
-                n += 1;
+                latencies.push(t0.elapsed().as_secs_f64() * 1000.0);
                 i += 1;
             }
-            Ok::<_, anyhow::Error>(n)
+            Ok::<_, anyhow::Error>(latencies)
         }));
     }
-    let mut count = 0;
+    let mut latencies = Vec::new();
     for t in tasks {
-        count += t.await??;
+        latencies.extend(t.await??);
     }
+    let count = latencies.len();
     let elapsed = started.elapsed().as_secs_f64();
     let cpu_ms = server.cpu_ms().unwrap_or(0.0) - cpu_before;
     Ok((
         count,
         count as f64 / elapsed,
         cpu_ms * 1000.0 / count.max(1) as f64,
+        latencies,
     ))
 }
 
@@ -1258,7 +1273,7 @@ async fn branches(
             .post_ok(
                 &admin,
                 "/api/v1/branches",
-                json!({ "name": format!("Office {i}") }),
+                json!({ "name": format!("Office {i}"), "timezone": "Europe/Oslo" }),
                 StatusCode::CREATED,
             )
             .await?["id"]
@@ -1293,29 +1308,33 @@ async fn branches(
             expect: StatusCode::CREATED,
         });
     }
-    let (count, per_s, cpu_us) = closed_loop(&first, &first.base, 64, seconds, &issue).await?;
+    let (count, per_s, cpu_us, latencies) =
+        timed_loop(&first, &first.base, 64, seconds, &issue).await?;
+    let (p50, p99, max) = summary(latencies);
     let mut rows = vec![Row {
         name: format!("issue across {n} branches, 1 instance, 64 clients"),
         count,
         per_s: Some(per_s),
-        p50: 0.0,
-        p99: 0.0,
-        max: 0.0,
+        p50,
+        p99,
+        max,
         note: format!("server CPU per ticket {cpu_us:.0} µs"),
     }];
     println!("  {}", rows[0].name);
     let (a, b) = tokio::join!(
-        closed_loop(&first, &first.base, 32, seconds, &issue),
-        closed_loop(&second, &second.base, 32, seconds, &issue)
+        timed_loop(&first, &first.base, 32, seconds, &issue),
+        timed_loop(&second, &second.base, 32, seconds, &issue)
     );
-    let ((count_a, per_s_a, cpu_a), (count_b, per_s_b, cpu_b)) = (a?, b?);
+    let ((count_a, per_s_a, cpu_a, mut lat), (count_b, per_s_b, cpu_b, lat_b)) = (a?, b?);
+    lat.extend(lat_b);
+    let (p50, p99, max) = summary(lat);
     rows.push(Row {
-        name: format!("issue across {n} branches, 2 instances, 32 clients each"),
+        name: format!("issue across {n} branches, 2 instances × 32 clients"),
         count: count_a + count_b,
         per_s: Some(per_s_a + per_s_b),
-        p50: 0.0,
-        p99: 0.0,
-        max: 0.0,
+        p50,
+        p99,
+        max,
         note: format!(
             "server CPU per ticket {:.0} µs; {:.2}× one instance's rate",
             (cpu_a * count_a as f64 + cpu_b * count_b as f64) / (count_a + count_b).max(1) as f64,
