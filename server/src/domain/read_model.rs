@@ -271,6 +271,8 @@ struct Open {
 pub struct BranchModel {
     seq: i64,
     branch: BranchRow,
+    /// The branch's languages, parsed once.
+    languages: Vec<String>,
     services: BTreeMap<i64, Service>,
     desks: BTreeMap<i64, Desk>,
     /// Each desk's stored allocation (inactive services included).
@@ -385,6 +387,7 @@ impl BranchModel {
         };
         Ok(BranchModel {
             seq: branch.event_seq,
+            languages: branch.languages(),
             branch,
             services,
             desks,
@@ -411,9 +414,14 @@ impl BranchModel {
         if event.seq != self.seq + 1 {
             return Applied::Gap;
         }
-        let data: EventData = match serde_json::from_value(
-            serde_json::json!({ "type": event.kind, "data": event.data() }),
-        ) {
+        // Read straight from the stored text, tagged with its type: no copy
+        // of the parsed payload.
+        let tagged = format!(
+            "{{\"type\":{},\"data\":{}}}",
+            serde_json::Value::from(event.kind.as_str()),
+            event.payload
+        );
+        let data: EventData = match serde_json::from_str(&tagged) {
             Ok(data) => data,
             Err(e) => {
                 tracing::warn!(kind = %event.kind, seq = event.seq, error = %e,
@@ -450,6 +458,7 @@ impl BranchModel {
                 }
                 EventData::BranchCreated(b) | EventData::BranchUpdated(b) => {
                     self.branch = BranchRow::from_api(&b, self.branch.event_seq);
+                    self.languages = self.branch.languages();
                 }
                 _ => {}
             }
@@ -876,6 +885,7 @@ impl BranchModel {
             branch: &self.branch,
             service,
             desk,
+            languages: self.languages.clone(),
         }
         .view(t, now)
         .map(Some)

@@ -251,27 +251,57 @@ pub async fn view_at<C: Exec>(c: &mut C, token: &str, now: i64) -> Result<Public
 /// # Errors
 /// NotFound for a malformed or unknown token; database errors.
 pub async fn current_view(db: &Db, token: &str, fresh: bool) -> Result<(Watch, PublicTicket)> {
-    if !is_public_token(token) {
-        return Err(AppError::NotFound("ticket"));
+    let named = TokenTicket::resolve(db, token).await?;
+    named.view(db, token, fresh).await
+}
+
+/// What a public token names, resolved once: its first ticket (a transfer
+/// continues it under a new id) and the branch.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenTicket {
+    first: i64,
+    branch_id: i64,
+}
+
+impl TokenTicket {
+    /// Resolves a token.
+    ///
+    /// # Errors
+    /// NotFound for a malformed or unknown token; database errors.
+    pub async fn resolve(db: &Db, token: &str) -> Result<TokenTicket> {
+        if !is_public_token(token) {
+            return Err(AppError::NotFound("ticket"));
+        }
+        let (first, branch_id) = db
+            .hub()
+            .models()
+            .token(db, token)
+            .await?
+            .ok_or(AppError::NotFound("ticket"))?;
+        Ok(TokenTicket { first, branch_id })
     }
-    let models = db.hub().models();
-    let (first, branch_id) = models
-        .token(db, token)
-        .await?
-        .ok_or(AppError::NotFound("ticket"))?;
-    let current = match models.loaded(branch_id).filter(|_| !fresh) {
-        Some(current) => current,
-        None => models.current(db, branch_id).await?,
-    };
-    if let Some((t, view)) = current.public_view(first, now_ms())? {
-        return Ok((Watch::of(&t, true), view));
+
+    /// The view of the ticket `token` (which this was resolved from)
+    /// names; see [`current_view`].
+    ///
+    /// # Errors
+    /// NotFound; database errors.
+    pub async fn view(self, db: &Db, token: &str, fresh: bool) -> Result<(Watch, PublicTicket)> {
+        let models = db.hub().models();
+        let current = match models.loaded(self.branch_id).filter(|_| !fresh) {
+            Some(current) => current,
+            None => models.current(db, self.branch_id).await?,
+        };
+        if let Some((t, view)) = current.public_view(self.first, now_ms())? {
+            return Ok((Watch::of(&t, true), view));
+        }
+        read!(db, |c| {
+            let t = by_token(c, token).await?;
+            let open = t.status().is_ok_and(TicketStatus::is_open);
+            let watch = Watch::of(&t, open);
+            Ok::<_, AppError>((watch, view_of(c, t, now_ms()).await?))
+        })
     }
-    read!(db, |c| {
-        let t = by_token(c, token).await?;
-        let open = t.status().is_ok_and(TicketStatus::is_open);
-        let watch = Watch::of(&t, open);
-        Ok::<_, AppError>((watch, view_of(c, t, now_ms()).await?))
-    })
 }
 
 /// The visitor's view of a ticket (already followed through transfers).
@@ -297,6 +327,7 @@ async fn view_of<C: Exec>(c: &mut C, t: Ticket, now: i64) -> Result<PublicTicket
         branch: &branch,
         service: &service,
         desk: desk.as_ref(),
+        languages: branch.languages(),
     }
     .view(t, now)
 }
@@ -315,6 +346,8 @@ pub struct ViewParts<'a> {
     pub service: &'a waitwell_proto::Service,
     /// The desk the ticket is called to, while called or served.
     pub desk: Option<&'a waitwell_proto::Desk>,
+    /// The branch's languages.
+    pub languages: Vec<String>,
 }
 
 impl ViewParts<'_> {
@@ -329,9 +362,9 @@ impl ViewParts<'_> {
             branch,
             service,
             desk,
+            languages,
         } = self;
         let desk_name = desk.map(|d| d.name_in(t.language.as_deref()).to_owned());
-        let languages = branch.languages();
         let desk_names = desk
             .map(|d| {
                 languages
@@ -653,7 +686,10 @@ pub(crate) async fn live_session(
     _slot: StreamSlot,
 ) {
     let mut rx = state.db.hub().subscribe();
-    let Ok((mut watch, mut last)) = current_view(&state.db, &token, true).await else {
+    let Ok(named) = TokenTicket::resolve(&state.db, &token).await else {
+        return;
+    };
+    let Ok((mut watch, mut last)) = named.view(&state.db, &token, true).await else {
         return;
     };
     if tx.send(sse_event(&last)).await.is_err() || settled(&last) {
@@ -674,7 +710,7 @@ pub(crate) async fn live_session(
             () = tokio::time::sleep_until(next_allowed), if dirty => {
                 dirty = false;
                 next_allowed = Instant::now() + LIVE_MIN_INTERVAL;
-                let Ok((w, v)) = current_view(&state.db, &token, false).await else {
+                let Ok((w, v)) = named.view(&state.db, &token, false).await else {
                     // A database hiccup: try again after the interval.
                     dirty = true;
                     continue;
