@@ -1,7 +1,8 @@
 // The manager console (/manager/) in headless Chromium against the real
 // server with the demo office (desk 1 serves A with weight 5 and B; A–D are
 // services 1–4): editing the allocation matrix changes who gets the next
-// ticket; the monitor follows a call and marks a breached standard; a
+// ticket; the monitor follows a call and marks a breached standard, and
+// shows the predicted wait of a ticket taken now; a
 // report shows its chart and downloads its CSV; alerts for a printer out
 // of paper and an offline display; a 1366×768 screenshot of the monitor
 // (docs/monitor.png). Each test gets a fresh server.
@@ -147,6 +148,24 @@ test('the monitor follows a call and marks a breached standard', async () => {
   await page.locator('#monitor-services tr.breached[data-service-id="1"]').waitFor();
   await page.locator('#monitor-alerts li', { hasText: 'A002 has waited' }).waitFor();
   assert.equal(await page.locator('#monitor-services tr.breached').count(), 1);
+});
+
+test('the monitor shows what a ticket taken now is told', async () => {
+  const page = await managerPage();
+  // No desk is open: no number, as on the display and the kiosk.
+  const cell = (service) => page.locator(`#monitor-services [data-service-id="${service}"] .predicted`);
+  await cell(A).filter({ hasText: 'No open desk' }).waitFor();
+  await issue(A);
+  await desk(clerk1, 1, 'open');
+  // Desk 1 serves A and B; D stays unserved.
+  await cell(A).filter({ hasText: /^\d+–\d+ min$/ }).waitFor();
+  await cell(D).filter({ hasText: 'No open desk' }).waitFor();
+  const list = await ok(await server.api(manager, 'GET', '/api/v1/branches/1/predictions'), 'predictions');
+  const [low, high] = list.find((f) => f.service_id === A).predicted_range_s;
+  const lowMin = Math.floor(low / 60);
+  const highMin = Math.max(Math.ceil(high / 60), lowMin + 1);
+  assert.equal(await cell(A).textContent(), `${lowMin}–${highMin} min`);
+  assert.deepEqual(page.errors, []);
 });
 
 test('alerts for a printer out of paper or low on paper and an offline display', async () => {

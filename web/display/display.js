@@ -34,13 +34,11 @@ import { $, el } from '/common/dom.js';
 import { deviceToken, deviceIdentity } from '/common/device.js';
 import { chime, ROOM } from '/common/chime.js';
 import { Translator, localized } from '/common/i18n.js';
+import { Forecasts, rangeMinutes } from '/common/forecasts.js';
 
 const TOKEN_KEY = 'waitwell.display.token';
 /** Settings and the server's clock are re-read this often. */
 const REFRESH_MS = 5 * 60 * 1000;
-/** How often the predicted waits are read, and how soon after a change. */
-const FORECAST_MS = 60 * 1000;
-const FORECAST_DELAY_MS = 1000;
 /** Calls older than this (after an outage) are shown but not announced. */
 const ANNOUNCE_MAX_AGE_MS = 60 * 1000;
 /** How long the latest call stays highlighted. */
@@ -67,8 +65,13 @@ const app = {
   previousKey: '',
   formatters: null, // { lang, timeZone, time, date }
   servicePage: 0, // the page of service rows shown (see paginateServices)
-  forecasts: new Map(), // service id -> predicted wait of a ticket taken now
-  forecastTimer: null, // pending re-read of the forecasts after changes
+  // The predicted wait of a ticket taken now, per service.
+  forecasts: new Forecasts(
+    () => api(app.token, 'GET', `/api/v1/branches/${app.branchId}/predictions`),
+    () => {
+      if (app.live) render();
+    },
+  ),
 };
 
 // ---------- token and settings ----------
@@ -160,12 +163,8 @@ function formatWait(service) {
   // The predicted range of a ticket taken now, refreshed every minute.
   const forecast = app.forecasts.get(service.id);
   if (forecast && forecast.no_open_desk) return t('no_desk_open');
-  const range = forecast && forecast.predicted_range_s;
-  if (range) {
-    const low = Math.floor(range[0] / 60);
-    const high = Math.max(Math.ceil(range[1] / 60), low + 1);
-    return t('minutes_range', { low, high });
-  }
+  const range = rangeMinutes(forecast);
+  if (range) return t('minutes_range', range);
   const s = Math.max(0, service.estimated_wait_s || 0);
   if (s < 60) return t('under_minute');
   const minutes = Math.round(s / 60);
@@ -591,8 +590,7 @@ function startLive() {
       }
       // A (re)connected page reads the predicted waits at once; changes to
       // the queues re-read them shortly after, a burst of events once.
-      if (msg.type === 'snapshot') loadForecasts();
-      else if (msg.type.startsWith('ticket.') || msg.type.startsWith('desk.')) forecastSoon();
+      app.forecasts.follow(msg);
       render();
       const call = freshCall(state, msg);
       if (call) {
@@ -652,28 +650,6 @@ async function refresh() {
   await syncClock();
 }
 
-function forecastSoon() {
-  if (app.forecastTimer) return;
-  app.forecastTimer = setTimeout(() => {
-    app.forecastTimer = null;
-    loadForecasts();
-  }, FORECAST_DELAY_MS);
-}
-
-/** Reads the predicted wait of a ticket taken now, per service. The live
- *  stream carries the queue as it changes; the prediction is a
- *  simulation, so it is fetched once a minute instead of with every
- *  event. On failure the old figures stay until the next try. */
-async function loadForecasts() {
-  try {
-    const list = await api(app.token, 'GET', `/api/v1/branches/${app.branchId}/predictions`);
-    app.forecasts = new Map(list.map((f) => [f.service_id, f]));
-    if (app.live) render();
-  } catch (e) {
-    // Offline or restarting: the next minute tries again.
-  }
-}
-
 async function main() {
   app.config = settings({}, null);
   await loadMessages(app.config.languages);
@@ -699,7 +675,7 @@ async function main() {
   setInterval(refresh, REFRESH_MS);
   setInterval(turnServicePage, ROTATE_MS);
   window.addEventListener('resize', paginateServices);
-  setInterval(loadForecasts, FORECAST_MS);
+  app.forecasts.start();
 }
 
 // For tests and for debugging on a TV: the page's parts, read-only use.

@@ -1,8 +1,9 @@
-// Live monitor: per service the waiting count and the longest wait against
+// Live monitor: per service the waiting count, the longest wait against
 // its standard (the row gets `.breached` when the oldest waiting ticket is
-// over it); per desk its status, clerk and current ticket; alerts for
-// breached standards, printers that are not ok, displays offline and
-// queues no open desk serves.
+// over it) and the predicted wait of a ticket taken now (as the display and
+// the kiosk tell visitors, `common/forecasts.js`); per desk its status,
+// clerk and current ticket; alerts for breached standards, printers that
+// are not ok, displays offline and queues no open desk serves.
 //
 // Everything but the device health comes from the live state and is
 // redrawn on every live message and once a second (waits grow without any
@@ -11,6 +12,7 @@
 // events.
 
 import { duration } from '/common/api.js';
+import { Forecasts, rangeMinutes } from '/common/forecasts.js';
 import { $, ctx, call, items, el, serverNow, clock, ago, session, t, printerText } from './util.js';
 
 const DEVICE_REFRESH_MS = 30000;
@@ -23,6 +25,7 @@ const m = {
   deviceTimer: null,
   alertsKey: '',
 };
+m.forecasts = new Forecasts(() => call('GET', `/api/v1/branches/${ctx.branchId}/predictions`), () => render());
 
 export function reset() {
   m.users.clear();
@@ -33,6 +36,7 @@ export function reset() {
   clearInterval(m.deviceTimer);
   m.tick = null;
   m.deviceTimer = null;
+  m.forecasts.stop();
   for (const id of ['monitor-services', 'monitor-desks', 'monitor-alerts', 'monitor-calls']) $(id).replaceChildren();
 }
 
@@ -49,10 +53,15 @@ export function show() {
     loadDevices();
     loadUsers();
   }
+  if (!m.forecasts.interval) {
+    m.forecasts.start();
+    m.forecasts.load();
+  }
   render();
 }
 
 export function onLive(state, msg) {
+  if (ctx.branchId != null) m.forecasts.follow(msg);
   if (msg.type === 'snapshot') {
     loadDevices();
     loadUsers();
@@ -106,6 +115,16 @@ function oldestWaiting(state) {
   return oldest;
 }
 
+/** What a ticket of `service` taken now is told: a range in minutes, or
+ *  that no open desk serves it ('–' until first read). */
+function predictedWait(service) {
+  const forecast = m.forecasts.get(service.id);
+  if (!forecast) return '–';
+  if (forecast.no_open_desk) return t('no-open-desk');
+  const range = rangeMinutes(forecast);
+  return range ? t('wait-range', range) : '–';
+}
+
 function render() {
   const state = ctx.state;
   if (!state || $('monitor').hidden) return;
@@ -140,7 +159,7 @@ function render() {
         el('span', { class: 'wait-text', text: waitedS == null ? '–' : duration(waitedS) }),
         breached ? el('span', { class: 'flag', text: t('flag-over') }) : null),
       el('td', { class: 'n', text: duration(s.standard_wait_s) }),
-      el('td', { class: 'n', text: s.waiting ? duration(s.estimated_wait_s || 0) : '–' }),
+      el('td', { class: 'n predicted', text: predictedWait(s) }),
       el('td', { class: 'n', text: String(s.open_desks ?? '–') }));
   }));
   $('monitor-total').textContent = t('waiting-count', { count: totalWaiting });
