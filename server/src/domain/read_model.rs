@@ -508,6 +508,13 @@ impl BranchModel {
             self.carried_postpones
                 .insert(ticket.id, closed.postpone_count);
         }
+        if self.open.is_empty() && !matches!(data, EventData::TicketTransferred(_)) {
+            // No chain of transfers leads to an open ticket any more (the
+            // day's end closes them all): nothing to remember. (A transfer
+            // opens its continuation with the next event.)
+            self.continued_by.clear();
+            self.carried_postpones.clear();
+        }
     }
 
     fn arrived(&mut self, t: &Ticket, at: i64) {
