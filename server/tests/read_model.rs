@@ -20,9 +20,10 @@ use common::{Backend, Office, TestApp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use waitwell_server::domain::projection::Filter;
-use waitwell_server::domain::read_model::snapshot_from_db;
+use waitwell_server::domain::read_model::{Applied, BranchModel, snapshot_from_db};
 use waitwell_server::domain::{branches, tickets, visitor};
 use waitwell_server::error::AppError;
+use waitwell_server::events;
 use waitwell_server::store::{read, read_tx};
 
 /// A small deterministic generator, so a failure names its seed.
@@ -287,4 +288,51 @@ async fn memory_answers_equal_sql_answers(backend: Backend) {
     random_days(backend, &[1, 7, 42], 120).await;
 }
 
-backend_tests!(memory_answers_equal_sql_answers);
+/// A model takes each event once, in seq order: a skipped event is a gap,
+/// a repeated one is old, unreadable text changes nothing; fed in order it
+/// answers as a model freshly loaded.
+async fn a_model_applies_events_in_order_only(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let office = app.office(1).await;
+    let db = &app.state.db;
+    let b = office.branch_id;
+    let mut model = read_tx!(db, |c| BranchModel::load(c, b).await).unwrap();
+    let start = model.seq();
+    app.issue(&office, office.services[0], "normal").await;
+    app.open_desk(&office, 0).await;
+    app.issue(&office, office.services[1], "priority").await;
+    let fed = read!(db, |c| events::between(c, b, start, start + 100).await).unwrap();
+    assert!(fed.len() >= 3, "{fed:?}");
+
+    assert_eq!(model.apply(&fed[1]), Applied::Gap);
+    let mut bad = fed[0].clone();
+    bad.payload = "{\"ticket\": ".into();
+    assert_eq!(model.apply(&bad), Applied::Unreadable);
+    assert_eq!(model.seq(), start, "nothing applied");
+    for e in &fed {
+        assert_eq!(model.apply(e), Applied::Done, "{}", e.kind);
+    }
+    assert_eq!(model.apply(&fed[0]), Applied::Old);
+    assert_eq!(model.seq(), fed.last().unwrap().seq);
+
+    let fresh = read_tx!(db, |c| BranchModel::load(c, b).await).unwrap();
+    let staff = Filter {
+        staff: true,
+        ..Filter::default()
+    };
+    assert_eq!(
+        serde_json::to_value(model.snapshot(&staff)).unwrap(),
+        serde_json::to_value(fresh.snapshot(&staff)).unwrap()
+    );
+    let now = waitwell_server::now_ms();
+    assert_eq!(
+        serde_json::to_value(model.queue_inputs(None).unwrap().view(now)).unwrap(),
+        serde_json::to_value(fresh.queue_inputs(None).unwrap().view(now)).unwrap()
+    );
+    app.stop().await;
+}
+
+backend_tests!(
+    memory_answers_equal_sql_answers,
+    a_model_applies_events_in_order_only
+);
