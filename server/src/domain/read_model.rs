@@ -1009,9 +1009,9 @@ impl Current {
         guard.as_ref().map(f)
     }
 
-    /// The predictions for the branch's waiting tickets, made once per
-    /// change (and again after [`PREDICTION_TTL_MS`]), with the time they
-    /// were made at.
+    /// The [`Estimates`] of the branch's waiting tickets (positions,
+    /// loads, predictions), made once per change (and again after
+    /// [`PREDICTION_TTL_MS`]), with the time they were made at.
     pub fn predictions(&self, now: i64) -> Option<(i64, Table)> {
         self.predictions_at_seq(now)
             .map(|(_, at, table)| (at, table))
