@@ -317,15 +317,9 @@ pub async fn for_new_tickets<C: Exec>(
 ) -> Result<BTreeMap<i64, Prediction>> {
     let mut out = BTreeMap::new();
     let desks = open_desks(c, branch.id, now).await?;
-    let serving = |sid: i64| {
-        desks
-            .iter()
-            .filter(|d| d.policy.weight_for(sid).is_some())
-            .count()
-    };
     let mut simulate = Vec::new();
     for &sid in services {
-        if serving(sid) == 0 {
+        if serving(&desks, sid) == 0 {
             out.insert(sid, Prediction::NoDesk);
         } else {
             simulate.push(sid);
@@ -343,7 +337,7 @@ pub async fn for_new_tickets<C: Exec>(
             let ahead = usize::try_from(waiting).unwrap_or(0);
             out.insert(
                 sid,
-                predict_long_queue(ahead, serving(sid), times.for_service(sid)),
+                predict_long_queue(ahead, serving(&desks, sid), times.for_service(sid)),
             );
         }
         return Ok(out);

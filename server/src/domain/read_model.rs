@@ -102,7 +102,7 @@ pub struct SnapshotParts<'a> {
     /// Open tickets by id.
     pub tickets: Vec<&'a Ticket>,
     /// The latest calls, newest first (at most [`CALLS_SCANNED`]).
-    pub calls: &'a [Call],
+    pub calls: Vec<&'a Call>,
 }
 
 impl SnapshotParts<'_> {
@@ -127,7 +127,7 @@ impl SnapshotParts<'_> {
             .collect();
         let calls = self
             .calls
-            .iter()
+            .into_iter()
             .filter(|c| filter.service_ok(Some(c.service_id)) && filter.desk_ok(c.desk_id))
             .take(RECENT_CALLS)
             .cloned()
@@ -177,7 +177,7 @@ pub async fn snapshot_from_db<C: Exec>(
         services: services_out,
         desks: desks.iter().collect(),
         tickets: tickets.iter().map(|(t, _)| t).collect(),
-        calls: &calls,
+        calls: calls.iter().collect(),
     }
     .snapshot(filter))
 }
@@ -558,14 +558,13 @@ impl BranchModel {
             .collect();
         let mut desks: Vec<&Desk> = self.desks.values().collect();
         desks.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-        let calls: Vec<Call> = self.calls.iter().cloned().collect();
         SnapshotParts {
             branch: &self.branch,
             seq: self.seq,
             services,
             desks,
             tickets: self.open.values().map(|o| &o.ticket).collect(),
-            calls: &calls,
+            calls: self.calls.iter().collect(),
         }
         .snapshot(filter)
     }
@@ -716,12 +715,6 @@ impl BranchModel {
                     }),
             })
             .collect()
-    }
-
-    /// Positions, loads and predictions for every waiting ticket at
-    /// `now`, as [`tickets::with_estimate`] makes them one at a time.
-    pub fn estimates(&self, now: i64) -> Estimates {
-        self.plan(now).finish()
     }
 
     /// What the estimates take: positions and loads, and the predictions

@@ -820,6 +820,17 @@ impl Request {
             expect: StatusCode::OK,
         }
     }
+
+    /// A kiosk issuing a ticket of `service` in `branch`.
+    fn issue(branch: i64, kiosk: &str, service: i64) -> Request {
+        Request {
+            method: reqwest::Method::POST,
+            path: format!("/api/v1/branches/{branch}/tickets"),
+            token: Some(kiosk.to_owned()),
+            body: Some(json!({ "service_id": service })),
+            expect: StatusCode::CREATED,
+        }
+    }
 }
 
 /// A load's cost and rate, and both against `/healthz` measured on the
@@ -1006,13 +1017,7 @@ async fn read_ratios(
             StatusCode::CREATED,
         )
         .await?;
-    let issue = |service: i64| Request {
-        method: reqwest::Method::POST,
-        path: format!("/api/v1/branches/{b}/tickets"),
-        token: Some(office.kiosk.clone()),
-        body: Some(json!({ "service_id": service })),
-        expect: StatusCode::CREATED,
-    };
+    let issue = |service: i64| Request::issue(b, &office.kiosk, service);
     for (name, service) in [
         (
             "POST ticket, no open desk serves it",
@@ -1266,47 +1271,15 @@ async fn branches(
     let first = Server::start_with(bin, &db.url, &[], SERVER_ENV, None).await?;
     let second = Server::start_with(bin, &db.url, &[], SERVER_ENV, None).await?;
     let api = Api::new(&first.base);
-    let admin = api.login("admin", e2e::ADMIN_PASSWORD).await?;
     let mut issue = Vec::new();
-    for i in 0..n {
-        let branch = api
-            .post_ok(
-                &admin,
-                "/api/v1/branches",
-                json!({ "name": format!("Office {i}"), "timezone": "Europe/Oslo" }),
-                StatusCode::CREATED,
-            )
-            .await?["id"]
-            .as_i64()
-            .unwrap_or_default();
-        let service = api
-            .post_ok(
-                &admin,
-                &format!("/api/v1/branches/{branch}/services"),
-                json!({ "code": "A", "name": "Counter" }),
-                StatusCode::CREATED,
-            )
-            .await?["id"]
-            .as_i64()
-            .unwrap_or_default();
-        let kiosk = api
-            .post_ok(
-                &admin,
-                &format!("/api/v1/branches/{branch}/devices"),
-                json!({ "kind": "kiosk", "name": "Kiosk" }),
-                StatusCode::CREATED,
-            )
-            .await?["token"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        issue.push(Request {
-            method: reqwest::Method::POST,
-            path: format!("/api/v1/branches/{branch}/tickets"),
-            token: Some(kiosk),
-            body: Some(json!({ "service_id": service })),
-            expect: StatusCode::CREATED,
-        });
+    for _ in 0..n {
+        // One service and a kiosk; no desks, so no clerks' names to clash.
+        let office = e2e::office(&api, &["A"], 0).await?;
+        issue.push(Request::issue(
+            office.branch,
+            &office.kiosk,
+            office.services[0],
+        ));
     }
     let (count, per_s, cpu_us, latencies) =
         timed_loop(&first, &first.base, 64, seconds, &issue).await?;
