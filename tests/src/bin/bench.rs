@@ -115,61 +115,29 @@ async fn issuance(
     clients: usize,
     seconds: u64,
 ) -> anyhow::Result<Row> {
-    let server_cpu_before = server.cpu_ms().unwrap_or(0.0);
     let bench_cpu_before = e2e::cpu_ms_of("/proc/self/stat").unwrap_or(0.0);
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for c in 0..clients {
-        // One client (one keep-alive connection) per task.
-        let api = Api::new(&api.base);
-        let kiosk = office.kiosk.clone();
-        let services = office.services.clone();
-        let branch = office.branch;
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            let mut i = c;
-            while Instant::now() < deadline {
-                let t0 = Instant::now();
-                let body = json!({ "service_id": services[i % services.len()] });
-                let (s, _) = api
-                    .send(
-                        reqwest::Method::POST,
-                        Some(&kiosk),
-                        &format!("/api/v1/branches/{branch}/tickets"),
-                        Some(&body),
-                    )
-                    .await?;
-                if s != StatusCode::CREATED {
-                    bail!("issue: {s}");
-                }
-                lat.push(t0.elapsed().as_secs_f64() * 1000.0);
-                i += 1;
-            }
-            Ok::<_, anyhow::Error>(lat)
-        }));
-    }
-    let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await??);
-    }
-    let elapsed = started.elapsed().as_secs_f64();
+    // One client (one keep-alive connection) per task, each going round
+    // the services from its own starting point.
+    let requests: Vec<Request> = office
+        .services
+        .iter()
+        .map(|s| Request::issue(office.branch, &office.kiosk, *s))
+        .collect();
+    let (count, per_s, server_us, latencies) =
+        timed_loop(server, &api.base, clients, seconds, &requests).await?;
     // CPU per ticket, less noisy than throughput on a shared machine.
-    let server_cpu_ms = server.cpu_ms().unwrap_or(0.0) - server_cpu_before;
     let bench_cpu_ms = e2e::cpu_ms_of("/proc/self/stat").unwrap_or(0.0) - bench_cpu_before;
-    let per_ticket_us = |ms: f64| ms * 1000.0 / all.len().max(1) as f64;
-    let (p50, p99, max) = summary(all.clone());
+    let (p50, p99, max) = summary(latencies);
     Ok(Row {
         name: format!("issue ticket, {clients} clients"),
-        count: all.len(),
-        per_s: Some(all.len() as f64 / elapsed),
+        count,
+        per_s: Some(per_s),
         p50,
         p99,
         max,
         note: format!(
-            "CPU per ticket: server {:.0} µs, clients {:.0} µs",
-            per_ticket_us(server_cpu_ms),
-            per_ticket_us(bench_cpu_ms)
+            "CPU per ticket: server {server_us:.0} µs, clients {:.0} µs",
+            bench_cpu_ms * 1000.0 / count.max(1) as f64
         ),
     })
 }
