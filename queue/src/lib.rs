@@ -21,6 +21,7 @@
 
 pub mod estimate;
 pub mod numbering;
+pub mod outlook;
 pub mod policy;
 pub mod postpone;
 pub mod predict;
@@ -30,6 +31,7 @@ pub mod status;
 
 pub use estimate::*;
 pub use numbering::*;
+pub use outlook::*;
 pub use policy::*;
 pub use postpone::*;
 pub use predict::*;

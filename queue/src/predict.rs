@@ -159,7 +159,7 @@ impl ServiceTime {
     /// nothing in the distribution is that long (an unusually long case),
     /// a quarter of the mean, so that the desk frees up soon but not at
     /// once.
-    fn remaining_s(&self, elapsed_s: f64, rng: &mut SimRng) -> f64 {
+    pub(crate) fn remaining_s(&self, elapsed_s: f64, rng: &mut SimRng) -> f64 {
         let elapsed_s = elapsed_s.max(0.0);
         let fallback = self.mean_s() / 4.0;
         match self {
@@ -750,11 +750,11 @@ fn insert_sorted(q: &mut VecDeque<Candidate>, c: Candidate) {
     q.insert(at, c);
 }
 
-fn next_gap_ms(per_hour: f64, rng: &mut SimRng) -> i64 {
+pub(crate) fn next_gap_ms(per_hour: f64, rng: &mut SimRng) -> i64 {
     secs_to_ms(rng.exponential(3600.0 / per_hour)).max(1)
 }
 
-fn secs_to_ms(s: f64) -> i64 {
+pub(crate) fn secs_to_ms(s: f64) -> i64 {
     // `as` saturates on huge values and maps NaN to 0.
     (s * 1000.0).round() as i64
 }

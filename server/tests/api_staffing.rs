@@ -130,6 +130,35 @@ async fn advice_from_history(backend: Backend) {
     let past = format!("?day={}", (today - TimeDelta::weeks(1)).format("%Y-%m-%d"));
     let (_, before) = staffing(&app, &office.manager, &office, &past).await;
     assert!((0..24).all(|h| hour(&before, a, h)["desks_open"] == 0.0));
+
+    // Simulated across the desks that were open: a week ago none was, so
+    // the forecast's ID-card visitor (one a day) is never called; today
+    // desk 1 is open from now on and the forecast has ten Passports
+    // visitors; a future day has no desks to simulate.
+    let simulated = |advice: &Value, service: i64| {
+        advice["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["service_id"] == service)
+            .unwrap()["simulated"]
+            .clone()
+    };
+    let shut = simulated(&before, b);
+    assert_eq!(shut["share_within"], 0.0, "{shut}");
+    assert_eq!(shut["not_called"], shut["visitors"], "{shut}");
+    assert!(
+        (0.7..1.3).contains(&shut["visitors"].as_f64().unwrap()),
+        "{shut}"
+    );
+    assert_eq!(simulated(&before, a)["visitors"], 0.0);
+    let open_now = simulated(&today_advice, a);
+    assert!(
+        (9.0..11.0).contains(&open_now["visitors"].as_f64().unwrap()),
+        "{open_now}"
+    );
+    assert!(open_now["share_within"].as_f64().is_some(), "{open_now}");
+    assert!(simulated(&advice, a).is_null());
     app.stop().await;
 }
 
@@ -273,4 +302,171 @@ async fn chart(backend: Backend) {
     app.stop().await;
 }
 
-backend_tests!(advice_from_history, who_may_read_and_bad_input, chart);
+async fn what_if(
+    app: &TestApp,
+    token: &str,
+    office: &Office,
+    changes: Value,
+) -> (StatusCode, Value) {
+    app.post(
+        token,
+        &format!("/api/v1/branches/{}/staffing/what-if", office.branch_id),
+        serde_json::json!({ "changes": changes }),
+    )
+    .await
+}
+
+/// The rest of today with and without a change of plan: more desks call
+/// the waiting visitors sooner, a break leaves them waiting, a desk opened
+/// for another service changes nothing for them; bad changes are refused
+/// and nothing is changed.
+async fn what_if_scenarios(backend: Backend) {
+    use serde_json::json;
+    let app = TestApp::spawn(backend).await;
+    let office = app.office(3).await;
+    let (a, b) = (office.services[0], office.services[1]);
+    // The business day ends twelve hours from now, whenever the test runs.
+    let rollover = (chrono::Utc::now() + TimeDelta::hours(12))
+        .with_timezone(&chrono_tz::Europe::Warsaw)
+        .format("%H:%M")
+        .to_string();
+    let (s, branch) = app
+        .patch(
+            &office.admin,
+            &format!("/api/v1/branches/{}", office.branch_id),
+            json!({ "rollover": rollover }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{branch}");
+    app.open_desk(&office, 0).await;
+    for _ in 0..12 {
+        app.issue(&office, a, "normal").await;
+    }
+    let (d1, d2, d3) = (office.desks[0], office.desks[1], office.desks[2]);
+    let figures = |answer: &Value, which: &str, service: i64| {
+        answer["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["service_id"] == service)
+            .unwrap()[which]
+            .clone()
+    };
+
+    // No change: the same figures twice.
+    let (s, same) = what_if(&app, &office.manager, &office, json!([])).await;
+    assert_eq!(s, StatusCode::OK, "{same}");
+    assert_eq!(same["baseline"], same["scenario"]);
+    assert_eq!(same["baseline"]["visitors"], 12.0, "{same}");
+    assert_eq!(same["history_days"], 0);
+    assert_eq!(same["timezone"], "Europe/Warsaw");
+    assert!(same["until_ms"].as_i64() > same["from_ms"].as_i64());
+    // One desk, twelve visitors of about five minutes, a 15-minute
+    // standard: most wait longer than that.
+    let one = figures(&same, "baseline", a);
+    assert!(one["share_within"].as_f64().unwrap() < 0.6, "{one}");
+    assert!(one["longest_wait_s"].as_i64().unwrap() > 1800, "{one}");
+
+    // Two more desks from now on: shorter waits, more within standard.
+    let (s, more) = what_if(
+        &app,
+        &office.manager,
+        &office,
+        json!([{ "desk_id": d2, "action": "open" }, { "desk_id": d3, "action": "open" }]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{more}");
+    let three = figures(&more, "scenario", a);
+    assert_eq!(figures(&more, "baseline", a), one);
+    assert!(
+        three["longest_wait_s"].as_i64() < one["longest_wait_s"].as_i64(),
+        "{three} {one}"
+    );
+    assert!(
+        three["share_within"].as_f64() > one["share_within"].as_f64(),
+        "{three} {one}"
+    );
+
+    // The open desk on a break for the rest of the day: nobody is called.
+    let (s, off) = what_if(
+        &app,
+        &office.manager,
+        &office,
+        json!([{ "desk_id": d1, "action": "break" }]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{off}");
+    let none = figures(&off, "scenario", a);
+    assert_eq!(
+        (none["not_called"].as_f64(), none["share_within"].as_f64()),
+        (Some(12.0), Some(0.0)),
+        "{none}"
+    );
+
+    // A desk opened for ID cards only does nothing for Passports visitors.
+    let (s, other) = what_if(
+        &app,
+        &office.manager,
+        &office,
+        json!([{ "desk_id": d2, "action": "open", "service_ids": [b] }]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{other}");
+    assert_eq!(figures(&other, "scenario", a), one);
+
+    // Refused: unknown desk, a service of no branch, services for a break,
+    // malformed times, a change that ends before it starts, unknown fields.
+    let bad = [
+        json!([{ "desk_id": 999_999, "action": "open" }]),
+        json!([{ "desk_id": d2, "action": "open", "service_ids": [999_999] }]),
+        json!([{ "desk_id": d2, "action": "open", "service_ids": [] }]),
+        json!([{ "desk_id": d1, "action": "break", "service_ids": [a] }]),
+        json!([{ "desk_id": d2, "action": "open", "from": "25:00" }]),
+        json!([{ "desk_id": d2, "action": "open", "from": "9" }]),
+        json!([{ "desk_id": d2, "action": "open", "from": "12:00", "to": "11:00" }]),
+    ];
+    for changes in bad {
+        let (s, body) = what_if(&app, &office.manager, &office, changes.clone()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{changes}: {body}");
+        common::assert_error(&body, "invalid");
+    }
+    let too_many: Vec<Value> = (0..51)
+        .map(|_| json!({ "desk_id": d2, "action": "open" }))
+        .collect();
+    let (s, _) = what_if(&app, &office.manager, &office, Value::Array(too_many)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    for body in [
+        json!({ "changes": [{ "desk_id": d2, "action": "dance" }] }),
+        json!({ "changes": [], "extra": 1 }),
+        json!({}),
+    ] {
+        let (s, answer) = app
+            .post(
+                &office.manager,
+                &format!("/api/v1/branches/{}/staffing/what-if", office.branch_id),
+                body.clone(),
+            )
+            .await;
+        assert!(s.is_client_error(), "{body}: {s} {answer}");
+    }
+    // Managers only; nothing was changed: desk 2 is still closed.
+    for token in [&office.clerks[0], &office.display, &office.kiosk] {
+        let (s, _) = what_if(&app, token, &office, json!([])).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+    }
+    let (_, desk) = app
+        .get(&office.manager, &format!("/api/v1/desks/{d2}"))
+        .await;
+    assert_eq!(desk["status"], "closed", "{desk}");
+    let (_, doc) = app.send(Method::GET, None, "/api/openapi.json", None).await;
+    assert!(doc["paths"]["/api/v1/branches/{id}/staffing/what-if"]["post"].is_object());
+    assert!(doc["components"]["schemas"]["WhatIf"]["properties"]["scenario"].is_object());
+    app.stop().await;
+}
+
+backend_tests!(
+    advice_from_history,
+    who_may_read_and_bad_input,
+    chart,
+    what_if_scenarios
+);

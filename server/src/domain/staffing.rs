@@ -19,21 +19,33 @@
 //! [`chart`] draws the day as a bar chart (the reports' [`bar_chart`]): per
 //! hour the desks needed and the desk-hours open, summed over services.
 //!
-//! The advice treats each service as served by desks of its own; where
-//! desks are shared, the services' advice adds up to a lower bound of what
-//! the office needs (a simulation across shared desks is not done).
+//! The Erlang C advice treats each service as served by desks of its own;
+//! where desks are shared, the services' advice adds up to a lower bound of
+//! what the office needs. So next to it, for a day up to today, each
+//! service gets `simulated`: the forecast day played through the desks that
+//! were open, shared as their allocations say, with the real next-ticket
+//! policy ([`waitwell_queue::outlook`]), giving the share within standard
+//! and the longest wait those desks would have given.
+//!
+//! [`what_if`] plays the rest of today twice with the same draws: as
+//! planned now, and with a manager's changes (a desk opened for some
+//! services from a time, a desk's break).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{Datelike as _, NaiveDate, TimeDelta, Timelike as _};
+use chrono::{Datelike as _, NaiveDate, NaiveTime, TimeDelta, TimeZone as _, Timelike as _};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use waitwell_queue::desks_needed;
+use waitwell_queue::{
+    ArrivalWindow, BusinessCalendar, DayScenario, DeskPolicy, PlannedDesk, Priority,
+    ServiceOutlook, desks_needed, outlook,
+};
 
 use crate::domain::branches;
-use crate::domain::predictions::learned_times;
+use crate::domain::predictions::{learned_times, situation};
 use crate::domain::replay::recorded_desks;
 use crate::domain::reports::{BarChart, ChartTexts, Series};
+use crate::domain::services::ServiceRow;
 use crate::error::{AppError, Result};
 use crate::store::{Exec, q};
 
@@ -154,6 +166,11 @@ pub struct ServiceStaffing {
     pub mean_service_s: f64,
     /// Hours 0 to 23.
     pub hours: Vec<StaffingHour>,
+    /// For a day up to today with a forecast: how a day of the forecast
+    /// arrivals would have gone with the desks that were open, shared
+    /// between services as their allocations say (simulated with the real
+    /// next-ticket policy). Null for a later day or without history.
+    pub simulated: Option<OutlookFigures>,
 }
 
 /// Staffing advice for a day.
@@ -201,63 +218,52 @@ pub async fn compute<C: Exec>(
         Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
             .map_err(|_| AppError::invalid(format!("day must be a date YYYY-MM-DD (got {d:?})")))?,
     };
-    let tz = calendar.tz;
-
-    // Tickets of the same weekday in the history window, by service and
-    // local hour.
-    let weekdays: BTreeSet<String> = (1..=HISTORY_WEEKS)
-        .map(|w| (day - TimeDelta::weeks(w)).format("%Y-%m-%d").to_string())
-        .collect();
-    let from = (day - TimeDelta::weeks(HISTORY_WEEKS))
-        .format("%Y-%m-%d")
-        .to_string();
-    let rows: Vec<(i64, String, i64)> = c
-        .all(
-            q("select service_id, business_day, issued_at from tickets
-               where branch_id = $1 and business_day >= $2 and business_day < $3
-                 and transferred_from is null")
-            .bind(branch_id)
-            .bind(from)
-            .bind(day.format("%Y-%m-%d").to_string()),
-        )
-        .await?;
-    let mut open_days = BTreeSet::new();
-    let mut counts: BTreeMap<(i64, u32), f64> = BTreeMap::new();
-    for (service_id, business_day, at) in rows {
-        if !weekdays.contains(&business_day) {
-            continue;
-        }
-        let hour = crate::utc(at).with_timezone(&tz).hour();
-        *counts.entry((service_id, hour)).or_default() += 1.0;
-        open_days.insert(business_day);
-    }
-    let history_days = open_days.len();
+    let forecast = Forecast::read(c, branch_id, &calendar, day).await?;
+    let history_days = forecast.days;
 
     // Desk-hours open per hour label, for a day up to today.
-    let (start, end) = (
-        calendar.day_start(day).timestamp_millis(),
-        calendar
-            .day_start(day + TimeDelta::days(1))
-            .timestamp_millis(),
-    );
+    let slots = hour_slots(&calendar, day);
+    let end = slots.last().map_or(0, |s| s.2);
     let desks = if day <= today {
         Some(recorded_desks(c, branch_id, end).await?)
     } else {
         None
     };
-    // Hour slots of the business day, labelled by their local hour.
-    let mut slots = Vec::new();
-    let mut at = start;
-    while at < end {
-        let next = (at + 3_600_000).min(end);
-        slots.push((crate::utc(at).with_timezone(&tz).hour(), at, next));
-        at = next;
-    }
 
     let times = learned_times(c, branch_id, None).await?;
     let services = crate::domain::services::list(c, branch_id).await?;
+    let active: Vec<&ServiceRow> = services.iter().filter(|s| s.active).collect();
+    // The day as the desks that were open would have served the forecast.
+    let simulated = match &desks {
+        Some(desks) if history_days > 0 => {
+            let start = slots.first().map_or(0, |s| s.1);
+            let scenario = DayScenario {
+                now_ms: start,
+                end_ms: end,
+                config: branch.policy(),
+                desks: desks
+                    .iter()
+                    .map(|d| PlannedDesk {
+                        desk_id: d.id,
+                        policy: DeskPolicy {
+                            weights: d.weights.clone(),
+                            calls_since_priority: 0,
+                        },
+                        busy: None,
+                        open: d.open.clone(),
+                    })
+                    .collect(),
+                waiting: Vec::new(),
+                arrivals: forecast.windows(&slots, start),
+                times: times.clone(),
+                standards_s: active.iter().map(|s| (s.id, s.standard_wait_s)).collect(),
+            };
+            Some(outlook(&scenario, SIMULATED_DAYS, SEED))
+        }
+        _ => None,
+    };
     let mut out = Vec::new();
-    for s in services.into_iter().filter(|s| s.active) {
+    for s in active {
         let mean_s = times.for_service(s.id).mean_s();
         let mut open_ms = [0_i64; 24];
         let mut slot_ms = [0_i64; 24];
@@ -277,11 +283,7 @@ pub async fn compute<C: Exec>(
         }
         let hours = (0..24_u32)
             .map(|hour| {
-                let forecast = if history_days == 0 {
-                    0.0
-                } else {
-                    counts.get(&(s.id, hour)).copied().unwrap_or(0.0) / history_days as f64
-                };
+                let forecast = forecast.per_hour(s.id, hour);
                 let h = hour as usize;
                 StaffingHour {
                     hour,
@@ -308,6 +310,7 @@ pub async fn compute<C: Exec>(
             standard_wait_s: s.standard_wait_s,
             mean_service_s: (mean_s * 10.0).round() / 10.0,
             hours,
+            simulated: simulated.as_ref().map(|o| o.service(s.id).into()),
         });
     }
     Ok(Staffing {
@@ -319,4 +322,495 @@ pub async fn compute<C: Exec>(
         history_days,
         services: out,
     })
+}
+
+/// Seed of the staffing simulations: the same question gets the same answer.
+const SEED: u64 = 0x57AF_F1A6;
+/// Simulated days behind each simulated figure: enough for the share within
+/// standard to settle within a percent or two, at a few milliseconds.
+pub const SIMULATED_DAYS: u32 = 200;
+
+/// The hour slots of a business day: `(local hour, from, to)` in Unix ms,
+/// from its start to the next day's (23 or 25 slots on a clock change).
+fn hour_slots(calendar: &BusinessCalendar, day: NaiveDate) -> Vec<(u32, i64, i64)> {
+    let start = calendar.day_start(day).timestamp_millis();
+    let end = calendar
+        .day_start(day + TimeDelta::days(1))
+        .timestamp_millis();
+    let mut slots = Vec::new();
+    let mut at = start;
+    while at < end {
+        let next = (at + 3_600_000).min(end);
+        slots.push((crate::utc(at).with_timezone(&calendar.tz).hour(), at, next));
+        at = next;
+    }
+    slots
+}
+
+/// Forecast arrivals of a day: the tickets issued on the same weekday of
+/// the last [`HISTORY_WEEKS`] weeks, by service, class and local hour.
+struct Forecast {
+    /// Days in the window on which any ticket was issued.
+    days: usize,
+    /// Tickets per `(service, class, hour)` over those days.
+    counts: BTreeMap<(i64, Priority, u32), f64>,
+}
+
+impl Forecast {
+    async fn read<C: Exec>(
+        c: &mut C,
+        branch_id: i64,
+        calendar: &BusinessCalendar,
+        day: NaiveDate,
+    ) -> Result<Forecast> {
+        let weekdays: BTreeSet<String> = (1..=HISTORY_WEEKS)
+            .map(|w| (day - TimeDelta::weeks(w)).format("%Y-%m-%d").to_string())
+            .collect();
+        let from = (day - TimeDelta::weeks(HISTORY_WEEKS))
+            .format("%Y-%m-%d")
+            .to_string();
+        let rows: Vec<(i64, String, String, i64)> = c
+            .all(
+                q(
+                    "select service_id, priority, business_day, issued_at from tickets
+                   where branch_id = $1 and business_day >= $2 and business_day < $3
+                     and transferred_from is null",
+                )
+                .bind(branch_id)
+                .bind(from)
+                .bind(day.format("%Y-%m-%d").to_string()),
+            )
+            .await?;
+        let mut open_days = BTreeSet::new();
+        let mut counts: BTreeMap<(i64, Priority, u32), f64> = BTreeMap::new();
+        for (service_id, priority, business_day, at) in rows {
+            if !weekdays.contains(&business_day) {
+                continue;
+            }
+            let hour = crate::utc(at).with_timezone(&calendar.tz).hour();
+            let priority = priority.parse().unwrap_or_default();
+            *counts.entry((service_id, priority, hour)).or_default() += 1.0;
+            open_days.insert(business_day);
+        }
+        Ok(Forecast {
+            days: open_days.len(),
+            counts,
+        })
+    }
+
+    /// Forecast tickets of `service_id` in local hour `hour`, all classes.
+    fn per_hour(&self, service_id: i64, hour: u32) -> f64 {
+        if self.days == 0 {
+            return 0.0;
+        }
+        let n: f64 = self
+            .counts
+            .iter()
+            .filter(|((s, _, h), _)| *s == service_id && *h == hour)
+            .map(|(_, n)| n)
+            .sum();
+        n / self.days as f64
+    }
+
+    /// The forecast as arrival windows over `slots`, from `from` on.
+    fn windows(&self, slots: &[(u32, i64, i64)], from: i64) -> Vec<ArrivalWindow> {
+        if self.days == 0 {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for &(hour, a, b) in slots {
+            if b <= from {
+                continue;
+            }
+            for (&(service_id, priority, h), n) in &self.counts {
+                if h == hour {
+                    out.push(ArrivalWindow {
+                        service_id,
+                        priority,
+                        from_ms: a.max(from),
+                        to_ms: b,
+                        // Per hour of the slot's own length (a slot cut
+                        // short by a clock change keeps its rate).
+                        per_hour: n / self.days as f64 * 3_600_000.0 / (b - a) as f64,
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Simulated figures of a service or of the office (see
+/// [`ServiceOutlook`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+pub struct OutlookFigures {
+    /// Visitors per day: waiting at the start plus forecast arrivals.
+    pub visitors: f64,
+    /// Share called within the service standard (0 to 1); null without
+    /// visitors.
+    pub share_within: Option<f64>,
+    /// Mean wait of those called, seconds.
+    pub mean_wait_s: Option<i64>,
+    /// The day's longest wait, averaged over the simulated days, seconds
+    /// (a visitor not called counts until the end of the day).
+    pub longest_wait_s: Option<i64>,
+    /// Visitors per day still waiting when the day ends.
+    pub not_called: f64,
+}
+
+impl From<ServiceOutlook> for OutlookFigures {
+    fn from(o: ServiceOutlook) -> Self {
+        OutlookFigures {
+            visitors: o.visitors,
+            share_within: o.share_within.map(|s| (s * 1000.0).round() / 1000.0),
+            mean_wait_s: o.mean_wait_s,
+            longest_wait_s: o.longest_wait_s,
+            not_called: o.not_called,
+        }
+    }
+}
+
+/// What a change of plan does to a desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanAction {
+    /// The desk calls visitors from `from` to `to`.
+    Open,
+    /// The desk calls nobody from `from` to `to`.
+    Break,
+}
+
+/// One change to the plan for the rest of today.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanChange {
+    /// An active desk of the branch.
+    pub desk_id: i64,
+    /// Open it or take it off for a break.
+    pub action: PlanAction,
+    /// Local time `HH:MM` the change starts (default: now).
+    pub from: Option<String>,
+    /// Local time `HH:MM` it ends (default: the end of the business day).
+    pub to: Option<String>,
+    /// With `open`: the services the desk calls for in this scenario, one
+    /// weight each, instead of its allocation ("open desk 4 for Passports").
+    pub service_ids: Option<Vec<i64>>,
+}
+
+/// Most changes one what-if may name.
+pub const MAX_PLAN_CHANGES: usize = 50;
+
+/// A what-if question: the changes to today's plan.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WhatIfRequest {
+    /// Applied in order to the plan "every open desk stays open until the
+    /// end of the day, the others stay shut".
+    pub changes: Vec<PlanChange>,
+}
+
+/// One service in a what-if answer.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ServiceWhatIf {
+    /// Service.
+    pub service_id: i64,
+    /// Service code.
+    pub code: String,
+    /// Its standard, seconds.
+    pub standard_wait_s: i64,
+    /// Without the changes.
+    pub baseline: OutlookFigures,
+    /// With them.
+    pub scenario: OutlookFigures,
+}
+
+/// The rest of today with and without a change of plan.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct WhatIf {
+    /// Branch.
+    pub branch_id: i64,
+    /// Business day.
+    pub day: String,
+    /// The branch's timezone, in which the changes' times are read.
+    pub timezone: String,
+    /// The simulation starts here (now), Unix ms.
+    pub from_ms: i64,
+    /// And ends here (the end of the business day), Unix ms.
+    pub until_ms: i64,
+    /// Days of history behind the forecast arrivals (0: only the visitors
+    /// waiting now are simulated).
+    pub history_days: usize,
+    /// Simulated days behind each figure.
+    pub runs: u32,
+    /// The office without the changes.
+    pub baseline: OutlookFigures,
+    /// The office with them.
+    pub scenario: OutlookFigures,
+    /// Per active service.
+    pub services: Vec<ServiceWhatIf>,
+}
+
+/// Simulates the rest of today as planned now and with `request`'s
+/// changes: the same forecast arrivals and service times, played with the
+/// real next-ticket policy across shared desks.
+///
+/// # Errors
+/// An unknown or inactive desk or service, a malformed time, a change that
+/// ends before it starts or is already over (422); unknown branch (404);
+/// database errors.
+pub async fn what_if<C: Exec>(
+    c: &mut C,
+    branch_id: i64,
+    request: &WhatIfRequest,
+    now: i64,
+) -> Result<WhatIf> {
+    if request.changes.len() > MAX_PLAN_CHANGES {
+        return Err(AppError::invalid(format!(
+            "at most {MAX_PLAN_CHANGES} changes (got {})",
+            request.changes.len()
+        )));
+    }
+    let branch = branches::get(c, branch_id).await?;
+    let calendar = branch.calendar();
+    let day = calendar.business_day(crate::utc(now));
+    let slots = hour_slots(&calendar, day);
+    let end = calendar.next_rollover(crate::utc(now)).timestamp_millis();
+    let forecast = Forecast::read(c, branch_id, &calendar, day).await?;
+    let services: Vec<ServiceRow> = crate::domain::services::list(c, branch_id)
+        .await?
+        .into_iter()
+        .filter(|s| s.active)
+        .collect();
+
+    let now_situation = situation(
+        c,
+        branch_id,
+        branch.policy(),
+        &day.format("%Y-%m-%d").to_string(),
+        now,
+    )
+    .await?;
+    // The plan as it stands: open desks stay open, the others shut.
+    let busy: BTreeMap<i64, _> = now_situation
+        .desks
+        .iter()
+        .map(|d| (d.desk_id, d.busy))
+        .collect();
+    let mut desks = Vec::new();
+    for d in crate::domain::desks::of_branch(c, branch_id).await? {
+        if !d.active {
+            continue;
+        }
+        desks.push(PlannedDesk {
+            desk_id: d.id,
+            policy: DeskPolicy {
+                weights: crate::domain::desks::weights(c, d.id).await?,
+                calls_since_priority: u32::try_from(d.calls_since_priority).unwrap_or(0),
+            },
+            busy: busy.get(&d.id).copied().flatten(),
+            open: if busy.contains_key(&d.id) {
+                vec![(now, end)]
+            } else {
+                Vec::new()
+            },
+        });
+    }
+    let mut changed = desks.clone();
+    for (i, change) in request.changes.iter().enumerate() {
+        let at = |t: &Option<String>, default: i64| match t {
+            None => Ok(default),
+            Some(t) => local_time(&calendar, day, t).ok_or_else(|| {
+                AppError::invalid(format!("changes[{i}]: {t:?} is not a time HH:MM"))
+            }),
+        };
+        let (from, to) = (at(&change.from, now)?, at(&change.to, end)?);
+        if from >= to {
+            return Err(AppError::invalid(format!(
+                "changes[{i}]: it must end after it starts"
+            )));
+        }
+        if to <= now {
+            return Err(AppError::invalid(format!(
+                "changes[{i}]: it is already over"
+            )));
+        }
+        let desk = changed
+            .iter_mut()
+            .find(|d| d.desk_id == change.desk_id)
+            .ok_or_else(|| {
+                AppError::invalid(format!(
+                    "changes[{i}]: desk {} is not an active desk of this branch",
+                    change.desk_id
+                ))
+            })?;
+        if let Some(ids) = &change.service_ids {
+            if change.action != PlanAction::Open || ids.is_empty() {
+                return Err(AppError::invalid(format!(
+                    "changes[{i}]: service_ids names the services of a desk that opens, at least one"
+                )));
+            }
+            if let Some(bad) = ids.iter().find(|id| !services.iter().any(|s| s.id == **id)) {
+                return Err(AppError::invalid(format!(
+                    "changes[{i}]: service {bad} is not an active service of this branch"
+                )));
+            }
+            desk.policy.weights = ids.iter().map(|id| (*id, 1)).collect();
+            desk.policy.weights.sort_unstable();
+            desk.policy.weights.dedup();
+        }
+        let (from, to) = (from.max(now), to.min(end));
+        desk.open = match change.action {
+            PlanAction::Open => add_period(&desk.open, (from, to)),
+            PlanAction::Break => remove_period(&desk.open, (from, to)),
+        };
+    }
+
+    let base = DayScenario {
+        now_ms: now,
+        end_ms: end,
+        config: branch.policy(),
+        desks,
+        waiting: now_situation.waiting,
+        arrivals: forecast.windows(&slots, now),
+        times: now_situation.times,
+        standards_s: services.iter().map(|s| (s.id, s.standard_wait_s)).collect(),
+    };
+    let scenario = DayScenario {
+        desks: changed,
+        ..base.clone()
+    };
+    let (before, after) = (
+        outlook(&base, SIMULATED_DAYS, SEED),
+        outlook(&scenario, SIMULATED_DAYS, SEED),
+    );
+    Ok(WhatIf {
+        branch_id,
+        day: day.format("%Y-%m-%d").to_string(),
+        timezone: branch.timezone.clone(),
+        from_ms: now,
+        until_ms: end,
+        history_days: forecast.days,
+        runs: before.runs,
+        baseline: before.office.into(),
+        scenario: after.office.into(),
+        services: services
+            .iter()
+            .map(|s| ServiceWhatIf {
+                service_id: s.id,
+                code: s.code.clone(),
+                standard_wait_s: s.standard_wait_s,
+                baseline: before.service(s.id).into(),
+                scenario: after.service(s.id).into(),
+            })
+            .collect(),
+    })
+}
+
+/// `HH:MM` on business day `day`, as Unix ms: the first such local time
+/// at or after the day's start (an hour before the rollover belongs to the
+/// next calendar date). `None` for a malformed time.
+fn local_time(calendar: &BusinessCalendar, day: NaiveDate, t: &str) -> Option<i64> {
+    if t.len() != 5 {
+        return None;
+    }
+    let time = NaiveTime::parse_from_str(t, "%H:%M").ok()?;
+    let start = calendar.day_start(day);
+    [day, day + TimeDelta::days(1)]
+        .into_iter()
+        .filter_map(|d| {
+            calendar
+                .tz
+                .from_local_datetime(&d.and_time(time))
+                .earliest()
+        })
+        .map(|at| at.to_utc())
+        .find(|at| *at >= start)
+        .map(|at| at.timestamp_millis())
+}
+
+/// `periods` (sorted, disjoint `[from, to)`) with `p` added.
+fn add_period(periods: &[(i64, i64)], p: (i64, i64)) -> Vec<(i64, i64)> {
+    let mut all: Vec<(i64, i64)> = periods.iter().copied().chain([p]).collect();
+    all.sort_unstable();
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for (a, b) in all {
+        match out.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => out.push((a, b)),
+        }
+    }
+    out
+}
+
+/// `periods` (sorted, disjoint `[from, to)`) without `p`.
+fn remove_period(periods: &[(i64, i64)], p: (i64, i64)) -> Vec<(i64, i64)> {
+    let mut out = Vec::new();
+    for &(a, b) in periods {
+        if a < p.0 {
+            out.push((a, b.min(p.0)));
+        }
+        if b > p.1 {
+            out.push((a.max(p.1), b));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn covers(periods: &[(i64, i64)], t: i64) -> bool {
+        periods.iter().any(|(a, b)| *a <= t && t < *b)
+    }
+
+    proptest! {
+        /// Adding and removing periods is set union and difference, and
+        /// keeps the list sorted and disjoint.
+        #[test]
+        fn periods_are_sets(
+            ops in proptest::collection::vec((any::<bool>(), 0i64..50, 1i64..20), 0..12),
+        ) {
+            let mut periods = Vec::new();
+            let mut model = [false; 80];
+            for (add, from, len) in ops {
+                let p = (from, from + len);
+                periods = if add { add_period(&periods, p) } else { remove_period(&periods, p) };
+                for slot in &mut model[p.0 as usize..p.1 as usize] {
+                    *slot = add;
+                }
+                for w in periods.windows(2) {
+                    prop_assert!(w[0].1 < w[1].0);
+                }
+                prop_assert!(periods.iter().all(|(a, b)| a < b));
+            }
+            for (t, want) in model.iter().enumerate() {
+                prop_assert_eq!(covers(&periods, t as i64), *want, "at {}", t);
+            }
+        }
+    }
+
+    #[test]
+    fn local_times_belong_to_the_business_day() {
+        let calendar = BusinessCalendar::new(
+            chrono_tz::Europe::Warsaw,
+            NaiveTime::from_hms_opt(3, 0, 0).unwrap(),
+        );
+        let day = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let at = |t| local_time(&calendar, day, t).map(crate::utc);
+        // 10:00 in Warsaw is 09:00 UTC in December.
+        assert_eq!(
+            at("10:00").unwrap().to_rfc3339(),
+            "2026-12-07T09:00:00+00:00"
+        );
+        // 01:30 is before the 03:00 rollover: the next morning's.
+        assert_eq!(
+            at("01:30").unwrap().to_rfc3339(),
+            "2026-12-08T00:30:00+00:00"
+        );
+        for bad in ["25:00", "10", "10:00:00", "", "ab:cd", "9:00"] {
+            assert_eq!(at(bad), None, "{bad}");
+        }
+    }
 }

@@ -8,7 +8,9 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::domain::auth::Principal;
 use crate::domain::reports::{ChartTexts, bar_chart, svg_response};
-use crate::domain::staffing::{Staffing, StaffingChartQuery, StaffingQuery, chart, compute};
+use crate::domain::staffing::{
+    Staffing, StaffingChartQuery, StaffingQuery, WhatIf, WhatIfRequest, chart, compute, what_if,
+};
 use crate::error::{AppJson, AppPath, AppQuery, Result};
 use crate::now_ms;
 use crate::store::read;
@@ -56,9 +58,32 @@ pub async fn staffing_svg(
     Ok(svg_response(bar_chart(&chart(&advice, &texts))))
 }
 
+/// What if today's plan changed (managers): the rest of the business day
+/// simulated as planned now (open desks stay open, the others shut) and
+/// with the changes ("desk 4 opens for Passports from 10:00", "desk 2 on
+/// break 12:00–13:00"), with the forecast arrivals and the real
+/// next-ticket policy across shared desks. Nothing is changed.
+#[utoipa::path(post, path = "/api/v1/branches/{id}/staffing/what-if", tag = "stats",
+    params(("id" = i64, Path, description = "Branch id")),
+    request_body = WhatIfRequest,
+    responses((status = 200, body = WhatIf), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn staffing_what_if(
+    State(state): State<AppState>,
+    who: Principal,
+    AppPath(branch_id): AppPath<i64>,
+    AppJson(request): AppJson<WhatIfRequest>,
+) -> Result<AppJson<WhatIf>> {
+    who.require_manager(branch_id)?;
+    let now = now_ms();
+    let answer = read!(state.db, |c| what_if(c, branch_id, &request, now).await)?;
+    Ok(AppJson(answer))
+}
+
 /// Staffing routes.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(staffing))
         .routes(routes!(staffing_svg))
+        .routes(routes!(staffing_what_if))
 }
