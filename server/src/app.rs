@@ -198,7 +198,7 @@ async fn metrics(
     };
     // Compared as hashes, like every other token: the comparison's timing
     // tells nothing about the token.
-    let given = crate::domain::auth::bearer_token(&headers).unwrap_or_default();
+    let given = crate::http::extract::bearer_token(&headers).unwrap_or_default();
     if crate::domain::auth::token_hash(&given) != crate::domain::auth::token_hash(expected) {
         return Err(AppError::Unauthorized);
     }

@@ -85,6 +85,12 @@ impl AppError {
         AppError::Unavailable
     }
 
+    /// 503: the server holds as much of something as it takes (the
+    /// message says what, and what the client does instead).
+    pub fn overloaded(message: impl Into<String>) -> AppError {
+        AppError::Rejected(StatusCode::SERVICE_UNAVAILABLE, message.into())
+    }
+
     /// A validation error.
     pub fn invalid(message: impl Into<String>) -> AppError {
         AppError::Validation(message.into())
@@ -391,73 +397,6 @@ impl From<QueryRejection> for AppError {
         AppError::Rejected(e.status(), e.body_text())
     }
 }
-
-/// `Json` that rejects bad input with [`AppError`]'s JSON shape: a missing
-/// or non-JSON content type 415, a body over the limit 413, broken JSON
-/// syntax 400 (checked before the shape, so that `{` is 400 on every
-/// route), JSON of the wrong shape 422.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AppJson<T>(pub T);
-
-fn is_json_content_type(headers: &axum::http::HeaderMap) -> bool {
-    let Some(value) = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
-}
-
-impl<T, S> axum::extract::FromRequest<S> for AppJson<T>
-where
-    T: serde::de::DeserializeOwned,
-    S: Send + Sync,
-{
-    type Rejection = AppError;
-
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self> {
-        if !is_json_content_type(req.headers()) {
-            return Err(AppError::Rejected(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "Expected request with `Content-Type: application/json`".into(),
-            ));
-        }
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|e| AppError::Rejected(e.status(), e.body_text()))?;
-        if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
-            return Err(AppError::BadRequest(format!(
-                "Failed to parse the request body as JSON: {e}"
-            )));
-        }
-        let axum::Json(value) = axum::Json::<T>::from_bytes(&bytes)?;
-        Ok(AppJson(value))
-    }
-}
-
-impl<T: Serialize> IntoResponse for AppJson<T> {
-    fn into_response(self) -> Response {
-        Json(self.0).into_response()
-    }
-}
-
-/// `Path` that rejects bad ids with [`AppError`]'s JSON shape.
-#[derive(Debug, Clone, Copy, axum::extract::FromRequestParts)]
-#[from_request(via(axum::extract::Path), rejection(AppError))]
-pub struct AppPath<T>(pub T);
-
-/// `Query` that rejects bad parameters with [`AppError`]'s JSON shape.
-#[derive(Debug, Clone, Copy, axum::extract::FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(AppError))]
-pub struct AppQuery<T>(pub T);
 
 #[cfg(test)]
 mod tests {

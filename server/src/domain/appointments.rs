@@ -41,8 +41,6 @@
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use axum::http::{HeaderValue, header};
-use axum::response::Response;
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Timelike};
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
@@ -1100,12 +1098,6 @@ pub struct SlotsQuery {
 pub struct DayQuery {
     /// Business day `YYYY-MM-DD`; default today.
     pub day: Option<String>,
-}
-
-pub(crate) fn no_store(mut r: Response) -> Response {
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
 }
 
 pub(crate) fn code_from_path(code: &str) -> Result<String> {

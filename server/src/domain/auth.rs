@@ -19,19 +19,15 @@ use std::num::NonZeroU32;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::request::Parts;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use rand::RngCore as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::error::{AppError, Result};
 use crate::events::Actor;
-use crate::now_ms;
-use crate::store::{Exec, lookup, q};
+use crate::store::{Exec, q};
 
 /// A user's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -442,66 +438,6 @@ pub async fn authenticate<C: Exec>(c: &mut C, token: &str, now: i64) -> Result<P
     }
 }
 
-/// Reads the token from `Authorization: Bearer …`.
-pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<String> {
-    let value = headers.get(axum::http::header::AUTHORIZATION)?;
-    let value = value.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_owned())
-}
-
-/// The `token` query parameter, which only live streams accept.
-fn query_token(parts: &Parts) -> Option<String> {
-    parts.uri.query().and_then(|query| {
-        query.split('&').find_map(|pair| {
-            pair.strip_prefix("token=")
-                .map(|t| t.to_owned())
-                .filter(|t| !t.is_empty())
-        })
-    })
-}
-
-async fn resolve(state: &AppState, token: &str) -> Result<Principal> {
-    let now = now_ms();
-    // Every request comes through here: a point read by token hash.
-    lookup!(state.db, |c| authenticate(c, token, now).await)
-}
-
-impl FromRequestParts<AppState> for Principal {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        // Header only: a token in a URL ends up in proxy and browser logs.
-        let token = bearer_token(&parts.headers).ok_or(AppError::Unauthorized)?;
-        resolve(state, &token).await
-    }
-}
-
-/// The caller of a live stream, and the token it presented: from the
-/// `Authorization` header or, because a browser cannot set headers on a
-/// websocket, the `token` query parameter. The stream checks the token
-/// again while it stays open.
-pub struct StreamAuth {
-    /// Who the token resolved to.
-    pub who: Principal,
-    /// The token, for the stream's later checks.
-    pub token: String,
-}
-
-impl FromRequestParts<AppState> for StreamAuth {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let token = bearer_token(&parts.headers)
-            .or_else(|| query_token(parts))
-            .ok_or(AppError::Unauthorized)?;
-        let who = resolve(state, &token).await?;
-        Ok(StreamAuth { who, token })
-    }
-}
-
 /// Wrong passwords one account may take, from any addresses, before it is
 /// locked out for a while.
 pub const ACCOUNT_FREE_FAILURES: u32 = 20;
@@ -616,32 +552,6 @@ impl LoginLimiter {
         map.retain(|_, f| {
             now.duration_since(f.last) <= ACCOUNT_MEMORY || f.locked_until.is_some_and(|u| u > now)
         });
-    }
-}
-
-/// The client's address, as every per-client limit counts it: the peer, or
-/// behind a trusted reverse proxy (`WAITWELL_TRUST_FORWARDED_FOR`) the
-/// address the proxy put last in X-Forwarded-For. Loopback in in-process
-/// tests without a socket.
-pub struct ClientAddr(pub IpAddr);
-
-impl FromRequestParts<AppState> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| info.0.ip())
-            .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
-        Ok(ClientAddr(crate::domain::remote::client_ip(
-            peer,
-            &parts.headers,
-            state.config.trust_forwarded_for,
-        )))
     }
 }
 

@@ -13,8 +13,8 @@ use crate::app::AppState;
 use crate::domain::auth::{Principal, Role};
 use crate::domain::branches::{self, clean_name, clean_texts};
 use crate::domain::services;
-use crate::domain::tickets::{self, DeskActor, DeskStep, Ticket};
-use crate::error::{AppError, AppJson, Result};
+use crate::domain::tickets::{self, DeskActor};
+use crate::error::{AppError, Result};
 use crate::events::Actor;
 use crate::events::{self, EventData, NewEvent, Outbox};
 use crate::now_ms;
@@ -374,19 +374,6 @@ pub struct CallRequest {
     pub ticket_id: i64,
     /// Why out of turn; recorded and reported. 1 to 500 characters.
     pub reason: String,
-}
-
-pub(crate) async fn step(
-    state: &AppState,
-    who: &Principal,
-    desk_id: i64,
-    step: DeskStep,
-) -> Result<AppJson<Ticket>> {
-    let actor = desk_actor(state, who, desk_id).await?;
-    let ticket = write!(state.db, |c, out| async move {
-        tickets::desk_step(c, out, actor, step).await
-    })?;
-    Ok(AppJson(ticket))
 }
 
 /// Body of `finish`.

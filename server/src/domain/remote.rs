@@ -28,9 +28,6 @@
 //! `contact_email` columns, never into the event log (which is immutable);
 //! [`crate::jobs::retention`] clears them after the retention period.
 
-use std::net::IpAddr;
-
-use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -63,23 +60,6 @@ pub fn protective_defaults(service: &mut ServiceRow, cap_given: bool, share_give
     if !share_given && service.remote_walk_in_share == 0 {
         service.remote_walk_in_share = DEFAULT_WALK_IN_SHARE;
     }
-}
-
-/// The client's address for rate limiting: the last X-Forwarded-For entry
-/// when the server is told to trust it (it is then the address the proxy
-/// saw), else the TCP peer.
-pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trust_forwarded_for: bool) -> IpAddr {
-    if !trust_forwarded_for {
-        return peer;
-    }
-    headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
-        .next_back()
-        .unwrap_or(peer)
 }
 
 /// Checks and normalises a phone number: digits with an optional leading
@@ -284,22 +264,6 @@ pub(crate) fn to_remote(t: Ticket, public_url: &str) -> RemoteTicket {
     }
 }
 
-/// Remote keys live in their own namespace of the branch's idempotency
-/// keys, so a visitor cannot replay a kiosk's key to read its ticket.
-pub(crate) fn remote_key(headers: &HeaderMap) -> Result<Option<String>> {
-    match headers.get("idempotency-key") {
-        None => Ok(None),
-        Some(v) => v
-            .to_str()
-            .ok()
-            .filter(|k| (1..=128).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
-            .map(|k| Some(format!("remote:{k}")))
-            .ok_or_else(|| {
-                AppError::invalid("Idempotency-Key must be 1 to 128 visible ASCII characters")
-            }),
-    }
-}
-
 /// Issues a remote ticket, unless the office refuses one now (see
 /// [`refusal`]); a retry with the same key returns the first ticket. The
 /// contact goes into the ticket's own columns, never into an event.
@@ -412,18 +376,5 @@ mod tests {
         ] {
             assert!(clean_email(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn forwarded_for_only_when_trusted() {
-        let peer: IpAddr = "127.0.0.1".parse().unwrap();
-        let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", "1.2.3.4, 10.0.0.9".parse().unwrap());
-        assert_eq!(client_ip(peer, &h, false), peer);
-        assert_eq!(
-            client_ip(peer, &h, true),
-            "10.0.0.9".parse::<IpAddr>().unwrap()
-        );
-        assert_eq!(client_ip(peer, &HeaderMap::new(), true), peer);
     }
 }

@@ -23,14 +23,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
 use chrono::Timelike as _;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
-use crate::domain::auth::Principal;
 use crate::domain::branches;
 use crate::domain::stats::{self, DeskKpis, Kpis, ServiceKpis, StatsQuery};
 use crate::error::Result;
@@ -662,38 +658,6 @@ pub struct ChartQuery {
     /// Language of the texts, one of the manager console's (default and
     /// fallback: English).
     pub lang: Option<String>,
-}
-
-pub(crate) fn svg_response(svg: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        svg,
-    )
-        .into_response()
-}
-
-pub(crate) async fn chart(
-    state: &AppState,
-    who: &Principal,
-    branch_id: i64,
-    query: &ChartQuery,
-    draw: fn(&Report, &ChartTexts) -> BarChart,
-) -> Result<Response> {
-    who.require_manager(branch_id)?;
-    let now = crate::now_ms();
-    let report = read!(state.db, |c| compute(
-        c,
-        branch_id,
-        query.from.as_deref(),
-        query.to.as_deref(),
-        now
-    )
-    .await)?;
-    let texts = ChartTexts::new(query.lang.as_deref());
-    Ok(svg_response(bar_chart(&draw(&report, &texts))))
 }
 
 /// Every ticket of a period as CSV (the period rules of [`stats::compute`]):

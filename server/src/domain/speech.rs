@@ -10,15 +10,12 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use axum::Json;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tokio::io::AsyncWriteExt as _;
 use tokio::sync::Semaphore;
 
 use crate::domain::branches;
-use crate::error::{AppError, ErrorBody, Result};
+use crate::error::{AppError, Result};
 
 /// Longest text rendered, in characters.
 pub const MAX_TEXT: usize = 200;
@@ -64,18 +61,6 @@ pub(crate) fn check(query: &AnnounceQuery) -> Result<(String, String)> {
     }
     // espeak-ng names its voices in lower case ("en-us", "pt-br").
     Ok((text.to_owned(), query.lang.to_ascii_lowercase()))
-}
-
-pub(crate) fn unavailable(message: &str) -> Response {
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        Json(ErrorBody {
-            error: "unavailable",
-            message: message.to_owned(),
-            reason: None,
-        }),
-    )
-        .into_response()
 }
 
 /// espeak-ng writes WAV to a pipe with placeholder sizes (it cannot seek

@@ -52,7 +52,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use axum::response::sse::Event as SseEvent;
 use fluent_bundle::{FluentArgs, FluentBundle, FluentResource, FluentValue};
 use fluent_syntax::ast;
 use rust_embed::RustEmbed;
@@ -67,7 +66,7 @@ use waitwell_queue::{
 use crate::app::AppState;
 use crate::domain::tickets::{self, Ticket};
 use crate::domain::{branches, desks, services};
-use crate::error::{AppError, AppPath, Result};
+use crate::error::{AppError, Result};
 use crate::events::{Actor, Event, EventData, Outbox};
 use crate::now_ms;
 use crate::store::Db;
@@ -117,25 +116,6 @@ pub fn is_public_token(token: &str) -> bool {
         && token
             .bytes()
             .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
-/// A public token taken from the request path and checked for shape: a
-/// malformed one is the same 404 as an unknown one, before any database
-/// work.
-#[derive(Debug, Clone)]
-pub struct TicketToken(pub String);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for TicketToken {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self> {
-        let AppPath(token) = AppPath::<String>::from_request_parts(parts, state).await?;
-        if is_public_token(&token) {
-            Ok(TicketToken(token))
-        } else {
-            Err(AppError::NotFound("ticket"))
-        }
-    }
 }
 
 /// A ticket as its visitor sees it.
@@ -558,9 +538,8 @@ impl TicketStreams {
     pub fn admit(self: &Arc<Self>, token: &str) -> Result<StreamSlot> {
         let mut open = self.open();
         if open.total >= STREAMS_TOTAL {
-            return Err(AppError::Rejected(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "too many live ticket streams on this server; the page polls instead".into(),
+            return Err(AppError::overloaded(
+                "too many live ticket streams on this server; the page polls instead",
             ));
         }
         let n = open.per_token.entry(token.to_owned()).or_default();
@@ -669,12 +648,6 @@ fn settled(v: &PublicTicket) -> bool {
     !open && v.feedback != "open"
 }
 
-fn sse_event(v: &PublicTicket) -> SseEvent {
-    SseEvent::default()
-        .event("ticket")
-        .data(serde_json::to_string(v).unwrap_or_default())
-}
-
 /// One live stream: subscribes before reading the first view (nothing
 /// falls in between), then recomputes on relevant events, coalesced. Ends
 /// when the client goes away (the channel closes), at shutdown, or once
@@ -682,7 +655,7 @@ fn sse_event(v: &PublicTicket) -> SseEvent {
 pub(crate) async fn live_session(
     state: AppState,
     token: String,
-    tx: mpsc::Sender<SseEvent>,
+    tx: mpsc::Sender<PublicTicket>,
     _slot: StreamSlot,
 ) {
     let mut rx = state.db.hub().subscribe();
@@ -692,7 +665,7 @@ pub(crate) async fn live_session(
     let Ok((mut watch, mut last)) = named.view(&state.db, &token, true).await else {
         return;
     };
-    if tx.send(sse_event(&last)).await.is_err() || settled(&last) {
+    if tx.send(last.clone()).await.is_err() || settled(&last) {
         return;
     }
     let mut dirty = false;
@@ -717,7 +690,7 @@ pub(crate) async fn live_session(
                 };
                 watch = w;
                 if v != last {
-                    if tx.send(sse_event(&v)).await.is_err() {
+                    if tx.send(v.clone()).await.is_err() {
                         return;
                     }
                     last = v;

@@ -1,6 +1,6 @@
 //! The routes of [`crate::domain::appointments`].
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Duration;
 use utoipa_axum::router::OpenApiRouter;
@@ -8,12 +8,14 @@ use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::domain::appointments::*;
-use crate::domain::auth::{ClientAddr, Principal};
+use crate::domain::auth::Principal;
 use crate::domain::branches::{self};
 use crate::domain::remote::{clean_email, clean_phone};
 use crate::domain::services::{self};
 use crate::domain::tickets::{self};
-use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
+use crate::error::{AppError, Result};
+use crate::http::extract::ClientAddr;
+use crate::http::extract::{AppJson, AppPath, AppQuery};
 use crate::now_ms;
 use crate::store::{read, write};
 
@@ -289,4 +291,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_appointment_qr))
         .routes(routes!(check_in_appointment))
         .routes(routes!(list_appointments))
+}
+
+/// `r` marked not to be stored: an appointment's answer names a visitor.
+fn no_store(mut r: Response) -> Response {
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
 }

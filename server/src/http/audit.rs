@@ -13,7 +13,8 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::domain::audit::{self, AuditKeyInfo, Checkpoint};
 use crate::domain::branches;
-use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
+use crate::error::{AppError, Result};
+use crate::http::extract::{AppJson, AppPath, AppQuery};
 use crate::store::read;
 
 /// Query of the checkpoints list.

@@ -2,7 +2,8 @@
 
 use crate::app::AppState;
 use crate::domain::auth::*;
-use crate::error::{AppError, AppJson, Result};
+use crate::error::{AppError, Result};
+use crate::http::extract::{AppJson, ClientAddr, bearer_token};
 use crate::now_ms;
 use crate::store::{read, write};
 

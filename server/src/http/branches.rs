@@ -8,7 +8,8 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::domain::auth::Principal;
 use crate::domain::branches::*;
-use crate::error::{AppError, AppJson, AppPath, Result};
+use crate::error::{AppError, Result};
+use crate::http::extract::{AppJson, AppPath};
 use crate::now_ms;
 use crate::store::read;
 

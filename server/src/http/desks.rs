@@ -13,7 +13,8 @@ use crate::domain::branches::clean_name;
 use crate::domain::desks::*;
 use crate::domain::projection::Seen;
 use crate::domain::tickets::{self, DeskStep, Ticket};
-use crate::error::{AppError, AppJson, AppPath, Result};
+use crate::error::{AppError, Result};
+use crate::http::extract::{AppJson, AppPath};
 use crate::now_ms;
 use crate::store::{read, write};
 
@@ -306,6 +307,21 @@ pub async fn transfer(
     AppJson(body): AppJson<TransferRequest>,
 ) -> Result<AppJson<Ticket>> {
     step(&state, &who, id, DeskStep::Transfer(body.service_id)).await
+}
+
+/// A clerk's step at a desk on its current ticket (recall, start, finish,
+/// no-show, park), as one write.
+async fn step(
+    state: &AppState,
+    who: &Principal,
+    desk_id: i64,
+    step: DeskStep,
+) -> Result<AppJson<Ticket>> {
+    let actor = desk_actor(state, who, desk_id).await?;
+    let ticket = write!(state.db, |c, out| async move {
+        tickets::desk_step(c, out, actor, step).await
+    })?;
+    Ok(AppJson(ticket))
 }
 
 /// Desk routes.

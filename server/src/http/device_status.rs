@@ -7,7 +7,8 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::domain::auth::Principal;
 use crate::domain::device_status::*;
-use crate::error::{AppError, AppJson, AppPath, Result};
+use crate::error::{AppError, Result};
+use crate::http::extract::{AppJson, AppPath};
 use crate::now_ms;
 
 /// A device reports its state (the device itself, with its own token).

@@ -10,7 +10,8 @@ use crate::domain::auth::Principal;
 use crate::domain::branches::{self};
 use crate::domain::feedback::*;
 use crate::domain::visitor;
-use crate::error::{AppError, AppJson, AppPath, Result};
+use crate::error::{AppError, Result};
+use crate::http::extract::{AppJson, AppPath};
 use crate::now_ms;
 use crate::store::write;
 
@@ -23,7 +24,7 @@ use crate::store::write;
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn public_feedback(
     State(state): State<AppState>,
-    visitor::TicketToken(token): visitor::TicketToken,
+    crate::http::extract::TicketToken(token): crate::http::extract::TicketToken,
     AppJson(request): AppJson<FeedbackRequest>,
 ) -> Result<(StatusCode, AppJson<Feedback>)> {
     let (rating, comment) = validate(request.rating, request.comment)?;

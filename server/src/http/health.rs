@@ -19,7 +19,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::error::{AppError, AppJson, Result};
+use crate::error::{AppError, Result};
+use crate::http::extract::AppJson;
 use crate::store::{Exec as _, q, write};
 
 /// How long a probe's outcome is reused.

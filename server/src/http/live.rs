@@ -53,13 +53,15 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::domain::auth::{Principal, StreamAuth};
+use crate::domain::auth::Principal;
 use crate::domain::branches;
 use crate::domain::desks::{self};
 pub use crate::domain::projection::Filter;
-use crate::error::{AppError, AppPath, AppQuery, Result};
+use crate::error::{AppError, Result};
 use crate::events;
 use crate::events::Event;
+use crate::http::extract::StreamAuth;
+use crate::http::extract::{AppPath, AppQuery};
 use crate::store::{lookup, read, write};
 use waitwell_proto::live::{Heartbeat, Snapshot};
 

@@ -13,6 +13,7 @@ pub mod branches;
 pub mod desks;
 pub mod device_status;
 pub mod devices;
+pub mod extract;
 pub mod feedback;
 pub mod health;
 pub mod live;

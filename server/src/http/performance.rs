@@ -17,7 +17,8 @@ use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::domain::performance::*;
-use crate::error::{AppError, AppPath, AppQuery, Result};
+use crate::error::{AppError, Result};
+use crate::http::extract::{AppPath, AppQuery};
 use crate::now_ms;
 use crate::store::read;
 

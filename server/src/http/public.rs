@@ -13,7 +13,9 @@ use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::domain::visitor::*;
-use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
+use crate::error::{AppError, Result};
+use crate::http::extract::TicketToken;
+use crate::http::extract::{AppJson, AppPath, AppQuery};
 use crate::now_ms;
 use crate::store::{read, write};
 
@@ -112,12 +114,17 @@ pub async fn live_ticket(
     // channel and ends the task; shutdown ends the task, which closes the
     // channel and ends the body.
     let slot = state.ticket_streams.admit(&token)?;
-    let (tx, rx) = mpsc::channel::<SseEvent>(4);
+    let (tx, rx) = mpsc::channel::<PublicTicket>(4);
     state
         .tasks
         .spawn(live_session(state.clone(), token, tx, slot));
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|e| (Ok::<_, Infallible>(e), rx))
+        rx.recv().await.map(|v| {
+            let event = SseEvent::default()
+                .event("ticket")
+                .data(serde_json::to_string(&v).unwrap_or_default());
+            (Ok::<_, Infallible>(event), rx)
+        })
     });
     let mut response = Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(LIVE_KEEP_ALIVE))

@@ -1,17 +1,18 @@
 //! The routes of [`crate::domain::remote`].
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::domain::auth::ClientAddr;
 use crate::domain::branches;
 use crate::domain::remote::*;
 use crate::domain::services::{self};
 use crate::domain::tickets::{self};
-use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
+use crate::error::{AppError, Result};
+use crate::http::extract::ClientAddr;
+use crate::http::extract::{AppJson, AppPath, AppQuery, IdempotencyKey};
 use crate::now_ms;
 use crate::store::read;
 
@@ -86,10 +87,12 @@ pub async fn take_remote_ticket(
     State(state): State<AppState>,
     ClientAddr(peer): ClientAddr,
     AppPath(branch_id): AppPath<i64>,
-    headers: HeaderMap,
+    IdempotencyKey(key): IdempotencyKey,
     AppJson(request): AppJson<RemoteRequest>,
 ) -> Result<(StatusCode, AppJson<RemoteTicket>)> {
-    let key = remote_key(&headers)?;
+    // Remote keys live in their own namespace of the branch's idempotency
+    // keys, so a visitor cannot replay a kiosk's key to read its ticket.
+    let key = key.map(|k| format!("remote:{k}"));
     let phone = clean_phone(request.phone.as_deref().unwrap_or(""))?;
     let email = clean_email(request.email.as_deref().unwrap_or(""))?;
     // Counted after the cheap checks, so a visitor correcting a typo in an

@@ -10,7 +10,8 @@ use crate::app::AppState;
 use crate::domain::auth::Principal;
 use crate::domain::reports::*;
 use crate::domain::stats::StatsQuery;
-use crate::error::{AppJson, AppPath, AppQuery, Result};
+use crate::error::Result;
+use crate::http::extract::{AppJson, AppPath, AppQuery};
 use crate::store::read;
 
 /// The report of a period of business days (managers): KPIs per service,
@@ -97,6 +98,41 @@ pub async fn waits_svg(
     AppQuery(query): AppQuery<ChartQuery>,
 ) -> Result<Response> {
     chart(&state, &who, branch_id, &query, waits_chart).await
+}
+
+/// An SVG chart as a response, not to be stored (it shows a branch's
+/// figures to its managers).
+pub(crate) fn svg_response(svg: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        svg,
+    )
+        .into_response()
+}
+
+/// A chart of the period `query` names, drawn by `draw`, for managers.
+async fn chart(
+    state: &AppState,
+    who: &Principal,
+    branch_id: i64,
+    query: &ChartQuery,
+    draw: fn(&Report, &ChartTexts) -> BarChart,
+) -> Result<Response> {
+    who.require_manager(branch_id)?;
+    let now = crate::now_ms();
+    let report = read!(state.db, |c| compute(
+        c,
+        branch_id,
+        query.from.as_deref(),
+        query.to.as_deref(),
+        now
+    )
+    .await)?;
+    let texts = ChartTexts::new(query.lang.as_deref());
+    Ok(svg_response(bar_chart(&draw(&report, &texts))))
 }
 
 /// Report routes.

@@ -9,7 +9,8 @@ use crate::app::AppState;
 use crate::domain::auth::Principal;
 use crate::domain::branches::{self};
 use crate::domain::services::*;
-use crate::error::{AppJson, AppPath, Result};
+use crate::error::Result;
+use crate::http::extract::{AppJson, AppPath};
 use crate::now_ms;
 use crate::store::read;
 

@@ -1,7 +1,8 @@
 //! The routes of [`crate::domain::speech`].
 
+use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -10,7 +11,8 @@ use crate::app::AppState;
 use crate::domain::auth::Principal;
 use crate::domain::branches;
 use crate::domain::speech::*;
-use crate::error::{AppError, AppPath, AppQuery, ErrorBody, Result};
+use crate::error::{AppError, ErrorBody, Result};
+use crate::http::extract::{AppPath, AppQuery};
 use crate::store::read;
 
 /// Renders an announcement as speech (displays and staff of the branch):
@@ -49,6 +51,19 @@ pub async fn announce(
         )
             .into_response()),
     }
+}
+
+/// 503 with the error body's shape and a message saying what is missing.
+fn unavailable(message: &str) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(ErrorBody {
+            error: "unavailable",
+            message: message.to_owned(),
+            reason: None,
+        }),
+    )
+        .into_response()
 }
 
 /// Speech routes.

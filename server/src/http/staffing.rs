@@ -7,11 +7,13 @@ use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::domain::auth::Principal;
-use crate::domain::reports::{ChartTexts, bar_chart, svg_response};
+use crate::domain::reports::{ChartTexts, bar_chart};
 use crate::domain::staffing::{
     Staffing, StaffingChartQuery, StaffingQuery, WhatIf, WhatIfRequest, chart, compute, what_if,
 };
-use crate::error::{AppJson, AppPath, AppQuery, Result};
+use crate::error::Result;
+use crate::http::extract::{AppJson, AppPath, AppQuery};
+use crate::http::reports::svg_response;
 use crate::now_ms;
 use crate::store::read;
 

@@ -7,7 +7,8 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::domain::auth::Principal;
 use crate::domain::stats::*;
-use crate::error::{AppJson, AppPath, AppQuery, Result};
+use crate::error::Result;
+use crate::http::extract::{AppJson, AppPath, AppQuery};
 use crate::store::read;
 
 /// KPIs for a period of business days (managers).

@@ -1,7 +1,7 @@
 //! The routes of [`crate::domain::tickets`].
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse as _, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -10,7 +10,8 @@ use crate::app::AppState;
 use crate::domain::auth::Principal;
 use crate::domain::branches;
 use crate::domain::tickets::*;
-use crate::error::{AppError, AppJson, AppPath, AppQuery, Result};
+use crate::error::{AppError, Result};
+use crate::http::extract::{AppJson, AppPath, AppQuery, IdempotencyKey};
 use crate::now_ms;
 use crate::store::{read, write};
 
@@ -25,24 +26,10 @@ pub async fn issue_ticket(
     State(state): State<AppState>,
     who: Principal,
     AppPath(branch_id): AppPath<i64>,
-    headers: HeaderMap,
+    IdempotencyKey(idempotency_key): IdempotencyKey,
     AppJson(request): AppJson<IssueRequest>,
 ) -> Result<(StatusCode, AppJson<TicketWithToken>)> {
     who.require_issuer(branch_id)?;
-    let idempotency_key = match headers.get("idempotency-key") {
-        None => None,
-        Some(v) => {
-            let key = v.to_str().ok().filter(|k| {
-                (1..=128).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic())
-            });
-            Some(
-                key.ok_or_else(|| {
-                    AppError::invalid("Idempotency-Key must be 1 to 128 visible ASCII characters")
-                })?
-                .to_owned(),
-            )
-        }
-    };
     let device_id = match who {
         Principal::Device { id, .. } => Some(id),
         Principal::User { .. } => None,

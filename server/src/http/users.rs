@@ -8,7 +8,8 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::domain::auth::{Principal, Role, hash_password, validate_password};
 use crate::domain::users::*;
-use crate::error::{AppError, AppJson, AppPath, Result};
+use crate::error::{AppError, Result};
+use crate::http::extract::{AppJson, AppPath};
 use crate::now_ms;
 use crate::store::read;
 
@@ -82,7 +83,8 @@ pub async fn update_user(
     // The session a user changes their own password with stays open.
     let own_session = (who.user_id() == Some(id))
         .then(|| {
-            crate::domain::auth::bearer_token(&headers).map(|t| crate::domain::auth::token_hash(&t))
+            crate::http::extract::bearer_token(&headers)
+                .map(|t| crate::domain::auth::token_hash(&t))
         })
         .flatten()
         .unwrap_or_default();

@@ -8,7 +8,8 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::domain::auth::Principal;
 use crate::domain::webhooks::*;
-use crate::error::{AppJson, AppPath, Result};
+use crate::error::Result;
+use crate::http::extract::{AppJson, AppPath};
 use crate::now_ms;
 use crate::store::read;
 
