@@ -289,17 +289,7 @@ fn play(s: &DayScenario, arrivals_rng: &mut SimRng, service_rng: &mut SimRng) ->
         .desks
         .iter()
         .map(|d| {
-            let free_at = match d.busy {
-                Some(b) => {
-                    let elapsed_s = (s.now_ms - b.since_ms) as f64 / 1000.0;
-                    let left_s = s
-                        .times
-                        .for_desk(d.desk_id, b.service_id)
-                        .remaining_s(elapsed_s, service_rng);
-                    s.now_ms.saturating_add(secs_to_ms(left_s))
-                }
-                None => s.now_ms,
-            };
+            let free_at = s.times.free_at(d.desk_id, d.busy, s.now_ms, service_rng);
             (Some(free_at), d.policy.clone())
         })
         .collect();

@@ -159,7 +159,7 @@ impl ServiceTime {
     /// nothing in the distribution is that long (an unusually long case),
     /// a quarter of the mean, so that the desk frees up soon but not at
     /// once.
-    pub(crate) fn remaining_s(&self, elapsed_s: f64, rng: &mut SimRng) -> f64 {
+    fn remaining_s(&self, elapsed_s: f64, rng: &mut SimRng) -> f64 {
         let elapsed_s = elapsed_s.max(0.0);
         let fallback = self.mean_s() / 4.0;
         match self {
@@ -218,6 +218,27 @@ impl ServiceTimes {
     /// The distribution for `service_id` at no desk in particular.
     pub fn for_service(&self, service_id: i64) -> &ServiceTime {
         self.by_service.get(&service_id).unwrap_or(&self.fallback)
+    }
+
+    /// When desk `desk_id`, busy with `busy` (or free) at `now_ms`, is
+    /// free: a draw of the rest of its current visit.
+    pub(crate) fn free_at(
+        &self,
+        desk_id: i64,
+        busy: Option<Busy>,
+        now_ms: i64,
+        rng: &mut SimRng,
+    ) -> i64 {
+        match busy {
+            Some(b) => {
+                let elapsed_s = (now_ms - b.since_ms) as f64 / 1000.0;
+                let left_s = self
+                    .for_desk(desk_id, b.service_id)
+                    .remaining_s(elapsed_s, rng);
+                now_ms.saturating_add(secs_to_ms(left_s))
+            }
+            None => now_ms,
+        }
     }
 
     /// The distribution for `service_id` served at `desk_id`.
@@ -626,17 +647,7 @@ impl World {
             .desks
             .iter()
             .map(|d| {
-                let free_at = match d.busy {
-                    Some(b) => {
-                        let elapsed_s = (s.now_ms - b.since_ms) as f64 / 1000.0;
-                        let left_s = s
-                            .times
-                            .for_desk(d.desk_id, b.service_id)
-                            .remaining_s(elapsed_s, rng);
-                        s.now_ms.saturating_add(secs_to_ms(left_s))
-                    }
-                    None => s.now_ms,
-                };
+                let free_at = s.times.free_at(d.desk_id, d.busy, s.now_ms, rng);
                 (Some(free_at), d.policy.clone(), d.desk_id)
             })
             .collect();

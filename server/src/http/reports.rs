@@ -26,17 +26,9 @@ pub async fn report(
     AppPath(branch_id): AppPath<i64>,
     AppQuery(query): AppQuery<StatsQuery>,
 ) -> Result<AppJson<Report>> {
-    who.require_manager(branch_id)?;
-    let now = crate::now_ms();
-    let report = read!(state.db, |c| compute(
-        c,
-        branch_id,
-        query.from.as_deref(),
-        query.to.as_deref(),
-        now
-    )
-    .await)?;
-    Ok(AppJson(report))
+    Ok(AppJson(
+        period_report(&state, &who, branch_id, query.from, query.to).await?,
+    ))
 }
 
 /// The tickets of a period as CSV (managers): one row per ticket, in issue
@@ -113,6 +105,26 @@ pub(crate) fn svg_response(svg: String) -> Response {
         .into_response()
 }
 
+/// The report of the period from `from` to `to`, for managers.
+async fn period_report(
+    state: &AppState,
+    who: &Principal,
+    branch_id: i64,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<Report> {
+    who.require_manager(branch_id)?;
+    let now = crate::now_ms();
+    read!(state.db, |c| compute(
+        c,
+        branch_id,
+        from.as_deref(),
+        to.as_deref(),
+        now
+    )
+    .await)
+}
+
 /// A chart of the period `query` names, drawn by `draw`, for managers.
 async fn chart(
     state: &AppState,
@@ -121,16 +133,7 @@ async fn chart(
     query: &ChartQuery,
     draw: fn(&Report, &ChartTexts) -> BarChart,
 ) -> Result<Response> {
-    who.require_manager(branch_id)?;
-    let now = crate::now_ms();
-    let report = read!(state.db, |c| compute(
-        c,
-        branch_id,
-        query.from.as_deref(),
-        query.to.as_deref(),
-        now
-    )
-    .await)?;
+    let report = period_report(state, who, branch_id, query.from.clone(), query.to.clone()).await?;
     let texts = ChartTexts::new(query.lang.as_deref());
     Ok(svg_response(bar_chart(&draw(&report, &texts))))
 }
