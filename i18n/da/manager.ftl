@@ -303,6 +303,48 @@ short-hours = { $count ->
 }
 no-short-hours = Der var nok åbne skranker i alle timer.
 
+## Staffing: what if
+
+what-if-title = Hvad nu hvis…
+what-if-hint = Prøv en ændring af planen for resten af i dag: en skranke, der åbner, eller en, der holder pause. Resten af dagen simuleres to gange: som planlagt nu (åbne skranker holder åbent til dagens slutning, de andre forbliver lukkede) og med ændringerne. Tiderne er afdelingens. Intet i afdelingen bliver ændret.
+loading-what-if = Henter skranker og ydelser
+what-if-change-n = Ændring { $n }
+what-if-choose-desk = Vælg en skranke
+what-if-desk-option = { $desk } ({ $status })
+what-if-action = Handling
+what-if-opens = åbner
+what-if-break = holder pause
+what-if-from-hint = (tom: nu)
+what-if-to-hint = (tom: dagens slutning)
+what-if-services = Kun disse ydelser
+what-if-services-hint = (ingen valgt: skrankens egen fordeling)
+what-if-add = Tilføj en ændring
+what-if-remove = Fjern
+what-if-remove-n = Fjern ændring { $n }
+what-if-removed = Ændring { $n } er fjernet.
+what-if-simulate = Simulér
+what-if-simulating = Simulerer ændringerne
+what-if-summary = Med disse ændringer: { $share } af de besøgende kaldt inden for servicemålet (nu { $share_now }), længste ventetid { $longest } (nu { $longest_now }).
+what-if-summary-not-called = Besøgende, der ikke er kaldt ved dagens slutning: { $visitors } (nu { $now }).
+what-if-no-visitors = Der ventes ingen besøgende resten af dagen: ændringerne gør ingen forskel.
+what-if-none = ingen besøgende
+what-if-minutes = { $min } min.
+what-if-period = Simuleret fra { $from } til { $until } ({ $timezone }), gennemsnittet af { $runs } simulerede dage.
+what-if-history = { $count ->
+    [one] Ankomster forudsagt ud fra { $count } dag med besøgende på denne ugedag.
+   *[other] Ankomster forudsagt ud fra { $count } dage med besøgende på denne ugedag.
+}
+what-if-no-history = Ingen forudsigelse endnu: kun de besøgende, der venter nu, simuleres.
+what-if-caption = Resten af { $day }, nu og med ændringerne
+what-if-visitors = Besøgende
+what-if-within = Inden for målet
+what-if-longest = Længste ventetid
+what-if-not-called = Ikke kaldt i dag
+what-if-now = Nu
+what-if-with-changes = Med ændringer
+what-if-standard = (servicemål { $standard })
+what-if-all-services = Alle ydelser
+
 ## Appointments
 
 appt-day-title = Dagens aftaler

@@ -304,6 +304,48 @@ short-hours = { $count ->
 }
 no-short-hours = Enough desks were open in every hour.
 
+## Staffing: what if
+
+what-if-title = What if…
+what-if-hint = Try a change to the rest of today's plan: a desk that opens, or one that takes a break. The rest of the day is simulated twice: as planned now (open desks stay open until the day ends, the others stay shut) and with the changes. Times are the branch's. Nothing in the office is changed.
+loading-what-if = Loading the desks and services
+what-if-change-n = Change { $n }
+what-if-choose-desk = Choose a desk
+what-if-desk-option = { $desk } ({ $status })
+what-if-action = Action
+what-if-opens = opens
+what-if-break = takes a break
+what-if-from-hint = (empty: now)
+what-if-to-hint = (empty: end of day)
+what-if-services = Only for these services
+what-if-services-hint = (none ticked: the desk's own allocation)
+what-if-add = Add a change
+what-if-remove = Remove
+what-if-remove-n = Remove change { $n }
+what-if-removed = Change { $n } removed.
+what-if-simulate = Simulate
+what-if-simulating = Simulating the changes
+what-if-summary = With these changes: { $share } of visitors called within the standard (now { $share_now }), longest wait { $longest } (now { $longest_now }).
+what-if-summary-not-called = Visitors not called by the end of the day: { $visitors } (now { $now }).
+what-if-no-visitors = No visitors are expected for the rest of today: the changes make no difference.
+what-if-none = no visitors
+what-if-minutes = { $min } min
+what-if-period = Simulated from { $from } to { $until } ({ $timezone }), the average of { $runs } simulated days.
+what-if-history = { $count ->
+    [one] Arrivals forecast from { $count } day with visitors on this weekday.
+   *[other] Arrivals forecast from { $count } days with visitors on this weekday.
+}
+what-if-no-history = No forecast yet: only the visitors waiting now are simulated.
+what-if-caption = The rest of { $day }, now and with the changes
+what-if-visitors = Visitors
+what-if-within = Within standard
+what-if-longest = Longest wait
+what-if-not-called = Not called today
+what-if-now = Now
+what-if-with-changes = With changes
+what-if-standard = (standard { $standard })
+what-if-all-services = All services
+
 ## Appointments
 
 appt-day-title = Appointments of the day

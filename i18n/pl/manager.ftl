@@ -307,6 +307,48 @@ short-hours = { $count ->
 }
 no-short-hours = W każdej godzinie otwartych stanowisk było dość.
 
+## Staffing: what if
+
+what-if-title = Co jeśli…
+what-if-hint = Sprawdź zmianę planu na resztę dzisiejszego dnia: stanowisko, które się otwiera, albo takie, które robi przerwę. Reszta dnia jest symulowana dwa razy: według obecnego planu (otwarte stanowiska pracują do końca dnia, pozostałe są zamknięte) i ze zmianami. Godziny według czasu placówki. Nic w placówce się nie zmienia.
+loading-what-if = Wczytywanie stanowisk i usług
+what-if-change-n = Zmiana { $n }
+what-if-choose-desk = Wybierz stanowisko
+what-if-desk-option = { $desk } ({ $status })
+what-if-action = Działanie
+what-if-opens = otwiera się
+what-if-break = robi przerwę
+what-if-from-hint = (puste: teraz)
+what-if-to-hint = (puste: koniec dnia)
+what-if-services = Tylko te usługi
+what-if-services-hint = (nic nie zaznaczono: własny przydział stanowiska)
+what-if-add = Dodaj zmianę
+what-if-remove = Usuń
+what-if-remove-n = Usuń zmianę { $n }
+what-if-removed = Usunięto zmianę { $n }.
+what-if-simulate = Symuluj
+what-if-simulating = Symulacja zmian
+what-if-summary = Ze zmianami: { $share } odwiedzających wezwanych w standardzie (teraz { $share_now }), najdłuższe oczekiwanie { $longest } (teraz { $longest_now }).
+what-if-summary-not-called = Średnio niewezwanych do końca dnia: { $visitors } (teraz { $now }).
+what-if-no-visitors = Na resztę dnia nie przewiduje się odwiedzających: zmiany niczego nie zmieniają.
+what-if-none = brak odwiedzających
+what-if-minutes = { $min } min
+what-if-period = Symulacja od { $from } do { $until } ({ $timezone }), średnia z { $runs } symulowanych dni.
+what-if-history = { $count ->
+    [one] Prognoza przybyć z { $count } dnia z odwiedzającymi w ten dzień tygodnia.
+   *[other] Prognoza przybyć z { $count } dni z odwiedzającymi w ten dzień tygodnia.
+}
+what-if-no-history = Brak prognozy: symulowani są tylko odwiedzający, którzy czekają teraz.
+what-if-caption = Reszta dnia { $day }, teraz i ze zmianami
+what-if-visitors = Odwiedzający
+what-if-within = W standardzie
+what-if-longest = Najdłuższe oczekiwanie
+what-if-not-called = Niewezwani dziś
+what-if-now = Teraz
+what-if-with-changes = Ze zmianami
+what-if-standard = (standard { $standard })
+what-if-all-services = Wszystkie usługi
+
 ## Appointments
 
 appt-day-title = Wizyty danego dnia

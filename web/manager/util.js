@@ -92,13 +92,23 @@ export function ago(ms) {
   return t('ago-d', { count: Math.round(s / 86400) });
 }
 
-/** Today's date in the branch's timezone, YYYY-MM-DD. */
+/** The branch's business day now, YYYY-MM-DD: its local date, or the day before until its rollover time. */
 export function branchToday() {
+  const branch = ctx.branch || {};
+  let parts;
   try {
-    return new Intl.DateTimeFormat('en-CA', { timeZone: ctx.branch && ctx.branch.timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+    parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {
+      timeZone: branch.timezone, year: 'numeric', month: '2-digit', day: '2-digit',
+      hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    }).formatToParts(new Date()).map((p) => [p.type, p.value]));
   } catch {
     return new Date().toISOString().slice(0, 10);
   }
+  // Before the rollover ("03:00") the business day is still yesterday's.
+  const [rh, rm] = String(branch.rollover || '00:00').split(':').map(Number);
+  const early = Number(parts.hour) * 60 + Number(parts.minute) < (rh || 0) * 60 + (rm || 0);
+  const date = new Date(Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day) - (early ? 1 : 0)));
+  return date.toISOString().slice(0, 10);
 }
 
 /** Printer states as the console names them. */
