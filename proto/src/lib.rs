@@ -19,6 +19,7 @@ pub mod branch;
 pub mod desk;
 pub mod live;
 pub mod service;
+pub mod staff;
 pub mod texts;
 pub mod ticket;
 
@@ -29,6 +30,10 @@ pub use live::{
     PublicTicket, ServiceChange, Snapshot, TicketChange, TicketEntry, TicketNote,
 };
 pub use service::{Service, ServiceSummary, ServiceWithSummary};
+pub use staff::{
+    AppointmentChange, AppointmentSummary, ContactsErased, Device, DeviceRef, FeedbackGiven,
+    PrinterState, RecordedStatus, User, WebhookChange, WebhookSummary,
+};
 pub use texts::{Texts, localized};
 pub use ticket::{Ticket, TicketWithToken};
 pub use waitwell_queue::{DeskStatus, Priority, TicketStatus};

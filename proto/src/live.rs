@@ -449,9 +449,9 @@ pub struct ServiceChange {
     pub summary: ServiceSummary,
 }
 
-/// What an event says, by type. Staff-only event types carry the object
-/// as the management API shows it (users, devices, webhooks, appointments,
-/// feedback, retention).
+/// What an event says, by type. Staff-only event types carry the types
+/// of [`crate::staff`] (users, devices, webhooks, appointments, feedback,
+/// retention).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", content = "data")]
 pub enum EventData {
@@ -521,49 +521,49 @@ pub enum EventData {
     BranchUpdated(Branch),
     /// A user was created (staff only).
     #[serde(rename = "user.created")]
-    UserCreated(serde_json::Value),
+    UserCreated(crate::User),
     /// A user changed (staff only).
     #[serde(rename = "user.updated")]
-    UserUpdated(serde_json::Value),
+    UserUpdated(crate::User),
     /// A kiosk or display was registered (staff only).
     #[serde(rename = "device.created")]
-    DeviceCreated(serde_json::Value),
+    DeviceCreated(crate::Device),
     /// A device changed (staff only).
     #[serde(rename = "device.updated")]
-    DeviceUpdated(serde_json::Value),
+    DeviceUpdated(crate::Device),
     /// A device got a new token (staff only).
     #[serde(rename = "device.token_rotated")]
-    DeviceTokenRotated(serde_json::Value),
+    DeviceTokenRotated(crate::DeviceRef),
     /// A kiosk reported its printer's state (staff only).
     #[serde(rename = "device.status")]
-    DeviceStatus(serde_json::Value),
+    DeviceStatus(crate::RecordedStatus),
     /// A webhook was created (staff only).
     #[serde(rename = "webhook.created")]
-    WebhookCreated(serde_json::Value),
+    WebhookCreated(crate::WebhookChange),
     /// A webhook changed (staff only).
     #[serde(rename = "webhook.updated")]
-    WebhookUpdated(serde_json::Value),
+    WebhookUpdated(crate::WebhookChange),
     /// A webhook was deleted (staff only).
     #[serde(rename = "webhook.deleted")]
-    WebhookDeleted(serde_json::Value),
+    WebhookDeleted(crate::WebhookChange),
     /// An appointment was booked (staff only).
     #[serde(rename = "appointment.booked")]
-    AppointmentBooked(serde_json::Value),
+    AppointmentBooked(crate::AppointmentChange),
     /// A booked visitor checked in (staff only).
     #[serde(rename = "appointment.checked_in")]
-    AppointmentCheckedIn(serde_json::Value),
+    AppointmentCheckedIn(crate::AppointmentChange),
     /// An appointment was cancelled (staff only).
     #[serde(rename = "appointment.cancelled")]
-    AppointmentCancelled(serde_json::Value),
+    AppointmentCancelled(crate::AppointmentChange),
     /// A booked visitor did not come (staff only).
     #[serde(rename = "appointment.missed")]
-    AppointmentMissed(serde_json::Value),
+    AppointmentMissed(crate::AppointmentChange),
     /// A visitor rated a visit (staff only; the comment is not in the log).
     #[serde(rename = "feedback.given")]
-    FeedbackGiven(serde_json::Value),
+    FeedbackGiven(crate::FeedbackGiven),
     /// Contact details past their retention were erased (staff only).
     #[serde(rename = "contacts.erased")]
-    ContactsErased(serde_json::Value),
+    ContactsErased(crate::ContactsErased),
 }
 
 impl EventData {
@@ -687,26 +687,83 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// One value of every event type whose data is free-form, and of the
-    /// branch events; the typed ones are covered by the server's tests.
+    /// One value of every staff-only event type; the ticket, desk,
+    /// service and branch types are covered by the server's tests.
     fn samples() -> Vec<EventData> {
-        let v = || json!({ "id": 1 });
+        use crate::staff::*;
+        let user = User {
+            id: 1,
+            branch_id: Some(2),
+            username: "anna".into(),
+            role: "clerk".into(),
+            active: true,
+            created_at: 3,
+        };
+        let device = Device {
+            id: 4,
+            branch_id: 2,
+            kind: "display".into(),
+            name: "TV".into(),
+            config: "{}".into(),
+            active: true,
+            last_seen_at: None,
+            created_at: 3,
+        };
+        let webhook = WebhookChange {
+            webhook: WebhookSummary {
+                id: 5,
+                host: "hooks.example.org".into(),
+                event_types: vec!["ticket.*".into()],
+                active: true,
+            },
+        };
+        let appointment = AppointmentChange {
+            appointment: AppointmentSummary {
+                id: 6,
+                service_id: 7,
+                business_day: "2026-12-08".into(),
+                slot_start: 10,
+                slot_end: 20,
+                status: "booked".into(),
+                ticket_id: None,
+            },
+            outcome: None,
+        };
         vec![
-            EventData::UserCreated(v()),
-            EventData::UserUpdated(v()),
-            EventData::DeviceCreated(v()),
-            EventData::DeviceUpdated(v()),
-            EventData::DeviceTokenRotated(v()),
-            EventData::DeviceStatus(v()),
-            EventData::WebhookCreated(v()),
-            EventData::WebhookUpdated(v()),
-            EventData::WebhookDeleted(v()),
-            EventData::AppointmentBooked(v()),
-            EventData::AppointmentCheckedIn(v()),
-            EventData::AppointmentCancelled(v()),
-            EventData::AppointmentMissed(v()),
-            EventData::FeedbackGiven(v()),
-            EventData::ContactsErased(v()),
+            EventData::UserCreated(user.clone()),
+            EventData::UserUpdated(user),
+            EventData::DeviceCreated(device.clone()),
+            EventData::DeviceUpdated(device),
+            EventData::DeviceTokenRotated(DeviceRef { id: 4 }),
+            EventData::DeviceStatus(RecordedStatus {
+                device_id: 4,
+                printer: PrinterState::PaperLow,
+                detail: Some("near end".into()),
+            }),
+            EventData::WebhookCreated(webhook.clone()),
+            EventData::WebhookUpdated(webhook.clone()),
+            EventData::WebhookDeleted(webhook),
+            EventData::AppointmentBooked(appointment.clone()),
+            EventData::AppointmentCheckedIn(AppointmentChange {
+                outcome: Some("on_time".into()),
+                ..appointment.clone()
+            }),
+            EventData::AppointmentCancelled(appointment.clone()),
+            EventData::AppointmentMissed(appointment),
+            EventData::FeedbackGiven(FeedbackGiven {
+                ticket_id: 8,
+                number: "A001".into(),
+                service_id: 7,
+                desk_id: Some(9),
+                user_id: None,
+                rating: 5,
+                has_comment: false,
+                source: "ticket_page".into(),
+            }),
+            EventData::ContactsErased(ContactsErased {
+                before: 100,
+                rows: [("remote_contacts".to_owned(), 2)].into(),
+            }),
         ]
     }
 
@@ -733,5 +790,7 @@ mod tests {
         assert!(serde_json::from_value::<EventData>(unknown).is_err());
         let not_a_desk = json!({ "type": "desk.opened", "data": { "desk": {} } });
         assert!(serde_json::from_value::<EventData>(not_a_desk).is_err());
+        let not_a_user = json!({ "type": "user.created", "data": { "id": 1 } });
+        assert!(serde_json::from_value::<EventData>(not_a_user).is_err());
     }
 }

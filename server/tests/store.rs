@@ -6,6 +6,7 @@
 mod common;
 
 use common::{Backend, TestDb};
+use waitwell_proto::ContactsErased;
 use waitwell_server::config::Config;
 use waitwell_server::error::AppError;
 use waitwell_server::events::{self, Actor, NewEvent};
@@ -137,8 +138,8 @@ async fn failed_writes_leave_no_trace_in_batches(backend: Backend) {
                     branch_id: b,
                     ticket_id: None,
                     desk_id: None,
-                    // Any staff-only type with free-form data will do.
-                    data: events::EventData::ContactsErased(serde_json::json!({ "i": i })),
+                    // Any staff-only type will do; `before` numbers the event.
+                    data: events::EventData::ContactsErased(ContactsErased { before: i, rows: Default::default() }),
                     actor: Actor::System,
                     at: i,
                 })
@@ -188,8 +189,11 @@ async fn hub_publishes_committed_events_in_order(backend: Backend) {
                     branch_id: b,
                     ticket_id: None,
                     desk_id: None,
-                    // Any staff-only type with free-form data will do.
-                    data: events::EventData::ContactsErased(serde_json::json!({ "i": i })),
+                    // Any staff-only type will do; `before` numbers the event.
+                    data: events::EventData::ContactsErased(ContactsErased {
+                        before: i,
+                        rows: Default::default(),
+                    }),
                     actor: Actor::System,
                     at: i,
                 },
@@ -223,7 +227,7 @@ async fn hub_publishes_committed_events_in_order(backend: Backend) {
                 .map_err(AppError::from))
             .unwrap();
             assert_eq!(stored, 1, "event {} was published before its commit", e.seq);
-            seen.push((e.seq, e.data()["i"].as_i64().unwrap()));
+            seen.push((e.seq, e.data()["before"].as_i64().unwrap()));
         }
     }
     if let Ok(Ok(e)) = tokio::time::timeout(std::time::Duration::from_millis(200), rx.recv()).await

@@ -53,6 +53,7 @@ use crate::domain::tickets::{self, Issue, IssueRequest, Ticket};
 use crate::error::{AppError, Result};
 use crate::events::{self, Actor, NewEvent, Outbox};
 use crate::store::{Exec, q};
+use waitwell_proto::{AppointmentChange, AppointmentSummary};
 
 /// How far ahead visitors may book, in days.
 pub const BOOKING_HORIZON_DAYS: i64 = 60;
@@ -466,16 +467,16 @@ impl Row {
     }
 
     /// What events carry: no code (a credential) and no contact details.
-    fn event_view(&self) -> serde_json::Value {
-        serde_json::json!({
-            "id": self.id,
-            "service_id": self.service_id,
-            "business_day": self.business_day,
-            "slot_start": self.slot_start,
-            "slot_end": self.slot_end,
-            "status": self.status,
-            "ticket_id": self.ticket_id,
-        })
+    fn event_view(&self) -> AppointmentSummary {
+        AppointmentSummary {
+            id: self.id,
+            service_id: self.service_id,
+            business_day: self.business_day.clone(),
+            slot_start: self.slot_start,
+            slot_end: self.slot_end,
+            status: self.status.clone(),
+            ticket_id: self.ticket_id,
+        }
     }
 
     pub(crate) fn public_view(&self, branch: &BranchRow, public_url: &str) -> PublicAppointment {
@@ -751,15 +752,15 @@ async fn append<C: Exec>(
     c: &mut C,
     out: &mut Outbox,
     row: &Row,
-    event: fn(serde_json::Value) -> events::EventData,
+    event: fn(AppointmentChange) -> events::EventData,
     actor: Actor,
     now: i64,
     outcome: Option<&str>,
 ) -> Result<()> {
-    let mut payload = serde_json::json!({ "appointment": row.event_view() });
-    if let (Some(map), Some(outcome)) = (payload.as_object_mut(), outcome) {
-        map.insert("outcome".into(), outcome.into());
-    }
+    let payload = AppointmentChange {
+        appointment: row.event_view(),
+        outcome: outcome.map(str::to_owned),
+    };
     events::append(
         c,
         out,

@@ -30,24 +30,7 @@ use crate::store::{read, write};
 /// A device not heard from for this long counts as offline.
 pub const ONLINE_WINDOW_MS: i64 = 2 * 60 * 1000;
 
-/// A printer's state as the kiosk agent sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PrinterState {
-    /// Ready.
-    Ok,
-    /// Out of paper.
-    PaperOut,
-    /// Cover open.
-    CoverOpen,
-    /// Not reachable.
-    Offline,
-    /// Any other fault; see `detail`.
-    Error,
-    /// Printing, but the paper roll is near its end (near-end sensor):
-    /// replace it soon.
-    PaperLow,
-}
+pub use waitwell_proto::{PrinterState, RecordedStatus};
 
 /// Body of a status report.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -56,17 +39,6 @@ pub struct StatusReport {
     /// The printer's state.
     pub printer: PrinterState,
     /// Free text from the agent, at most 200 characters.
-    pub detail: Option<String>,
-}
-
-/// The recorded state of a device (payload of `device.status` events).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct RecordedStatus {
-    /// Device.
-    pub device_id: i64,
-    /// Printer state.
-    pub printer: PrinterState,
-    /// Agent's detail.
     pub detail: Option<String>,
 }
 
@@ -170,9 +142,7 @@ pub async fn record(
                         branch_id,
                         ticket_id: None,
                         desk_id: None,
-                        data: events::EventData::DeviceStatus(
-                            serde_json::to_value(&recorded).unwrap_or_default(),
-                        ),
+                        data: events::EventData::DeviceStatus(recorded.clone()),
                         actor,
                         at: now,
                     },

@@ -14,34 +14,9 @@ use crate::now_ms;
 use crate::store::Db;
 use crate::store::read;
 use crate::store::{Exec, q, write};
+use waitwell_proto::DeviceRef;
 
-/// A device.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, serde::Deserialize, ToSchema)]
-pub struct Device {
-    /// Id.
-    pub id: i64,
-    /// Branch.
-    pub branch_id: i64,
-    /// kiosk or display.
-    pub kind: String,
-    /// Name, e.g. "Entrance kiosk".
-    pub name: String,
-    /// JSON text of device settings (display filters, layout).
-    #[schema(value_type = Object)]
-    #[serde(serialize_with = "as_json")]
-    pub config: String,
-    /// Inactive devices cannot sign in.
-    pub active: bool,
-    /// Last contact, ms since the epoch.
-    pub last_seen_at: Option<i64>,
-    /// Creation time.
-    pub created_at: i64,
-}
-
-fn as_json<S: serde::Serializer>(text: &str, s: S) -> std::result::Result<S::Ok, S::Error> {
-    let value: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
-    value.serialize(s)
-}
+pub use waitwell_proto::Device;
 
 /// A device with its token, returned once.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -140,9 +115,7 @@ pub async fn create(
                 branch_id,
                 ticket_id: None,
                 desk_id: None,
-                data: events::EventData::DeviceCreated(
-                    serde_json::to_value(&device).unwrap_or_default(),
-                ),
+                data: events::EventData::DeviceCreated(device.clone()),
                 actor,
                 at: now,
             },
@@ -212,9 +185,7 @@ pub async fn edit(
                 branch_id,
                 ticket_id: None,
                 desk_id: None,
-                data: events::EventData::DeviceUpdated(
-                    serde_json::to_value(&d).unwrap_or_default(),
-                ),
+                data: events::EventData::DeviceUpdated(d.clone()),
                 actor,
                 at: now,
             },
@@ -254,7 +225,7 @@ pub async fn rotate(
                 branch_id,
                 ticket_id: None,
                 desk_id: None,
-                data: events::EventData::DeviceTokenRotated(serde_json::json!({ "id": id })),
+                data: events::EventData::DeviceTokenRotated(DeviceRef { id }),
                 actor,
                 at: now,
             },

@@ -4,7 +4,7 @@
 //! one. Managers create and manage the clerks and managers of their branch;
 //! only admins create admins.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::domain::auth::{Principal, Role, hash_password, validate_password};
@@ -16,22 +16,7 @@ use crate::store::Db;
 use crate::store::read;
 use crate::store::{Exec, q, write};
 
-/// A user (never with the password hash).
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, serde::Deserialize, ToSchema)]
-pub struct User {
-    /// Id.
-    pub id: i64,
-    /// Home branch; null for admins.
-    pub branch_id: Option<i64>,
-    /// Sign-in name.
-    pub username: String,
-    /// admin, manager or clerk.
-    pub role: String,
-    /// Inactive users cannot sign in.
-    pub active: bool,
-    /// Creation time, ms since the epoch.
-    pub created_at: i64,
-}
+pub use waitwell_proto::User;
 
 /// Reads a user.
 ///
@@ -151,7 +136,7 @@ pub(crate) async fn record<C: Exec>(
     c: &mut C,
     out: &mut events::Outbox,
     user: &User,
-    event: fn(serde_json::Value) -> events::EventData,
+    event: fn(User) -> events::EventData,
     actor: Actor,
     now: i64,
 ) -> Result<()> {
@@ -170,7 +155,7 @@ pub(crate) async fn record<C: Exec>(
                 branch_id,
                 ticket_id: None,
                 desk_id: None,
-                data: event(serde_json::to_value(user).unwrap_or_default()),
+                data: event(user.clone()),
                 actor,
                 at: now,
             },

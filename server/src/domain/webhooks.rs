@@ -51,6 +51,7 @@ use crate::error::{AppError, Result};
 use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;
 use crate::store::{Db, Exec, q, read, write};
+use waitwell_proto::{WebhookChange, WebhookSummary};
 
 /// How long a lease lasts; renewed at each delivered event. Longer than
 /// the request timeout, so a live instance never loses its lease mid-send.
@@ -132,17 +133,19 @@ impl WebhookRow {
     }
 
     /// What the event log records: no secret, and only the URL's host.
-    fn event_view(&self) -> serde_json::Value {
+    fn event_view(&self) -> WebhookChange {
         let host = reqwest::Url::parse(&self.url)
             .ok()
             .and_then(|u| u.host_str().map(str::to_owned))
             .unwrap_or_default();
-        serde_json::json!({
-            "id": self.id,
-            "host": host,
-            "event_types": self.types(),
-            "active": self.active,
-        })
+        WebhookChange {
+            webhook: WebhookSummary {
+                id: self.id,
+                host,
+                event_types: self.types(),
+                active: self.active,
+            },
+        }
     }
 }
 
@@ -270,7 +273,7 @@ pub(crate) async fn append_event<C: Exec>(
     c: &mut C,
     out: &mut crate::events::Outbox,
     row: &WebhookRow,
-    event: fn(serde_json::Value) -> events::EventData,
+    event: fn(WebhookChange) -> events::EventData,
     actor: Actor,
     now: i64,
 ) -> Result<()> {
@@ -281,7 +284,7 @@ pub(crate) async fn append_event<C: Exec>(
             branch_id: row.branch_id,
             ticket_id: None,
             desk_id: None,
-            data: event(serde_json::json!({ "webhook": row.event_view() })),
+            data: event(row.event_view()),
             actor,
             at: now,
         },

@@ -21,6 +21,7 @@ use crate::error::Result;
 use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;
 use crate::store::{Db, Exec, q, read, write};
+use waitwell_proto::ContactsErased;
 
 /// A table holding visitors' contact details.
 #[derive(Debug, Clone, Copy)]
@@ -101,12 +102,12 @@ pub async fn erase_expired(db: &Db, now: i64, retention_days: u32) -> Result<u64
     for branch_id in branch_ids {
         total += write!(db, |c, out| async move {
             branches::lock(c, branch_id).await?;
-            let mut counts = serde_json::Map::new();
+            let mut rows = std::collections::BTreeMap::new();
             let mut n = 0;
             for (table, sql) in CONTACT_TABLES.iter().zip(STATEMENTS.iter()) {
                 let cleared = c.run(q(sql.as_str()).bind(branch_id).bind(before)).await?;
                 if cleared > 0 {
-                    counts.insert(table.table.into(), cleared.into());
+                    rows.insert(table.table.to_owned(), cleared);
                 }
                 n += cleared;
             }
@@ -118,9 +119,7 @@ pub async fn erase_expired(db: &Db, now: i64, retention_days: u32) -> Result<u64
                         branch_id,
                         ticket_id: None,
                         desk_id: None,
-                        data: events::EventData::ContactsErased(
-                            serde_json::json!({ "before": before, "rows": counts }),
-                        ),
+                        data: events::EventData::ContactsErased(ContactsErased { before, rows }),
                         actor: Actor::System,
                         at: now,
                     },
