@@ -9,8 +9,9 @@ use common::{Backend, TestDb};
 use waitwell_proto::ContactsErased;
 use waitwell_server::config::Config;
 use waitwell_server::error::AppError;
+use waitwell_server::events::Outbox;
 use waitwell_server::events::{self, Actor, NewEvent};
-use waitwell_server::store::{Exec as _, q, read, read_tx, write};
+use waitwell_server::store::{Exec, Kind, q, read, read_tx, write, write_branch};
 
 async fn open(backend: &Backend) -> (waitwell_server::app::AppState, TestDb) {
     let db = TestDb::create(backend).await;
@@ -112,9 +113,57 @@ async fn errors_map_to_api_errors(backend: Backend) {
     db.drop_db().await;
 }
 
+/// One write of [`failed_writes_leave_no_trace_in_batches`]: a desk and an
+/// event, refused after both when `i` is a multiple of three. Answers the
+/// events in its outbox and, on PostgreSQL, its transaction's id.
+async fn desk_refused_every_third<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    b: i64,
+    i: i64,
+) -> Result<(usize, i64), AppError> {
+    waitwell_server::domain::branches::lock(c, b).await?;
+    c.run(
+        q("insert into desks (branch_id, name, status, active, created_at) values ($1, $2, 'closed', $3, 0)")
+            .bind(b)
+            .bind(format!("Desk {i}"))
+            .bind(true),
+    )
+    .await?;
+    events::append(
+        c,
+        out,
+        NewEvent {
+            branch_id: b,
+            ticket_id: None,
+            desk_id: None,
+            // Any staff-only type will do; `before` numbers the event.
+            data: events::EventData::ContactsErased(ContactsErased {
+                before: i,
+                rows: Default::default(),
+            }),
+            actor: Actor::System,
+            at: i,
+        },
+    )
+    .await?;
+    if i % 3 == 0 {
+        return Err(AppError::conflict("refused on purpose"));
+    }
+    let (xid,): (i64,) = if C::KIND == Kind::Postgres {
+        // The top-level transaction's id, also inside a savepoint.
+        c.one(q("select cast(txid_current() as bigint)")).await?
+    } else {
+        (0,)
+    };
+    Ok((out.events().len(), xid))
+}
+
 /// Many concurrent writes, every third one failing after it has written
 /// and appended an event: the failures leave no rows and no events, the
-/// successes all stay, and the chain has no gaps.
+/// successes all stay, and the chain has no gaps. Once as plain writes,
+/// once as writes of the branch (on PostgreSQL grouped into batches, which
+/// the rows' transaction ids show).
 async fn failed_writes_leave_no_trace_in_batches(backend: Backend) {
     let (state, db) = open(&backend).await;
     let b = branch(&state).await;
@@ -123,53 +172,55 @@ async fn failed_writes_leave_no_trace_in_batches(backend: Backend) {
         .await
         .map_err(AppError::from))
     .unwrap();
-    let mut tasks = Vec::new();
-    for i in 0..90 {
-        let store = state.db.clone();
-        tasks.push(tokio::spawn(async move {
-            write!(store, |c, out| async move {
-                waitwell_server::domain::branches::lock(c, b).await?;
-                c.run(q("insert into desks (branch_id, name, status, active, created_at) values ($1, $2, 'closed', $3, 0)")
-                    .bind(b)
-                    .bind(format!("Desk {i}"))
-                    .bind(true))
-                    .await?;
-                events::append(c, out, NewEvent {
-                    branch_id: b,
-                    ticket_id: None,
-                    desk_id: None,
-                    // Any staff-only type will do; `before` numbers the event.
-                    data: events::EventData::ContactsErased(ContactsErased { before: i, rows: Default::default() }),
-                    actor: Actor::System,
-                    at: i,
-                })
-                .await?;
-                if i % 3 == 0 {
-                    return Err(AppError::conflict("refused on purpose"));
+    for per_branch in [false, true] {
+        let mut tasks = Vec::new();
+        for i in 0..90 {
+            let store = state.db.clone();
+            let i = if per_branch { 1000 + i } else { i };
+            tasks.push(tokio::spawn(async move {
+                if per_branch {
+                    write_branch!(store, b, |c, out| async move {
+                        desk_refused_every_third(c, out, b, i).await
+                    })
+                } else {
+                    write!(store, |c, out| async move {
+                        desk_refused_every_third(c, out, b, i).await
+                    })
                 }
-                Ok(out.events().len())
-            })
-        }));
-    }
-    let mut ok = 0;
-    for t in tasks {
-        match t.await.unwrap() {
-            Ok(1) => ok += 1,
-            Ok(n) => panic!("a write saw {n} events in its outbox"),
-            Err(AppError::Conflict(_)) => {}
-            Err(e) => panic!("unexpected {e:?}"),
+            }));
+        }
+        let mut ok = 0;
+        let mut transactions = std::collections::BTreeSet::new();
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok((1, xid)) => {
+                    ok += 1;
+                    transactions.insert(xid);
+                }
+                Ok((n, _)) => panic!("a write saw {n} events in its outbox"),
+                Err(AppError::Conflict(_)) => {}
+                Err(e) => panic!("unexpected {e:?}"),
+            }
+        }
+        assert_eq!(ok, 60);
+        if per_branch && state.db.kind() == Kind::Postgres {
+            // Committed together: far fewer transactions than writes.
+            assert!(
+                transactions.len() <= 30,
+                "60 writes took {} transactions",
+                transactions.len()
+            );
         }
     }
-    assert_eq!(ok, 60);
     let (desks,): (i64,) = read!(state.db, |c| c
         .one(q("select count(*) from desks"))
         .await
         .map_err(AppError::from))
     .unwrap();
-    assert_eq!(desks, 60);
+    assert_eq!(desks, 120);
     let report = read!(state.db, |c| events::verify(c, b).await).unwrap();
     assert_eq!(report.broken, None);
-    assert_eq!(report.events, before + 60);
+    assert_eq!(report.events, before + 120);
     state.db.close().await;
     db.drop_db().await;
 }

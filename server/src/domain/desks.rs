@@ -305,6 +305,7 @@ pub(crate) async fn desk_actor(
     );
     Ok(DeskActor {
         desk_id,
+        branch_id: desk.branch_id,
         actor: who.actor(),
         user_id: who.user_id(),
         supervisor,

@@ -16,7 +16,7 @@ use crate::domain::tickets::{self, DeskStep, Ticket};
 use crate::error::{AppError, Result};
 use crate::http::extract::{AppJson, AppPath};
 use crate::now_ms;
-use crate::store::{read, write};
+use crate::store::{read, write_branch};
 
 /// Lists a branch's desks.
 #[utoipa::path(get, path = "/api/v1/branches/{id}/desks", tag = "desks",
@@ -185,7 +185,7 @@ pub async fn call_next(
     AppPath(id): AppPath<i64>,
 ) -> Result<Response> {
     let actor = desk_actor(&state, &who, id).await?;
-    let called = write!(state.db, |c, out| async move {
+    let called = write_branch!(state.db, actor.branch_id, |c, out| async move {
         tickets::call_next(c, out, actor).await
     })?;
     Ok(match called {
@@ -210,7 +210,7 @@ pub async fn call(
     let reason = clean_name("reason", &body.reason, 500)?;
     let actor = desk_actor(&state, &who, id).await?;
     let ticket_id = body.ticket_id;
-    let ticket = write!(state.db, |c, out| async move {
+    let ticket = write_branch!(state.db, actor.branch_id, |c, out| async move {
         tickets::call_specific(c, out, actor, ticket_id, reason).await
     })?;
     state.metrics.calls.inc();
@@ -318,7 +318,7 @@ async fn step(
     step: DeskStep,
 ) -> Result<AppJson<Ticket>> {
     let actor = desk_actor(state, who, desk_id).await?;
-    let ticket = write!(state.db, |c, out| async move {
+    let ticket = write_branch!(state.db, actor.branch_id, |c, out| async move {
         tickets::desk_step(c, out, actor, step).await
     })?;
     Ok(AppJson(ticket))

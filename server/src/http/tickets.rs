@@ -13,7 +13,7 @@ use crate::domain::tickets::*;
 use crate::error::{AppError, Result};
 use crate::http::extract::{AppJson, AppPath, AppQuery, IdempotencyKey};
 use crate::now_ms;
-use crate::store::{read, write};
+use crate::store::{read, write, write_branch};
 
 /// Issues a ticket (kiosks and staff of the branch). Send an
 /// `Idempotency-Key` header so that a retry returns the same ticket.
@@ -42,7 +42,9 @@ pub async fn issue_ticket(
         device_id,
         now: now_ms(),
     };
-    let (ticket, new) = write!(state.db, |c, out| async move { issue(c, out, req).await })?;
+    let (ticket, new) = write_branch!(state.db, branch_id, |c, out| async move {
+        issue(c, out, req).await
+    })?;
     if new {
         state.metrics.tickets_issued.inc();
     }

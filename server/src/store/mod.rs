@@ -17,6 +17,7 @@
 
 mod exec;
 pub mod lookups;
+pub mod pg_batch;
 pub mod pg_listener;
 mod sync_conn;
 pub mod writer;
@@ -86,6 +87,8 @@ pub enum Backend {
         pool: PgPool,
         /// Relays committed events from the database to the hub.
         listener: pg_listener::Listener,
+        /// Group commit of each branch's writes; see [`pg_batch`].
+        batcher: Arc<pg_batch::BranchBatcher>,
     },
 }
 
@@ -222,7 +225,12 @@ impl Db {
                 let listener = pg_listener::Listener::start(pool.clone(), hub.clone())
                     .await
                     .context("listening for events on PostgreSQL")?;
-                Backend::Postgres { pool, listener }
+                let batcher = pg_batch::BranchBatcher::new(pool.clone());
+                Backend::Postgres {
+                    pool,
+                    listener,
+                    batcher,
+                }
             }
         };
         Ok(Db {
@@ -268,7 +276,7 @@ impl Db {
                 writer.stop().await;
                 read.close().await;
             }
-            Backend::Postgres { pool, listener } => {
+            Backend::Postgres { pool, listener, .. } => {
                 listener.stop().await;
                 pool.close().await;
             }
@@ -423,6 +431,32 @@ macro_rules! __db_write {
     }};
 }
 pub use crate::__db_write as write;
+
+/// Runs a block as one write to one branch: like [`write!`], but on
+/// PostgreSQL the write joins that branch's next batch (see [`pg_batch`])
+/// and is committed with the writes queued beside it. The block must touch
+/// only that branch. On SQLite every write is batched already.
+/// `write_branch!(db, branch_id, |c, out| body)`.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __db_write_branch {
+    ($db:expr, $branch_id:expr, |$c:ident, $out:ident| $body:expr) => {{
+        let db: &$crate::store::Db = &$db;
+        match db.backend() {
+            $crate::store::Backend::Sqlite { writer, .. } => {
+                writer
+                    .submit(move |$c, $out| ::std::boxed::Box::pin($body))
+                    .await
+            }
+            $crate::store::Backend::Postgres { batcher, .. } => {
+                batcher
+                    .submit($branch_id, move |$c, $out| ::std::boxed::Box::pin($body))
+                    .await
+            }
+        }
+    }};
+}
+pub use crate::__db_write_branch as write_branch;
 
 #[cfg(test)]
 mod tests {

@@ -42,6 +42,8 @@ async fn heads<C: Exec>(
 pub struct DeskActor {
     /// The desk.
     pub desk_id: i64,
+    /// Its branch (the writes of an action are that branch's).
+    pub branch_id: i64,
     /// The caller.
     pub actor: Actor,
     /// The clerk, if the caller is a user.
