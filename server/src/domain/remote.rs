@@ -40,7 +40,7 @@ use crate::domain::tickets::{Issue, IssueRequest};
 use crate::error::{AppError, Result};
 use crate::events::Actor;
 use crate::store::Db;
-use crate::store::{Exec, q, write};
+use crate::store::{Exec, q, write_branch};
 
 /// Remote tickets per service and day when remote tickets are switched on
 /// without a cap of the manager's choosing.
@@ -291,7 +291,7 @@ pub async fn issue_remote(
         device_id: None,
         now,
     };
-    write!(db, |c, out| async move {
+    write_branch!(db, branch_id, |c, out| async move {
         let branch = branches::lock(c, branch_id).await?;
         let replay = match &key {
             Some(k) => c

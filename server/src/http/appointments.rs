@@ -17,7 +17,7 @@ use crate::error::{AppError, Result};
 use crate::http::extract::ClientAddr;
 use crate::http::extract::{AppJson, AppPath, AppQuery};
 use crate::now_ms;
-use crate::store::{read, write};
+use crate::store::{read, write, write_branch};
 
 /// A branch's bookable services. No authentication.
 #[utoipa::path(get, path = "/api/v1/public/branches/{id}/booking", tag = "appointments",
@@ -110,7 +110,7 @@ pub async fn book_appointment(
     // cannot block a day's slots by booking them all.
     state.booking_limiter.check(peer)?;
     let now = now_ms();
-    let row = write!(state.db, |c, out| async move {
+    let row = write_branch!(state.db, branch_id, |c, out| async move {
         book(c, out, branch_id, req, now).await
     })?;
     let view = read!(state.db, |c| {
@@ -226,11 +226,9 @@ pub async fn check_in_appointment(
         device_id,
         now: now_ms(),
     };
-    let (row, ticket, outcome) =
-        write!(
-            state.db,
-            |c, out| async move { check_in(c, out, arrival).await }
-        )?;
+    let (row, ticket, outcome) = write_branch!(state.db, branch_id, |c, out| async move {
+        check_in(c, out, arrival).await
+    })?;
     if outcome != CheckInOutcome::Again {
         state.metrics.tickets_issued.inc();
     }
