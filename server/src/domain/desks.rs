@@ -29,8 +29,7 @@ pub use waitwell_proto::Desk as DeskRow;
 /// # Errors
 /// NotFound.
 pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<DeskRow> {
-    c.opt(q("select id, branch_id, name, names, status, pause_reason, calls_since_priority, current_ticket_id, user_id, active, created_at
-             from desks where id = $1").bind(id))
+    crate::store::sql::desks::get(c, id)
         .await?
         .ok_or(AppError::NotFound("desk"))
 }
@@ -409,9 +408,7 @@ pub async fn list(db: &Db, branch_id: i64) -> Result<Vec<DeskRow>> {
 /// # Errors
 /// Database errors.
 pub async fn of_branch<C: Exec>(c: &mut C, branch_id: i64) -> Result<Vec<DeskRow>> {
-    Ok(c.all(q("select id, branch_id, name, names, status, pause_reason, calls_since_priority, current_ticket_id, user_id, active, created_at
-             from desks where branch_id = $1 order by name").bind(branch_id))
-        .await?)
+    Ok(crate::store::sql::desks::of_branch(c, branch_id).await?)
 }
 
 /// Renames or (de)activates a desk: a name must be free in the branch, and

@@ -286,9 +286,7 @@ impl TokenTicket {
 
 /// The visitor's view of a ticket (already followed through transfers).
 async fn view_of<C: Exec>(c: &mut C, t: Ticket, now: i64) -> Result<PublicTicket> {
-    let (postpone_count,): (i64,) = c
-        .one(q("select postpone_count from tickets where id = $1").bind(t.id))
-        .await?;
+    let postpone_count = crate::store::sql::tickets::postpone_count(c, t.id).await?;
     let rating: Option<(i64,)> = c
         .opt(q("select rating from feedback where ticket_id = $1").bind(t.id))
         .await?;
@@ -455,9 +453,7 @@ pub async fn visitor_postpone<C: Exec>(
     now: i64,
 ) -> Result<PublicTicket> {
     let t = lock_by_token(c, token).await?;
-    let (count,): (i64,) = c
-        .one(q("select postpone_count from tickets where id = $1").bind(t.id))
-        .await?;
+    let count = crate::store::sql::tickets::postpone_count(c, t.id).await?;
     let (last,): (Option<i64>,) = c
         .one(
             q("select max(queued_at) from tickets

@@ -19,6 +19,7 @@ mod exec;
 pub mod lookups;
 pub mod pg_batch;
 pub mod pg_listener;
+pub mod sql;
 mod sync_conn;
 pub mod writer;
 

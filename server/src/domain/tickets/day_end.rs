@@ -1,6 +1,7 @@
 //! Day end: open tickets of past business days expire in batches.
 
 use super::*;
+use crate::store::sql;
 
 /// Expires every open ticket of an earlier business day in a branch. Returns
 /// how many expired. Tickets stay in history with status `expired`.
@@ -27,17 +28,12 @@ pub async fn expire_old<C: Exec>(
     for &id in &stale {
         let t = get(c, id).await?;
         transition(t.status()?, TicketAction::Expire)?;
-        c.run(
-            q("update tickets set status = 'expired', updated_at = $2 where id = $1")
-                .bind(id)
-                .bind(now),
-        )
-        .await?;
+        let expired = TicketStatus::Expired.as_str();
+        sql::tickets::set_status(c, id, expired, now, sql::tickets::StatusTime::None).await?;
         if t.status == TicketStatus::Waiting.as_str() {
             adjust_waiting(c, t.service_id, -1).await?;
         }
-        c.run(q("update desks set current_ticket_id = null where current_ticket_id = $1").bind(id))
-            .await?;
+        sql::desks::release_ticket(c, id).await?;
         let after = get(c, id).await?;
         record(
             c,

@@ -2,6 +2,7 @@
 //! passes, in one transaction with its `ticket.issued` event.
 
 use super::*;
+use crate::store::sql::{self, tickets::NewTicket};
 
 /// Request to issue a ticket.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -72,14 +73,8 @@ pub async fn issue_queued_at<C: Exec>(
 ) -> Result<(Ticket, bool)> {
     let branch = branches::lock(c, req.branch_id).await?;
     if let Some(key) = &req.idempotency_key {
-        let existing: Option<(i64,)> = c
-            .opt(
-                q("select id from tickets where branch_id = $1 and idempotency_key = $2")
-                    .bind(req.branch_id)
-                    .bind(key.as_str()),
-            )
-            .await?;
-        if let Some((id,)) = existing {
+        let existing = sql::tickets::by_idempotency_key(c, req.branch_id, key).await?;
+        if let Some(id) = existing {
             let t = get(c, id).await?;
             let same = t.service_id == req.request.service_id
                 || t.transferred_from.is_some()
@@ -133,38 +128,29 @@ pub async fn issue_queued_at<C: Exec>(
         )));
     }
     let day = branch.business_day(req.now);
-    let (seq,): (i64,) = c
-        .one(q("insert into ticket_counters (branch_id, service_id, business_day, last_seq) values ($1, $2, $3, 1)
-                on conflict (branch_id, service_id, business_day) do update set last_seq = ticket_counters.last_seq + 1
-                returning last_seq")
-            .bind(branch.id)
-            .bind(service.id)
-            .bind(day.as_str()))
-        .await?;
+    let seq = sql::tickets::next_seq(c, branch.id, service.id, &day).await?;
     let number = format_number(&service.code, u32::try_from(seq).unwrap_or(u32::MAX));
     let token = crate::domain::visitor::new_public_token(req.now);
     // One statement inserts and returns the row; the hot path of the
     // server is kept to as few statements as it can be.
-    let mut ticket: Ticket = c
-        .one(q("insert into tickets (branch_id, service_id, business_day, seq, number, priority, language, status,
-                  issued_at, queued_at, idempotency_key, public_token, issued_by_device, updated_at)
-                values ($1, $2, $3, $4, $5, $6, $7, 'waiting', $8, $12, $9, $10, $11, $8)
-                returning id, branch_id, service_id, business_day, number, priority, language, status, issued_at, queued_at,
-                  called_at, started_at, finished_at, desk_id, called_by, call_count, out_of_turn_reason, outcome,
-                  transferred_from, public_token, updated_at, issued_by_device")
-            .bind(branch.id)
-            .bind(service.id)
-            .bind(day)
-            .bind(seq)
-            .bind(number)
-            .bind(priority.as_str())
-            .bind(req.request.language)
-            .bind(req.now)
-            .bind(req.idempotency_key)
-            .bind(token)
-            .bind(req.device_id)
-            .bind(queued_at.unwrap_or(req.now)))
-        .await?;
+    let mut ticket = sql::tickets::insert(
+        c,
+        NewTicket {
+            branch_id: branch.id,
+            service_id: service.id,
+            business_day: day,
+            seq,
+            number,
+            priority,
+            language: req.request.language,
+            issued_at: req.now,
+            queued_at: queued_at.unwrap_or(req.now),
+            idempotency_key: req.idempotency_key,
+            public_token: token,
+            issued_by_device: req.device_id,
+        },
+    )
+    .await?;
     let waiting = service.waiting;
     let loaded = LoadRow {
         waiting,

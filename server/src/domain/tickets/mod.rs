@@ -74,7 +74,7 @@ pub const PRINT_WINDOW_MS: i64 = 10 * 60 * 1000;
 /// # Errors
 /// NotFound.
 pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<Ticket> {
-    c.opt(q("select id, branch_id, service_id, business_day, number, priority, language, status, issued_at, queued_at, called_at, started_at, finished_at, desk_id, called_by, call_count, out_of_turn_reason, outcome, transferred_from, public_token, updated_at, issued_by_device from tickets where id = $1").bind(id))
+    crate::store::sql::tickets::get(c, id)
         .await?
         .ok_or(AppError::NotFound("ticket"))
 }

@@ -154,12 +154,9 @@ pub async fn queue_inputs<C: Exec>(
         }
         None => None,
     };
-    let ids: Vec<(i64,)> = c
-        .all(q("select id from tickets where branch_id = $1 and status = 'parked' order by updated_at, id")
-            .bind(branch_id))
-        .await?;
+    let ids = crate::store::sql::tickets::parked(c, branch_id).await?;
     let mut parked = Vec::with_capacity(ids.len());
-    for (id,) in ids {
+    for id in ids {
         parked.push(get(c, id).await?);
     }
     let mut loads = std::collections::BTreeMap::new();

@@ -4,6 +4,7 @@
 //! machine and moves the waiting counter, the desk and the event with it.
 
 use super::*;
+use crate::store::sql::{self, tickets::StatusTime};
 
 /// The head of each service and priority class a desk serves, read from the
 /// database: the only tickets that can be next (`waitwell_queue::heads`
@@ -16,14 +17,7 @@ async fn heads<C: Exec>(
     let mut out = Vec::with_capacity(weights.len() * Priority::ALL.len());
     for (service_id, _) in weights {
         for class in Priority::ALL {
-            let head: Option<(i64, i64)> = c
-                .opt(q("select id, queued_at from tickets
-                        where branch_id = $1 and status = 'waiting' and service_id = $2 and priority = $3
-                        order by queued_at, id limit 1")
-                    .bind(branch_id)
-                    .bind(*service_id)
-                    .bind(class.as_str()))
-                .await?;
+            let head = sql::tickets::queue_head(c, branch_id, *service_id, class).await?;
             if let Some((ticket_id, queued_at_ms)) = head {
                 out.push(Candidate {
                     ticket_id,
@@ -161,16 +155,15 @@ async fn call_ticket<C: Exec>(
     // The status condition makes the call exactly-once even if two writers
     // ever raced past the branch lock. A call back from park keeps the
     // reason of an earlier out-of-turn call: that call still happened.
-    let changed = c
-        .run(q("update tickets set status = 'called', desk_id = $2, called_by = $3, called_at = $4, updated_at = $4,
-                  call_count = call_count + 1, out_of_turn_reason = coalesce($5, out_of_turn_reason)
-                where id = $1 and status in ('waiting', 'parked')")
-            .bind(ticket_id)
-            .bind(desk.id)
-            .bind(who.user_id)
-            .bind(who.now)
-            .bind(out_of_turn.clone()))
-        .await?;
+    let changed = sql::tickets::mark_called(
+        c,
+        ticket_id,
+        desk.id,
+        who.user_id,
+        who.now,
+        out_of_turn.clone(),
+    )
+    .await?;
     if changed != 1 {
         return Err(AppError::conflict("another desk called this ticket first"));
     }
@@ -182,13 +175,7 @@ async fn call_ticket<C: Exec>(
         u32::try_from(desk.calls_since_priority).unwrap_or(0),
         before.priority(),
     );
-    c.run(
-        q("update desks set current_ticket_id = $2, calls_since_priority = $3 where id = $1")
-            .bind(desk.id)
-            .bind(ticket_id)
-            .bind(i64::from(calls_since)),
-    )
-    .await?;
+    sql::desks::set_current(c, desk.id, ticket_id, i64::from(calls_since)).await?;
     let ticket = get(c, ticket_id).await?;
     record(
         c,
@@ -277,72 +264,29 @@ pub async fn desk_step<C: Exec>(
         _ => None,
     };
     match &step {
-        DeskStep::Recall => {
-            c.run(q("update tickets set called_at = $2, call_count = call_count + 1, updated_at = $2 where id = $1")
-                .bind(ticket.id)
-                .bind(now))
-                .await?;
-        }
+        DeskStep::Recall => sql::tickets::mark_recalled(c, ticket.id, now).await?,
         DeskStep::Start => {
-            c.run(
-                q("update tickets set status = $2, started_at = $3, updated_at = $3 where id = $1")
-                    .bind(ticket.id)
-                    .bind(next.as_str())
-                    .bind(now),
-            )
-            .await?;
+            sql::tickets::set_status(c, ticket.id, next.as_str(), now, StatusTime::Started).await?
         }
         DeskStep::Finish(outcome) => {
-            c.run(q("update tickets set status = $2, finished_at = $3, outcome = $4, updated_at = $3 where id = $1")
-                .bind(ticket.id)
-                .bind(next.as_str())
-                .bind(now)
-                .bind(outcome.clone()))
-                .await?;
+            let at = StatusTime::FinishedWith(outcome.clone());
+            sql::tickets::set_status(c, ticket.id, next.as_str(), now, at).await?
         }
         DeskStep::NoShow | DeskStep::Transfer(_) => {
-            c.run(q("update tickets set status = $2, finished_at = $3, updated_at = $3 where id = $1")
-                .bind(ticket.id)
-                .bind(next.as_str())
-                .bind(now))
-                .await?;
+            sql::tickets::set_status(c, ticket.id, next.as_str(), now, StatusTime::Finished).await?
         }
         DeskStep::Park => {
-            c.run(
-                q("update tickets set status = $2, updated_at = $3 where id = $1")
-                    .bind(ticket.id)
-                    .bind(next.as_str())
-                    .bind(now),
-            )
-            .await?;
+            sql::tickets::set_status(c, ticket.id, next.as_str(), now, StatusTime::None).await?
         }
-    }
+    };
     if next.is_final() || next == TicketStatus::Parked {
-        c.run(q("update desks set current_ticket_id = null where id = $1").bind(desk.id))
-            .await?;
+        sql::desks::clear_current(c, desk.id).await?;
     }
     let after = get(c, ticket.id).await?;
     let mut note = TicketNote::default();
     let result = if let Some(service) = target {
         let token = crate::domain::visitor::new_public_token(now);
-        let (new_id,): (i64,) = c
-            // The new leg keeps the visitor's postponement: postponing is
-            // once per visit, not once per queue.
-            .one(q("insert into tickets (branch_id, service_id, business_day, seq, number, priority, language, status,
-                      issued_at, queued_at, transferred_from, public_token, updated_at, postpone_count)
-                    values ($1, $2, $3, null, $4, $5, $6, 'waiting', $7, $7, $8, $9, $10,
-                            (select postpone_count from tickets where id = $8)) returning id")
-                .bind(branch.id)
-                .bind(service.id)
-                .bind(ticket.business_day.as_str())
-                .bind(ticket.number.as_str())
-                .bind(ticket.priority.as_str())
-                .bind(ticket.language.clone())
-                .bind(ticket.issued_at)
-                .bind(ticket.id)
-                .bind(token)
-                .bind(now))
-            .await?;
+        let new_id = sql::tickets::insert_transfer(c, &ticket, service.id, token, now).await?;
         adjust_waiting(c, service.id, 1).await?;
         let new_ticket = get(c, new_id).await?;
         note.new_ticket = Some(new_ticket.clone());
@@ -388,18 +332,11 @@ pub async fn cancel<C: Exec>(
     branches::lock(c, t.branch_id).await?;
     let t = get(c, ticket_id).await?;
     let next = transition(t.status()?, TicketAction::Cancel)?;
-    c.run(
-        q("update tickets set status = $2, finished_at = $3, updated_at = $3 where id = $1")
-            .bind(t.id)
-            .bind(next.as_str())
-            .bind(now),
-    )
-    .await?;
+    sql::tickets::set_status(c, t.id, next.as_str(), now, StatusTime::Finished).await?;
     if t.status == TicketStatus::Waiting.as_str() {
         adjust_waiting(c, t.service_id, -1).await?;
     }
-    c.run(q("update desks set current_ticket_id = null where current_ticket_id = $1").bind(t.id))
-        .await?;
+    sql::desks::release_ticket(c, t.id).await?;
     let after = get(c, t.id).await?;
     record(
         c,

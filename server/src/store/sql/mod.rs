@@ -1,0 +1,11 @@
+//! Each table's columns and statements, one module per table: the SQL the
+//! rules in `domain/` run, written once, with `$N` placeholders both
+//! backends read (see [`Exec`](super::Exec)). A domain function decides
+//! what happens; the statement it runs is named here.
+//!
+//! The tables of a ticket's life are here so far: `tickets` (with its
+//! numbering) and `desks`. The other tables' statements are still written
+//! in their domain modules.
+
+pub mod desks;
+pub mod tickets;
