@@ -19,6 +19,7 @@ use crate::domain::appointments::{AppointmentSettings, AppointmentSettingsUpdate
 use crate::error::{AppError, Result};
 use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;
+use crate::store::sql;
 use crate::store::{Db, Exec, q, write};
 
 pub use waitwell_proto::{Branch, PolicySettings};
@@ -165,9 +166,7 @@ impl BranchRow {
 /// # Errors
 /// NotFound for an unknown branch.
 pub async fn lock<C: Exec>(c: &mut C, branch_id: i64) -> Result<BranchRow> {
-    c.opt(q("update branches set event_seq = event_seq where id = $1
-           returning id, name, timezone, rollover, languages, kiosk_message, kiosk_messages, priority_credit_s, appointment_credit_s, weight_step_s, priority_interleave, active, event_seq, created_at, opening_hours, closed_dates, appointment_grace_s, appointment_late_policy")
-        .bind(branch_id))
+    sql::branches::lock(c, branch_id)
         .await?
         .ok_or(AppError::NotFound("branch"))
 }
@@ -200,7 +199,7 @@ pub async fn past_day_ids<C: Exec>(
 /// # Errors
 /// NotFound for an unknown branch.
 pub async fn get<C: Exec>(c: &mut C, branch_id: i64) -> Result<BranchRow> {
-    c.opt(q("select id, name, timezone, rollover, languages, kiosk_message, kiosk_messages, priority_credit_s, appointment_credit_s, weight_step_s, priority_interleave, active, event_seq, created_at, opening_hours, closed_dates, appointment_grace_s, appointment_late_policy from branches where id = $1").bind(branch_id))
+    sql::branches::get(c, branch_id)
         .await?
         .ok_or(AppError::NotFound("branch"))
 }
@@ -210,7 +209,7 @@ pub async fn get<C: Exec>(c: &mut C, branch_id: i64) -> Result<BranchRow> {
 /// # Errors
 /// Database errors.
 pub async fn list<C: Exec>(c: &mut C) -> Result<Vec<BranchRow>> {
-    Ok(c.all(q("select id, name, timezone, rollover, languages, kiosk_message, kiosk_messages, priority_credit_s, appointment_credit_s, weight_step_s, priority_interleave, active, event_seq, created_at, opening_hours, closed_dates, appointment_grace_s, appointment_late_policy from branches order by id")).await?)
+    Ok(sql::branches::list(c).await?)
 }
 
 /// New branch.

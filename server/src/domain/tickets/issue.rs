@@ -34,21 +34,6 @@ pub struct Issue {
     pub now: i64,
 }
 
-/// What issuing reads of the service, together with its new waiting count
-/// and its load.
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
-struct IssuingService {
-    id: i64,
-    branch_id: i64,
-    code: String,
-    priority_allowed: bool,
-    active: bool,
-    waiting: i64,
-    expected_service_s: i64,
-    open_desks: i64,
-    avg_ms: Option<f64>,
-}
-
 /// Issues a ticket, or returns the ticket issued earlier under the same
 /// idempotency key. Returns whether it was new.
 ///
@@ -92,16 +77,7 @@ pub async fn issue_queued_at<C: Exec>(
     }
     // One statement counts the ticket in and reads what the checks below
     // need; a failed check rolls the whole write back, counter included.
-    let service: IssuingService = c
-        .opt(
-            q(concat!(
-                "update services set waiting = waiting + 1 where id = $1
-                 returning id, branch_id, code, priority_allowed, active, waiting, expected_service_s, ",
-                load_columns!()
-            ))
-            .bind(req.request.service_id)
-            .bind(true),
-        )
+    let service = sql::services::count_in(c, req.request.service_id)
         .await?
         .ok_or(AppError::NotFound("service"))?;
     if service.branch_id != branch.id {

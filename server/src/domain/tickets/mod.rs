@@ -126,29 +126,7 @@ macro_rules! open_statuses {
 }
 pub(crate) use open_statuses;
 
-/// The subqueries that measure a service's load, shared by [`service_load`]
-/// and the issuing statement so that both count the same way: open desks
-/// serving the service (`$1` is the service, `$2` is `true`), and the
-/// average duration of its last 20 finished tickets.
-macro_rules! load_columns {
-    () => {
-        "(select count(*) from desks d join desk_services ds on ds.desk_id = d.id
-            where ds.service_id = $1 and d.status = 'open' and d.active = $2) as open_desks,
-          (select cast(avg(x) as double precision) from (
-            select finished_at - coalesce(started_at, called_at) as x from tickets
-            where service_id = $1 and status = 'done' order by finished_at desc, id desc limit 20) s) as avg_ms"
-    };
-}
-use load_columns;
-
-/// A service's waiting counter and load, as one statement reads them.
-#[derive(Debug, Clone, Copy, sqlx::FromRow, serde::Deserialize)]
-struct LoadRow {
-    waiting: i64,
-    expected_service_s: i64,
-    open_desks: i64,
-    avg_ms: Option<f64>,
-}
+use crate::store::sql::services::LoadRow;
 
 impl LoadRow {
     /// The queue core's view: the recent average, or the expected duration
@@ -174,16 +152,7 @@ impl LoadRow {
 }
 
 async fn load_row<C: Exec>(c: &mut C, service_id: i64) -> Result<LoadRow> {
-    Ok(c.one(
-        q(concat!(
-            "select waiting, expected_service_s, ",
-            load_columns!(),
-            " from services where id = $1"
-        ))
-        .bind(service_id)
-        .bind(true),
-    )
-    .await?)
+    Ok(crate::store::sql::services::load(c, service_id).await?)
 }
 
 /// Open desks serving a service and its recent average service time (the
@@ -198,12 +167,7 @@ pub async fn service_load<C: Exec>(c: &mut C, service_id: i64) -> Result<Service
 /// Moves a service's waiting counter; called wherever a ticket enters or
 /// leaves the waiting status, in the same transaction.
 async fn adjust_waiting<C: Exec>(c: &mut C, service_id: i64, delta: i64) -> Result<()> {
-    c.run(
-        q("update services set waiting = waiting + $2 where id = $1")
-            .bind(service_id)
-            .bind(delta),
-    )
-    .await?;
+    crate::store::sql::services::adjust_waiting(c, service_id, delta).await?;
     Ok(())
 }
 

@@ -3,9 +3,12 @@
 //! backends read (see [`Exec`](super::Exec)). A domain function decides
 //! what happens; the statement it runs is named here.
 //!
-//! The tables of a ticket's life are here so far: `tickets` (with its
-//! numbering) and `desks`. The other tables' statements are still written
+//! The tables of a ticket's life are here so far: `branches`, `tickets`
+//! (with its numbering), `desks` and the ticket path's `services`
+//! statements. The other tables' statements are still written
 //! in their domain modules.
 
+pub mod branches;
 pub mod desks;
+pub mod services;
 pub mod tickets;
