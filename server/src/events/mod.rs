@@ -11,7 +11,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 pub use waitwell_proto::EventData;
 
-use crate::store::{Exec, Kind, q};
+use crate::store::{Exec, sql};
 
 pub mod anchor;
 mod hub;
@@ -238,13 +238,7 @@ pub struct NewEvent {
 /// # Errors
 /// Database errors; an unknown branch.
 pub async fn append<C: Exec>(c: &mut C, out: &mut Outbox, new: NewEvent) -> Result<()> {
-    let (seq, prev_hash): (i64, String) = c
-        .one(
-            q("update branches set event_seq = event_seq + 1 where id = $1
-               returning event_seq, event_hash")
-            .bind(new.branch_id),
-        )
-        .await?;
+    let (seq, prev_hash) = sql::events::next_seq(c, new.branch_id).await?;
     let kind = new.data.kind();
     let payload = stored_data(&new.data)?;
     let actor = new.actor.as_text();
@@ -259,38 +253,7 @@ pub async fn append<C: Exec>(c: &mut C, out: &mut Outbox, new: NewEvent) -> Resu
         new.at,
         &payload,
     );
-    c.run(
-        q("insert into events (branch_id, seq, type, ticket_id, desk_id, payload, actor, at, prev_hash, hash)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-        .bind(new.branch_id)
-        .bind(seq)
-        .bind(kind)
-        .bind(new.ticket_id)
-        .bind(new.desk_id)
-        .bind(payload.as_str())
-        .bind(actor.as_str())
-        .bind(new.at)
-        .bind(prev_hash.as_str())
-        .bind(hash.as_str()),
-    )
-    .await?;
-    if C::KIND == Kind::Postgres {
-        // Delivered at commit, in commit order, to every server instance's
-        // listener (store/pg_listener.rs), which publishes the events to its
-        // live clients. Branch writers are serialised by the branch lock, so
-        // commit order is seq order.
-        c.run(
-            q("select pg_notify('waitwell_events', $1)").bind(format!("{}:{seq}", new.branch_id)),
-        )
-        .await?;
-    }
-    c.run(
-        q("update branches set event_hash = $2 where id = $1")
-            .bind(new.branch_id)
-            .bind(hash.as_str()),
-    )
-    .await?;
-    out.events.push(Event {
+    let event = Event {
         branch_id: new.branch_id,
         seq,
         kind: kind.to_owned(),
@@ -304,7 +267,12 @@ pub async fn append<C: Exec>(c: &mut C, out: &mut Outbox, new: NewEvent) -> Resu
         wire: std::sync::OnceLock::new(),
         parsed: std::sync::OnceLock::new(),
         device_wire: std::sync::OnceLock::new(),
-    });
+    };
+    // On PostgreSQL this also notifies every instance's listener
+    // (store/pg_listener.rs), which publishes the event to its live
+    // clients after the commit.
+    sql::events::insert(c, &event).await?;
+    out.events.push(event);
     Ok(())
 }
 
@@ -333,20 +301,11 @@ pub struct ChainReport {
 /// # Errors
 /// Database errors.
 pub async fn verify<C: Exec>(c: &mut C, branch_id: i64) -> Result<ChainReport> {
-    let (head_seq, head_hash): (i64, String) = c
-        .one(q("select event_seq, event_hash from branches where id = $1").bind(branch_id))
-        .await?;
+    let (head_seq, head_hash) = sql::events::head(c, branch_id).await?;
     let mut expected_seq = 1;
     let mut prev_hash = String::new();
     let broken = 'scan: loop {
-        let page: Vec<Event> = c
-            .all(
-                q("select branch_id, seq, type, ticket_id, desk_id, payload, actor, at, prev_hash, hash
-                   from events where branch_id = $1 and seq >= $2 order by seq limit 1000")
-                .bind(branch_id)
-                .bind(expected_seq),
-            )
-            .await?;
+        let page = sql::events::page(c, branch_id, expected_seq, 1000).await?;
         if page.is_empty() {
             break None;
         }
@@ -392,12 +351,5 @@ pub async fn between<C: Exec>(
     after: i64,
     up_to: i64,
 ) -> Result<Vec<Event>> {
-    Ok(c.all(
-        q("select branch_id, seq, type, ticket_id, desk_id, payload, actor, at, prev_hash, hash from events
-           where branch_id = $1 and seq > $2 and seq <= $3 order by seq")
-        .bind(branch_id)
-        .bind(after)
-        .bind(up_to),
-    )
-    .await?)
+    Ok(sql::events::between(c, branch_id, after, up_to).await?)
 }

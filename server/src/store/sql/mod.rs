@@ -4,11 +4,12 @@
 //! what happens; the statement it runs is named here.
 //!
 //! The tables of a ticket's life are here so far: `branches`, `tickets`
-//! (with its numbering), `desks` and the ticket path's `services`
-//! statements. The other tables' statements are still written
+//! (with its numbering), `desks`, `events` and the ticket path's
+//! `services` statements. The other tables' statements are still written
 //! in their domain modules.
 
 pub mod branches;
 pub mod desks;
+pub mod events;
 pub mod services;
 pub mod tickets;
