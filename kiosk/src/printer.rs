@@ -71,23 +71,9 @@ pub enum PrinterError {
     Unconfirmed(Box<PrinterError>),
 }
 
-/// The printer states the server knows (`POST /api/v1/devices/{id}/status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReportedState {
-    /// Ready.
-    Ok,
-    /// Out of paper.
-    PaperOut,
-    /// Cover open.
-    CoverOpen,
-    /// Not reachable or offline.
-    Offline,
-    /// Anything else.
-    Error,
-    /// Printing, but the roll is near its end (near-end sensor).
-    PaperLow,
-}
+/// The printer states the server knows (`POST /api/v1/devices/{id}/status`),
+/// as the wire types define them.
+pub use waitwell_client::proto::PrinterState as ReportedState;
 
 impl PrinterError {
     /// The state to report for this failure.

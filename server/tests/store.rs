@@ -113,6 +113,29 @@ async fn errors_map_to_api_errors(backend: Backend) {
     db.drop_db().await;
 }
 
+/// Appends event number `i` to branch `b` (any staff-only type will do;
+/// `before` carries the number).
+async fn numbered_event<C: Exec>(
+    c: &mut C,
+    out: &mut Outbox,
+    b: i64,
+    i: i64,
+) -> Result<(), AppError> {
+    let data = events::EventData::ContactsErased(ContactsErased {
+        before: i,
+        rows: Default::default(),
+    });
+    let event = NewEvent {
+        branch_id: b,
+        ticket_id: None,
+        desk_id: None,
+        data,
+        actor: Actor::System,
+        at: i,
+    };
+    events::append(c, out, event).await
+}
+
 /// One write of [`failed_writes_leave_no_trace_in_batches`]: a desk and an
 /// event, refused after both when `i` is a multiple of three. Answers the
 /// events in its outbox and, on PostgreSQL, its transaction's id.
@@ -130,23 +153,7 @@ async fn desk_refused_every_third<C: Exec>(
             .bind(true),
     )
     .await?;
-    events::append(
-        c,
-        out,
-        NewEvent {
-            branch_id: b,
-            ticket_id: None,
-            desk_id: None,
-            // Any staff-only type will do; `before` numbers the event.
-            data: events::EventData::ContactsErased(ContactsErased {
-                before: i,
-                rows: Default::default(),
-            }),
-            actor: Actor::System,
-            at: i,
-        },
-    )
-    .await?;
+    numbered_event(c, out, b, i).await?;
     if i % 3 == 0 {
         return Err(AppError::conflict("refused on purpose"));
     }
@@ -233,23 +240,7 @@ async fn hub_publishes_committed_events_in_order(backend: Backend) {
     let mut rx = state.db.hub().subscribe();
     for i in 0..20 {
         let res = write!(state.db, |c, out| async move {
-            events::append(
-                c,
-                out,
-                NewEvent {
-                    branch_id: b,
-                    ticket_id: None,
-                    desk_id: None,
-                    // Any staff-only type will do; `before` numbers the event.
-                    data: events::EventData::ContactsErased(ContactsErased {
-                        before: i,
-                        rows: Default::default(),
-                    }),
-                    actor: Actor::System,
-                    at: i,
-                },
-            )
-            .await?;
+            numbered_event(c, out, b, i).await?;
             if i % 2 == 1 {
                 return Err(AppError::conflict("odd"));
             }

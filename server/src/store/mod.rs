@@ -311,6 +311,20 @@ impl Db {
     }
 }
 
+/// A batched write's answer once its batch has ended: its own result,
+/// unless the batch failed to commit (a full disk or an unreachable
+/// database says so, 507 / 503; anything else is internal).
+pub(crate) fn after_commit<T>(
+    result: Result<T, AppError>,
+    commit_error: Option<&sqlx::Error>,
+) -> Result<T, AppError> {
+    match (result, commit_error) {
+        (Ok(value), None) => Ok(value),
+        (Ok(_), Some(e)) => Err(AppError::from_database(e)),
+        (Err(e), _) => Err(e),
+    }
+}
+
 /// Runs a block on a read connection: `read!(db, |c| some_query(c).await)`,
 /// where `c: &mut impl Exec`. The block evaluates to a `Result` whose error
 /// converts from [`AppError`]; a failure to get a connection becomes that

@@ -124,12 +124,7 @@ impl BranchBatcher {
                 Finished {
                     ok: result.is_ok(),
                     reply: Box::new(move |commit_error| {
-                        let value = match (result, commit_error) {
-                            (Ok(value), None) => Ok(value),
-                            (Ok(_), Some(e)) => Err(AppError::from_database(e)),
-                            (Err(e), _) => Err(e),
-                        };
-                        answer(&tx, value);
+                        answer(&tx, super::after_commit(result, commit_error));
                     }),
                 }
             })

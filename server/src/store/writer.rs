@@ -142,16 +142,9 @@ impl Writer {
                     ok: result.is_ok(),
                     events,
                     reply: Box::new(move |commit_error| {
-                        let answer = match (result, commit_error) {
-                            (Ok(value), None) => Ok(value),
-                            // A full disk or a locked database says so
-                            // (507 / 503), anything else is internal.
-                            (Ok(_), Some(e)) => Err(AppError::from_database(e)),
-                            (Err(e), _) => Err(e),
-                        };
                         // The caller may have gone away (client disconnected);
                         // the write stands either way.
-                        let _ = tx.send(answer);
+                        let _ = tx.send(super::after_commit(result, commit_error));
                     }),
                 }
             })

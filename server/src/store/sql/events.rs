@@ -3,7 +3,7 @@
 //! (`events/mod.rs` computes the hashes).
 
 use crate::events::Event;
-use crate::store::{Exec, Kind, q};
+use crate::store::{Exec, Kind, Q, q};
 
 /// The columns an [`Event`] is read with.
 macro_rules! event_columns {
@@ -32,39 +32,22 @@ pub async fn next_seq<C: Exec>(c: &mut C, branch_id: i64) -> sqlx::Result<(i64, 
 pub async fn insert<C: Exec>(c: &mut C, e: &Event) -> sqlx::Result<()> {
     if C::KIND == Kind::Postgres {
         c.run(
-            q("with stored as (
+            row(q("with stored as (
                  insert into events (branch_id, seq, type, ticket_id, desk_id, payload, actor, at, prev_hash, hash)
                  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)),
                head as (update branches set event_hash = $10 where id = $1)
-               select pg_notify('waitwell_events', $11)")
-            .bind(e.branch_id)
-            .bind(e.seq)
-            .bind(e.kind.as_str())
-            .bind(e.ticket_id)
-            .bind(e.desk_id)
-            .bind(e.payload.as_str())
-            .bind(e.actor.as_str())
-            .bind(e.at)
-            .bind(e.prev_hash.as_str())
-            .bind(e.hash.as_str())
+               select pg_notify('waitwell_events', $11)"), e)
             .bind(format!("{}:{}", e.branch_id, e.seq)),
         )
         .await?;
         return Ok(());
     }
     c.run(
-        q("insert into events (branch_id, seq, type, ticket_id, desk_id, payload, actor, at, prev_hash, hash)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-        .bind(e.branch_id)
-        .bind(e.seq)
-        .bind(e.kind.as_str())
-        .bind(e.ticket_id)
-        .bind(e.desk_id)
-        .bind(e.payload.as_str())
-        .bind(e.actor.as_str())
-        .bind(e.at)
-        .bind(e.prev_hash.as_str())
-        .bind(e.hash.as_str()),
+        row(
+            q("insert into events (branch_id, seq, type, ticket_id, desk_id, payload, actor, at, prev_hash, hash)
+               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"),
+            e,
+        ),
     )
     .await?;
     c.run(
@@ -74,6 +57,21 @@ pub async fn insert<C: Exec>(c: &mut C, e: &Event) -> sqlx::Result<()> {
     )
     .await?;
     Ok(())
+}
+
+/// `query` with an event row's ten columns bound as `$1` to `$10`.
+fn row(query: Q, e: &Event) -> Q {
+    query
+        .bind(e.branch_id)
+        .bind(e.seq)
+        .bind(e.kind.as_str())
+        .bind(e.ticket_id)
+        .bind(e.desk_id)
+        .bind(e.payload.as_str())
+        .bind(e.actor.as_str())
+        .bind(e.at)
+        .bind(e.prev_hash.as_str())
+        .bind(e.hash.as_str())
 }
 
 /// The branch's chain head: its last seq and hash.
