@@ -1240,9 +1240,10 @@ async fn branches(
     let second = Server::start_with(bin, &db.url, &[], SERVER_ENV, None).await?;
     let api = Api::new(&first.base);
     let mut issue = Vec::new();
+    let admin = api.login("admin", e2e::ADMIN_PASSWORD).await?;
     for _ in 0..n {
         // One service and a kiosk; no desks, so no clerks' names to clash.
-        let office = e2e::office(&api, &["A"], 0).await?;
+        let office = e2e::office_as(&api, admin.clone(), &["A"], 0).await?;
         issue.push(Request::issue(
             office.branch,
             &office.kiosk,
