@@ -19,7 +19,7 @@ use crate::events::Actor;
 use crate::events::{self, EventData, NewEvent, Outbox};
 use crate::now_ms;
 use crate::store::Db;
-use crate::store::{Exec, q, read, write};
+use crate::store::{Exec, read, sql, write};
 use waitwell_proto::{DeskChange, DeskEntry};
 
 pub use waitwell_proto::Desk as DeskRow;
@@ -29,7 +29,7 @@ pub use waitwell_proto::Desk as DeskRow;
 /// # Errors
 /// NotFound.
 pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<DeskRow> {
-    crate::store::sql::desks::get(c, id)
+    sql::desks::get(c, id)
         .await?
         .ok_or(AppError::NotFound("desk"))
 }
@@ -39,11 +39,10 @@ pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<DeskRow> {
 /// # Errors
 /// NotFound.
 pub async fn branch_head<C: Exec>(c: &mut C, branch_id: i64) -> Result<i64> {
-    let (seq,): (i64,) = c
-        .opt(q("select event_seq from branches where id = $1").bind(branch_id))
+    let branch = sql::branches::get(c, branch_id)
         .await?
         .ok_or(AppError::NotFound("branch"))?;
-    Ok(seq)
+    Ok(branch.event_seq)
 }
 
 /// A desk's allocation as (service id, weight), active services only.
@@ -51,12 +50,7 @@ pub async fn branch_head<C: Exec>(c: &mut C, branch_id: i64) -> Result<i64> {
 /// # Errors
 /// Database errors.
 pub async fn weights<C: Exec>(c: &mut C, desk_id: i64) -> Result<Vec<(i64, u32)>> {
-    let rows: Vec<(i64, i64)> = c
-        .all(q("select ds.service_id, ds.weight from desk_services ds join services s on s.id = ds.service_id
-                where ds.desk_id = $1 and s.active = $2 order by ds.service_id")
-            .bind(desk_id)
-            .bind(true))
-        .await?;
+    let rows = sql::desks::active_weights(c, desk_id).await?;
     Ok(rows
         .into_iter()
         .map(|(s, w)| (s, u32::try_from(w).unwrap_or(1).clamp(1, MAX_WEIGHT)))
@@ -103,26 +97,12 @@ pub async fn create(
     let now = now_ms();
     write!(db, |c, out| async move {
         branches::lock(c, branch_id).await?;
-        let taken: Option<(i64,)> = c
-            .opt(
-                q("select id from desks where branch_id = $1 and name = $2")
-                    .bind(branch_id)
-                    .bind(name.as_str()),
-            )
-            .await?;
-        if taken.is_some() {
+        if sql::desks::name_taken(c, branch_id, &name, None).await? {
             return Err(AppError::conflict(format!(
                 "a desk named {name} exists already"
             )));
         }
-        let (id,): (i64,) = c
-            .one(q("insert into desks (branch_id, name, names, status, active, created_at) values ($1, $2, $3, 'closed', $4, $5) returning id")
-                .bind(branch_id)
-                .bind(name)
-                .bind(names)
-                .bind(true)
-                .bind(now))
-            .await?;
+        let id = sql::desks::insert(c, branch_id, &name, &names, now).await?;
         let desk = get(c, id).await?;
         desk_event(c, out, &desk, EventData::DeskCreated, actor, now, None, &[]).await?;
         Ok(desk)
@@ -220,17 +200,11 @@ pub async fn set_allocation(
             .iter()
             .map(|a| a.service_id)
             .collect();
-        c.run(q("delete from desk_services where desk_id = $1").bind(desk_id))
-            .await?;
-        for a in &allocation {
-            c.run(
-                q("insert into desk_services (desk_id, service_id, weight) values ($1, $2, $3)")
-                    .bind(desk_id)
-                    .bind(a.service_id)
-                    .bind(i64::from(a.weight)),
-            )
-            .await?;
-        }
+        let weights: Vec<(i64, i64)> = allocation
+            .iter()
+            .map(|a| (a.service_id, i64::from(a.weight)))
+            .collect();
+        sql::desks::set_allocation(c, desk_id, &weights).await?;
         let stored = allocation_of(c, desk_id).await?;
         desk_event(
             c,
@@ -248,9 +222,7 @@ pub async fn set_allocation(
 }
 
 pub(crate) async fn allocation_of<C: Exec>(c: &mut C, desk_id: i64) -> Result<Vec<Allocation>> {
-    let rows: Vec<(i64, i64)> = c
-        .all(q("select service_id, weight from desk_services where desk_id = $1 order by service_id").bind(desk_id))
-        .await?;
+    let rows = sql::desks::allocation(c, desk_id).await?;
     Ok(rows
         .into_iter()
         .map(|(service_id, weight)| Allocation {
@@ -352,14 +324,7 @@ pub(crate) async fn set_status(
             DeskStatus::Paused => EventData::DeskPaused,
             DeskStatus::Closed => EventData::DeskClosed,
         };
-        c.run(
-            q("update desks set status = $2, pause_reason = $3, user_id = $4 where id = $1")
-                .bind(desk.id)
-                .bind(status.as_str())
-                .bind(reason)
-                .bind(user_id),
-        )
-        .await?;
+        sql::desks::set_status(c, desk.id, status.as_str(), reason, user_id).await?;
         let desk = get(c, desk.id).await?;
         desk_event(c, out, &desk, kind, who.actor, who.now, None, &[]).await?;
         Ok(desk)
@@ -408,7 +373,7 @@ pub async fn list(db: &Db, branch_id: i64) -> Result<Vec<DeskRow>> {
 /// # Errors
 /// Database errors.
 pub async fn of_branch<C: Exec>(c: &mut C, branch_id: i64) -> Result<Vec<DeskRow>> {
-    Ok(crate::store::sql::desks::of_branch(c, branch_id).await?)
+    Ok(sql::desks::of_branch(c, branch_id).await?)
 }
 
 /// Renames or (de)activates a desk: a name must be free in the branch, and
@@ -441,15 +406,7 @@ pub async fn edit(
             d.names = serde_json::from_str(&names).unwrap_or_default();
         }
         if let Some(name) = name {
-            let taken: Option<(i64,)> = c
-                .opt(
-                    q("select id from desks where branch_id = $1 and name = $2 and id <> $3")
-                        .bind(d.branch_id)
-                        .bind(name.as_str())
-                        .bind(id),
-                )
-                .await?;
-            if taken.is_some() {
+            if sql::desks::name_taken(c, d.branch_id, &name, Some(id)).await? {
                 return Err(AppError::conflict(format!(
                     "a desk named {name} exists already"
                 )));
@@ -465,14 +422,7 @@ pub async fn edit(
             }
             d.active = active;
         }
-        c.run(
-            q("update desks set name = $2, names = $3, active = $4 where id = $1")
-                .bind(id)
-                .bind(d.name.as_str())
-                .bind(serde_json::to_string(&d.names).unwrap_or_else(|_| "{}".into()))
-                .bind(d.active),
-        )
-        .await?;
+        sql::desks::update(c, &d).await?;
         desk_event(c, out, &d, EventData::DeskUpdated, actor, now, None, &[]).await?;
         Ok(d)
     })
