@@ -5,9 +5,8 @@
 //!
 //! The tables of a ticket's life are here so far: `branches`, `tickets`
 //! (with its numbering), `desks` (with their allocation), `events` and the
-//! ticket path's
-//! `services` statements. The other tables' statements are still written
-//! in their domain modules.
+//! ticket path's `services` statements. The other tables' statements are
+//! still written in their domain modules.
 
 pub mod branches;
 pub mod desks;
