@@ -17,7 +17,7 @@ use crate::events::Actor;
 use crate::events::{self, NewEvent};
 use crate::now_ms;
 use crate::store::Db;
-use crate::store::{Exec, q, write};
+use crate::store::{Exec, sql, write};
 
 pub use waitwell_proto::Service;
 use waitwell_proto::{Texts, localized};
@@ -109,10 +109,7 @@ pub(crate) async fn with_summary<C: Exec>(
 /// # Errors
 /// NotFound.
 pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<ServiceRow> {
-    c.opt(q("select id, branch_id, code, name, names, category, category_names, standard_wait_s, expected_service_s, priority_allowed, active,
-               remote_enabled, remote_daily_cap, remote_walk_in_share,
-               appointments_enabled, slot_length_s, walk_in_share
-             from services where id = $1").bind(id))
+    sql::services::get(c, id)
         .await?
         .ok_or(AppError::NotFound("service"))
 }
@@ -122,11 +119,7 @@ pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<ServiceRow> {
 /// # Errors
 /// Database errors.
 pub async fn list<C: Exec>(c: &mut C, branch_id: i64) -> Result<Vec<ServiceRow>> {
-    Ok(c.all(q("select id, branch_id, code, name, names, category, category_names, standard_wait_s, expected_service_s, priority_allowed, active,
-                  remote_enabled, remote_daily_cap, remote_walk_in_share,
-               appointments_enabled, slot_length_s, walk_in_share
-                from services where branch_id = $1 order by code").bind(branch_id))
-        .await?)
+    Ok(sql::services::of_branch(c, branch_id).await?)
 }
 
 /// New service.
@@ -269,34 +262,25 @@ pub async fn create(
     let now = now_ms();
     write!(state.db, |c, out| async move {
         branches::lock(c, branch_id).await?;
-        let taken: Option<(i64,)> = c
-            .opt(
-                q("select id from services where branch_id = $1 and code = $2")
-                    .bind(branch_id)
-                    .bind(new.code.as_str()),
-            )
-            .await?;
-        if taken.is_some() {
+        if sql::services::code_taken(c, branch_id, &new.code).await? {
             return Err(AppError::conflict(format!(
                 "service code {} is already used in this branch",
                 new.code
             )));
         }
-        let (id,): (i64,) = c
-            .one(q("insert into services (branch_id, code, name, names, category, category_names, standard_wait_s, expected_service_s, priority_allowed, active, created_at)
-                    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id")
-                .bind(branch_id)
-                .bind(new.code)
-                .bind(name)
-                .bind(names)
-                .bind(category)
-                .bind(category_names)
-                .bind(standard)
-                .bind(expected)
-                .bind(priority_allowed)
-                .bind(true)
-                .bind(now))
-            .await?;
+        let new_row = sql::services::NewServiceRow {
+            branch_id,
+            code: new.code,
+            name,
+            names,
+            category,
+            category_names,
+            standard_wait_s: standard,
+            expected_service_s: expected,
+            priority_allowed,
+            created_at: now,
+        };
+        let id = sql::services::insert(c, new_row).await?;
         let row = get(c, id).await?;
         let payload = with_summary(c, &row).await?;
         events::append(
@@ -424,25 +408,7 @@ pub async fn edit(
         if let Some(v) = update.walk_in_share {
             row.walk_in_share = v;
         }
-        c.run(q("update services set name = $2, names = $3, category = $4, standard_wait_s = $5, expected_service_s = $6, priority_allowed = $7, active = $8,
-                   remote_enabled = $9, remote_daily_cap = $10, remote_walk_in_share = $11,
-                   appointments_enabled = $12, slot_length_s = $13, walk_in_share = $14, category_names = $15 where id = $1")
-            .bind(id)
-            .bind(row.name.as_str())
-            .bind(row.names.as_str())
-            .bind(row.category.as_str())
-            .bind(row.standard_wait_s)
-            .bind(row.expected_service_s)
-            .bind(row.priority_allowed)
-            .bind(row.active)
-            .bind(row.remote_enabled)
-            .bind(row.remote_daily_cap)
-            .bind(row.remote_walk_in_share)
-            .bind(row.appointments_enabled)
-            .bind(row.slot_length_s)
-            .bind(row.walk_in_share)
-            .bind(row.category_names.as_str()))
-            .await?;
+        sql::services::update(c, &row).await?;
         let payload = with_summary(c, &row).await?;
         events::append(
             c,
