@@ -14,7 +14,7 @@ use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;
 use crate::store::Db;
 use crate::store::read;
-use crate::store::{Exec, q, write};
+use crate::store::{Exec, sql, write};
 
 pub use waitwell_proto::User;
 
@@ -23,12 +23,9 @@ pub use waitwell_proto::User;
 /// # Errors
 /// NotFound.
 pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<User> {
-    c.opt(
-        q("select id, branch_id, username, role, active, created_at from users where id = $1")
-            .bind(id),
-    )
-    .await?
-    .ok_or(AppError::NotFound("user"))
+    sql::users::get(c, id)
+        .await?
+        .ok_or(AppError::NotFound("user"))
 }
 
 /// Number of users.
@@ -36,8 +33,7 @@ pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<User> {
 /// # Errors
 /// Database errors.
 pub async fn count<C: Exec>(c: &mut C) -> Result<i64> {
-    let (n,): (i64,) = c.one(q("select count(*) from users")).await?;
-    Ok(n)
+    Ok(sql::users::count(c).await?)
 }
 
 /// New user.
@@ -107,22 +103,10 @@ pub async fn create(
         if let Some(b) = branch_id {
             branches::lock(c, b).await?;
         }
-        let taken: Option<(i64,)> = c
-            .opt(q("select id from users where username = $1").bind(username.as_str()))
-            .await?;
-        if taken.is_some() {
+        if sql::users::name_taken(c, &username).await? {
             return Err(AppError::conflict(format!("user name {username} is taken")));
         }
-        let (id,): (i64,) = c
-            .one(q("insert into users (branch_id, username, password_hash, role, active, created_at)
-                    values ($1, $2, $3, $4, $5, $6) returning id")
-                .bind(branch_id)
-                .bind(username)
-                .bind(hash)
-                .bind(role)
-                .bind(true)
-                .bind(now))
-            .await?;
+        let id = sql::users::insert(c, branch_id, &username, &hash, role, now).await?;
         let user = get(c, id).await?;
         record(c, out, &user, events::EventData::UserCreated, actor, now).await?;
         Ok(user)
@@ -143,8 +127,8 @@ pub(crate) async fn record<C: Exec>(
     let branch_ids: Vec<i64> = match user.branch_id {
         Some(b) => vec![b],
         None => {
-            let rows: Vec<(i64,)> = c.all(q("select id from branches order by id")).await?;
-            rows.into_iter().map(|(id,)| id).collect()
+            let branches = sql::branches::list(c).await?;
+            branches.into_iter().map(|b| b.id).collect()
         }
     };
     for branch_id in branch_ids {
@@ -189,8 +173,7 @@ pub(crate) fn check_access(who: &Principal, user: &User) -> Result<()> {
 /// Database errors.
 pub async fn admins(db: &Db) -> Result<Vec<User>> {
     read!(db, |c| {
-        c.all(q("select id, branch_id, username, role, active, created_at from users where role = $1 order by username")
-            .bind("admin"))
+        sql::users::with_role(c, Role::Admin.as_str())
             .await
             .map_err(AppError::from)
     })
@@ -203,8 +186,7 @@ pub async fn admins(db: &Db) -> Result<Vec<User>> {
 pub async fn of_branch(db: &Db, branch_id: i64) -> Result<Vec<User>> {
     read!(db, |c| {
         branches::get(c, branch_id).await?;
-        c.all(q("select id, branch_id, username, role, active, created_at from users where branch_id = $1 order by username")
-            .bind(branch_id))
+        sql::users::of_branch(c, branch_id)
             .await
             .map_err(AppError::from)
     })
@@ -215,11 +197,9 @@ pub async fn of_branch(db: &Db, branch_id: i64) -> Result<Vec<User>> {
 /// # Errors
 /// NotFound.
 pub async fn password_hash(db: &Db, id: i64) -> Result<String> {
-    let (hash,): (String,) = read!(db, |c| c
-        .one(q("select password_hash from users where id = $1").bind(id))
+    read!(db, |c| sql::users::password_hash(c, id)
         .await
-        .map_err(AppError::from))?;
-    Ok(hash)
+        .map_err(AppError::from))
 }
 
 /// What [`apply`] changes of a user, each checked by the caller.
@@ -253,41 +233,17 @@ pub async fn apply(
             branches::lock(c, b).await?;
         }
         if let Some(hash) = change.password_hash {
-            c.run(
-                q("update users set password_hash = $2 where id = $1")
-                    .bind(id)
-                    .bind(hash),
-            )
-            .await?;
+            sql::users::set_password_hash(c, id, &hash).await?;
             // A new password ends every other session of the user.
-            c.run(
-                q("update sessions set revoked_at = $2 where user_id = $1 and revoked_at is null and token_hash <> $3")
-                    .bind(id)
-                    .bind(now)
-                    .bind(own_session),
-            )
-            .await?;
+            sql::users::revoke_sessions(c, id, now, Some(&own_session)).await?;
         }
         if let Some(role) = change.role {
-            c.run(
-                q("update users set role = $2 where id = $1")
-                    .bind(id)
-                    .bind(role.as_str()),
-            )
-            .await?;
+            sql::users::set_role(c, id, role.as_str()).await?;
         }
         if let Some(active) = change.active {
-            c.run(
-                q("update users set active = $2 where id = $1")
-                    .bind(id)
-                    .bind(active),
-            )
-            .await?;
+            sql::users::set_active(c, id, active).await?;
             if !active {
-                c.run(q("update sessions set revoked_at = $2 where user_id = $1 and revoked_at is null")
-                    .bind(id)
-                    .bind(now))
-                    .await?;
+                sql::users::revoke_sessions(c, id, now, None).await?;
             }
         }
         let user = get(c, id).await?;

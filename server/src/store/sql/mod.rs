@@ -4,12 +4,13 @@
 //! what happens; the statement it runs is named here.
 //!
 //! The tables of a ticket's life are here so far: `branches`, `tickets`
-//! (with its numbering), `desks` (with their allocation), `services` and
-//! `events`. The other tables' statements are still written in their
-//! domain modules.
+//! (with its numbering), `desks` (with their allocation), `services`,
+//! `events`, and `users`. The other tables' statements are still written
+//! in their domain modules.
 
 pub mod branches;
 pub mod desks;
 pub mod events;
 pub mod services;
 pub mod tickets;
+pub mod users;
