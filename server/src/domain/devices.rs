@@ -13,7 +13,7 @@ use crate::events::{self, Actor, NewEvent};
 use crate::now_ms;
 use crate::store::Db;
 use crate::store::read;
-use crate::store::{Exec, q, write};
+use crate::store::{Exec, sql, write};
 use waitwell_proto::DeviceRef;
 
 pub use waitwell_proto::Device;
@@ -33,7 +33,7 @@ pub struct DeviceWithToken {
 /// # Errors
 /// NotFound.
 pub async fn get<C: Exec>(c: &mut C, id: i64) -> Result<Device> {
-    c.opt(q("select id, branch_id, kind, name, config, active, last_seen_at, created_at from devices where id = $1").bind(id))
+    sql::devices::get(c, id)
         .await?
         .ok_or(AppError::NotFound("device"))
 }
@@ -96,17 +96,7 @@ pub async fn create(
     let kind = new.kind.as_str();
     let device = write!(db, |c, out| async move {
         branches::lock(c, branch_id).await?;
-        let (id,): (i64,) = c
-            .one(q("insert into devices (branch_id, kind, name, token_hash, config, active, created_at)
-                    values ($1, $2, $3, $4, $5, $6, $7) returning id")
-                .bind(branch_id)
-                .bind(kind)
-                .bind(name)
-                .bind(hash)
-                .bind(config)
-                .bind(true)
-                .bind(now))
-            .await?;
+        let id = sql::devices::insert(c, branch_id, kind, &name, &hash, &config, now).await?;
         let device = get(c, id).await?;
         events::append(
             c,
@@ -133,8 +123,7 @@ pub async fn create(
 pub async fn list(db: &Db, branch_id: i64) -> Result<Vec<Device>> {
     read!(db, |c| {
         branches::get(c, branch_id).await?;
-        c.all(q("select id, branch_id, kind, name, config, active, last_seen_at, created_at from devices where branch_id = $1 order by id")
-            .bind(branch_id))
+        sql::devices::of_branch(c, branch_id)
             .await
             .map_err(AppError::from)
     })
@@ -170,14 +159,7 @@ pub async fn edit(
         if let Some(v) = update.active {
             d.active = v;
         }
-        c.run(
-            q("update devices set name = $2, config = $3, active = $4 where id = $1")
-                .bind(id)
-                .bind(d.name.as_str())
-                .bind(d.config.as_str())
-                .bind(d.active),
-        )
-        .await?;
+        sql::devices::update(c, &d).await?;
         events::append(
             c,
             out,
@@ -211,12 +193,7 @@ pub async fn rotate(
     let hash = token_hash(&token);
     let device = write!(db, |c, out| async move {
         branches::lock(c, branch_id).await?;
-        c.run(
-            q("update devices set token_hash = $2 where id = $1")
-                .bind(id)
-                .bind(hash),
-        )
-        .await?;
+        sql::devices::set_token_hash(c, id, &hash).await?;
         let d = get(c, id).await?;
         events::append(
             c,
@@ -241,11 +218,6 @@ pub async fn rotate(
 /// # Errors
 /// Database errors.
 pub async fn mark_seen<C: Exec>(c: &mut C, id: i64, now: i64) -> Result<()> {
-    c.run(
-        q("update devices set last_seen_at = $2 where id = $1")
-            .bind(id)
-            .bind(now),
-    )
-    .await?;
+    sql::devices::mark_seen(c, id, now).await?;
     Ok(())
 }

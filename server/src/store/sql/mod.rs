@@ -5,11 +5,12 @@
 //!
 //! The tables of a ticket's life are here so far: `branches`, `tickets`
 //! (with its numbering), `desks` (with their allocation), `services`,
-//! `events`, and `users`. The other tables' statements are still written
+//! `events`; and `users` and `devices`. The other tables' statements are still written
 //! in their domain modules.
 
 pub mod branches;
 pub mod desks;
+pub mod devices;
 pub mod events;
 pub mod services;
 pub mod tickets;
