@@ -311,6 +311,18 @@ impl Db {
     }
 }
 
+/// Runs one write of a batch; a write that panics is an internal error
+/// (rolled back to its savepoint by the batch), not the end of the batch.
+pub(crate) async fn caught<T>(
+    write: impl std::future::Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
+    use futures_util::FutureExt as _;
+    std::panic::AssertUnwindSafe(write)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| Err(AppError::internal("a write panicked")))
+}
+
 /// A batched write's answer once its batch has ended: its own result,
 /// unless the batch failed to commit (a full disk or an unreachable
 /// database says so, 507 / 503; anything else is internal).

@@ -28,10 +28,8 @@
 //! (their NOTIFY is part of the transaction), as for every PostgreSQL write.
 
 use std::collections::HashMap;
-use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::oneshot;
@@ -117,10 +115,7 @@ impl BranchBatcher {
             Box::pin(async move {
                 // Published by the listener after the commit, not from here.
                 let mut events = Outbox::default();
-                let result = AssertUnwindSafe(f(conn, &mut events))
-                    .catch_unwind()
-                    .await
-                    .unwrap_or_else(|_| Err(AppError::internal("a write panicked")));
+                let result = super::caught(f(conn, &mut events)).await;
                 Finished {
                     ok: result.is_ok(),
                     reply: Box::new(move |commit_error| {

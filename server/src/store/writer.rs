@@ -26,7 +26,6 @@
 //! while every other writer waited behind it; it is rolled back, its caller
 //! gets an internal error and the writer logs it as a bug.
 
-use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -134,10 +133,7 @@ impl Writer {
         let run: RunFn = Box::new(move |conn: &mut SyncConn| {
             Box::pin(async move {
                 let mut events = Outbox::default();
-                let result = AssertUnwindSafe(f(conn, &mut events))
-                    .catch_unwind()
-                    .await
-                    .unwrap_or_else(|_| Err(AppError::internal("a write panicked")));
+                let result = super::caught(f(conn, &mut events)).await;
                 Finished {
                     ok: result.is_ok(),
                     events,
