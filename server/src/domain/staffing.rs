@@ -27,7 +27,7 @@
 //! policy ([`waitwell_queue::outlook`]), giving the share within standard
 //! and the longest wait those desks would have given.
 //!
-//! [`what_if`] plays the rest of today twice with the same draws: as
+//! [`plan_what_if`] and [`WhatIfPlan::simulate`] play the rest of today twice with the same draws: as
 //! planned now, and with a manager's changes (a desk opened for some
 //! services from a time, a desk's break).
 
@@ -550,20 +550,35 @@ pub struct WhatIf {
     pub services: Vec<ServiceWhatIf>,
 }
 
-/// Simulates the rest of today as planned now and with `request`'s
-/// changes: the same forecast arrivals and service times, played with the
-/// real next-ticket policy across shared desks.
+/// The two days a what-if compares, read and checked, ready to simulate
+/// ([`WhatIfPlan::simulate`], pure CPU work, outside any transaction).
+#[derive(Debug, Clone)]
+pub struct WhatIfPlan {
+    branch_id: i64,
+    day: NaiveDate,
+    timezone: String,
+    now: i64,
+    end: i64,
+    history_days: usize,
+    /// `(id, code, standard_wait_s)` of each active service.
+    services: Vec<(i64, String, i64)>,
+    base: DayScenario,
+    scenario: DayScenario,
+}
+
+/// Reads what a what-if needs and applies `request`'s changes to the plan
+/// "open desks stay open until the end of the day, the others stay shut".
 ///
 /// # Errors
 /// An unknown or inactive desk or service, a malformed time, a change that
 /// ends before it starts or is already over (422); unknown branch (404);
 /// database errors.
-pub async fn what_if<C: Exec>(
+pub async fn plan_what_if<C: Exec>(
     c: &mut C,
     branch_id: i64,
     request: &WhatIfRequest,
     now: i64,
-) -> Result<WhatIf> {
+) -> Result<WhatIfPlan> {
     if request.changes.len() > MAX_PLAN_CHANGES {
         return Err(AppError::invalid(format!(
             "at most {MAX_PLAN_CHANGES} changes (got {})",
@@ -679,31 +694,54 @@ pub async fn what_if<C: Exec>(
         desks: changed,
         ..base.clone()
     };
-    let (before, after) = (
-        outlook(&base, SIMULATED_DAYS, SEED),
-        outlook(&scenario, SIMULATED_DAYS, SEED),
-    );
-    Ok(WhatIf {
+    Ok(WhatIfPlan {
         branch_id,
-        day: day.format("%Y-%m-%d").to_string(),
+        day,
         timezone: branch.timezone.clone(),
-        from_ms: now,
-        until_ms: end,
+        now,
+        end,
         history_days: forecast.days,
-        runs: before.runs,
-        baseline: before.office.into(),
-        scenario: after.office.into(),
         services: services
             .iter()
-            .map(|s| ServiceWhatIf {
-                service_id: s.id,
-                code: s.code.clone(),
-                standard_wait_s: s.standard_wait_s,
-                baseline: before.service(s.id).into(),
-                scenario: after.service(s.id).into(),
-            })
+            .map(|s| (s.id, s.code.clone(), s.standard_wait_s))
             .collect(),
+        base,
+        scenario,
     })
+}
+
+impl WhatIfPlan {
+    /// Plays the rest of today as planned and with the changes, with the
+    /// same draws: the same forecast arrivals and service times, the real
+    /// next-ticket policy across shared desks.
+    pub fn simulate(self) -> WhatIf {
+        let (before, after) = (
+            outlook(&self.base, SIMULATED_DAYS, SEED),
+            outlook(&self.scenario, SIMULATED_DAYS, SEED),
+        );
+        WhatIf {
+            branch_id: self.branch_id,
+            day: self.day.format("%Y-%m-%d").to_string(),
+            timezone: self.timezone,
+            from_ms: self.now,
+            until_ms: self.end,
+            history_days: self.history_days,
+            runs: before.runs,
+            baseline: before.office.into(),
+            scenario: after.office.into(),
+            services: self
+                .services
+                .into_iter()
+                .map(|(service_id, code, standard_wait_s)| ServiceWhatIf {
+                    service_id,
+                    code,
+                    standard_wait_s,
+                    baseline: before.service(service_id).into(),
+                    scenario: after.service(service_id).into(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// `HH:MM` on business day `day`, as Unix ms: the first such local time

@@ -9,9 +9,10 @@ use crate::app::AppState;
 use crate::domain::auth::Principal;
 use crate::domain::reports::{ChartTexts, bar_chart};
 use crate::domain::staffing::{
-    Staffing, StaffingChartQuery, StaffingQuery, WhatIf, WhatIfRequest, chart, compute, what_if,
+    Staffing, StaffingChartQuery, StaffingQuery, WhatIf, WhatIfRequest, chart, compute,
+    plan_what_if,
 };
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::http::extract::{AppJson, AppPath, AppQuery};
 use crate::http::reports::svg_response;
 use crate::now_ms;
@@ -78,7 +79,12 @@ pub async fn staffing_what_if(
 ) -> Result<AppJson<WhatIf>> {
     who.require_manager(branch_id)?;
     let now = now_ms();
-    let answer = read!(state.db, |c| what_if(c, branch_id, &request, now).await)?;
+    let plan = read!(state.db, |c| plan_what_if(c, branch_id, &request, now)
+        .await)?;
+    // Hundreds of simulated days: off the async workers, after the read.
+    let answer = tokio::task::spawn_blocking(move || plan.simulate())
+        .await
+        .map_err(|e| AppError::internal(format!("the what-if simulation failed: {e}")))?;
     Ok(AppJson(answer))
 }
 
