@@ -193,6 +193,16 @@ pub struct Staffing {
     pub services: Vec<ServiceStaffing>,
 }
 
+/// Whether [`compute`] plays the day across shared desks (`simulated`):
+/// the chart shows no simulated figure and skips the work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Simulate {
+    /// Fill in `simulated`.
+    Yes,
+    /// Leave it null.
+    No,
+}
+
 /// Builds the advice for `query` as of `now`.
 ///
 /// # Errors
@@ -203,6 +213,7 @@ pub async fn compute<C: Exec>(
     branch_id: i64,
     query: &StaffingQuery,
     now: i64,
+    simulate: Simulate,
 ) -> Result<Staffing> {
     let target_share = query.target_share.unwrap_or(DEFAULT_TARGET_SHARE);
     if !(0.5..=0.99).contains(&target_share) {
@@ -235,7 +246,7 @@ pub async fn compute<C: Exec>(
     let active: Vec<&ServiceRow> = services.iter().filter(|s| s.active).collect();
     // The day as the desks that were open would have served the forecast.
     let simulated = match &desks {
-        Some(desks) if history_days > 0 => {
+        Some(desks) if history_days > 0 && simulate == Simulate::Yes => {
             let start = slots.first().map_or(0, |s| s.1);
             let scenario = DayScenario {
                 now_ms: start,

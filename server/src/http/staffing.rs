@@ -9,7 +9,7 @@ use crate::app::AppState;
 use crate::domain::auth::Principal;
 use crate::domain::reports::{ChartTexts, bar_chart};
 use crate::domain::staffing::{
-    Staffing, StaffingChartQuery, StaffingQuery, WhatIf, WhatIfRequest, chart, compute,
+    Simulate, Staffing, StaffingChartQuery, StaffingQuery, WhatIf, WhatIfRequest, chart, compute,
     plan_what_if,
 };
 use crate::error::{AppError, Result};
@@ -34,7 +34,14 @@ pub async fn staffing(
 ) -> Result<AppJson<Staffing>> {
     who.require_manager(branch_id)?;
     let now = now_ms();
-    let advice = read!(state.db, |c| compute(c, branch_id, &query, now).await)?;
+    let advice = read!(state.db, |c| compute(
+        c,
+        branch_id,
+        &query,
+        now,
+        Simulate::Yes
+    )
+    .await)?;
     Ok(AppJson(advice))
 }
 
@@ -55,8 +62,14 @@ pub async fn staffing_svg(
     who.require_manager(branch_id)?;
     let now = now_ms();
     let advice_query = query.advice();
-    let advice = read!(state.db, |c| compute(c, branch_id, &advice_query, now)
-        .await)?;
+    let advice = read!(state.db, |c| compute(
+        c,
+        branch_id,
+        &advice_query,
+        now,
+        Simulate::No
+    )
+    .await)?;
     let texts = ChartTexts::new(query.lang.as_deref());
     Ok(svg_response(bar_chart(&chart(&advice, &texts))))
 }
